@@ -1,0 +1,108 @@
+"""The collector registry (one explicit list) and the code that runs collectors concurrently."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import traceback
+from typing import Callable, List, Sequence, Type
+
+from postfinger_py.collect.base import Collector
+from postfinger_py.collect.daemons import DaemonsCollector
+from postfinger_py.collect.libraries import LibrariesCollector
+from postfinger_py.collect.maincf import MainCfCollector
+from postfinger_py.collect.mastercf import MasterCfCollector
+from postfinger_py.collect.processes import ProcessesCollector
+from postfinger_py.collect.queue_perms import PermissionsCollector
+from postfinger_py.collect.system import SystemCollector
+from postfinger_py.collect.tables import LockingCollector, TablesCollector
+from postfinger_py.errors import PostfingerError
+from postfinger_py.model import Context, Section, Status
+
+log = logging.getLogger(__name__)
+
+# The report's order is the order a helper reads: what it is, how it is configured, what it
+# logs, what is stuck, then the plumbing (versions, libraries, permissions).
+REGISTRY: List[Type[Collector]] = [
+    SystemCollector,
+    MainCfCollector,
+    MasterCfCollector,
+    ProcessesCollector,
+    DaemonsCollector,
+    LibrariesCollector,
+    TablesCollector,
+    LockingCollector,
+    PermissionsCollector,
+]
+
+
+def all_collectors() -> List[Collector]:
+    return sorted((cls() for cls in REGISTRY), key=lambda c: c.order)
+
+
+def select(
+    collectors: Sequence[Collector],
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    include_optional: bool = False,
+) -> List[Collector]:
+    """Apply --only/--skip/--all; unknown names are a usage error listing the known ones."""
+    known = {c.name for c in collectors}
+    for name in [*only, *skip]:
+        if name not in known:
+            from postfinger_py.errors import UsageError
+
+            raise UsageError(
+                f"unknown section {name!r}; known sections: {', '.join(sorted(known))} "
+                "(see --list-sections)"
+            )
+    if only:
+        chosen = [c for c in collectors if c.name in only]
+    else:
+        chosen = [c for c in collectors if include_optional or not c.optional]
+    return [c for c in chosen if c.name not in skip]
+
+
+def run_one(collector: Collector, ctx: Context) -> Section:
+    """Run one collector; any failure becomes a failed section that says why."""
+    try:
+        section = collector.collect(ctx)
+    except PostfingerError as exc:
+        return collector.section(Status.FAILED, notes=[exc.message])
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # a bug in one collector must not cost the whole report
+        log.debug("collector %s crashed:\n%s", collector.name, traceback.format_exc())
+        return collector.section(
+            Status.FAILED,
+            notes=[
+                f"internal error in the {collector.name} collector: {type(exc).__name__}: {exc} "
+                "(run with -v for the traceback, and please report it)"
+            ],
+        )
+    return section
+
+
+def run_collectors(
+    collectors: Sequence[Collector],
+    ctx: Context,
+    on_done: Callable[[Section, int, int], None] = lambda s, n, total: None,
+    max_workers: int = 8,
+) -> List[Section]:
+    """Run collectors concurrently (they mostly wait on subprocesses); keep the registry order."""
+    results: List[Section] = [Section("", "", Status.FAILED)] * len(collectors)
+    total = len(collectors)
+    if total == 0:
+        return []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as pool:
+        futures = {pool.submit(run_one, c, ctx): i for i, c in enumerate(collectors)}
+        try:
+            for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
+                i = futures[fut]
+                results[i] = fut.result()
+                on_done(results[i], done, total)
+        except KeyboardInterrupt:
+            for fut in futures:
+                fut.cancel()
+            raise
+    return results

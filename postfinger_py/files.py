@@ -1,0 +1,147 @@
+"""Read-only access to the files collectors look at, through a root that tests can move."""
+
+from __future__ import annotations
+
+import errno
+import grp
+import os
+import pwd
+import stat as stat_mod
+from dataclasses import dataclass
+from typing import BinaryIO, List, Optional, Protocol
+
+
+class FileProblem(Exception):
+    """A file could not be read; `kind` is missing, denied or error."""
+
+    def __init__(self, path: str, kind: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.kind = kind
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class StatInfo:
+    """What lstat says of a path, with owner and group names resolved where possible."""
+
+    path: str
+    kind: str  # file, dir, link, socket, fifo, other
+    mode: int  # permission bits only (mode & 0o7777)
+    uid: int
+    gid: int
+    user: str
+    group: str
+    size: int
+    mtime: float
+
+    @property
+    def mode_string(self) -> str:
+        return stat_mod.filemode(self.mode | _KIND_BITS.get(self.kind, 0))
+
+
+_KIND_BITS = {
+    "file": stat_mod.S_IFREG,
+    "dir": stat_mod.S_IFDIR,
+    "link": stat_mod.S_IFLNK,
+    "socket": stat_mod.S_IFSOCK,
+    "fifo": stat_mod.S_IFIFO,
+}
+
+
+class Files(Protocol):
+    """The file operations collectors may use. Paths are absolute paths of the inspected system."""
+
+    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes: ...
+
+    def stat(self, path: str) -> StatInfo: ...
+
+    def listdir(self, path: str) -> List[str]: ...
+
+    def open_binary(self, path: str) -> BinaryIO: ...
+
+
+def _problem(path: str, exc: OSError) -> FileProblem:
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return FileProblem(path, "missing", "no such file or directory")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return FileProblem(path, "denied", "permission denied")
+    return FileProblem(path, "error", exc.strerror or str(exc))
+
+
+def _kind(mode: int) -> str:
+    if stat_mod.S_ISREG(mode):
+        return "file"
+    if stat_mod.S_ISDIR(mode):
+        return "dir"
+    if stat_mod.S_ISLNK(mode):
+        return "link"
+    if stat_mod.S_ISSOCK(mode):
+        return "socket"
+    if stat_mod.S_ISFIFO(mode):
+        return "fifo"
+    return "other"
+
+
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _group(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+class LiveFiles:
+    """Reads the real file system, optionally below `root` (a fixture tree in tests)."""
+
+    def __init__(self, root: str = "/") -> None:
+        self.root = root
+
+    def _real(self, path: str) -> str:
+        if self.root in ("", "/"):
+            return path
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+        try:
+            with open(self._real(path), "rb") as fh:
+                return fh.read() if limit is None else fh.read(limit)
+        except IsADirectoryError:
+            raise FileProblem(path, "error", "is a directory") from None
+        except OSError as exc:
+            raise _problem(path, exc) from None
+
+    def stat(self, path: str) -> StatInfo:
+        try:
+            st = os.lstat(self._real(path))
+        except OSError as exc:
+            raise _problem(path, exc) from None
+        return StatInfo(
+            path=path,
+            kind=_kind(st.st_mode),
+            mode=stat_mod.S_IMODE(st.st_mode),
+            uid=st.st_uid,
+            gid=st.st_gid,
+            user=_user(st.st_uid),
+            group=_group(st.st_gid),
+            size=st.st_size,
+            mtime=st.st_mtime,
+        )
+
+    def listdir(self, path: str) -> List[str]:
+        try:
+            return sorted(os.listdir(self._real(path)))
+        except OSError as exc:
+            raise _problem(path, exc) from None
+
+    def open_binary(self, path: str) -> BinaryIO:
+        try:
+            return open(self._real(path), "rb")
+        except OSError as exc:
+            raise _problem(path, exc) from None

@@ -1,0 +1,118 @@
+"""The data that flows through the pipeline: options, the collector context, sections, the report."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from postfinger_py.files import Files
+from postfinger_py.runner import Runner
+
+
+class Status(str, enum.Enum):
+    """How completely a section could be collected."""
+
+    OK = "ok"
+    PARTIAL = "partial"  # something could not be seen (usually privileges); the rest is there
+    FAILED = "failed"  # nothing useful could be collected
+    SKIPPED = "skipped"  # not applicable here (e.g. no log found, no pcap given)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for that collectors need to know. One place, typed, with defaults."""
+
+    config_dir: Optional[str] = None  # postconf -c DIR
+    log_files: Tuple[str, ...] = ()  # --log-file, overrides discovery
+    since: Optional[str] = None  # --since: a duration (2h), a timestamp, or "all"
+    problem_limit: int = 20  # how many first problem lines to show
+    trace: Optional[str] = None  # --trace QUEUEID|ADDRESS|MESSAGE-ID
+    pcap_files: Tuple[str, ...] = ()  # --pcap
+    pcap_ports: Tuple[int, ...] = ()  # --port, in addition to 25, 465, 587
+    qshape_top: int = 15  # rows of each qshape table in the report
+
+
+@dataclass
+class Context:
+    """Everything a collector may use. Collectors touch the system only through runner and files."""
+
+    runner: Runner
+    files: Files
+    now: datetime  # timezone-aware; the capture time when replaying
+    euid: int  # who we ran as (recorded in snapshots, so replay says the same)
+    options: Options = field(default_factory=Options)
+    progress: Callable[[str], None] = lambda message: None
+
+    def postconf(self, *args: str) -> Tuple[str, ...]:
+        """argv for postconf, honouring -c."""
+        argv: Tuple[str, ...] = ("postconf",)
+        if self.options.config_dir:
+            argv += ("-c", self.options.config_dir)
+        return argv + args
+
+
+@dataclass
+class Section:
+    """One part of the report, as a collector returns it.
+
+    `data` is plain JSON-able data (dicts, lists, str, int, float, bool, None) that the section's
+    template renders; `raw` maps a file name to the raw material it was made from (for the bundle);
+    `notes` say what could not be seen and why, in words a user can act on.
+    """
+
+    name: str
+    title: str
+    status: Status
+    data: Dict[str, Any] = field(default_factory=dict)
+    notes: List[str] = field(default_factory=list)
+    raw: Dict[str, str] = field(default_factory=dict)
+
+    def to_plain(self) -> Dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "status": self.status.value,
+            "notes": list(self.notes),
+            "data": self.data,
+        }
+
+
+@dataclass
+class Report:
+    """The whole report before rendering."""
+
+    tool_version: str
+    generated_at: datetime
+    sections: List[Section]
+    summary: str = ""  # the user's own problem summary
+    warn: bool = True  # show the privacy warning
+    anonymized: str = "off"  # off | on | strict, as the anonymize stage did it
+    mail_version: str = ""
+    hostname: str = ""
+    source: str = "live"  # live | replay of <capture time>
+
+    def section(self, name: str) -> Optional[Section]:
+        return next((s for s in self.sections if s.name == name), None)
+
+    @property
+    def failed(self) -> List[Section]:
+        return [s for s in self.sections if s.status is Status.FAILED]
+
+    def to_plain(self) -> Dict[str, Any]:
+        return {
+            "tool": "postfinger-py",
+            "tool_version": self.tool_version,
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "mail_version": self.mail_version,
+            "hostname": self.hostname,
+            "source": self.source,
+            "anonymized": self.anonymized,
+            "summary": self.summary,
+            "sections": [s.to_plain() for s in self.sections],
+        }
+
+    def replace_sections(self, sections: List[Section]) -> "Report":
+        return dataclasses.replace(self, sections=sections)

@@ -1,0 +1,277 @@
+"""Record what collectors read into a snapshot directory (--capture), and answer from it (--replay)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import asdict
+from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Tuple
+
+from postfinger_py import __version__
+from postfinger_py.errors import PostfingerError, ReplayMissing
+from postfinger_py.files import FileProblem, Files, StatInfo
+from postfinger_py.runner import DEFAULT_TIMEOUT, CommandResult, Runner
+
+FORMAT = "postfinger-snapshot"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+Key = Tuple[str, ...]
+
+
+class Recorder:
+    """Collects every answer the live system gave, then writes them as one snapshot directory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: Dict[Key, Dict[str, Any]] = {}
+        self._blobs: Dict[Key, Dict[str, bytes]] = {}
+
+    def add(self, key: Key, record: Dict[str, Any], blobs: Dict[str, bytes]) -> None:
+        with self._lock:
+            old = self._records.get(key)
+            # Keep the longest read of a file: shorter limited reads are replayed by truncation.
+            if old is not None and key[0] == "read" and blobs and self._blobs.get(key):
+                if len(self._blobs[key].get("data", b"")) >= len(blobs.get("data", b"")):
+                    return
+            self._records[key] = record
+            self._blobs[key] = blobs
+
+    def write(self, directory: str, facts: Dict[str, Any]) -> None:
+        """Write atomically: a temporary sibling directory renamed into place, mode 0700."""
+        directory = os.path.abspath(directory)
+        parent = os.path.dirname(directory) or "."
+        if os.path.exists(directory):
+            if not os.path.isdir(directory) or os.listdir(directory):
+                raise PostfingerError(
+                    f"cannot capture into {directory}: it exists and is not an empty directory; "
+                    "name a new directory"
+                )
+        try:
+            tmp = tempfile.mkdtemp(prefix=".postfinger-capture-", dir=parent)
+        except OSError as exc:
+            raise PostfingerError(f"cannot create a snapshot in {parent}: {exc.strerror}") from None
+        try:
+            os.chmod(tmp, 0o700)
+            records: List[Dict[str, Any]] = []
+            with self._lock:
+                items = sorted(self._records.items())
+            for n, (key, record) in enumerate(items, 1):
+                record = dict(record)
+                for slot, data in sorted(self._blobs[key].items()):
+                    sub = "commands" if key[0] == "run" else "files"
+                    ext = {"stdout": ".out", "stderr": ".err"}.get(slot, ".data")
+                    rel = f"{sub}/{n:04d}{ext}"
+                    os.makedirs(os.path.join(tmp, sub), mode=0o700, exist_ok=True)
+                    _write_private(os.path.join(tmp, rel), data)
+                    record[slot] = rel
+                records.append(record)
+            manifest = {
+                "format": FORMAT,
+                "version": FORMAT_VERSION,
+                "tool_version": __version__,
+                "facts": facts,
+                "records": records,
+            }
+            text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
+            _write_private(os.path.join(tmp, MANIFEST), text.encode())
+            if os.path.isdir(directory):
+                os.rmdir(directory)
+            os.rename(tmp, directory)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+def _write_private(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def _problem_record(exc: FileProblem) -> Dict[str, str]:
+    return {"kind": exc.kind, "reason": exc.reason}
+
+
+class RecordingRunner:
+    """Runs commands through another runner and records each result."""
+
+    def __init__(self, inner: Runner, recorder: Recorder) -> None:
+        self.inner = inner
+        self.recorder = recorder
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        stdin: Optional[bytes] = None,
+    ) -> CommandResult:
+        result = self.inner.run(argv, timeout=timeout, stdin=stdin)
+        record = {
+            "op": "run",
+            "argv": list(result.argv),
+            "status": result.status,
+            "timed_out": result.timed_out,
+            "missing": result.missing,
+            "error": result.error,
+        }
+        blobs = {"stdout": result.stdout.encode(), "stderr": result.stderr.encode()}
+        self.recorder.add(("run", *result.argv), record, blobs)
+        return result
+
+
+class RecordingFiles:
+    """Reads files through another Files and records what was read (or why it could not be)."""
+
+    def __init__(self, inner: Files, recorder: Recorder) -> None:
+        self.inner = inner
+        self.recorder = recorder
+
+    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+        try:
+            data = self.inner.read_bytes(path, limit)
+        except FileProblem as exc:
+            self.recorder.add(("read", path), {"op": "read", "path": path,
+                                               "problem": _problem_record(exc)}, {})
+            raise
+        self.recorder.add(("read", path), {"op": "read", "path": path}, {"data": data})
+        return data
+
+    def stat(self, path: str) -> StatInfo:
+        try:
+            st = self.inner.stat(path)
+        except FileProblem as exc:
+            self.recorder.add(("stat", path), {"op": "stat", "path": path,
+                                               "problem": _problem_record(exc)}, {})
+            raise
+        self.recorder.add(("stat", path), {"op": "stat", "path": path, "stat": asdict(st)}, {})
+        return st
+
+    def listdir(self, path: str) -> List[str]:
+        try:
+            names = self.inner.listdir(path)
+        except FileProblem as exc:
+            self.recorder.add(("listdir", path), {"op": "listdir", "path": path,
+                                                  "problem": _problem_record(exc)}, {})
+            raise
+        self.recorder.add(("listdir", path), {"op": "listdir", "path": path, "names": names}, {})
+        return names
+
+    def open_binary(self, path: str) -> BinaryIO:
+        # Streams are recorded whole, so that replay reads exactly the same bytes.
+        data = self.read_bytes(path)
+        return io.BytesIO(data)
+
+
+class Snapshot:
+    """A snapshot directory loaded for replay."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        path = os.path.join(directory, MANIFEST)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                manifest = json.load(fh)
+        except FileNotFoundError:
+            raise PostfingerError(
+                f"{directory} is not a postfinger snapshot (no {MANIFEST}); "
+                "make one with `postfinger --capture DIR`"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise PostfingerError(f"cannot read snapshot manifest {path}: {exc}") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise PostfingerError(f"{path} is not a postfinger snapshot manifest")
+        if manifest.get("version") != FORMAT_VERSION:
+            raise PostfingerError(
+                f"{path} has snapshot format version {manifest.get('version')}; "
+                f"this postfinger reads version {FORMAT_VERSION}"
+            )
+        self.facts: Dict[str, Any] = dict(manifest.get("facts", {}))
+        self.tool_version = str(manifest.get("tool_version", "?"))
+        self._records: Dict[Key, Dict[str, Any]] = {}
+        for record in manifest.get("records", []):
+            op = record.get("op")
+            if op == "run":
+                key: Key = ("run", *record["argv"])
+            else:
+                key = (op, record["path"])
+            self._records[key] = record
+
+    def blob(self, record: Dict[str, Any], slot: str) -> bytes:
+        rel = record.get(slot)
+        if not rel:
+            return b""
+        full = os.path.normpath(os.path.join(self.directory, rel))
+        if not full.startswith(os.path.normpath(self.directory) + os.sep):
+            raise PostfingerError(f"snapshot {self.directory}: bad member path {rel!r}")
+        try:
+            with open(full, "rb") as fh:
+                return fh.read()
+        except OSError as exc:
+            raise PostfingerError(f"snapshot {self.directory}: cannot read {rel}: {exc}") from None
+
+    def lookup(self, key: Key) -> Dict[str, Any]:
+        try:
+            return self._records[key]
+        except KeyError:
+            what = " ".join(key[1:])
+            verb = {"run": "command", "read": "file", "stat": "file status of",
+                    "listdir": "directory listing of"}.get(key[0], key[0])
+            raise ReplayMissing(f"the snapshot has no recording of {verb} {what}") from None
+
+
+class ReplayRunner:
+    """Answers commands from a snapshot; fails loudly on a command it has no recording for."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        stdin: Optional[bytes] = None,
+    ) -> CommandResult:
+        record = self.snapshot.lookup(("run", *argv))
+        return CommandResult(
+            argv=tuple(argv),
+            status=record.get("status"),
+            stdout=self.snapshot.blob(record, "stdout").decode("utf-8", "replace"),
+            stderr=self.snapshot.blob(record, "stderr").decode("utf-8", "replace"),
+            timed_out=bool(record.get("timed_out")),
+            missing=bool(record.get("missing")),
+            error=str(record.get("error", "")),
+        )
+
+
+class ReplayFiles:
+    """Answers file reads from a snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+
+    def _get(self, op: str, path: str) -> Dict[str, Any]:
+        record = self.snapshot.lookup((op, path))
+        problem = record.get("problem")
+        if problem:
+            raise FileProblem(path, problem["kind"], problem["reason"])
+        return record
+
+    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+        data = self.snapshot.blob(self._get("read", path), "data")
+        return data if limit is None else data[:limit]
+
+    def stat(self, path: str) -> StatInfo:
+        return StatInfo(**self._get("stat", path)["stat"])
+
+    def listdir(self, path: str) -> List[str]:
+        return list(self._get("listdir", path)["names"])
+
+    def open_binary(self, path: str) -> BinaryIO:
+        return io.BytesIO(self.read_bytes(path))

@@ -1,0 +1,57 @@
+"""Shared fixtures: the real Postfix (integration), the example snapshot, a fixed clock."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_SNAPSHOT = REPO / "examples" / "debian12-troubled" / "snapshot"
+SITE_FILE = REPO / "tests" / "integration" / "site.json"
+FIXED_NOW = datetime(2026, 11, 21, 22, 0, 0, tzinfo=timezone.utc)
+
+
+def _postfix_problem() -> str:
+    """Why the real-Postfix tests cannot run here, or '' when they can."""
+    if os.geteuid() != 0:
+        return "integration tests need root (they read the queue and the config as root)"
+    if shutil.which("postconf") is None:
+        return "Postfix is not installed (run tests/integration/setup-postfix.sh as root)"
+    res = subprocess.run(["postfix", "status"], capture_output=True, text=True)
+    if res.returncode != 0:
+        return "Postfix is not running (run tests/integration/setup-postfix.sh as root)"
+    res = subprocess.run(["postconf", "-h", "mydomain"], capture_output=True, text=True)
+    if res.stdout.strip() != "bluefinch-logistics.de":
+        return "Postfix is not the troubled test site (run tests/integration/setup-postfix.sh)"
+    return ""
+
+
+@pytest.fixture(scope="session")
+def real_postfix() -> Dict[str, Any]:
+    """The running, deliberately troubled Postfix; its made-up site values as a dict.
+
+    Skips with the reason when it is not there, except under CI=true, where a missing Postfix
+    is a failure: CI must run the integration tests, not skip them.
+    """
+    problem = _postfix_problem()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the real Postfix is not usable: {problem}")
+        pytest.skip(problem)
+    site: Dict[str, Any] = json.loads(SITE_FILE.read_text())
+    return site
+
+
+class FakeTty(io.StringIO):
+    """A stderr that claims to be a terminal, to test progress output."""
+
+    def isatty(self) -> bool:
+        return True

@@ -1,0 +1,95 @@
+#!/bin/bash
+# Install Debian's Postfix (if needed) and configure it as a deliberately troubled site, then start it.
+# Used by .ci/run, by examples/capture.sh and by developers. Needs root and apt. Only loopback is used.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+if ! command -v postconf >/dev/null || ! command -v swaks >/dev/null || ! command -v tcpdump >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    echo "postfix postfix/main_mailer_type select Internet Site" | debconf-set-selections
+    echo "postfix postfix/mailname string mx1.bluefinch-logistics.de" | debconf-set-selections
+    apt-get update -qq
+    apt-get install -y -qq postfix tcpdump swaks >/dev/null
+fi
+
+postfix stop >/dev/null 2>&1 || true
+echo mx1.bluefinch-logistics.de > /etc/mailname
+
+# Start from Debian's shipped files so reruns are idempotent.
+cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf 2>/dev/null || true
+cp /etc/postfix/master.cf.proto /etc/postfix/master.cf
+
+cat > /etc/postfix/virtual <<'V'
+lager@bluefinch-logistics.de      j.meier
+info@kranich-hof.eu               anna.schulz@kranich-hof.eu
+@kranich-hof.eu                   j.meier@bluefinch-logistics.de
+V
+postmap hash:/etc/postfix/virtual
+
+# transport is referenced but its .db is never built: "No such file or directory" in the log.
+cat > /etc/postfix/transport <<'T'
+kranich-hof.eu      smtp:[127.0.0.1]:2599
+T
+rm -f /etc/postfix/transport.db
+
+cat > /etc/postfix/sasl_passwd <<'S'
+[smtp.relay-provider.net]:587    bluefinch-relay:S3cretPassw0rd!
+S
+chmod 600 /etc/postfix/sasl_passwd
+postmap hash:/etc/postfix/sasl_passwd
+
+# A mysql: map while postfix-mysql is not installed: "unsupported dictionary type".
+cat > /etc/postfix/mysql-senders.cf <<'M'
+user = pfx_reader
+password = Db-Pa55word
+hosts = db7.bluefinch-logistics.de
+dbname = mail
+query = SELECT login FROM senders WHERE address='%s'
+M
+chmod 640 /etc/postfix/mysql-senders.cf
+
+postconf -e \
+    "myhostname = mx1.bluefinch-logistics.de" \
+    "mydomain = bluefinch-logistics.de" \
+    'myorigin = $mydomain' \
+    'mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain' \
+    "mynetworks = 127.0.0.0/8 [::1]/128 10.20.30.0/24 172.16.5.0/24" \
+    "inet_interfaces = loopback-only" \
+    "inet_protocols = ipv4" \
+    "relayhost = [127.0.0.1]:2599" \
+    "virtual_alias_domains = kranich-hof.eu" \
+    "virtual_alias_maps = hash:/etc/postfix/virtual" \
+    "transport_maps = hash:/etc/postfix/transport" \
+    "smtpd_sender_login_maps = mysql:/etc/postfix/mysql-senders.cf" \
+    "smtp_sasl_auth_enable = yes" \
+    "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd" \
+    "smtp_sasl_security_options = noanonymous" \
+    "soft_bounce = yes" \
+    "debug_peer_list = 10.20.30.40" \
+    "maillog_file = /var/log/postfix.log" \
+    "smtpd_sasl_autenticated_header = yes" \
+    "append_dot_mydomain = no" \
+    "message_size_limit = 10240000" \
+    "maximal_queue_lifetime = 5d"
+
+# master.cf: a verbose smtpd, a chrooted local, and a second smtpd on 2525 whose mynetworks
+# excludes loopback, so relaying from 127.0.0.1 is refused there.
+postconf -M# smtp/inet
+postconf -Me "smtp/inet = smtp inet n - y - - smtpd -v"
+postconf -Fe "local/unix/chroot = y"
+postconf -Me "127.0.0.1:2525/inet = 127.0.0.1:2525 inet n - y - - smtpd"
+postconf -Pe "127.0.0.1:2525/inet/mynetworks = 10.99.0.0/16" \
+             "127.0.0.1:2525/inet/syslog_name = postfix/relaytest"
+postconf -Me "submission/inet = submission inet n - y - - smtpd"
+postconf -Pe "submission/inet/syslog_name = postfix/submission" \
+             "submission/inet/smtpd_tls_security_level = encrypt" \
+             "submission/inet/smtpd_sasl_auth_enable = yes"
+
+touch /var/log/postfix.log
+postfix check || true
+postfix start
+for _ in $(seq 50); do
+    if [ -S /var/spool/postfix/public/showq ] && postqueue -p >/dev/null 2>&1; then break; fi
+    sleep 0.1
+done
+echo "setup-postfix: troubled Postfix $(postconf -h mail_version) running on loopback"
