@@ -1,0 +1,106 @@
+"""Parse `postqueue -j` output (Postfix 3.1+): one JSON object a line, one line a message."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Collection, List, NamedTuple, Optional, Tuple
+
+QUEUE_NAMES: Tuple[str, ...] = ("maildrop", "incoming", "active", "deferred", "hold")
+
+
+class Recipient(NamedTuple):
+    address: str
+    delay_reason: str  # "" when showq gave none (not yet tried, or not deferred)
+
+
+class Message(NamedTuple):
+    """One queued message as showq reports it. `sender` is "" for the null sender."""
+
+    queue_name: str
+    queue_id: str
+    arrival_time: int
+    size: int
+    sender: str
+    recipients: Tuple[Recipient, ...]
+    forced_expire: bool = False
+
+
+@dataclass
+class QueueListing:
+    """All messages of a listing, and what could not be read (line numbers, why)."""
+
+    messages: List[Message] = field(default_factory=list)
+    bad_lines: List[Tuple[int, str]] = field(default_factory=list)
+
+    def problems(self, what: str = "postqueue -j") -> List[str]:
+        """Notes for the user: how many lines were unreadable, with the first reason."""
+        if not self.bad_lines:
+            return []
+        first_no, first_why = self.bad_lines[0]
+        return [
+            f"{len(self.bad_lines)} line(s) of `{what}` output could not be read and were "
+            f"left out (first: line {first_no}: {first_why})"
+        ]
+
+    def in_queues(self, names: "Collection[str]") -> List[Message]:
+        return [m for m in self.messages if m.queue_name in names]
+
+
+def _message(obj: Any, null_sender: str) -> Message:
+    if not isinstance(obj, dict):
+        raise ValueError("not a JSON object")
+    rcpts = obj.get("recipients")
+    if not isinstance(rcpts, list):
+        raise ValueError("no recipients list")
+    recipients = []
+    for r in rcpts:
+        if not isinstance(r, dict) or not isinstance(r.get("address"), str):
+            raise ValueError("a recipient without an address")
+        reason = r.get("delay_reason")
+        recipients.append(Recipient(r["address"], reason if isinstance(reason, str) else ""))
+    sender = obj.get("sender")
+    arrival = obj.get("arrival_time")
+    queue_name = obj.get("queue_name")
+    if not isinstance(sender, str) or not isinstance(queue_name, str):
+        raise ValueError("no sender or queue_name")
+    if not isinstance(arrival, (int, float)) or isinstance(arrival, bool):
+        raise ValueError("no arrival_time")
+    size = obj.get("message_size")
+    return Message(
+        queue_name=queue_name,
+        queue_id=str(obj.get("queue_id", "")),
+        arrival_time=int(arrival),
+        size=size if isinstance(size, int) else 0,
+        # showq prints the null sender as empty_address_recipient; qshape wants it empty.
+        sender="" if sender == null_sender else sender,
+        recipients=tuple(recipients),
+        forced_expire=obj.get("forced_expire") is True,
+    )
+
+
+def parse_postqueue_json(text: str, null_sender: str = "MAILER-DAEMON") -> QueueListing:
+    """Messages of `postqueue -j` output; unreadable lines are counted, never fatal."""
+    listing = QueueListing()
+    lines = text.splitlines()
+    objects: Optional[List[Any]] = None
+    if lines:
+        try:  # one json.loads over the whole listing is several times faster than one a line
+            objects = json.loads("[" + ",".join(ln for ln in lines if ln.strip()) + "]")
+        except ValueError:
+            objects = None
+    if objects is not None:
+        for no, obj in enumerate(objects, 1):
+            try:
+                listing.messages.append(_message(obj, null_sender))
+            except ValueError as exc:
+                listing.bad_lines.append((no, str(exc)))
+        return listing
+    for no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            listing.messages.append(_message(json.loads(line), null_sender))
+        except ValueError as exc:
+            listing.bad_lines.append((no, str(exc).split(":")[0] or "not JSON"))
+    return listing
