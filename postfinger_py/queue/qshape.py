@@ -206,9 +206,11 @@ class Shape:
                     self.children[key] = self.children.get(key, 0) + 1
                 new = not old
 
-    def rows(self) -> List[Tuple[str, List[int]]]:
-        """Rows in qshape's order, parents with too few children left out, cut to `top`."""
+    def rows(self, top: Optional[int] = None) -> List[Tuple[str, List[int]]]:
+        """Rows in qshape's order, parents with too few children left out, cut to `top` rows
+        (default: the options' top; 0: all)."""
         opts = self.options
+        limit = opts.top if top is None else top
         keys = sorted(
             self.counts,
             key=lambda d: (-self.counts[d][0], byte_len(d), d != TOTAL, d),
@@ -217,7 +219,7 @@ class Shape:
         for d in keys:
             if d.startswith(".") and self.children.get(d, 0) < opts.min_subdomains:
                 continue
-            if opts.top > 0 and len(out) >= opts.top:
+            if limit > 0 and len(out) >= limit:
                 break
             out.append((d, self.counts[d]))
         return out
@@ -238,8 +240,8 @@ class Shape:
                 t = (perl_str(t) if not isinstance(t, str) else t) + "+"
         return heads
 
-    def table(self) -> str:
-        """The text qshape prints (each line ends with a newline)."""
+    def table(self, top: Optional[int] = None) -> str:
+        """The text qshape prints (each line ends with a newline); `top` as for rows()."""
         heads = self.heads()
         total = self._total
         widths: List[int] = []
@@ -254,7 +256,7 @@ class Shape:
         if dw < _DOMAIN_WIDTH:
             dw = _DOMAIN_WIDTH
         lines = [_name_cell("", dw) + _cells(widths, heads)]
-        for d, row in self.rows():
+        for d, row in self.rows(top):
             lines.append(_name_cell(d, dw) + _cells(widths, [str(c) for c in row]))
         return "".join(line + "\n" for line in lines)
 
