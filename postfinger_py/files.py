@@ -10,6 +10,8 @@ import stat as stat_mod
 from dataclasses import dataclass
 from typing import BinaryIO, List, Optional, Protocol
 
+from postfinger_py.parse.elf import BinaryInfo, parse_elf
+
 
 class FileProblem(Exception):
     """A file could not be read; `kind` is missing, denied or error."""
@@ -59,6 +61,10 @@ class Files(Protocol):
     def listdir(self, path: str) -> List[str]: ...
 
     def open_binary(self, path: str) -> BinaryIO: ...
+
+    def inspect_binary(self, path: str) -> BinaryInfo:
+        """ELF facts of a program file (read, never executed); snapshots keep only these facts."""
+        ...
 
 
 def _problem(path: str, exc: OSError) -> FileProblem:
@@ -145,3 +151,10 @@ class LiveFiles:
             return open(self._real(path), "rb")
         except OSError as exc:
             raise _problem(path, exc) from None
+
+    def inspect_binary(self, path: str) -> BinaryInfo:
+        try:
+            data = self.read_bytes(path, limit=64 * 1024 * 1024)
+        except FileProblem as exc:
+            return BinaryInfo(path, "unreadable", problem=exc.reason)
+        return parse_elf(path, data)

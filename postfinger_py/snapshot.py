@@ -14,6 +14,7 @@ from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Tuple
 from postfinger_py import __version__
 from postfinger_py.errors import PostfingerError, ReplayMissing
 from postfinger_py.files import FileProblem, Files, StatInfo
+from postfinger_py.parse.elf import BinaryInfo
 from postfinger_py.runner import DEFAULT_TIMEOUT, CommandResult, Runner
 
 FORMAT = "postfinger-snapshot"
@@ -162,6 +163,11 @@ class RecordingFiles:
         self.recorder.add(("listdir", path), {"op": "listdir", "path": path, "names": names}, {})
         return names
 
+    def inspect_binary(self, path: str) -> BinaryInfo:
+        info = self.inner.inspect_binary(path)
+        self.recorder.add(("binary", path), {"op": "binary", "path": path, "info": asdict(info)}, {})
+        return info
+
     def open_binary(self, path: str) -> BinaryIO:
         # Streams are recorded whole, so that replay reads exactly the same bytes.
         data = self.read_bytes(path)
@@ -221,7 +227,7 @@ class Snapshot:
         except KeyError:
             what = " ".join(key[1:])
             verb = {"run": "command", "read": "file", "stat": "file status of",
-                    "listdir": "directory listing of"}.get(key[0], key[0])
+                    "listdir": "directory listing of", "binary": "program file"}.get(key[0], key[0])
             raise ReplayMissing(f"the snapshot has no recording of {verb} {what}") from None
 
 
@@ -275,3 +281,9 @@ class ReplayFiles:
 
     def open_binary(self, path: str) -> BinaryIO:
         return io.BytesIO(self.read_bytes(path))
+
+    def inspect_binary(self, path: str) -> BinaryInfo:
+        info = dict(self.snapshot.lookup(("binary", path))["info"])
+        for key in ("version_stamps", "needed"):
+            info[key] = tuple(info.get(key, ()))
+        return BinaryInfo(**info)

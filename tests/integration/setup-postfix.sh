@@ -52,7 +52,7 @@ postconf -e \
     "myhostname = mx1.bluefinch-logistics.de" \
     "mydomain = bluefinch-logistics.de" \
     'myorigin = $mydomain' \
-    'mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain' \
+    'mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain #, kranich-hof.eu' \
     "mynetworks = 127.0.0.0/8 [::1]/128 10.20.30.0/24 172.16.5.0/24" \
     "inet_interfaces = loopback-only" \
     "inet_protocols = ipv4" \
@@ -70,7 +70,8 @@ postconf -e \
     "smtpd_sasl_autenticated_header = yes" \
     "append_dot_mydomain = no" \
     "message_size_limit = 10240000" \
-    "maximal_queue_lifetime = 5d"
+    "maximal_queue_lifetime = 5d" \
+    "smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination, reject_rbl_client zen.spamhaus.org, reject_rhsbl_sender dbl.spamhaus.org"
 
 # master.cf: a verbose smtpd, a chrooted local, and a second smtpd on 2525 whose mynetworks
 # excludes loopback, so relaying from 127.0.0.1 is refused there.

@@ -1,0 +1,182 @@
+"""Command line: `postfinger [options]` builds the report; `postfinger SUBCOMMAND ...` runs a part."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import traceback
+from typing import IO, List, NoReturn, Optional, Sequence
+
+from postfinger_py import __version__
+from postfinger_py.env import Env
+from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
+
+# Subcommands: name -> module with main(argv, env) -> int. Imported only when used.
+SUBCOMMANDS = {
+    "anonymize": "postfinger_py.commands.anonymize",
+    "logs": "postfinger_py.commands.logs",
+    "trace": "postfinger_py.commands.trace",
+    "qshape": "postfinger_py.commands.qshape",
+    "pcap": "postfinger_py.commands.pcap",
+}
+
+DESCRIPTION = """\
+Gather what the people on postfix-users need to diagnose a Postfix problem (postconf -nf and -Mf,
+versions, libraries, logs, queue shape, ...) into one plain-text report that is anonymized by
+default and safe to post. The tool only reads: it never changes the configuration, queue or logs.
+"""
+
+EPILOG = """\
+subcommands (postfinger SUBCOMMAND --help for their options):
+  logs        the first warning/error/fatal/panic lines of the mail log
+  trace ID    the whole story of one message (queue ID, address or Message-ID)
+  qshape      qshape's table from postqueue -j, without Perl or root
+  pcap FILE   readable summaries of the SMTP sessions in a packet capture
+  anonymize   anonymize any text (stdin or files) the same way as the report
+
+exit status: 0 ok, 1 error, 2 usage, 3 partial report (some sections failed),
+  4 refused: an original value survived anonymization, 5 report kept but mailing it failed,
+  130 interrupted
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that writes to our streams and raises instead of exiting."""
+
+    def __init__(self, *args: object, env: Env, **kwargs: object) -> None:
+        self._env = env
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _print_message(self, message: str, file: Optional[IO[str]] = None) -> None:
+        if message:
+            (self._env.stderr if file is sys.stderr else self._env.stdout).write(message)
+
+    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
+        if message:
+            self._env.stderr.write(message)
+        raise _ParserExit(status)
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see postfinger --help)")
+
+
+class _ParserExit(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _csv(value: str) -> List[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser(env: Env) -> _Parser:
+    from postfinger_py.anonymize import add_anon_arguments
+
+    p = _Parser(prog="postfinger", description=DESCRIPTION, epilog=EPILOG, env=env,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show debugging detail and tracebacks")
+    p.add_argument("-c", "--config-dir", metavar="DIR",
+                   help="Postfix configuration directory (postconf -c DIR)")
+    sel = p.add_argument_group("sections")
+    sel.add_argument("--only", type=_csv, default=[], metavar="A,B",
+                     help="only these sections (see --list-sections)")
+    sel.add_argument("--skip", type=_csv, default=[], metavar="A,B", help="leave these out")
+    sel.add_argument("--all", action="store_true", help="include the optional sections")
+    sel.add_argument("--list-sections", action="store_true", help="list sections and exit")
+    rep = p.add_argument_group("report")
+    rep.add_argument("--summary", metavar="TEXT", help="your own short problem summary")
+    rep.add_argument("--summary-file", metavar="FILE", help="read the problem summary from FILE")
+    rep.add_argument("--nowarn", action="store_true", help="leave out the privacy warning")
+    rep.add_argument("--format", choices=["text", "json"], default="text")
+    out = p.add_argument_group("output (the report goes to stdout unless one is named)")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (mode 0600)")
+    out.add_argument("--bundle", metavar="FILE.tar.gz",
+                     help="write a tar.gz with report.txt, report.json, raw parts and a manifest")
+    out.add_argument("--mail-to", metavar="ADDRESS",
+                     help="mail the report (bundle attached) through the local sendmail")
+    out.add_argument("--sendmail", metavar="PATH",
+                     help="the sendmail program for --mail-to (default: postconf sendmail_path)")
+    snap = p.add_argument_group("snapshots")
+    snap.add_argument("--capture", metavar="DIR",
+                      help="also record everything read into DIR (mode 0700; NOT anonymized)")
+    snap.add_argument("--replay", metavar="DIR",
+                      help="build the report from a snapshot DIR instead of this machine")
+    logs = p.add_argument_group("logs, trace, queue, captures")
+    logs.add_argument("--log-file", action="append", default=[], metavar="PATH",
+                      help="read this mail log instead of finding one (repeatable)")
+    logs.add_argument("--since", metavar="WHEN",
+                      help="log window: a duration (2h, 3d), a timestamp, or 'all'")
+    logs.add_argument("--problems", type=int, default=20, metavar="N",
+                      help="how many first problem lines to show (default 20)")
+    logs.add_argument("--trace", metavar="ID",
+                      help="add the whole story of one message: queue ID, address or Message-ID")
+    logs.add_argument("--pcap", action="append", default=[], metavar="FILE",
+                      help="summarize the SMTP sessions in this capture (repeatable)")
+    logs.add_argument("--port", action="append", default=[], type=int, metavar="N",
+                      help="also treat this TCP port as SMTP in captures (repeatable)")
+    add_anon_arguments(p)
+    return p
+
+
+def run() -> int:
+    """Console-script entry point."""
+    return main(sys.argv[1:], Env())
+
+
+def main(argv: Sequence[str], env: Env) -> int:
+    argv = list(argv)
+    verbose = "-v" in argv or "--verbose" in argv
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        stream=env.stderr, format="postfinger: %(message)s")
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            module = importlib.import_module(SUBCOMMANDS[argv[0]])
+            return int(module.main(argv[1:], env))
+        return _report_command(argv, env)
+    except _ParserExit as exc:
+        return exc.status
+    except PostfingerError as exc:
+        env.stderr.write(f"postfinger: {exc.message}\n")
+        if verbose:
+            traceback.print_exc(file=env.stderr)
+        return int(exc.status)
+    except KeyboardInterrupt:
+        env.stderr.write("\npostfinger: interrupted; nothing was written\n")
+        return int(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitStatus.ERROR)
+    except Exception as exc:  # the last line of defence: one line, a traceback only with -v
+        env.stderr.write(f"postfinger: internal error: {type(exc).__name__}: {exc}"
+                         f"{'' if verbose else ' (run with -v for the traceback, and report it)'}\n")
+        if verbose:
+            traceback.print_exc(file=env.stderr)
+        return int(ExitStatus.ERROR)
+
+
+def _report_command(argv: List[str], env: Env) -> int:
+    args = build_parser(env).parse_args(argv)
+    if args.version:
+        env.stdout.write(f"postfinger-py {__version__}\n")
+        return int(ExitStatus.OK)
+    from postfinger_py import pipeline
+
+    if args.list_sections:
+        env.stdout.write(pipeline.list_sections())
+        return int(ExitStatus.OK)
+    if args.capture and args.replay:
+        raise UsageError("--capture and --replay exclude each other")
+    if args.summary and args.summary_file:
+        raise UsageError("give the summary either with --summary or with --summary-file")
+    if args.problems < 0:
+        raise UsageError("--problems takes a number of lines, 0 or more")
+    if args.mail_to:
+        from postfinger_py.deliver.mail import valid_address
+
+        if not valid_address(args.mail_to):
+            raise UsageError(f"--mail-to {args.mail_to!r} is not a mail address (user@domain)")
+    return pipeline.run_report(args, env)

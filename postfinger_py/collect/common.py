@@ -1,0 +1,103 @@
+"""Small helpers several collectors share: reading postconf parameters, privilege notes."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Sequence
+
+from postfinger_py.errors import PostfingerError
+from postfinger_py.model import Context
+from postfinger_py.parse.postconf import parse_parameters
+from postfinger_py.runner import CommandResult
+
+# Parameters several collectors need; asked for in one call so a replay needs one recording.
+LAYOUT = (
+    "mail_version",
+    "config_directory",
+    "command_directory",
+    "daemon_directory",
+    "queue_directory",
+    "data_directory",
+    "meta_directory",
+    "shlib_directory",
+    "sendmail_path",
+    "mailq_path",
+    "newaliases_path",
+    "mail_owner",
+    "setgid_group",
+)
+
+
+def require(result: CommandResult, what: str) -> CommandResult:
+    """Turn a failed essential command into an error the section reports."""
+    if result.missing:
+        raise PostfingerError(
+            f"cannot {what}: {result.program} is not installed or not in PATH "
+            "(is Postfix installed on this machine?)"
+        )
+    if not result.ok:
+        raise PostfingerError(f"cannot {what}: {result.describe_failure()}")
+    return result
+
+
+def postconf_values(ctx: Context, names: Sequence[str] = LAYOUT) -> Dict[str, str]:
+    """Current values (unexpanded, as postconf prints them) of the named parameters."""
+    result = require(ctx.runner.run(ctx.postconf(*names)), "read Postfix parameters")
+    return dict(parse_parameters(result.stdout))
+
+
+def not_root_note(ctx: Context, what: str) -> str:
+    return f"{what} (postfinger ran as uid {ctx.euid}; run it as root to include this)"
+
+
+# When postfix-files cannot be read: Postfix's command-line tools (postfix-files lists them).
+FALLBACK_COMMANDS = (
+    "postalias", "postcat", "postconf", "postdrop", "postfix", "postkick", "postlock",
+    "postlog", "postmap", "postmulti", "postqueue", "postsuper",
+)
+
+
+def postfix_files_entries(ctx: Context, layout: Dict[str, str]) -> "tuple[list, list[str]]":
+    """postfix-files entries (plus postfix-files.d/*), and notes on what could not be read."""
+    from postfinger_py.files import FileProblem
+    from postfinger_py.parse.postfix_files import parse_postfix_files
+
+    meta = layout.get("meta_directory") or layout.get("config_directory", "/etc/postfix")
+    notes: List[str] = []
+    texts: List[str] = []
+    try:
+        texts.append(ctx.files.read_bytes(f"{meta}/postfix-files").decode("utf-8", "replace"))
+    except FileProblem as exc:
+        notes.append(f"cannot read {exc.path}: {exc.reason}; using the standard program list")
+        return [], notes
+    try:
+        extra = [n for n in ctx.files.listdir(f"{meta}/postfix-files.d") if n.endswith(".files")]
+    except FileProblem:
+        extra = []
+    for name in extra:
+        try:
+            texts.append(ctx.files.read_bytes(f"{meta}/postfix-files.d/{name}").decode(
+                "utf-8", "replace"))
+        except FileProblem as exc:
+            notes.append(f"cannot read {exc.path}: {exc.reason}")
+    return parse_postfix_files("\n".join(texts), layout), notes
+
+
+def postfix_programs(ctx: Context, layout: Dict[str, str]) -> "tuple[list[str], list[str]]":
+    """Paths of Postfix's programs and libraries, and notes on how they were found."""
+    from postfinger_py.files import FileProblem
+    from postfinger_py.parse.postfix_files import program_paths
+
+    entries, notes = postfix_files_entries(ctx, layout)
+    if entries:
+        return program_paths(entries, layout), notes
+    paths: List[str] = []
+    daemon_dir = layout.get("daemon_directory", "")
+    try:
+        paths += [f"{daemon_dir}/{n}" for n in ctx.files.listdir(daemon_dir)]
+    except FileProblem as exc:
+        notes.append(f"cannot list {exc.path}: {exc.reason}")
+    cmd_dir = layout.get("command_directory", "/usr/sbin")
+    paths += [f"{cmd_dir}/{n}" for n in FALLBACK_COMMANDS]
+    if layout.get("sendmail_path"):
+        paths.append(layout["sendmail_path"])
+    return paths, notes

@@ -1,0 +1,50 @@
+"""master.cf section: postconf -Mf, and per-service -o overrides (postconf -P)."""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+from postfinger_py.collect.base import Collector
+from postfinger_py.collect.common import require
+from postfinger_py.model import Context, Section, Status
+from postfinger_py.parse.postconf import parse_master, parse_overrides, parse_warnings
+
+
+def findings(services: List[Dict[str, object]]) -> List[str]:
+    """Things in master.cf a helper looks at first."""
+    out = []
+    for svc in services:
+        args = [str(a) for a in svc.get("args", [])]  # type: ignore[union-attr]
+        where = f"{svc['service']}/{svc['type']}"
+        if "-v" in args or "-vv" in args:
+            out.append(f"{where}: verbose logging (-v) is on; turn it off unless a developer asked")
+        if "-D" in args:
+            out.append(f"{where}: -D (debugger) is on")
+    return out
+
+
+class MasterCfCollector(Collector):
+    name = "mastercf"
+    title = "master.cf: services (postconf -Mf)"
+    description = "postconf -Mf and the per-service -o overrides (postconf -P)"
+    order = 30
+
+    def collect(self, ctx: Context) -> Section:
+        folded = require(ctx.runner.run(ctx.postconf("-Mf")), "read master.cf (postconf -Mf)")
+        flat = require(ctx.runner.run(ctx.postconf("-M")), "read master.cf (postconf -M)")
+        notes: List[str] = []
+        overrides_res = ctx.runner.run(ctx.postconf("-P"))
+        overrides = parse_overrides(overrides_res.stdout) if overrides_res.ok else []
+        if not overrides_res.ok:
+            notes.append(f"-o overrides not listed: {overrides_res.describe_failure()}")
+        services = parse_master(flat.stdout)
+        data = {
+            "text": folded.stdout.rstrip("\n"),
+            "services": services,
+            "overrides": overrides,
+            "warnings": parse_warnings(folded.stderr),
+            "findings": findings(services),
+        }
+        raw = {"postconf-Mf.txt": folded.stdout, "postconf-P.txt": overrides_res.stdout}
+        return self.section(Status.OK if overrides_res.ok else Status.PARTIAL,
+                            data=data, notes=notes, raw=raw)

@@ -1,0 +1,98 @@
+"""Deliver the anonymized report to every destination the user named, leak-checked first."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import List, Optional
+
+from postfinger_py.anonymize import AnonResult
+from postfinger_py.deliver.bundle import bundle_members, build_tar_gz, check_members
+from postfinger_py.deliver.files import write_private
+from postfinger_py.env import Env
+from postfinger_py.errors import ExitStatus, PostfingerError
+from postfinger_py.render import render_json, render_text
+from postfinger_py.runner import SubprocessRunner
+
+
+def _refuse(where: str) -> PostfingerError:
+    return PostfingerError(
+        f"refusing to output the report: {where}. Nothing was written or sent. Add the value's "
+        "pattern with --keep only if it is public, or report this as a bug",
+        ExitStatus.LEAK_REFUSED,
+    )
+
+
+def deliver(args: argparse.Namespace, env: Env, result: AnonResult) -> None:
+    report = result.report
+    text = render_text(report)
+    json_text = render_json(report)
+    main_text = json_text if args.format == "json" else text
+    # Fail closed: every output is checked before anything at all is written or sent.
+    leak = result.find_leak(text) or result.find_leak(json_text)
+    if leak:
+        raise _refuse(leak)
+    bundle: Optional[bytes] = None
+    if args.bundle or args.mail_to:
+        members = bundle_members(report, text, json_text)
+        leak = check_members(members, result.find_leak)
+        if leak:
+            raise _refuse(leak)
+        bundle = build_tar_gz(members, report.generated_at)
+    for warning in result.warnings:
+        env.stderr.write(f"postfinger: {warning}\n")
+    written: List[str] = []
+    if args.output:
+        write_private(args.output, main_text.encode())
+        written.append(args.output)
+    if args.bundle and bundle is not None:
+        write_private(args.bundle, bundle)
+        written.append(args.bundle)
+    if not (args.output or args.bundle or args.mail_to):
+        env.stdout.write(main_text)
+        env.stdout.flush()
+    for path in written:
+        env.stderr.write(f"postfinger: wrote {path} (mode 0600)\n")
+    if args.mail_to:
+        _mail(args, env, report, text, bundle, written)
+
+
+def _mail(args: argparse.Namespace, env: Env, report: object, text: str,
+          bundle: Optional[bytes], written: List[str]) -> None:
+    from postfinger_py.deliver.mail import build_message, send
+    from postfinger_py.model import Report
+
+    assert isinstance(report, Report)
+    runner = SubprocessRunner()
+    sendmail = args.sendmail
+    if not sendmail:
+        path_res = runner.run(["postconf", "-h", "sendmail_path"])
+        sendmail = path_res.stdout.strip() if path_res.ok and path_res.stdout.strip() else "sendmail"
+    message = build_message(report, args.mail_to, text, bundle)
+    res = send(runner, sendmail, args.mail_to, message)
+    if res.ok:
+        env.stderr.write(f"postfinger: report mailed to {args.mail_to} via {sendmail}\n")
+        return
+    kept = written[0] if written else _keep_copy(report, text)
+    raise PostfingerError(
+        f"mailing the report failed: {res.describe_failure()}. The report is kept in {kept}; "
+        "attach it yourself, or fix local mail delivery and run again",
+        ExitStatus.DELIVERY_FAILED,
+    )
+
+
+def _keep_copy(report: object, text: str) -> str:
+    from postfinger_py.model import Report
+
+    assert isinstance(report, Report)
+    name = f"postfinger-report-{report.generated_at.strftime('%Y%m%d-%H%M%S')}.txt"
+    for directory in (os.getcwd(), os.environ.get("TMPDIR", "/tmp")):
+        path = os.path.join(directory, name)
+        try:
+            write_private(path, text.encode())
+            return path
+        except PostfingerError:
+            continue
+    raise PostfingerError("mailing the report failed, and no copy could be written to the "
+                          "current directory or /tmp; run again with --output FILE",
+                          ExitStatus.DELIVERY_FAILED)

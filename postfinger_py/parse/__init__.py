@@ -1,0 +1,1 @@
+"""Pure parsers of Postfix and system output formats: text in, plain data out, nothing run."""

@@ -1,0 +1,98 @@
+"""Parsers for postconf output: -n/-d parameters, -M services, -P overrides, -m/-l lists, warnings."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Tuple
+
+_PARAM = re.compile(r"^([A-Za-z0-9_.:/-]+) = ?(.*)$")
+
+
+def unfold(text: str) -> List[str]:
+    """Join Postfix-style folded lines (continuations start with white space) into logical lines."""
+    lines: List[str] = []
+    for raw in text.splitlines():
+        if raw[:1] in (" ", "\t") and lines:
+            lines[-1] = lines[-1] + " " + raw.strip()
+        elif raw.strip():
+            lines.append(raw.strip())
+    return lines
+
+
+def parse_parameters(text: str) -> List[Tuple[str, str]]:
+    """`postconf -n`/`-d`/`-nf` output as (name, value) pairs, in output order."""
+    pairs: List[Tuple[str, str]] = []
+    for line in unfold(text):
+        m = _PARAM.match(line)
+        if m:
+            pairs.append((m.group(1), m.group(2)))
+    return pairs
+
+
+def parse_warnings(stderr: str) -> List[str]:
+    """postconf's own complaints (unused parameters, syntax) from its stderr, program prefix kept."""
+    out = []
+    for line in stderr.splitlines():
+        line = line.rstrip()
+        if re.match(r"^(?:\S*/)?postconf: (?:warning|error|fatal): ", line):
+            out.append(re.sub(r"^\S*/(postconf: )", r"\1", line))
+    return out
+
+
+MASTER_FIELDS = ("service", "type", "private", "unpriv", "chroot", "wakeup", "maxproc", "command")
+
+
+def parse_master(text: str) -> List[Dict[str, object]]:
+    """`postconf -M` (or -Mf) output: one dict per service with the eight columns and the args."""
+    services: List[Dict[str, object]] = []
+    for line in unfold(text):
+        fields = line.split()
+        if len(fields) < 8 or line.lstrip().startswith("#"):
+            continue
+        entry: Dict[str, object] = dict(zip(MASTER_FIELDS, fields[:8]))
+        entry["args"] = fields[8:]
+        services.append(entry)
+    return services
+
+
+_OVERRIDE = re.compile(r"^([^/\s]+)/([^/\s]+)/([A-Za-z0-9_]+) = ?(.*)$")
+
+
+def parse_overrides(text: str) -> List[Dict[str, str]]:
+    """`postconf -P` output: service/type/name = value lines."""
+    out = []
+    for line in unfold(text):
+        m = _OVERRIDE.match(line)
+        if m:
+            out.append({"service": m.group(1), "type": m.group(2), "name": m.group(3),
+                        "value": m.group(4)})
+    return out
+
+
+def parse_list(text: str) -> List[str]:
+    """`postconf -m` / `-l`: one word per line."""
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.replace(",", " , ").split())
+
+
+def defaults_in_main(
+    set_params: List[Tuple[str, str]], defaults: List[Tuple[str, str]]
+) -> List[Tuple[str, str]]:
+    """Parameters set in main.cf to exactly their built-in default (postfinger --defaultsinmain).
+
+    White space and comma spacing are ignored, as Postfix ignores them in lists.
+    """
+    default_map = dict(defaults)
+    return [
+        (name, value)
+        for name, value in set_params
+        if name in default_map and _norm(default_map[name]) == _norm(value)
+    ]
+
+
+def comment_in_value(params: List[Tuple[str, str]]) -> List[str]:
+    """Parameters whose value holds a '#': main.cf comments only work at the start of a line."""
+    return [name for name, value in params if "#" in value]

@@ -1,0 +1,169 @@
+"""The report pipeline: collect -> anonymize -> render -> deliver, for `postfinger [options]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+from datetime import datetime, timezone
+from typing import Callable, List, Optional, Tuple
+
+from postfinger_py import __version__
+from postfinger_py.env import Env
+from postfinger_py.errors import ExitStatus, PostfingerError
+from postfinger_py.files import LiveFiles
+from postfinger_py.model import Context, Options, Report, Section, Status
+from postfinger_py.runner import SubprocessRunner
+
+
+def list_sections() -> str:
+    from postfinger_py.collect import all_collectors
+
+    lines = ["name         default  what it shows\n"]
+    for c in all_collectors():
+        lines.append(f"{c.name:<12} {'no' if c.optional else 'yes':<8} {c.description}\n")
+    lines.append("\n--all adds the sections that are not shown by default; --only/--skip choose.\n")
+    return "".join(lines)
+
+
+def options_from_args(args: argparse.Namespace) -> Options:
+    return Options(
+        config_dir=args.config_dir,
+        log_files=tuple(args.log_file),
+        since=args.since,
+        problem_limit=args.problems,
+        trace=args.trace,
+        pcap_files=tuple(args.pcap),
+        pcap_ports=tuple(args.port),
+    )
+
+
+class Progress:
+    """One self-overwriting status line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self.enabled = env.progress_enabled
+        self._lock = threading.Lock()
+        self._width = 0
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            line = f"postfinger: {message}"
+            self.env.stderr.write("\r" + line.ljust(self._width))
+            self._width = len(line)
+            self.env.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled and self._width:
+            self.env.stderr.write("\r" + " " * self._width + "\r")
+            self.env.stderr.flush()
+            self._width = 0
+
+
+def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], None]
+                  ) -> Tuple[Context, Optional[Callable[[], None]], str]:
+    """The Context to collect from (live, recording, or replaying), a finisher, and the source."""
+    options = options_from_args(args)
+    euid = os.geteuid() if env.euid is None else env.euid
+    if args.replay:
+        from postfinger_py.snapshot import ReplayFiles, ReplayRunner, Snapshot
+
+        snap = Snapshot(args.replay)
+        now = datetime.fromisoformat(str(snap.facts["now"]))
+        ctx = Context(ReplayRunner(snap), ReplayFiles(snap), now, int(snap.facts.get("euid", 0)),
+                      options, progress)
+        return ctx, None, f"replayed from a snapshot captured {now.isoformat(timespec='seconds')}"
+    now = env.clock()
+    runner = SubprocessRunner()
+    files = LiveFiles(env.root)
+    if args.capture:
+        from postfinger_py.snapshot import Recorder, RecordingFiles, RecordingRunner
+
+        recorder = Recorder()
+        ctx = Context(RecordingRunner(runner, recorder), RecordingFiles(files, recorder), now,
+                      euid, options, progress)
+        facts = {"now": now.isoformat(), "euid": euid, "tool_version": __version__}
+
+        def finish() -> None:
+            recorder.write(args.capture, facts)
+            env.stderr.write(f"postfinger: snapshot written to {args.capture} (it is NOT "
+                             "anonymized: keep it private)\n")
+
+        return ctx, finish, "live"
+    return Context(runner, files, now, euid, options, progress), None, "live"
+
+
+def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> List[Section]:
+    from postfinger_py.collect import all_collectors, run_collectors, select
+
+    chosen = select(all_collectors(), args.only, args.skip, args.all)
+
+    def on_done(section: Section, n: int, total: int) -> None:
+        progress(f"collected {n}/{total} sections ({section.name})")
+
+    progress(f"collecting {len(chosen)} sections ...")
+    return run_collectors(chosen, ctx, on_done)
+
+
+def read_summary(args: argparse.Namespace) -> str:
+    if args.summary_file:
+        try:
+            with open(args.summary_file, encoding="utf-8", errors="replace") as fh:
+                return fh.read().strip()
+        except OSError as exc:
+            raise PostfingerError(f"cannot read --summary-file {args.summary_file}: "
+                                  f"{exc.strerror}") from None
+    return (args.summary or "").strip()
+
+
+def run_report(args: argparse.Namespace, env: Env) -> int:
+    from postfinger_py import anonymize as anon
+
+    summary = read_summary(args)  # before any work: a typo in the file name fails at once
+    settings = anon.settings_from_args(args)
+    progress = Progress(env)
+    if settings.mode != "off":
+        # The anonymizer's import is slow; let it overlap collection (mostly waiting on commands).
+        threading.Thread(target=anon.preload, daemon=True).start()
+    ctx, finish_capture, source = build_context(args, env, progress)
+    sections = collect(args, ctx, progress)
+    if sections and all(s.status is Status.FAILED for s in sections):
+        progress.done()
+        first = next((n for s in sections for n in s.notes), "no section could be collected")
+        raise PostfingerError(f"no report: every section failed; the first reason: {first}")
+    if finish_capture is not None:
+        progress.done()
+        finish_capture()
+    generated = ctx.now if args.replay else env.clock()
+    report = make_report(sections, generated, summary, not args.nowarn, source)
+    progress("anonymizing ...")
+    result = anon.anonymize(report, settings)
+    progress.done()
+    from postfinger_py import deliver_all
+
+    deliver_all.deliver(args, env, result)
+    failed = [s.name for s in result.report.sections if s.status is Status.FAILED]
+    if failed:
+        env.stderr.write(f"postfinger: report is incomplete: section(s) {', '.join(failed)} "
+                         "failed (see the notes in those sections)\n")
+        return int(ExitStatus.PARTIAL)
+    return int(ExitStatus.OK)
+
+
+def make_report(sections: List[Section], generated: datetime, summary: str, warn: bool,
+                source: str) -> Report:
+    system = next((s for s in sections if s.name == "system"), None)
+    data = system.data if system is not None else {}
+    return Report(
+        tool_version=__version__,
+        generated_at=generated.astimezone(timezone.utc),
+        sections=sections,
+        summary=summary,
+        warn=warn,
+        mail_version=str(data.get("mail_version", "")),
+        hostname=str(data.get("myhostname") or data.get("hostname") or ""),
+        source=source,
+    )

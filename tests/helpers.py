@@ -1,0 +1,32 @@
+"""Running the CLI in-process with captured streams."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import List, Optional
+
+from postfinger_py.cli import main
+from postfinger_py.env import Env
+
+from .conftest import EXAMPLE_SNAPSHOT, FIXED_NOW
+
+
+@dataclass
+class Result:
+    status: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(argv: List[str], *, tty: bool = False, stdin: bytes = b"",
+            euid: Optional[int] = None) -> Result:
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(stdout=out, stderr=err, stdin=io.BytesIO(stdin), environ={},
+              clock=lambda: FIXED_NOW, stderr_isatty=tty, euid=euid)
+    status = main(argv, env)
+    return Result(status, out.getvalue(), err.getvalue())
+
+
+def replay(*extra: str, tty: bool = False) -> Result:
+    return run_cli(["--replay", str(EXAMPLE_SNAPSHOT), *extra], tty=tty)
