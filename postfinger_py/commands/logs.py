@@ -1,0 +1,79 @@
+"""`postfinger logs`: Postfix's own first problem lines (warning/error/fatal/panic), anonymized."""
+
+from __future__ import annotations
+
+import argparse
+
+from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
+from postfinger_py.env import Env
+from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
+from postfinger_py.logs import run
+from postfinger_py.logs.lines import LogLine
+from postfinger_py.logs.since import DEFAULT_SINCE
+from postfinger_py.model import Options
+
+DESCRIPTION = (
+    "Print the first warning/error/fatal/panic lines Postfix itself logged (not remote replies, "
+    "not reject_warning), exact and unwrapped, in log order. The log is found as the report "
+    "finds it (maillog_file, syslog files, journald) unless --log-file names it."
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"postfinger logs: {message} (see postfinger logs --help)")
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (all) or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="postfinger logs", description=DESCRIPTION)
+    p.add_argument("--log-file", metavar="FILE", action="append", default=[],
+                   help="read this log (plain or gzip) instead of finding it; repeatable, "
+                   "give them oldest first")
+    p.add_argument("--since", metavar="WHEN", help=f"a duration (2h, 7d), a timestamp "
+                   f"(2026-11-20 08:00) or all (default {DEFAULT_SINCE})")
+    p.add_argument("--limit", metavar="N", type=_limit, default=20,
+                   help="how many lines (default 20; 0: all of them)")
+    p.add_argument("-c", metavar="CONFIG_DIRECTORY", help="Postfix configuration directory")
+    add_anon_arguments(p)
+    return p
+
+
+def main(argv: list[str], env: Env) -> int:
+    args = build_parser().parse_args(argv)
+    options = Options(config_dir=args.c, log_files=tuple(args.log_file), since=args.since,
+                      problem_limit=args.limit)
+    ctx = env.live_context(options)
+    clean = text_filter(ctx, settings_from_args(args))
+
+    def show(line: LogLine) -> None:
+        env.stdout.write(clean(line.text) + "\n")
+
+    try:
+        scan, result = run.problems(ctx, args.limit, args.since,
+                                    on_problem=show if args.limit == 0 else None)
+    except ValueError as exc:
+        raise UsageError(f"postfinger logs: {exc}") from None
+    for line in scan.problems:
+        show(line)
+    for note in result.notes:
+        env.stderr.write(f"postfinger logs: {clean(note)}\n")
+    if not result.disc.sources:
+        raise PostfingerError("postfinger logs: no mail log to read; name one with --log-file")
+    if scan.total > len(scan.problems) and args.limit:
+        env.stderr.write(f"postfinger logs: {scan.total - len(scan.problems)} more problem "
+                         "line(s) in the window; --limit 0 shows all\n")
+    if not scan.total:
+        env.stderr.write(f"postfinger logs: no problem lines in {result.window}\n")
+    if result.read_failures:
+        return int(ExitStatus.PARTIAL)
+    return int(ExitStatus.OK)

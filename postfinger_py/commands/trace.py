@@ -1,0 +1,64 @@
+"""`postfinger trace ID`: every log line of one message, and the messages it led to, anonymized."""
+
+from __future__ import annotations
+
+import argparse
+
+from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
+from postfinger_py.env import Env
+from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
+from postfinger_py.logs import run
+from postfinger_py.model import Options
+
+DESCRIPTION = (
+    "Print the whole handling of one message from the mail log: the smtpd session that received "
+    "it, cleanup, qmgr, every delivery attempt, and the messages it led to (re-injection after a "
+    "content filter, bounces). ID is a queue ID, an address (the most recent message to or from "
+    "it) or a Message-ID."
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"postfinger trace: {message} (see postfinger trace --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="postfinger trace", description=DESCRIPTION)
+    p.add_argument("id", metavar="ID", help="queue ID, address, or Message-ID")
+    p.add_argument("--log-file", metavar="FILE", action="append", default=[],
+                   help="read this log (plain or gzip) instead of finding it; repeatable, "
+                   "give them oldest first")
+    p.add_argument("-c", metavar="CONFIG_DIRECTORY", help="Postfix configuration directory")
+    add_anon_arguments(p)
+    return p
+
+
+def main(argv: list[str], env: Env) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.id.strip():
+        raise UsageError("postfinger trace: ID is empty; give a queue ID, address or Message-ID")
+    options = Options(config_dir=args.c, log_files=tuple(args.log_file), trace=args.id)
+    ctx = env.live_context(options)
+    clean = text_filter(ctx, settings_from_args(args))
+    data, result = run.trace(ctx, args.id)
+    for note in result.notes:
+        env.stderr.write(f"postfinger trace: {clean(note)}\n")
+    if not result.disc.sources:
+        raise PostfingerError("postfinger trace: no mail log to read; name one with --log-file")
+    for line in data["lines"]:
+        env.stdout.write(clean(line) + "\n")
+    if data["omitted_verbose"]:
+        env.stderr.write(f"postfinger trace: {data['omitted_verbose']} verbose smtpd line(s) "
+                         "of the session left out\n")
+    if data["others"]:
+        env.stderr.write(f"postfinger trace: {len(data['others'])} earlier message(s) also "
+                         "name it; shown: the most recent\n")
+    if data["noqueue"] and not data["lines"]:
+        env.stderr.write("postfinger trace: only rejected (NOQUEUE) attempts name it:\n")
+        for line in data["noqueue"]:
+            env.stdout.write(clean(line) + "\n")
+    if not data["lines"] and not data["noqueue"]:
+        raise PostfingerError(f"postfinger trace: nothing in the log names {clean(args.id)}; "
+                              "check the ID, or name older logs with --log-file")
+    return int(ExitStatus.PARTIAL if result.read_failures else ExitStatus.OK)

@@ -1,0 +1,1 @@
+"""Mail logs: finding them, scanning for problems fast, and tracing one message."""

@@ -1,0 +1,120 @@
+"""The log work shared by the report sections and the `logs` / `trace` subcommands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any, Callable
+
+from postfinger_py.logs.discover import Discovery, discover, local_zone, read_source
+from postfinger_py.logs.lines import LogLine, YearGuesser
+from postfinger_py.logs.problems import ProblemScan
+from postfinger_py.logs.scan import ReadNotes, Window
+from postfinger_py.logs.since import window
+from postfinger_py.logs.trace import Finder, Tracer, classify
+from postfinger_py.model import Context
+
+MAX_KIND_ROWS = 50
+
+
+@dataclass
+class LogRun:
+    """What a pass over the logs found, with the notes a helper must see."""
+
+    disc: Discovery
+    window: str
+    notes: list[str] = field(default_factory=list)
+    read_failures: int = 0
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        return [{"name": s.name, "size": s.size} for s in self.disc.sources]
+
+
+def _read_all(ctx: Context, disc: Discovery, run: LogRun,
+              feed: Callable[[Iterator[Window], YearGuesser, tzinfo, ReadNotes, int], None]
+              ) -> None:
+    for index, src in enumerate(disc.sources):
+        ctx.progress(f"reading {src.name}")
+
+        def consume(wins: Iterator[Window], years: YearGuesser, notes: ReadNotes,
+                    index: int = index) -> None:
+            feed(wins, years, disc.local, notes, index)
+
+        notes, complete = read_source(ctx, src, disc.local, consume)
+        if not complete:
+            run.read_failures += 1
+        run.notes.extend(notes)
+
+
+def problems(ctx: Context, limit: int, since: str | None,
+             on_problem: Callable[[LogLine], None] | None = None) -> tuple[ProblemScan, LogRun]:
+    """Scan the window for problem lines; ValueError for a bad --since."""
+    local, zone_note = local_zone(ctx)
+    start, phrase = window(since, ctx.now, local)
+    disc = discover(ctx, start, local)
+    run = LogRun(disc, phrase, ([zone_note] if zone_note else []) + list(disc.notes))
+    scan = ProblemScan(limit=limit, since=start, on_problem=on_problem)
+
+    def feed(wins: Iterator[Window], years: YearGuesser, loc: tzinfo, notes: ReadNotes,
+             index: int) -> None:
+        scan.feed(wins, years, loc, notes)
+
+    _read_all(ctx, disc, run, feed)
+    if scan.undated:
+        run.notes.append(f"{scan.undated} matching line(s) had no readable timestamp; "
+                         "they are included regardless of the window")
+    return scan, run
+
+
+def problems_data(scan: ProblemScan, run: LogRun) -> dict[str, Any]:
+    kinds = list(scan.kinds.values())
+    return {
+        "how": run.disc.how,
+        "window": run.window,
+        "sources": run.sources,
+        "problems": [p.text for p in scan.problems],
+        "problem_total": scan.total,
+        "problem_limit": scan.limit,
+        "kinds": [{"count": k.count, "first": k.first, "last": k.last, "kind": k.kind}
+                  for k in kinds[:MAX_KIND_ROWS]],
+        "kinds_total": len(kinds),
+        "kinds_more": max(0, len(kinds) - MAX_KIND_ROWS),
+        "kinds_other": scan.other_kinds,
+        "lifecycle": [ln.text for ln in scan.lifecycle[-20:]],
+        "lifecycle_total": scan.lifecycle_total,
+    }
+
+
+def trace(ctx: Context, query: str) -> tuple[dict[str, Any], LogRun]:
+    """The story of one message; the whole log is read (a message may be days old)."""
+    local, zone_note = local_zone(ctx)
+    disc = discover(ctx, None, local)
+    run = LogRun(disc, "the whole log", ([zone_note] if zone_note else []) + list(disc.notes))
+    kind = classify(query)
+    data: dict[str, Any] = {"query": query, "kind": kind, "how": disc.how,
+                            "sources": run.sources, "queue_ids": [], "lines": [],
+                            "omitted_verbose": 0, "others": [], "noqueue": []}
+    qid = query.strip()
+    if kind != "queue-id":
+        finder = Finder(query, kind)
+        _read_all(ctx, disc, run, lambda w, y, lo, n, i: finder.feed(w, y, lo, n, i))
+        ids = finder.queue_ids()
+        data["noqueue"] = [ln.text for ln in finder.noqueue]
+        if not ids:
+            return data, run
+        qid = ids[-1]
+        data["others"] = ids[:-1]
+        run.notes = _dedupe(run.notes)
+    tracer = Tracer(qid)
+    _read_all(ctx, disc, run, tracer.feed)
+    lines, omitted, notes = tracer.result()
+    run.notes = _dedupe(run.notes + notes)
+    found = [i for i in tracer.ids if any(ln.message.startswith(i + ": ") for ln in lines)]
+    data.update(queue_ids=found, lines=[ln.text for ln in lines], omitted_verbose=omitted)
+    return data, run
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
