@@ -7,11 +7,14 @@ import importlib
 import logging
 import sys
 import traceback
-from typing import IO, List, NoReturn, Optional, Sequence
+from typing import TYPE_CHECKING, List, NoReturn, Optional, Sequence
 
 from postfinger_py import __version__
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 # Subcommands: name -> module with main(argv, env) -> int. Imported only when used.
 SUBCOMMANDS = {
@@ -49,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
         self._env = env
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
-    def _print_message(self, message: str, file: Optional[IO[str]] = None) -> None:
+    def _print_message(self, message: str, file: Optional[SupportsWrite[str]] = None) -> None:
         if message:
             (self._env.stderr if file is sys.stderr else self._env.stdout).write(message)
 

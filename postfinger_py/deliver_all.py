@@ -7,7 +7,7 @@ import os
 from typing import List, Optional
 
 from postfinger_py.anonymize import AnonResult
-from postfinger_py.deliver.bundle import bundle_members, build_tar_gz, check_members
+from postfinger_py.deliver.bundle import build_tar_gz, bundle_members, check_members
 from postfinger_py.deliver.files import write_private
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError

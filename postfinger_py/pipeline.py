@@ -75,7 +75,7 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
         now = datetime.fromisoformat(str(snap.facts["now"]))
         ctx = Context(ReplayRunner(snap), ReplayFiles(snap), now, int(snap.facts.get("euid", 0)),
                       options, progress)
-        return ctx, None, f"replayed from a snapshot captured {now.isoformat(timespec='seconds')}"
+        return ctx, None, "replayed from a snapshot"
     now = env.clock()
     runner = SubprocessRunner()
     files = LiveFiles(env.root)

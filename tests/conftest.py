@@ -55,3 +55,6 @@ class FakeTty(io.StringIO):
 
     def isatty(self) -> bool:
         return True
+
+# The options the example report is rendered with (examples/capture.sh captured with the same).
+EXAMPLE_ARGS = ["--all"]

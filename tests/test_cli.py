@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from postfinger_py import __version__
 from postfinger_py.deliver.bundle import read_members
 from postfinger_py.errors import ExitStatus

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
 
 from postfinger_py.errors import PostfingerError
 from postfinger_py.model import Context
 from postfinger_py.parse.postconf import parse_parameters
 from postfinger_py.runner import CommandResult
+
+if TYPE_CHECKING:
+    from postfinger_py.parse.postfix_files import Entry
 
 # Parameters several collectors need; asked for in one call so a replay needs one recording.
 LAYOUT = (
@@ -56,7 +59,7 @@ FALLBACK_COMMANDS = (
 )
 
 
-def postfix_files_entries(ctx: Context, layout: Dict[str, str]) -> "tuple[list, list[str]]":
+def postfix_files_entries(ctx: Context, layout: Dict[str, str]) -> "Tuple[List[Entry], List[str]]":
     """postfix-files entries (plus postfix-files.d/*), and notes on what could not be read."""
     from postfinger_py.files import FileProblem
     from postfinger_py.parse.postfix_files import parse_postfix_files
@@ -82,7 +85,7 @@ def postfix_files_entries(ctx: Context, layout: Dict[str, str]) -> "tuple[list, 
     return parse_postfix_files("\n".join(texts), layout), notes
 
 
-def postfix_programs(ctx: Context, layout: Dict[str, str]) -> "tuple[list[str], list[str]]":
+def postfix_programs(ctx: Context, layout: Dict[str, str]) -> Tuple[List[str], List[str]]:
     """Paths of Postfix's programs and libraries, and notes on how they were found."""
     from postfinger_py.files import FileProblem
     from postfinger_py.parse.postfix_files import program_paths

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Tuple
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import require
@@ -33,7 +33,7 @@ class MainCfCollector(Collector):
                 "so the rest of that line is part of the value"
             )
         defaults = ctx.runner.run(ctx.postconf("-d"))
-        same: List[tuple] = []
+        same: List[Tuple[str, str]] = []
         if defaults.ok:
             same = defaults_in_main(params, parse_parameters(defaults.stdout))
         else:

@@ -14,7 +14,8 @@ def findings(services: List[Dict[str, object]]) -> List[str]:
     """Things in master.cf a helper looks at first."""
     out = []
     for svc in services:
-        args = [str(a) for a in svc.get("args", [])]  # type: ignore[union-attr]
+        raw_args = svc.get("args", [])
+        args = [str(a) for a in raw_args] if isinstance(raw_args, list) else []
         where = f"{svc['service']}/{svc['type']}"
         if "-v" in args or "-vv" in args:
             out.append(f"{where}: verbose logging (-v) is on; turn it off unless a developer asked")

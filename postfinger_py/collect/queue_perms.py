@@ -9,7 +9,6 @@ from postfinger_py.collect.common import postconf_values, postfix_files_entries
 from postfinger_py.files import FileProblem
 from postfinger_py.model import Context, Section, Status
 
-
 SETGID_TOOLS = ("postdrop", "postqueue")
 
 

@@ -14,7 +14,7 @@ def _template_dir() -> str:
     try:
         from importlib import resources
 
-        path = str(resources.files("postfinger_py.templates"))  # type: ignore[attr-defined]
+        path = str(resources.files("postfinger_py.templates"))
         if os.path.isfile(os.path.join(path, "report.txt.j2")):
             return path
     except (ImportError, ModuleNotFoundError, TypeError, AttributeError):
