@@ -1,0 +1,57 @@
+"""The pcap section: readable summaries of the SMTP sessions in the captures given with --pcap."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from postfinger_py.collect.base import Collector
+from postfinger_py.files import FileProblem
+from postfinger_py.model import Context, Section, Status
+from postfinger_py.pcap.summary import DETAIL_LIMIT, smtp_ports, summarize
+
+
+def summarize_files(ctx: Context, limit: int = DETAIL_LIMIT) -> Dict[str, Any]:
+    """Summaries of ctx.options.pcap_files, read through ctx.files (so snapshots replay them)."""
+    ports = smtp_ports(ctx.options.pcap_ports)
+    files: List[Dict[str, Any]] = []
+    for path in ctx.options.pcap_files:
+        ctx.progress(f"reading capture {path}")
+        try:
+            with ctx.files.open_binary(path) as fh:
+                files.append(summarize(fh, path, ports, limit))
+        except FileProblem as exc:
+            reason = f"cannot open {path}: {exc.reason}"
+            files.append({"file": path, "error": reason, "ports": sorted(ports),
+                          "lines": [f"Capture {path}: {reason}"]})
+    return {"ports": sorted(ports), "files": files}
+
+
+class PcapCollector(Collector):
+    name = "pcap"
+    title = "Packet captures (SMTP sessions)"
+    description = "readable summaries of the SMTP sessions in the captures given with --pcap"
+    order = 90
+
+    def collect(self, ctx: Context) -> Section:
+        if not ctx.options.pcap_files:
+            return self.section(Status.SKIPPED, notes=[
+                "no capture given; record one with `tcpdump -s 0 -w FILE port 25` and pass "
+                "--pcap FILE"])
+        data = summarize_files(ctx)
+        notes: List[str] = []
+        failed = 0
+        for f in data["files"]:
+            if f["error"]:
+                failed += 1
+                notes.append(f"{f['file']}: {f['error']}")
+            else:
+                notes.extend(f"{f['file']}: {n}" for n in f["notes"])
+        if failed == len(data["files"]):
+            status = Status.FAILED
+        elif failed or notes:
+            status = Status.PARTIAL
+        else:
+            status = Status.OK
+        raw = {"pcap-summary.txt": "\n".join(line for f in data["files"] for line in f["lines"])
+               + "\n"}
+        return self.section(status, data=data, notes=notes, raw=raw)
