@@ -512,6 +512,13 @@ class SmtpSession:
         if self.cmode == "hold":
             self._resolve_hold(None)
             self._pump()
+        while self.replies:  # replies nobody asked for (a 421 timeout, say)
+            code, lines, _ts = self.replies.popleft()
+            self.codes[code] += 1
+            text = " ".join(line[4:] for line in lines).strip()
+            if code == 421 and "timeout" in text.lower():
+                self.timeout_reply = True
+            self._anomaly(f"reply {code} without a command: {text}")
         while self.cmds:
             cmd = self.cmds.popleft()
             if cmd[3] != "connect" or self.replies:
