@@ -64,7 +64,7 @@ class YearGuesser:
 
     def resolve(self, mon: int, day: int, h: int, m: int, s: int, tz: tzinfo) -> datetime | None:
         limit = self.ref + timedelta(days=1)
-        for year in (self.ref.year, self.ref.year - 1, self.ref.year - 4):
+        for year in range(self.ref.year, self.ref.year - 5, -1):
             try:
                 when = datetime(year, mon, day, h, m, s, tzinfo=tz)
             except ValueError:  # 29 Feb in a common year, or a damaged stamp
