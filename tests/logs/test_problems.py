@@ -14,7 +14,8 @@ from postfinger_py.logs.scan import ReadNotes, windows
 from .helpers import HAND_LOG, NOW, REAL_LOG
 
 # The oracle: a plain line-by-line check, independent of the fast scanner.
-ORACLE = re.compile(r"^(?:[A-Z][a-z]{2} +\d+ \S+|\d{4}-\S+) \S+ [^\s\[]+\[\d+\]: (warning|error|fatal|panic): ")
+ORACLE = re.compile(r"^(?:[A-Z][a-z]{2} +\d+ \S+|\d{4}-\S+) \S+ "
+                    r"[^\s\[]+\[\d+\]: (warning|error|fatal|panic): ")
 
 
 def scan(path: Path, limit: int = 1000) -> ProblemScan:
