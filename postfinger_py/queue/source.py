@@ -45,6 +45,11 @@ def _postqueue(ctx: Context, *args: str) -> Tuple[str, ...]:
 def explain_failure(result: CommandResult) -> str:
     """Why `postqueue` gave nothing, in words a user can act on."""
     text = result.stderr.lower()
+    if "accessing queue directly" in text:
+        return (
+            f"{result.describe_failure()} (the showq service is not running and reading the "
+            "queue directly failed too; start Postfix)"
+        )
     if "mail system is down" in text:
         return (
             f"{result.describe_failure()} (the showq service is not running; start Postfix, or "
