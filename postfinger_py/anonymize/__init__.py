@@ -1,16 +1,22 @@
 """The anonymize stage: every string that reaches rendering passes through here first.
 
-Until the anonymizer (issue "Anonymizer") lands this stage is a pass-through, but the interface
-is the one the rest of the pipeline uses: settings in, an anonymized Report and a leak check out.
+Consistent (one keyed mapping for the whole report), shape-keeping (letters stay letters, digits
+digits), keyword-safe (Postfix names are never replaced) and fail-closed (`find_leak` scans every
+rendered output for every original value that was replaced). See docs in README ("Anonymization").
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
+import re
+import threading
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
-from postfinger_py.model import Context, Report
+from postfinger_py.errors import UsageError
+from postfinger_py.model import Context, Report, Section
 
 
 @dataclass(frozen=True)
@@ -36,24 +42,211 @@ class AnonResult:
     warnings: List[str] = field(default_factory=list)
 
 
+def _make_engine(settings: AnonSettings) -> Any:
+    from postfinger_py.anonymize.engine import Engine
+    from postfinger_py.anonymize.keys import load_or_create_key, random_key
+
+    key = load_or_create_key(settings.key_file) if settings.key_file else random_key()
+    try:
+        return Engine(key, settings.mode, settings.keep)
+    except re.error as exc:
+        raise UsageError(f"--keep: not a valid regular expression ({exc}); "
+                         "give a Python regular expression such as 'mail\\.example\\.org'") from exc
+
+
+def _learn_report(engine: Any, report: Report) -> None:
+    from postfinger_py.anonymize import learn
+
+    if report.hostname:
+        engine.learn_host(report.hostname, is_own_host=True)
+    for section in report.sections:
+        data = section.data if isinstance(section.data, dict) else {}
+        if section.name == "system" and isinstance(data.get("hostname"), str):
+            engine.learn_host(data["hostname"], is_own_host=True)
+        for key in ("parameters", "defaults_in_main", "overrides"):
+            if isinstance(data.get(key), list):
+                learn.learn_parameter_list(engine, data[key])
+        for name, text in section.raw.items():
+            if isinstance(text, str):
+                learn.learn_named_text(engine, f"{section.name}/{name}", text)
+        for path, text in learn.iter_strings(section.data, section.name):
+            learn.learn_named_text(engine, path, text)
+        for note in section.notes:
+            learn.learn_free_text(engine, note)
+    learn.learn_free_text(engine, report.summary)
+
+
+def _walk(data: Any, fn: Callable[[str], str]) -> Any:
+    if isinstance(data, str):
+        return fn(data)
+    if isinstance(data, dict):
+        return {(fn(k) if isinstance(k, str) else k): _walk(v, fn) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_walk(v, fn) for v in data]
+    if isinstance(data, tuple):
+        return tuple(_walk(v, fn) for v in data)
+    return data
+
+
+def _write_map(path: str, rows: List[Tuple[str, str, str]]) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("# postfinger anonymization map: original -> replacement. Keep it private.\n")
+        for kind, original, replacement in rows:
+            fh.write(f"{kind}\t{original}\t{replacement}\n")
+    os.chmod(path, 0o600)
+
+
 def anonymize(report: Report, settings: AnonSettings) -> AnonResult:
-    """Pass-through until the anonymizer lands: the report is marked as not anonymized."""
-    report.anonymized = "off"
-    return AnonResult(report=report)
+    """A new report in which every string is anonymized consistently (secrets always masked)."""
+    from postfinger_py.anonymize.leak import LeakChecker
+
+    engine = _make_engine(settings)
+    _learn_report(engine, report)
+    engine.freeze()
+    apply = _text_function(engine)
+    sections = [
+        Section(
+            name=s.name,
+            title=s.title,
+            status=s.status,
+            data=_walk(s.data, apply),
+            notes=[apply(n) for n in s.notes],
+            raw={apply(k): apply(v) for k, v in s.raw.items()},
+        )
+        for s in report.sections
+    ]
+    new = dataclasses.replace(
+        report,
+        sections=sections,
+        summary=apply(report.summary),
+        hostname=apply(report.hostname) if report.hostname else report.hostname,
+        anonymized=settings.mode,
+    )
+    warnings: List[str] = []
+    if settings.map_file:
+        if settings.mode == "on":
+            try:
+                _write_map(settings.map_file, engine.mapping())
+            except OSError as exc:
+                warnings.append(f"could not write the anonymization map {settings.map_file}: "
+                                f"{exc.strerror}")
+        else:
+            warnings.append("--anon-map is only written with --anonymize=on (the default)")
+    checker = LeakChecker(engine, [s.title for s in report.sections])
+    return AnonResult(report=new, find_leak=checker.describe, warnings=warnings)
+
+
+def _text_function(engine: Any) -> Callable[[str], str]:
+    """Through scrubadub (our Detector and PostProcessor) for report-sized text, direct for bulk.
+
+    Both paths use the same scanner and the same replacements (a test checks they agree); the
+    direct one skips scrubadub's per-hit objects, which matters for megabytes of logs.
+    """
+    from postfinger_py.anonymize.scrub import make_scrubber
+
+    scrubber = make_scrubber(engine)
+
+    def apply(text: str) -> str:
+        if not text:
+            return text
+        if len(text) > BULK_THRESHOLD:
+            return engine.apply(text)  # type: ignore[no-any-return]
+        return scrubber.clean(engine.mask_secrets(text))  # type: ignore[no-any-return]
+
+    return apply
+
+
+BULK_THRESHOLD = 64 * 1024
+
+_preloaded = threading.Event()
 
 
 def preload() -> None:
-    """Import the heavy anonymizer libraries; the CLI calls this in a thread during collection."""
+    """Import the heavy libraries (scrubadub, the public suffix list) ahead of use.
+
+    The CLI calls this in a background thread during collection, so the ~0.9 s scrubadub import
+    overlaps the collectors' waiting on subprocesses instead of adding to it.
+    """
+    from postfinger_py.anonymize import scrub  # noqa: F401  (imports scrubadub)
+    from postfinger_py.anonymize.engine import public_suffixes
+
+    public_suffixes()
+    _preloaded.set()
+
+
+def learn_live(engine: Any, ctx: Context) -> List[str]:
+    """Teach `engine` the site's values from the live system: postconf, master.cf, the maps."""
+    from postfinger_py.anonymize import learn
+    from postfinger_py.files import FileProblem
+
+    notes: List[str] = []
+    params: List[Tuple[str, str]] = []
+    for args in (("-n",), ("-P",)):
+        res = ctx.runner.run(list(ctx.postconf(*args)))
+        if res.ok:
+            for line in res.stdout.splitlines():
+                name, sep, value = line.partition(" = ")
+                if sep:
+                    params.append((name.strip(), value.strip()))
+        else:
+            notes.append(res.describe_failure())
+    res = ctx.runner.run(list(ctx.postconf("-h", "myhostname", "mydomain")))
+    if res.ok:
+        lines = res.stdout.splitlines()
+        params += list(zip(("myhostname", "mydomain"), (ln.strip() for ln in lines)))
+    res = ctx.runner.run(["uname", "-n"])
+    if res.ok and res.stdout.strip():
+        engine.learn_host(res.stdout.strip(), is_own_host=True)
+    for name, value in params:
+        learn.learn_parameter(engine, name, value)
+    for name, kind, path in learn.map_paths(params):
+        try:
+            text = ctx.files.read_bytes(path, limit=4 * 1024 * 1024).decode("utf-8", "replace")
+        except FileProblem as exc:
+            notes.append(f"{path}: {exc.reason} (its values are found only by the detectors)")
+            continue
+        if kind in ("mysql", "pgsql", "ldap", "sqlite", "memcache"):
+            learn.learn_free_text(engine, text)
+        elif "sasl" in name or "passw" in name:
+            learn.learn_sasl_passwd(engine, text)
+        else:
+            learn.learn_map_text(engine, text)
+    return notes
 
 
 def text_filter(ctx: Context, settings: AnonSettings) -> Callable[[str], str]:
     """A function that anonymizes free text (for subcommands: logs, trace, qshape, pcap).
 
     The engine learns the site's own values from the live system reachable through `ctx`
-    (postconf, master.cf, ...), so the same values get the same replacements as in the report.
-    Pass-through until the anonymizer lands.
+    (postconf -n/-P, the host name, the lookup tables main.cf names), so the same values get the
+    same replacements as in the report (with the same --anon-key). The function fails closed:
+    if an original value it replaced survives in its output, it raises a PostfingerError
+    (exit status LEAK_REFUSED) instead of returning the text.
     """
-    return lambda text: text
+    from postfinger_py.anonymize.leak import LeakChecker
+    from postfinger_py.errors import ExitStatus, PostfingerError
+
+    engine = _make_engine(settings)
+    learn_live(engine, ctx)
+    engine.freeze()
+
+    def apply(text: str) -> str:
+        from postfinger_py.anonymize import learn
+
+        before = (len(engine.users), len(engine.short_hosts), len(engine.secrets))
+        learn.learn_free_text(engine, text)
+        if (len(engine.users), len(engine.short_hosts), len(engine.secrets)) != before:
+            engine.freeze()
+        out = engine.apply(text)
+        problem = LeakChecker(engine).describe(out)
+        if problem:
+            raise PostfingerError(f"refusing to print: {problem}; nothing was written "
+                                  "(please report this as a postfinger bug)",
+                                  ExitStatus.LEAK_REFUSED)
+        return out  # type: ignore[no-any-return]
+
+    return apply
 
 
 def add_anon_arguments(parser: argparse.ArgumentParser) -> None:

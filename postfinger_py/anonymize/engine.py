@@ -1,0 +1,389 @@
+"""The anonymization engine: learned site values, keyed shape-keeping replacements, one scanner."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+from typing import Any, Callable, Dict, List, Match, Optional, Pattern, Sequence, Set, Tuple
+
+from postfinger_py.anonymize import keeplist
+from postfinger_py.anonymize.ipanon import IpAnonymizer
+from postfinger_py.anonymize.keys import subkey
+from postfinger_py.anonymize.patterns import build_outer, build_scanner, literal_alternation
+from postfinger_py.anonymize.shape import keyed_shape, recase, strict_shape
+
+SECRET_MASK = "********"
+_SPLIT_DOTS = re.compile(r"(\\?\.)")
+_DN_VALUE = re.compile(r"(=)([^,+]+)")
+
+
+@lru_cache(maxsize=1)
+def public_suffixes() -> Any:
+    """The bundled public suffix list (never fetched); ~0.1 s to load, so loaded once, lazily."""
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList(accept_unknown=False)
+
+
+class Engine:
+    """Replaces site values consistently. Learn first (learn_*), then freeze(), then apply()."""
+
+    def __init__(self, key: bytes, mode: str = "on", keep: Sequence[str] = ()) -> None:
+        if mode not in ("on", "strict", "off"):
+            raise ValueError(f"unknown anonymization mode {mode!r}")
+        self.mode = mode
+        self._ip = IpAnonymizer(key)
+        self._k_label = subkey(key, "domain-label")
+        self._k_user = subkey(key, "user")
+        self._k_text = subkey(key, "text")
+        self._keep = keeplist.compile_user_patterns(keep)
+        self._keywords = keeplist.keywords()
+        # What the site's own structure says (learned before replacing).
+        self.short_hosts: Dict[str, str] = {}  # single label (lower) -> its parent domain (lower)
+        self.learned_domains: Set[str] = set()
+        self.users: Set[str] = set()
+        self.secrets: Set[str] = set()
+        # What was replaced: (kind, original) -> replacement. Feeds the map file and leak check.
+        self.replaced: Dict[Tuple[str, str], str] = {}
+        self._labels: Dict[Tuple[str, str], str] = {}
+        self._labels_rev: Dict[Tuple[str, str], str] = {}
+        self._users_map: Dict[str, str] = {}
+        self._users_rev: Dict[str, str] = {}
+        self._occ: Dict[Tuple[str, str], str] = {}
+        self._scanner: Optional[Pattern[str]] = None
+        self._outer: Optional[Pattern[str]] = None
+        self._long_secrets: List[str] = []
+        self._tokens: Dict[str, str] = {}
+        self._hosts: Dict[str, str] = {}
+        self._handlers: Dict[str, Callable[[Match[str]], str]] = {
+            "SECRET": self._h_secret, "SHORTSECRET": self._h_secret, "SYSLOG": self._h_syslog,
+            "CFLINE": self._h_cfline, "CRED": self._h_cred, "SASLUSER": self._h_sasluser,
+            "KNOWN": self._h_known, "EMAIL": self._h_email, "CATCHALL": self._h_catchall,
+            "IPV4": self._h_ipv4, "IPV6": self._h_ipv6, "DOM": self._h_dom,
+        }
+
+    # ---- learning -------------------------------------------------------------------------
+    def is_keyword(self, word: str) -> bool:
+        return word.lower() in self._keywords
+
+    def kept_by_user(self, value: str) -> bool:
+        return any(p.fullmatch(value) for p in self._keep)
+
+    def learn_host(self, name: str, is_own_host: bool = False) -> None:
+        """A host or domain name the configuration names (myhostname, relayhost, hosts = ...)."""
+        name = name.strip().strip("[]").rstrip(".")
+        if not name or "$" in name or self.kept_by_user(name):
+            return
+        try:
+            ipaddress.ip_address(name)
+            return  # addresses are found by the scanner wherever they are
+        except ValueError:
+            pass
+        if not re.fullmatch(r"[\w-]+(?:\.[\w-]+)*", name):
+            return
+        lowered = name.lower()
+        labels = lowered.split(".")
+        if keeplist.domain_is_kept(lowered):
+            return
+        if len(labels) == 1:
+            if not self.is_keyword(lowered):
+                self.short_hosts.setdefault(lowered, "")
+            return
+        self.learned_domains.add(lowered)
+        if is_own_host and not self.is_keyword(labels[0]):
+            self.short_hosts[labels[0]] = ".".join(labels[1:])
+
+    def learn_short_host(self, label: str) -> None:
+        lowered = label.lower()
+        if lowered in self.short_hosts:
+            return
+        if (not lowered or "." in lowered or self.is_keyword(lowered)
+                or keeplist.domain_is_kept(lowered) or self.kept_by_user(label)):
+            return
+        if lowered not in self.short_hosts:
+            parent = next((d.split(".", 1)[1] for d in sorted(self.learned_domains)
+                           if d.split(".", 1)[0] == lowered), "")
+            self.short_hosts[lowered] = parent
+
+    def learn_user(self, user: str) -> None:
+        user = user.strip()
+        if (len(user) >= 2 and not self.is_keyword(user) and not self.kept_by_user(user)
+                and not user.isdigit() and re.fullmatch(r"[\w.+-]+", user)):
+            self.users.add(user.lower())
+
+    def learn_secret(self, secret: str) -> None:
+        secret = secret.strip()
+        if secret and secret != SECRET_MASK:
+            self.secrets.add(secret)
+
+    def freeze(self) -> None:
+        bare = set(self.short_hosts) | self.users
+        self._scanner = build_scanner(sorted(bare), sorted(self.secrets), self.mode == "off")
+        self._outer = build_outer(literal_alternation(bare) if bare else "", self.mode == "off")
+        self._long_secrets = sorted((s for s in self.secrets if len(s) >= 4), key=len, reverse=True)
+        self._occ.clear()
+        self._tokens.clear()
+        self._hosts.clear()
+
+    # ---- applying -------------------------------------------------------------------------
+    def scanner(self) -> Pattern[str]:
+        if self._scanner is None:
+            self.freeze()
+        assert self._scanner is not None
+        return self._scanner
+
+    def outer(self) -> Pattern[str]:
+        self.scanner()
+        assert self._outer is not None
+        return self._outer
+
+    def mask_secrets(self, text: str) -> str:
+        """Learned secrets are masked wherever they are, before anything else looks at the text."""
+        for secret in self._long_secrets:
+            if secret in text:
+                text = text.replace(secret, SECRET_MASK)
+        return text
+
+    def apply(self, text: str) -> str:
+        """Anonymize free text (every learned and every detected value): the direct path."""
+        return self.outer().sub(self.replace_outer, self.mask_secrets(text))
+
+    def replace_outer(self, m: Match[str]) -> str:
+        """The replacement of one outer match (a line field, a credential, or a whole token)."""
+        group = m.lastgroup
+        if group == "SYSLOG":
+            return self._h_syslog(m)
+        if group == "CFLINE":
+            return self._h_cfline(m)
+        if group == "CRED":
+            return self._h_cred(m)
+        if self.mode == "off":
+            return m.group(0)
+        token = m.group(0)
+        hit = self._tokens.get(token)
+        if hit is None:
+            hit = self.scanner().sub(self.replace_match, token)
+            if len(self._tokens) < 200_000:
+                self._tokens[token] = hit
+        return hit
+
+    def replace_match(self, m: Match[str]) -> str:
+        group = m.lastgroup or ""
+        whole = m.group(0)
+        if group in ("SYSLOG", "CFLINE", "CRED", "SASLUSER"):
+            return self._handlers[group](m)
+        cache_key = (group, whole)
+        hit = self._occ.get(cache_key)
+        if hit is None:
+            hit = self._handlers[group](m)
+            self._occ[cache_key] = hit
+        return hit
+
+    def _h_secret(self, m: Match[str]) -> str:
+        return SECRET_MASK
+
+    def _h_cred(self, m: Match[str]) -> str:
+        return m.group("cr_pre") + SECRET_MASK
+
+    def _h_cfline(self, m: Match[str]) -> str:
+        key = m.group("cf_key").lower()
+        value = m.group("cf_val")
+        if key in ("password", "passwd", "bind_pw"):
+            return m.group("cf_pre") + SECRET_MASK
+        if self.mode == "off":
+            return m.group(0)
+        if key in ("bind_dn", "search_base"):
+            return m.group("cf_pre") + _DN_VALUE.sub(lambda d: d.group(1) + self.user(d.group(2)),
+                                                      value)
+        return m.group("cf_pre") + self.user(value)
+
+    def _h_sasluser(self, m: Match[str]) -> str:
+        return m.group("su_pre") + self.user(m.group("su_val"))
+
+    def _h_syslog(self, m: Match[str]) -> str:
+        return m.group("sl_pre") + self.host(m.group("sl_host"))
+
+    def _h_known(self, m: Match[str]) -> str:
+        text = m.group(0)
+        lowered = text.lower()
+        if lowered in self.short_hosts:
+            return self.host(text)
+        return self.user(text)
+
+    def _h_email(self, m: Match[str]) -> str:
+        local, domain = m.group("em_local"), m.group("em_dom")
+        if keeplist.domain_is_documentation(domain.replace("\\.", ".")):
+            return m.group(0)
+        return self.local_part(local) + "@" + self.host(domain)
+
+    def _h_catchall(self, m: Match[str]) -> str:
+        return "@" + self.domain(m.group("ca_dom"))
+
+    def _h_ipv4(self, m: Match[str]) -> str:
+        text = m.group("v4")
+        try:
+            addr = ipaddress.IPv4Address(text)
+        except ValueError:
+            return self._malformed(m.group(0))
+        out = self._address(addr, text, m.group("v4len"))
+        if out is None:
+            return self._malformed(m.group(0))
+        port = m.group("v4port")
+        return out + ("." + port if port is not None else "")
+
+    def _h_ipv6(self, m: Match[str]) -> str:
+        text = m.group("v6")
+        try:
+            addr = ipaddress.IPv6Address(text)
+        except ValueError:
+            return m.group(0)  # times, MAC-like hex: not addresses, not site data
+        out = self._address(addr, text, m.group("v6len"))
+        return m.group(0) if out is None else out
+
+    def _h_dom(self, m: Match[str]) -> str:
+        text = m.group("dm")
+        plain = text.replace("\\.", ".").lower()
+        if plain not in self.learned_domains and not self._looks_like_domain(plain):
+            return text
+        return self.domain(text)
+
+    # ---- value replacements ---------------------------------------------------------------
+    def _looks_like_domain(self, plain: str) -> bool:
+        labels = plain.split(".")
+        tld = labels[-1]
+        if len(labels) == 2 and tld in keeplist.FILE_EXTENSIONS:
+            return False  # main.cf, libsasl2.so, master.pid
+        if tld in keeplist.INTERNAL_TLDS:
+            return True
+        return bool(public_suffixes().is_public(tld))
+
+    def _address(self, addr: Any, text: str, plen: Optional[str]) -> Optional[str]:
+        bits = 32 if addr.version == 4 else 128
+        if plen is not None and int(plen) > bits:
+            return None
+        if self._ip.is_kept(addr) or self.kept_by_user(text):
+            return text + ("/" + plen if plen is not None else "")
+        if self.mode == "strict":
+            out = strict_shape(text)
+        elif plen is not None and int(addr) & ((1 << (bits - int(plen))) - 1) == 0:
+            out = str(self._ip.network(ipaddress.ip_network(f"{addr}/{plen}")).network_address)
+        else:
+            anon = self._ip.address(addr)
+            mapped = getattr(anon, "ipv4_mapped", None)
+            out = f"::ffff:{mapped}" if mapped is not None else str(anon)
+        self.replaced[("ip", text.lower())] = out
+        if addr.version == 6:
+            self.replaced[("ip", str(addr))] = out
+        return out + ("/" + plen if plen is not None else "")
+
+    def _malformed(self, text: str) -> str:
+        """A likely typo of an address: not an address, but keep its shape and hide its digits."""
+        out = strict_shape(text) if self.mode == "strict" else keyed_shape(self._k_text, text)
+        self.replaced[("address-like value", text.lower())] = out
+        return out
+
+    def host(self, text: str) -> str:
+        """A host name, dotted or a single label (syslog host field, user@host)."""
+        hit = self._hosts.get(text)
+        if hit is None:
+            hit = self._host(text)
+            self._hosts[text] = hit
+        return hit
+
+    def _host(self, text: str) -> str:
+        plain = text.replace("\\.", ".")
+        if "." in plain:
+            try:
+                ipaddress.ip_address(plain)
+                return self._address(ipaddress.ip_address(plain), plain, None) or text
+            except ValueError:
+                return self.domain(text)
+        lowered = plain.lower()
+        if (keeplist.domain_is_kept(lowered) or self.is_keyword(lowered)
+                and lowered not in self.short_hosts or self.kept_by_user(plain)):
+            return text
+        parent = self.short_hosts.get(lowered, "")
+        out = self._case(text, self._label(parent, lowered))
+        self.replaced[("host name", lowered)] = out.lower()
+        return out
+
+    def domain(self, text: str) -> str:
+        """A dotted name: labels replaced one by one, each keyed on its parent; suffix kept."""
+        parts = _SPLIT_DOTS.split(text)
+        labels, seps = parts[0::2], parts[1::2]
+        lowered = [lab.lower() for lab in labels]
+        name = ".".join(lowered)
+        if keeplist.domain_is_kept(name) or self.kept_by_user(name):
+            return text
+        suffix = public_suffixes().publicsuffix(name) or lowered[-1]
+        keep_n = suffix.count(".") + 1
+        if keep_n >= len(labels):
+            return text
+        out = list(labels)
+        for i in range(len(labels) - keep_n):
+            parent = ".".join(lowered[i + 1:])
+            out[i] = self._case(labels[i], self._label(parent, lowered[i]))
+        result = "".join(lab + (seps[i] if i < len(seps) else "") for i, lab in enumerate(out))
+        plain_out = result.replace("\\.", ".").lower()
+        out_labels = plain_out.split(".")
+        for i in range(len(labels) - keep_n):
+            self.replaced[("domain name", ".".join(lowered[i:]))] = ".".join(out_labels[i:])
+        return result
+
+    def _label(self, parent: str, label: str) -> str:
+        hit = self._labels.get((parent, label))
+        if hit is not None:
+            return hit
+        for counter in range(64):
+            if self.mode == "strict":
+                cand = strict_shape(label)
+                break
+            cand = keyed_shape(self._k_label, label, parent, counter)
+            if cand != label and self._labels_rev.get((parent, cand), label) == label:
+                break
+        self._labels[(parent, label)] = cand
+        self._labels_rev[(parent, cand)] = label
+        return cand
+
+    def local_part(self, local: str) -> str:
+        if local.lower() in keeplist.KEEP_LOCAL_PARTS:
+            return local
+        out = self.user(local)
+        if out != local:
+            self.replaced[("local part", local.lower() + "@")] = out.lower() + "@"
+        return out
+
+    def user(self, text: str) -> str:
+        """A user name or a local part; `+extension` parts are replaced separately."""
+        if self.kept_by_user(text) or "$" in text or "{" in text:
+            return text
+        pieces = text.split("+")
+        return "+".join(self._user_piece(p) if p else p for p in pieces)
+
+    def _user_piece(self, piece: str) -> str:
+        lowered = piece.lower()
+        if lowered in keeplist.KEEP_LOCAL_PARTS:
+            return piece
+        hit = self._users_map.get(lowered)
+        if hit is None:
+            for counter in range(64):
+                if self.mode == "strict":
+                    hit = strict_shape(lowered)
+                    break
+                hit = keyed_shape(self._k_user, lowered, "", counter)
+                if hit != lowered and self._users_rev.get(hit, lowered) == lowered:
+                    break
+            assert hit is not None
+            self._users_map[lowered] = hit
+            self._users_rev[hit] = lowered
+            if lowered in self.users:
+                self.replaced[("user name", lowered)] = hit
+        return self._case(piece, hit)
+
+    def _case(self, template: str, replacement: str) -> str:
+        return replacement if self.mode == "strict" else recase(template, replacement)
+
+    def mapping(self) -> List[Tuple[str, str, str]]:
+        """(kind, original, replacement), sorted: what --anon-map writes."""
+        return sorted((kind, orig, repl) for (kind, orig), repl in self.replaced.items())

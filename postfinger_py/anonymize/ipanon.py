@@ -1,0 +1,100 @@
+"""Prefix-preserving IP anonymization (Crypto-PAn's construction, keyed BLAKE2b as PRF).
+
+Bit i of the result is bit i of the address flipped by a keyed function of the bits before it,
+so two addresses sharing an n-bit prefix share an n-bit prefix afterwards: a client inside
+`mynetworks` stays inside the anonymized network. The class of an address stays visible: on the
+path towards a special block (private, link-local, CGNAT, ...) no bit is flipped, so an address
+inside such a block stays inside it and an address outside stays outside. Loopback, unspecified,
+documentation, multicast and reserved addresses are not site data and are kept as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from typing import Dict, FrozenSet, List, Set, Tuple, Union
+
+from postfinger_py.anonymize.keys import subkey
+
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+KEEP_V4 = ("0.0.0.0/8", "127.0.0.0/8", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+           "224.0.0.0/3")
+CLASS_V4 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
+            "198.18.0.0/15", "192.0.0.0/24")
+KEEP_V6 = ("::/127", "2001:db8::/32", "ff00::/8")
+CLASS_V6 = ("fe80::/10", "fc00::/7", "2002::/16", "::ffff:0:0/96", "64:ff9b::/96")
+
+
+def _pins(blocks: Tuple[str, ...], bits: int) -> FrozenSet[Tuple[int, int]]:
+    """(depth, prefix) pairs on the path to a special block: bits never flipped there."""
+    pins: Set[Tuple[int, int]] = set()
+    for text in blocks:
+        net = ipaddress.ip_network(text)
+        value = int(net.network_address)
+        for depth in range(net.prefixlen):
+            pins.add((depth, value >> (bits - depth)))
+    return frozenset(pins)
+
+
+class IpAnonymizer:
+    """Keyed, deterministic, prefix-preserving mapping of IPv4 and IPv6 addresses."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = {4: subkey(key, "ipv4"), 6: subkey(key, "ipv6")}
+        self._keep: Dict[int, List[IPNetwork]] = {
+            4: [ipaddress.ip_network(b) for b in KEEP_V4],
+            6: [ipaddress.ip_network(b) for b in KEEP_V6],
+        }
+        self._pins = {4: _pins(KEEP_V4 + CLASS_V4, 32), 6: _pins(KEEP_V6 + CLASS_V6, 128)}
+        self._flip: Dict[Tuple[int, int, int], int] = {}
+        self._cache: Dict[IPAddress, IPAddress] = {}
+
+    def is_kept(self, addr: IPAddress) -> bool:
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+            return self.is_kept(addr.ipv4_mapped)
+        return any(addr in net for net in self._keep[addr.version])
+
+    def _bit(self, version: int, depth: int, prefix: int) -> int:
+        cache_key = (version, depth, prefix)
+        bit = self._flip.get(cache_key)
+        if bit is None:
+            if (depth, prefix) in self._pins[version]:
+                bit = 0
+            else:
+                msg = depth.to_bytes(1, "big") + prefix.to_bytes(16, "big")
+                bit = hashlib.blake2b(msg, key=self._key[version], digest_size=8).digest()[0] & 1
+            self._flip[cache_key] = bit
+        return bit
+
+    def _anon_int(self, version: int, value: int) -> int:
+        bits = 32 if version == 4 else 128
+        out = 0
+        for depth in range(bits):
+            shift = bits - 1 - depth
+            out = (out << 1) | (((value >> shift) & 1) ^ self._bit(version, depth, value >> (shift + 1)))
+        return out
+
+    def address(self, addr: IPAddress) -> IPAddress:
+        cached = self._cache.get(addr)
+        if cached is not None:
+            return cached
+        result: IPAddress
+        if self.is_kept(addr):
+            result = addr
+        elif isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+            # Keep the embedded IPv4 consistent with the same address written as IPv4.
+            inner = self.address(addr.ipv4_mapped)
+            result = ipaddress.IPv6Address((int(addr) >> 32 << 32) | int(inner))
+        elif addr.version == 4:
+            result = ipaddress.IPv4Address(self._anon_int(4, int(addr)))
+        else:
+            result = ipaddress.IPv6Address(self._anon_int(6, int(addr)))
+        self._cache[addr] = result
+        return result
+
+    def network(self, net: IPNetwork) -> IPNetwork:
+        """The anonymized network address with the host bits zeroed: its hosts stay inside it."""
+        anon = self.address(net.network_address)
+        return ipaddress.ip_network(f"{anon}/{net.prefixlen}", strict=False)

@@ -1,0 +1,96 @@
+"""What is never replaced: Postfix keywords, standard names, documentation values, public services."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import FrozenSet, Pattern, Sequence, Tuple
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# Not site data: standard names, documentation names (RFC 2606/6761) and public services.
+KEEP_DOMAINS: Tuple[str, ...] = (
+    "localhost", "localdomain", "local", "example", "example.com", "example.net", "example.org",
+    "test", "invalid", "home.arpa", "in-addr.arpa", "ip6.arpa", "arpa",
+    "postfix.org", "porcupine.org", "debian.org", "ubuntu.com", "redhat.com", "fedoraproject.org",
+    "centos.org", "freebsd.org", "openbsd.org", "netbsd.org", "apple.com", "gentoo.org",
+    "archlinux.org", "opensuse.org", "suse.com", "alpinelinux.org", "launchpad.net",
+    "spamhaus.org", "spamcop.net", "barracudacentral.org", "sorbs.net", "surriel.com",
+    "mailspike.net", "dnswl.org", "uceprotect.net", "manitu.net", "junkemailfilter.com",
+    "surbl.org", "uribl.com", "abuseat.org", "senderscore.com", "spameatingmonkey.net",
+    "mailpolice.com", "nordspam.com", "s5h.net", "0spam.org", "blocklist.de", "gbudb.net",
+    "gmail.com", "googlemail.com", "google.com", "outlook.com", "hotmail.com", "live.com",
+    "microsoft.com", "yahoo.com", "icloud.com", "me.com", "aol.com", "gmx.de", "gmx.net",
+    "web.de", "t-online.de", "protonmail.com", "proton.me", "letsencrypt.org", "dovecot.org",
+    "openssl.org", "ietf.org", "rfc-editor.org", "iana.org", "spf.org", "dmarc.org",
+)
+# Addresses at these are made up by definition: keep the whole address, local part included.
+DOC_DOMAINS: Tuple[str, ...] = ("example", "example.com", "example.net", "example.org", "test",
+                                "invalid", "localhost")
+
+KEEP_LOCAL_PARTS: FrozenSet[str] = frozenset({
+    "postmaster", "root", "mailer-daemon", "double-bounce", "abuse", "hostmaster", "webmaster",
+    "nobody", "postfix", "noreply", "no-reply", "security", "noc", "mail", "daemon",
+})
+
+# A dotted word ending in one of these is a file name, not a domain (`main.cf`, `libsasl2.so`),
+# unless the site's configuration says it is a host name.
+FILE_EXTENSIONS: FrozenSet[str] = frozenset("""
+cf so sh py pl pm md in am ac mk la cc ps rb rs ts js lo pid zip mov gz xz bz2 h c o a d
+db lmdb cdb conf cnf ini cfg yml yaml json xml html htm txt log sock service socket timer
+pem crt key csr der p12 pfx map proto out bak orig old new swp tmp save lock dist
+rpmnew rpmsave dpkg-dist dpkg-old ucf-dist
+""".split())
+
+# Top-level names sites use internally; not in the public suffix list, still domains.
+INTERNAL_TLDS: FrozenSet[str] = frozenset({
+    "local", "localdomain", "lan", "internal", "intranet", "corp", "home", "private", "priv",
+    "domain", "intern", "office", "mail", "site",
+})
+
+
+def _read_words(name: str) -> FrozenSet[str]:
+    words = set()
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(line.lower())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def parameter_names() -> FrozenSet[str]:
+    """Every main.cf parameter name `postconf -d` of Postfix 3.7 knows."""
+    return _read_words("postconf-names.txt")
+
+
+@lru_cache(maxsize=1)
+def keywords() -> FrozenSet[str]:
+    """Words that must never be replaced as bare words (lower case)."""
+    return parameter_names() | _read_words("keywords.txt") | KEEP_LOCAL_PARTS
+
+
+_KEEP_SET = frozenset(KEEP_DOMAINS)
+_DOC_SET = frozenset(DOC_DOMAINS)
+
+
+def _under(name: str, domains: FrozenSet[str]) -> bool:
+    labels = name.lower().rstrip(".").split(".")
+    return any(".".join(labels[i:]) in domains for i in range(len(labels)))
+
+
+@lru_cache(maxsize=65536)
+def domain_is_kept(name: str) -> bool:
+    """localhost, documentation names, public services (DNSBLs, big mailbox providers)."""
+    return _under(name, _KEEP_SET)
+
+
+@lru_cache(maxsize=65536)
+def domain_is_documentation(name: str) -> bool:
+    return _under(name, _DOC_SET)
+
+
+def compile_user_patterns(patterns: Sequence[str]) -> Tuple[Pattern[str], ...]:
+    """`--keep PATTERN`s: a value that fully matches one is never replaced (case-insensitive)."""
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)

@@ -1,0 +1,64 @@
+"""Anonymization keys: a random one per report, or one the user keeps in a file (mode 0600)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+
+from postfinger_py.errors import PostfingerError
+
+KEY_BYTES = 32
+
+
+def random_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def load_or_create_key(path: str) -> bytes:
+    """Read the key in `path` (hex); create it with a fresh random key, mode 0600, if absent."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(path)
+    except OSError as exc:
+        raise PostfingerError(
+            f"cannot create the anonymization key file {path}: {exc.strerror}; "
+            "choose a writable path for --anon-key"
+        ) from exc
+    key = random_key()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key.hex() + "\n")
+    return key
+
+
+def _read_key(path: str) -> bytes:
+    try:
+        with open(path, encoding="ascii", errors="replace") as fh:
+            text = fh.read(4096).strip()
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError as exc:
+        raise PostfingerError(
+            f"cannot read the anonymization key file {path}: {exc.strerror}; "
+            "check the path given to --anon-key"
+        ) from exc
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise PostfingerError(
+            f"{path} is not a postfinger anonymization key (expected at least 32 hex digits); "
+            "give --anon-key a new file name and postfinger creates one"
+        )
+    if mode & 0o077:
+        # Not fatal: the key only makes replacements reproducible, but say so.
+        os.chmod(path, 0o600)
+    return key
+
+
+def subkey(key: bytes, purpose: str) -> bytes:
+    """Independent keys per kind of value, so equal strings of different kinds do not correlate."""
+    return hmac.new(key, b"postfinger-anon/" + purpose.encode(), hashlib.sha256).digest()

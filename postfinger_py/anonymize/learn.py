@@ -1,0 +1,167 @@
+"""Learning the site's own values from structure we understand, before anything is replaced."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Iterator, List, Tuple
+
+from postfinger_py.anonymize.engine import Engine
+from postfinger_py.anonymize.patterns import SECRET_KEYS, TIMESTAMP
+
+# main.cf parameters whose values name hosts, domains or networks of the site.
+HOST_PARAMS = frozenset("""
+myhostname mydomain myorigin mydestination relay_domains virtual_alias_domains
+virtual_mailbox_domains relayhost fallback_relay smtp_fallback_relay smtp_helo_name lmtp_helo_name
+masquerade_domains proxy_interfaces smtp_bind_address smtp_bind_address6 debug_peer_list
+permit_mx_backup_networks smtpd_authorized_xforward_hosts smtpd_authorized_xclient_hosts
+default_transport relay_transport local_transport content_filter mynetworks inet_interfaces
+lmtp_fallback_relay smtp_sasl_tls_security_options append_dot_mydomain
+""".split())
+OWN_HOST_PARAMS = frozenset({"myhostname", "smtp_helo_name", "lmtp_helo_name"})
+SQL_TYPES = ("mysql", "pgsql", "ldap", "sqlite", "memcache", "proxy:mysql", "proxy:pgsql",
+             "proxy:ldap")
+MAP_REF = re.compile(r"(?P<type>[a-z0-9]+):(?P<path>/[^\s,]+)")
+MAP_HINTS = ("virtual", "alias", "canonical", "sasl", "passw", "relocated", "transport",
+             "access", "login", "recipient", "sender", "generic", "_maps", ".map", "mysql",
+             "pgsql", "ldap", "sqlite")
+
+_SYSLOG_HOST = re.compile(rf"^{TIMESTAMP} ([^\s\[\]:]+) \S", re.MULTILINE)
+_CFLINE = re.compile(r"^[ \t]*(user|username|password|passwd|bind_pw|dbname|hosts|server_host"
+                     r"|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*$", re.MULTILINE)
+_CRED = re.compile(rf"(?<![\w-])(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*([^\s,;\"'<>]+)")
+_SASLUSER = re.compile(r"(?<![\w-])sasl_username=([^\s,]+)")
+_SASL_LINE = re.compile(r"^[ \t]*(\S+)[ \t]+([^:\s]+):(\S+)[ \t]*$", re.MULTILINE)
+_LABEL_MAIL = re.compile(r"[\w.%+-]@([^\W_][\w-]*)(?![\w.-])")
+_PARAM_LINE = re.compile(r"^([a-z0-9_]+)[ \t]*=[ \t]*(.*)$", re.MULTILINE)
+
+
+def host_tokens(value: str) -> Iterator[str]:
+    """Host names in a value such as `[smtp.example.net]:587`, `inet:db:3306`, `ldap://h/`."""
+    for tok in re.split(r"[\s,]+", value):
+        if not tok or tok.startswith("$") or tok.startswith("/") or "/" in tok.split(":")[-1]:
+            continue
+        tok = re.sub(r"^[a-z]+://", "", tok)
+        tok = re.sub(r"^(?:[a-z][\w-]*:)+(?=[\w\[])", "", tok)  # smtp:, inet:, relay:
+        tok = re.sub(r"^\[([^\]]*)\]", r"\1", tok)
+        tok = re.sub(r":\d+$", "", tok).strip("[]/")
+        if tok:
+            yield tok
+
+
+def learn_parameter(engine: Engine, name: str, value: str) -> None:
+    base = name.rsplit("/", 1)[-1]  # `svc/type/name` of postconf -P
+    if base in HOST_PARAMS:
+        for tok in host_tokens(value):
+            engine.learn_host(tok, is_own_host=base in OWN_HOST_PARAMS)
+
+
+def learn_postconf_text(engine: Engine, text: str) -> None:
+    """`postconf -n` / `-P` output: parameter values that name hosts and domains."""
+    for m in _PARAM_LINE.finditer(text):
+        learn_parameter(engine, m.group(1), m.group(2))
+
+
+def learn_free_text(engine: Engine, text: str) -> None:
+    """What any text tells by position: syslog host fields, table `key = value` lines, creds."""
+    if " " in text and ":" in text:
+        for host in set(_SYSLOG_HOST.findall(text)):
+            if "." in host:
+                engine.learn_host(host)
+            else:
+                engine.learn_short_host(host)
+    if "@" in text:
+        for label in set(_LABEL_MAIL.findall(text)):
+            engine.learn_short_host(label)  # user@host: the bare host name elsewhere too
+    if "=" in text:
+        for key, value in _CFLINE.findall(text):
+            key = key.lower()
+            if key in ("password", "passwd", "bind_pw"):
+                engine.learn_secret(value)
+            elif key in ("user", "username", "dbname"):
+                engine.learn_user(value)
+            elif key in ("hosts", "server_host"):
+                for tok in host_tokens(value):
+                    engine.learn_host(tok)
+        for secret in _CRED.findall(text):
+            engine.learn_secret(secret)
+        for user in _SASLUSER.findall(text):
+            engine.learn_user(user)
+
+
+def learn_sasl_passwd(engine: Engine, text: str) -> None:
+    """`[relay]:587 user:password` lines: the host, the user, and the password to mask."""
+    for host, user, password in _SASL_LINE.findall(text):
+        if host.startswith("#"):
+            continue
+        for tok in host_tokens(host):
+            engine.learn_host(tok)
+        engine.learn_user(user)
+        engine.learn_secret(password)
+
+
+def learn_map_text(engine: Engine, text: str) -> None:
+    """A lookup table source: bare local user names on either side (`lager@dom  j.meier`)."""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        for tok in re.split(r"[\s,]+", line):
+            tok = tok.rstrip(":")
+            if "@" in tok:
+                local = tok.split("@", 1)[0]
+                if local:
+                    engine.learn_user(local)
+            elif re.fullmatch(r"[A-Za-z][\w.+-]*", tok) and not engine.is_keyword(tok):
+                if "." in tok and engine._looks_like_domain(tok.lower()):
+                    engine.learn_host(tok)
+                else:
+                    engine.learn_user(tok)
+
+
+def learn_named_text(engine: Engine, name: str, text: str) -> None:
+    """Dispatch on what a document's name says it is."""
+    lowered = name.lower()
+    if "sasl" in lowered or "passw" in lowered:
+        learn_sasl_passwd(engine, text)
+    if "postconf" in lowered:
+        learn_postconf_text(engine, text)
+    elif any(h in lowered for h in MAP_HINTS) and not _looks_like_cf(text):
+        learn_map_text(engine, text)
+    learn_free_text(engine, text)
+
+
+def _looks_like_cf(text: str) -> bool:
+    """A `key = value` file (mysql:/ldap: table config), not a lookup table source."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return bool(lines) and all(re.match(r"^\s*\w+\s*=", ln) or ln[:1].isspace() for ln in lines)
+
+
+def iter_strings(data: Any, path: str = "") -> Iterator[Tuple[str, str]]:
+    """(path, string) for every string inside plain data, dict keys included."""
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                yield f"{path}/{key}#key", key
+            yield from iter_strings(value, f"{path}/{key}")
+    elif isinstance(data, (list, tuple)):
+        for i, value in enumerate(data):
+            yield from iter_strings(value, f"{path}/{i}")
+
+
+def learn_parameter_list(engine: Engine, items: Iterable[Any]) -> None:
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            value = item.get("value")
+            if isinstance(value, str):
+                learn_parameter(engine, item["name"], value)
+
+
+def map_paths(params: List[Tuple[str, str]]) -> List[Tuple[str, str, str]]:
+    """(parameter, map type, path) of file-based tables named in main.cf parameter values."""
+    out = []
+    for name, value in params:
+        for m in MAP_REF.finditer(value):
+            out.append((name, m.group("type"), m.group("path")))
+    return out

@@ -1,0 +1,90 @@
+"""The regular expressions that find site values in Postfix text (ours; scrubadub's stock ones damage it)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, List, Pattern
+
+# One DNS label: letters/digits (any script), inner hyphens; underscores tolerated inside.
+LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+# A dot, or a regexp-escaped dot (`example\.com` in regexp/pcre tables).
+DOT = r"\\?\."
+TLD = r"(?:[^\W\d_]{2,63}|xn--[\w-]{1,59})"
+DOMAIN = rf"(?:{LABEL}{DOT})+{TLD}(?![\w-])(?!{DOT}[^\W_])"
+TIMESTAMP = (r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
+             r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
+
+SECRET_KEYS = r"password|passwd|pwd|pass|bind_pw|secret|auth_pw|sasl_password|api_key|token"
+
+# Each alternative is one outer named group; Engine dispatches on Match.lastgroup.
+ALTERNATIVES = [
+    # The syslog host field: the short host name helpers must not learn, e.g. `mx1`.
+    ("SYSLOG", rf"^(?P<sl_pre>{TIMESTAMP} )(?P<sl_host>[^\s\[\]:]+)(?= \S)"),
+    # `key = value` lines of mysql:/pgsql:/ldap:/sqlite: table files.
+    ("CFLINE", r"^(?P<cf_pre>[ \t]*(?P<cf_key>user|username|password|passwd|bind_pw|bind_dn"
+               r"|dbname|search_base)[ \t]*=[ \t]*)(?P<cf_val>[^\s](?:[^\n]*[^\s])?)(?=[ \t]*$)"),
+    ("CRED", rf"(?<![\w-])(?P<cr_pre>(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*)(?P<cr_val>[^\s,;\"'<>]+)"),
+    ("SASLUSER", r"(?<![\w-])(?P<su_pre>sasl_username=)(?P<su_val>[^\s,]+)"),
+    ("EMAIL", rf"(?<![\w.%+-])(?P<em_local>[\w.%+-]+)@(?P<em_dom>{DOMAIN}|{LABEL}(?![\w.-]))"),
+    ("CATCHALL", rf"(?<![\w.%+-])@(?P<ca_dom>{DOMAIN})"),
+    ("IPV4", r"(?<![\w.])(?P<v4>\d{1,3}(?:\.\d{1,3}){3})"
+             r"(?:/(?P<v4len>\d{1,3})|\.(?P<v4port>\d{1,5}))?(?![\w]|\.\d)"),
+    ("IPV6", r"(?:(?<![\w.:])|(?<=[Ii][Pp][Vv]6:))"
+             r"(?P<v6>(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){6})(?:[0-9A-Fa-f]{0,4}:){2,7}"
+             r"(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)(?:/(?P<v6len>\d{1,3}))?(?![\w:]|\.\d)"),
+    ("DOM", rf"(?<![\w-])(?<![\w-]\.)(?<![\w-]\\\.)(?P<dm>{DOMAIN})"),
+]
+
+SECRETS_ONLY = ("CFLINE", "CRED")
+
+
+def literal_alternation(values: Iterable[str]) -> str:
+    """A regex matching any of `values` (longest first), dots also matching regexp-escaped dots."""
+    items = sorted(set(values), key=lambda v: (-len(v), v))
+    return "|".join(re.escape(v).replace(r"\.", DOT) for v in items)
+
+
+def build_scanner(known_bare: Iterable[str], secrets: Iterable[str], secrets_only: bool) -> Pattern[str]:
+    """The token scanner: learned secrets and bare names first, then the generic detectors."""
+    parts: List[str] = []
+    long_secrets = [s for s in secrets if len(s) >= 4]
+    short_secrets = [s for s in secrets if 0 < len(s) < 4]
+    if long_secrets:
+        parts.append(f"(?P<SECRET>{literal_alternation(long_secrets)})")
+    if short_secrets:
+        parts.append(rf"(?P<SHORTSECRET>(?<![\w])(?:{literal_alternation(short_secrets)})(?![\w]))")
+    for name, regex in ALTERNATIVES:
+        if secrets_only and name not in SECRETS_ONLY:
+            continue
+        if name in ("SYSLOG", "CFLINE"):
+            continue  # line-anchored: the outer pass handles them (tokens are not lines)
+        if name == "EMAIL" and not secrets_only:
+            bare = list(known_bare)
+            if bare:
+                # Before EMAIL: a learned user or short host as a bare word (`j.meier`, `mx1`).
+                parts.append(rf"(?P<KNOWN>(?<![\w.-])(?i:{literal_alternation(bare)})"
+                             rf"(?![\w-]|{DOT}[^\W_]))")
+        parts.append(f"(?P<{name}>{regex})")
+    return re.compile("|".join(parts), re.MULTILINE)
+
+
+def build_outer(known_bare_regex: str, secrets_only: bool) -> Pattern[str]:
+    """The fast outer pass: line-anchored fields, multi-word credentials, and candidate tokens.
+
+    Only tokens (runs of non-space) holding `.`, `@`, `:`, `=` or a learned bare value can hold
+    site values; the full scanner runs on those alone (and is cached per token), so the cost per
+    megabyte of logs stays low.
+    """
+    alts = dict(ALTERNATIVES)
+    cred = alts["CRED"].replace(r"(?<![\w-])", "")
+    line = [f"(?P<CFLINE>{alts['CFLINE'][1:]})"]
+    token = [f"(?P<CRED>{cred})"]
+    if secrets_only:
+        token.append(r"(?P<TOKEN>[^\s=:]*[=:]\S*)")
+    else:
+        line.insert(0, f"(?P<SYSLOG>{alts['SYSLOG'][1:]})")
+        if known_bare_regex:
+            token.append(rf"(?P<KNOWNTOKEN>[^\s\w]*(?i:{known_bare_regex})[^\s\w]*(?!\S))")
+        token.append(r"(?P<TOKEN>[^\s.@:=]*[.@:=]\S*)")
+    parts = ["^(?:" + "|".join(line) + ")", r"(?<!\S)(?:" + "|".join(token) + ")"]
+    return re.compile("|".join(parts), re.MULTILINE)
