@@ -52,8 +52,8 @@ class ReadNotes:
             out.append(f"{p}: the gzip data is damaged ({self.corrupt}); read "
                        f"{self.bytes_read} bytes before the damage")
         if self.nul_chunks:
-            out.append(f"{p}: holds NUL bytes (often left by a crash or a full disk); "
-                       "lines around them may be damaged")
+            out.append(f"{p}: {self.nul_chunks} shown line(s) held NUL bytes (often left by "
+                       "a crash or a full disk); the NULs are left out")
         if self.long_lines:
             out.append(f"{p}: {self.long_lines} line(s) longer than {LONG_LINE // (1 << 20)} MiB; "
                        "only their start was read")
@@ -69,14 +69,26 @@ def is_gzip(head: bytes) -> bool:
     return head[:2] == b"\x1f\x8b"
 
 
-def _plain_blocks(fh: BinaryIO, notes: ReadNotes) -> Iterator[bytes]:
+def _plain_blocks(fh: BinaryIO, notes: ReadNotes) -> Iterator[Buffer]:
+    # Two buffers in turn: reading into reused memory avoids page faults on fresh allocations,
+    # and the previous window stays intact for a tracer's look-back.
+    bufs = [bytearray(CHUNK), bytearray(CHUNK)]
+    turn = 0
+    readinto = getattr(fh, "readinto", None)
     while True:
         try:
-            block = fh.read(CHUNK)
+            if readinto is None:
+                block: Buffer = fh.read(CHUNK)
+                n = len(block)
+            else:
+                buf = bufs[turn]
+                n = readinto(buf)
+                block = buf if n == CHUNK else buf[:n]
+                turn ^= 1
         except OSError as exc:
             notes.read_error = exc.strerror or str(exc)
             return
-        if not block:
+        if not n:
             return
         yield block
 
@@ -122,45 +134,53 @@ def windows(fh: BinaryIO, notes: ReadNotes) -> Iterator[Window]:
         fh.seek(0)
         blocks = _gzip_blocks(fh, notes) if is_gzip(head) else _plain_blocks(fh, notes)
     except (OSError, ValueError):  # not seekable: put the two bytes back in front
-        rest = _plain_blocks(fh, notes)
-        blocks = _prepend(head, rest)
-    carry = b""
-    pos = 0  # stream offset of carry[0]
+        blocks = _prepend(head, _plain_blocks(fh, notes))
+    carry = b""  # the start of a line that continues in the next block
+    carry_pos = 0  # stream offset of carry[0]
+    consumed = 0  # stream offset of the current block's first byte
     skipping = False
     for block in blocks:
-        notes.bytes_read += len(block)
-        if b"\0" in block:
-            notes.nul_chunks += 1
+        n = len(block)
+        bstart = consumed
+        consumed += n
+        notes.bytes_read += n
+        start = 0
         if skipping:
             nl = block.find(b"\n")
             if nl < 0:
-                pos += len(block)
                 continue
-            block = block[nl + 1:]
-            pos += nl + 1
+            start = nl + 1
             skipping = False
-        buf = carry + block if carry else block
-        last = buf.rfind(b"\n")
-        if last < 0:
-            if len(buf) > LONG_LINE:
+        first = block.find(b"\n", start)
+        if first < 0:
+            if not carry:
+                carry_pos = bstart + start
+            carry += bytes(block[start:])
+            if len(carry) > LONG_LINE:
                 notes.long_lines += 1
-                yield Window(buf[:KEEP * 4] + b"\n", 0, KEEP * 4 + 1, pos)
-                pos += len(buf)
+                yield Window(carry[:KEEP * 4] + b"\n", 0, KEEP * 4 + 1, carry_pos)
                 carry = b""
                 skipping = True
-            else:
-                carry = buf
             continue
-        if len(carry) > LONG_LINE:
-            notes.long_lines += 1
-        yield Window(buf, 0, last + 1, pos)
-        carry = buf[last + 1:]
-        pos += last + 1
+        if carry:
+            # Only the line that straddles two blocks is copied, never the whole block.
+            if len(carry) > LONG_LINE:
+                notes.long_lines += 1
+                carry = carry[:KEEP * 4]
+            joined = carry + bytes(block[start:first + 1])
+            yield Window(joined, 0, len(joined), carry_pos)
+            carry = b""
+            start = first + 1
+        last = block.rfind(b"\n")
+        if last + 1 > start:
+            yield Window(block, start, last + 1, bstart)
+        carry = bytes(block[last + 1:])
+        carry_pos = bstart + last + 1
     if carry:
-        yield Window(carry, 0, len(carry), pos)
+        yield Window(carry, 0, len(carry), carry_pos)
 
 
-def _prepend(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+def _prepend(head: bytes, rest: Iterator[Buffer]) -> Iterator[Buffer]:
     if head:
         yield head
     yield from rest
@@ -179,7 +199,11 @@ def line_at(w: Window, i: int) -> tuple[int, int]:
 
 def decode(raw: Buffer, notes: ReadNotes | None = None) -> str:
     """A line as text: NULs dropped, cut at KEEP characters, invalid UTF-8 replaced (and counted)."""
-    raw = bytes(raw).rstrip(b"\r").replace(b"\0", b"")
+    raw = bytes(raw).rstrip(b"\r")
+    if b"\0" in raw:
+        raw = raw.replace(b"\0", b"")
+        if notes is not None:
+            notes.nul_chunks += 1
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

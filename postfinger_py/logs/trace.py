@@ -76,7 +76,7 @@ class Tracer:
 
     def feed(self, windows: Iterable[Window], years: YearGuesser, local: tzinfo,
              notes: ReadNotes, file_index: int) -> None:
-        prev: Window | None = None
+        prev: list[Window] = []  # the two windows before: a straddling line, then a block
         for w in windows:
             done: set[bytes] = set()
             while True:
@@ -86,13 +86,13 @@ class Tracer:
                 for lit in todo:
                     done.add(lit)
                     look = [w]
-                    if lit in self._fresh and prev is not None:
-                        look.insert(0, prev)  # its first lines may precede the line naming it
+                    if lit in self._fresh:
+                        look = prev + look  # its first lines may precede the line naming it
                     self._fresh.discard(lit)
                     for ww in look:
                         self._search(ww, lit, years, local, notes, file_index)
             self._fresh.clear()
-            prev = w
+            prev = (prev + [w])[-2:]
 
     def _search(self, w: Window, lit: bytes, years: YearGuesser, local: tzinfo,
                 notes: ReadNotes, file_index: int) -> None:

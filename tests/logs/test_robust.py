@@ -33,13 +33,14 @@ def test_missing_file_is_a_note(root: Path) -> None:
 
 
 def test_nul_bytes_and_invalid_utf8(root: Path) -> None:
-    write(root, REAL_LOG.read_bytes() + b"\0" * 4096 + b"\n" +
+    write(root, REAL_LOG.read_bytes() + b"\0" * 4096 +
           b"Nov 21 21:29:00 mx1 postfix/smtpd[9]: warning: caf\xe9 \xff\n" + WARN)
     sec = collect(root)
     assert sec.status.value == "ok"
     assert any("NUL bytes" in n for n in sec.notes)
     assert any("not valid UTF-8" in n for n in sec.notes)
     assert sec.data["problem_total"] == collect_plain_total(root) + 2
+    assert "\0" not in "".join(sec.data["problems"])
 
 
 def test_ten_megabyte_line(root: Path) -> None:
