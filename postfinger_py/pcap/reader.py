@@ -11,11 +11,13 @@ import socket
 import struct
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import BinaryIO, Dict, FrozenSet, Iterator, List, Tuple
+from typing import Any, BinaryIO, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 import dpkt
 
 CHUNK = 1 << 20
+ETH_IP4 = struct.Struct("!12xHB1xH2xH1xB2x4s4s")  # ethertype, ver/ihl, total, frag, proto, addrs
+TCP14 = struct.Struct("!HHIIBB")  # ports, seq, ack, data offset, flags
 # No link layer frame is this big; a larger record length means the file is corrupt.
 MAX_RECORD = 1 << 26
 
@@ -86,6 +88,7 @@ def _records_pcap(fh: BinaryIO, head: bytes, stats: ReadStats
     buf = head[24:]
     pos = 0
     eof = False
+    count = 0
     while True:
         if len(buf) - pos < 16 + 65536 and not eof:
             more = fh.read(CHUNK)
@@ -98,7 +101,7 @@ def _records_pcap(fh: BinaryIO, head: bytes, stats: ReadStats
             return
         sec, frac, caplen, origlen = unpack(buf, pos)
         if caplen > MAX_RECORD:
-            stats.file_problem = (f"corrupt packet record after {stats.packets} packets "
+            stats.file_problem = (f"corrupt packet record after {count} packets "
                                   f"(length {caplen}); the rest of the file was not read")
             return
         start = pos + 16
@@ -112,6 +115,7 @@ def _records_pcap(fh: BinaryIO, head: bytes, stats: ReadStats
             stats.file_problem = "the file ends inside a packet (truncated capture)"
             return
         yield sec + frac / divisor, linktype, buf, start, end, origlen
+        count += 1
         pos = end
 
 
@@ -125,6 +129,7 @@ def _records_pcapng(fh: BinaryIO, head: bytes, stats: ReadStats
     endian = "<"
     # per interface: linktype, snaplen, divisor, offset
     ifaces: List[Tuple[int, int, float, int]] = []
+    count = 0
     while True:
         if len(data) - pos < 65536 and not eof:
             more = fh.read(CHUNK)
@@ -148,7 +153,7 @@ def _records_pcapng(fh: BinaryIO, head: bytes, stats: ReadStats
             ifaces = []
         btype, blen = struct.unpack_from(endian + "II", data, pos)
         if blen < 12 or blen % 4 or blen > MAX_RECORD:
-            stats.file_problem = (f"corrupt pcapng block after {stats.packets} packets "
+            stats.file_problem = (f"corrupt pcapng block after {count} packets "
                                   f"(length {blen}); the rest of the file was not read")
             return
         while len(data) - pos < blen and not eof:
@@ -185,6 +190,7 @@ def _records_pcapng(fh: BinaryIO, head: bytes, stats: ReadStats
             else:
                 link, _snap, divisor, offset = ifaces[iface]
                 start = pos + 28
+                count += 1
                 yield offset + ((high << 32) | low) / divisor, link, data, start, start + caplen, \
                     origlen
         elif btype == 3 and ifaces:  # simple packet
@@ -238,80 +244,117 @@ def segments(fh: BinaryIO, ports: FrozenSet[int], stats: ReadStats) -> Iterator[
             "`tcpdump -s 0 -w FILE port 25`"
         )
     unpack_tcp = struct.Struct("!HHII").unpack_from
-    for ts, link, buf, i, end, origlen in records:
-        stats.packets += 1
-        try:
-            ip = _ip_offset(link, buf, i, end)
-        except IndexError:
-            stats.malformed += 1
-            continue
-        if ip < 0:
-            if ip == -2:
-                stats.unsupported_link[link] += 1
-            else:
-                stats.not_ip += 1
-            continue
-        if ip + 20 > end:
-            stats.malformed += 1
-            continue
-        ver = buf[ip] >> 4
-        if ver == 4:
-            if buf[ip + 9] != 6:
-                stats.not_tcp += 1
-                continue
-            if ((buf[ip + 6] << 8) | buf[ip + 7]) & 0x3FFF:
-                stats.fragments += 1
-                continue
-            total = (buf[ip + 2] << 8) | buf[ip + 3]
-            src = buf[ip + 12:ip + 16]
-            dst = buf[ip + 16:ip + 20]
-            tcp = ip + (buf[ip] & 0x0F) * 4
-            ip_end = ip + total if total else ip + (origlen - (ip - i))  # 0: segmentation offload
-        elif ver == 6:
-            if ip + 40 > end:
-                stats.malformed += 1
-                continue
-            nh = buf[ip + 6]
-            plen = (buf[ip + 4] << 8) | buf[ip + 5]
-            src = buf[ip + 8:ip + 24]
-            dst = buf[ip + 24:ip + 40]
-            tcp = ip + 40
-            while nh in (0, 43, 60) and tcp + 8 <= end:
-                nh = buf[tcp]
-                tcp += (buf[tcp + 1] + 1) * 8
-            if nh == 44:
-                stats.fragments += 1
-                continue
-            if nh != 6:
-                stats.not_tcp += 1
-                continue
-            ip_end = ip + 40 + plen if plen else ip + (origlen - (ip - i))
+    unpack_eth4 = ETH_IP4.unpack_from
+    unpack_tcp14 = TCP14.unpack_from
+    packets = truncated = ours = 0
+    try:
+        for ts, link, buf, i, end, origlen in records:
+            packets += 1
+            # Fast path: Ethernet (what tcpdump -i lo writes) + IPv4 without options + TCP.
+            if link == 1 and end - i >= 54:
+                etype, vihl, total, frag, proto, src, dst = unpack_eth4(buf, i)
+                if etype == 0x0800 and vihl == 0x45 and proto == 6 and not frag & 0x3FFF:
+                    sport, dport, seq, ack, doff, flags = unpack_tcp14(buf, i + 34)
+                    if sport not in ports and dport not in ports:
+                        if flags & 0x12 == SYN:
+                            stats.other_ports[dport] += 1
+                        continue
+                    ip_end = i + 14 + total if total else i + origlen
+                    data_start = i + 34 + (doff >> 4) * 4
+                    cut = 0
+                    ours += 1
+                    if ip_end > end:
+                        cut = ip_end - end
+                        ip_end = end
+                        truncated += 1
+                    yield ts, src, sport, dst, dport, seq, ack, flags, \
+                        buf[data_start:ip_end] if data_start < ip_end else b"", cut
+                    continue
+            seg = _decode(link, buf, i, end, origlen, ports, stats, unpack_tcp)
+            if seg is not None:
+                ours += 1
+                yield (ts, *seg)
+    finally:
+        stats.packets += packets
+        stats.truncated += truncated
+        stats.tcp_packets += ours
+
+
+def _decode(link: int, buf: bytes, i: int, end: int, origlen: int, ports: FrozenSet[int],
+            stats: ReadStats, unpack_tcp: Any
+            ) -> Optional[Tuple[bytes, int, bytes, int, int, int, int, bytes, int]]:
+    """Any other link layer, IPv6, IP options: the general (slower) way."""
+    try:
+        ip = _ip_offset(link, buf, i, end)
+    except IndexError:
+        stats.malformed += 1
+        return None
+    if ip < 0:
+        if ip == -2:
+            stats.unsupported_link[link] += 1
         else:
             stats.not_ip += 1
-            continue
-        if tcp + 20 > end:
-            if tcp + 4 <= end:
-                sport, dport = struct.unpack_from("!HH", buf, tcp)
-                if sport in ports or dport in ports:
-                    stats.truncated += 1
-            else:
-                stats.malformed += 1
-            continue
-        sport, dport, seq, ack = unpack_tcp(buf, tcp)
-        flags = buf[tcp + 13]
-        if sport not in ports and dport not in ports:
-            if flags & 0x12 == SYN:
-                stats.other_ports[dport] += 1
-            continue
-        stats.tcp_packets += 1
-        data_start = tcp + (buf[tcp + 12] >> 4) * 4
-        cut = 0
-        if ip_end > end:
-            cut = ip_end - end
-            ip_end = end
-            stats.truncated += 1
-        payload = buf[data_start:ip_end] if data_start < ip_end else b""
-        yield ts, src, sport, dst, dport, seq, ack, flags, payload, cut
+        return None
+    if ip + 20 > end:
+        stats.malformed += 1
+        return None
+    ver = buf[ip] >> 4
+    if ver == 4:
+        if buf[ip + 9] != 6:
+            stats.not_tcp += 1
+            return None
+        if ((buf[ip + 6] << 8) | buf[ip + 7]) & 0x3FFF:
+            stats.fragments += 1
+            return None
+        total = (buf[ip + 2] << 8) | buf[ip + 3]
+        src = buf[ip + 12:ip + 16]
+        dst = buf[ip + 16:ip + 20]
+        tcp = ip + (buf[ip] & 0x0F) * 4
+        ip_end = ip + total if total else ip + (origlen - (ip - i))  # 0: segmentation offload
+    elif ver == 6:
+        if ip + 40 > end:
+            stats.malformed += 1
+            return None
+        nh = buf[ip + 6]
+        plen = (buf[ip + 4] << 8) | buf[ip + 5]
+        src = buf[ip + 8:ip + 24]
+        dst = buf[ip + 24:ip + 40]
+        tcp = ip + 40
+        while nh in (0, 43, 60) and tcp + 8 <= end:
+            nh = buf[tcp]
+            tcp += (buf[tcp + 1] + 1) * 8
+        if nh == 44:
+            stats.fragments += 1
+            return None
+        if nh != 6:
+            stats.not_tcp += 1
+            return None
+        ip_end = ip + 40 + plen if plen else ip + (origlen - (ip - i))
+    else:
+        stats.not_ip += 1
+        return None
+    if tcp + 20 > end:
+        if tcp + 4 <= end:
+            sport, dport = struct.unpack_from("!HH", buf, tcp)
+            if sport in ports or dport in ports:
+                stats.truncated += 1
+        else:
+            stats.malformed += 1
+        return None
+    sport, dport, seq, ack = unpack_tcp(buf, tcp)
+    flags = buf[tcp + 13]
+    if sport not in ports and dport not in ports:
+        if flags & 0x12 == SYN:
+            stats.other_ports[dport] += 1
+        return None
+    data_start = tcp + (buf[tcp + 12] >> 4) * 4
+    cut = 0
+    if ip_end > end:
+        cut = ip_end - end
+        ip_end = end
+        stats.truncated += 1
+    payload = buf[data_start:ip_end] if data_start < ip_end else b""
+    return src, sport, dst, dport, seq, ack, flags, payload, cut
 
 
 def describe_links(stats: ReadStats) -> str:

@@ -190,6 +190,8 @@ class Tracker:
 
     def feed(self, seg: Segment) -> None:
         ts, src, sport, dst, dport, seq, _ack, flags, payload, cut = seg
+        if not payload and not flags & 0x07 and not cut:
+            return  # a bare ACK: nothing for us
         key = (src, sport, dst, dport)
         entry = self.conns.get(key)
         if flags & SYN:
@@ -202,7 +204,11 @@ class Tracker:
         conn, from_client = entry
         stream = conn.c2s if from_client else conn.s2c
         if payload or cut:
-            stream.data(seq, payload, ts, cut)
+            if stream.next_seq == seq and not cut and not stream.parked:  # the usual case
+                stream.next_seq = (seq + len(payload)) & MASK
+                stream.deliver(payload, ts, 0)
+            else:
+                stream.data(seq, payload, ts, cut)
         if flags & RST:
             conn.rst_by = "client" if from_client else "server"
             self._close(conn)

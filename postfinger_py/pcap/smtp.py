@@ -377,7 +377,7 @@ class SmtpSession:
         verb, shown, cts, kind = cmd
         code, lines, rts = reply
         self.codes[code] += 1
-        text = " ".join(line[4:] for line in lines).strip()
+        text = " ".join(line[4:] for line in lines).strip() if code >= 400 else ""
         if kind == "connect":
             self.banner = lines[0][4:] if lines else ""
         else:
@@ -402,7 +402,8 @@ class SmtpSession:
             self._anomaly(f"{code} reply to {verb}: {text}")
         if code == 421 and "timeout" in text.lower():
             self.timeout_reply = True
-        self._remember_wait(wait, verb)
+        if not self.waits or wait > self.waits[-1][0] or len(self.waits) < 3:
+            self._remember_wait(wait, verb)
         self._step(cmd, reply)
         self.prev_reply_ts, self.prev_verb = rts, verb
         self._effects(verb, shown, kind, code, lines)
@@ -463,10 +464,13 @@ class SmtpSession:
         self.steps.append(step)
 
     def _remember_wait(self, wait: float, verb: str) -> None:
-        self.waits.append((wait, verb))
-        if len(self.waits) > 8:
-            self.waits.sort(reverse=True)
-            del self.waits[3:]
+        waits = self.waits
+        if len(waits) < 3:
+            waits.append((wait, verb))
+            waits.sort(reverse=True)
+        elif wait > waits[2][0]:
+            waits[2] = (wait, verb)
+            waits.sort(reverse=True)
 
     def _anomaly(self, text: str) -> None:
         if len(self.anomalies) < MAX_ANOMALIES:
