@@ -205,3 +205,30 @@ def test_replay_of_a_missing_snapshot_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_example_snapshot_exists() -> None:
     assert (EXAMPLE_SNAPSHOT / "manifest.json").is_file()
+
+
+def test_interrupt_writes_nothing_and_exits_130(tmp_path: Path) -> None:
+    """Ctrl-C while the report is being mailed: no file appears, the status is 130."""
+    import signal
+    import time
+
+    started = tmp_path / "started"
+    sendmail = tmp_path / "sendmail"
+    sendmail.write_text(f"#!/bin/sh\ntouch {started}\nexec sleep 30\n")
+    sendmail.chmod(0o755)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "postfinger_py", "--replay", str(EXAMPLE_SNAPSHOT),
+         "--mail-to", "admin@example.org", "--sendmail", str(sendmail), "--no-anonymize"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the stand-in sendmail never ran"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == ExitStatus.INTERRUPTED
+    assert err.strip().endswith("interrupted; nothing was written")
+    assert "Traceback" not in err and out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sendmail", "started"]
