@@ -51,7 +51,7 @@ def generate(size: int, out: str) -> None:
     with open(out, "w", encoding="ascii", buffering=1 << 20) as fh:
         while written < size:
             t += timedelta(milliseconds=rng.randint(5, 400))
-            stamp = t.strftime("%b %d %H:%M:%S").replace(" 0", "  ", 1)
+            stamp = f"{t:%b} {t.day:2d} {t:%H:%M:%S}"  # syslog pads the day with a space
             pid = 1000 + (pid + 7) % 30000
             dom = rng.choice(doms)
             ip = f"192.0.2.{rng.randint(1, 254)}"

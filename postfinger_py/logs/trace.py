@@ -28,6 +28,7 @@ _SESSION_KEEP = re.compile(
     r"Message delivery request rate limit |non-SMTP command |discarding EHLO keywords |"
     r"reject: |proxy-reject: |filter: |hold: |discard: |redirect: |warning )"
 )
+_LOCAL_RELAY = re.compile(r"relay=(?:[^,\s]*\[(?:127\.[\d.]+|::1)\]|localhost\b|127\.)")
 MAX_LINES = 2000  # a message's story beyond this is cut (a mail loop, a huge recipient list)
 
 Key = tuple[int, int]  # (file index, stream offset): time order across files
@@ -130,9 +131,12 @@ class Tracer:
             self.sessions[token] = _Session(anchor=key, lines={key: line})
             self._targets[token.encode()] = token
             self._fresh.add(token.encode())
+        local_relay = _LOCAL_RELAY.search(rest) is not None
         for m in _LINKS.finditer(rest):
             new = m.group(1) or m.group(2)
-            if new and new != owner:
+            # `queued as` from a remote server names ITS queue, not ours: follow it only when
+            # the mail went back into this host (a content filter on loopback).
+            if new and new != owner and (m.group(2) or local_relay):
                 self._add_id(new)
 
     def result(self) -> tuple[list[LogLine], int, list[str]]:
