@@ -244,6 +244,12 @@ def text_filter(ctx: Context, settings: AnonSettings) -> Callable[[str], str]:
             raise PostfingerError(f"refusing to print: {problem}; nothing was written "
                                   "(please report this as a postfinger bug)",
                                   ExitStatus.LEAK_REFUSED)
+        if settings.map_file and settings.mode == "on":
+            try:
+                _write_map(settings.map_file, engine.mapping())
+            except OSError as exc:
+                raise PostfingerError(f"cannot write the anonymization map {settings.map_file}: "
+                                      f"{exc.strerror}; choose a writable path") from exc
         return out  # type: ignore[no-any-return]
 
     return apply

@@ -239,7 +239,11 @@ class Engine:
         except ValueError:
             return m.group(0)  # times, MAC-like hex: not addresses, not site data
         out = self._address(addr, text, m.group("v6len"))
-        return m.group(0) if out is None else out
+        if out is None:
+            return m.group(0)
+        if m.group("v6br"):  # Postfix writes IPv6 networks as [addr]/len
+            out = out.replace("/", "]/", 1)
+        return out
 
     def _h_dom(self, m: Match[str]) -> str:
         text = m.group("dm")

@@ -24,7 +24,8 @@ KEEP_V4 = ("0.0.0.0/8", "127.0.0.0/8", "192.0.2.0/24", "198.51.100.0/24", "203.0
 CLASS_V4 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
             "198.18.0.0/15", "192.0.0.0/24")
 KEEP_V6 = ("::/127", "2001:db8::/32", "ff00::/8")
-CLASS_V6 = ("fe80::/10", "fc00::/7", "2002::/16", "::ffff:0:0/96", "64:ff9b::/96")
+# Link-local: the /64 is always fe80::, the interface ID (often MAC-derived) is what is private.
+CLASS_V6 = ("fe80::/64", "fc00::/7", "2002::/16", "::ffff:0:0/96", "64:ff9b::/96")
 
 
 def _pins(blocks: Tuple[str, ...], bits: int) -> FrozenSet[Tuple[int, int]]:

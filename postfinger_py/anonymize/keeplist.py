@@ -11,7 +11,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # Not site data: standard names, documentation names (RFC 2606/6761) and public services.
 KEEP_DOMAINS: Tuple[str, ...] = (
-    "localhost", "localdomain", "local", "example", "example.com", "example.net", "example.org",
+    "localhost", "localhost.localdomain", "example", "example.com", "example.net", "example.org",
     "test", "invalid", "home.arpa", "in-addr.arpa", "ip6.arpa", "arpa",
     "postfix.org", "porcupine.org", "debian.org", "ubuntu.com", "redhat.com", "fedoraproject.org",
     "centos.org", "freebsd.org", "openbsd.org", "netbsd.org", "apple.com", "gentoo.org",

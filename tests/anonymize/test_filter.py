@@ -1,0 +1,118 @@
+"""text_filter (subcommands) with recorded postconf answers and a fixture tree of the real maps."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, Optional, Sequence, Tuple
+
+import pytest
+from conftest import DATA, SITE, read, site_values
+
+from postfinger_py.anonymize import AnonSettings, anonymize, text_filter
+from postfinger_py.anonymize.engine import Engine
+from postfinger_py.anonymize.scrub import make_scrubber
+from postfinger_py.errors import PostfingerError
+from postfinger_py.files import LiveFiles
+from postfinger_py.model import Context
+from postfinger_py.runner import CommandResult
+
+
+class RecordedRunner:
+    """Answers the commands the filter runs from recorded real output."""
+
+    def __init__(self, answers: Dict[Tuple[str, ...], str]) -> None:
+        self.answers = answers
+        self.calls: list[Tuple[str, ...]] = []
+
+    def run(self, argv: Sequence[str], *, timeout: float = 30.0,
+            stdin: Optional[bytes] = None) -> CommandResult:
+        key = tuple(argv)
+        self.calls.append(key)
+        if key in self.answers:
+            return CommandResult(argv=key, status=0, stdout=self.answers[key])
+        return CommandResult(argv=key, status=None, missing=True, error="not recorded")
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Context:
+    etc = tmp_path / "etc" / "postfix"
+    etc.mkdir(parents=True)
+    for name in ("virtual", "sasl_passwd", "mysql-senders.cf", "transport"):
+        shutil.copy(DATA / name, etc / name)
+    runner = RecordedRunner({
+        ("postconf", "-n"): read("postconf-n.txt"),
+        ("postconf", "-P"): read("postconf-P.txt"),
+        ("postconf", "-h", "myhostname", "mydomain"): f"{SITE['hostname']}\n{SITE['domain']}\n",
+        ("uname", "-n"): "vm\n",
+    })
+    return Context(runner=runner, files=LiveFiles(str(tmp_path)),
+                   now=datetime(2026, 11, 21, tzinfo=timezone.utc), euid=0)
+
+
+def test_filter_learns_maps_and_hides_everything(ctx: Context) -> None:
+    f = text_filter(ctx, AnonSettings())
+    text = (read("postfix.log") + read("sasl_passwd") + read("mysql-senders.cf")
+            + "bare user j.meier and relay user bluefinch-relay, host mx1\n")
+    out = f(text)
+    for value in site_values():
+        assert value.lower() not in out.lower(), value
+    assert "postfix/smtpd[" in out and "status=deferred" in out
+
+
+def test_filter_and_report_agree_with_same_key(ctx: Context, tmp_path: Path) -> None:
+    key = str(tmp_path / "k")
+    f = text_filter(ctx, AnonSettings(key_file=key))
+    line = f"to=<j.meier@{SITE['domain']}> relay={SITE['relay_host']}\n"
+    from conftest import recorded_report
+
+    report = anonymize(recorded_report(), AnonSettings(key_file=key)).report
+    log = report.section("logs").raw["postfix.log"]  # type: ignore[union-attr]
+    out = f(line)
+    dom = out.split("@")[1].split(">")[0]
+    assert dom in report.section("maincf").data["text"]  # type: ignore[union-attr]
+    assert dom in log
+
+
+def test_filter_secrets_masked_when_off(ctx: Context) -> None:
+    f = text_filter(ctx, AnonSettings(mode="off"))
+    out = f(read("sasl_passwd") + "auth with password=hunter2x\n" + SITE["hostname"])
+    assert SITE["sasl_password"] not in out and "hunter2x" not in out
+    assert SITE["hostname"] in out
+
+
+def test_filter_fails_closed(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = text_filter(ctx, AnonSettings())
+    monkeypatch.setattr(Engine, "apply", lambda self, text: text)  # a broken engine
+    with pytest.raises(PostfingerError) as exc:
+        f(f"mail for {SITE['addresses'][0]}\n")
+    assert exc.value.status == 4 and "bluefinch" not in str(exc.value)
+
+
+def test_scrubadub_path_equals_direct_path() -> None:
+    text = read("postfix.log") + read("postconf-nf.txt") + read("sasl_passwd")
+    a, b = Engine(b"k" * 32), Engine(b"k" * 32)
+    for e in (a, b):
+        e.learn_host(SITE["hostname"], is_own_host=True)
+        e.learn_user("j.meier")
+        e.learn_secret(SITE["sasl_password"])
+        e.freeze()
+    assert make_scrubber(a).clean(a.mask_secrets(text)) == b.apply(text)
+
+
+def test_command_reads_files_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       ctx: Context) -> None:
+    from postfinger_py.commands import anonymize as cmd
+    from postfinger_py.env import Env
+
+    monkeypatch.setattr(Env, "live_context", lambda self, options: ctx)
+    src = tmp_path / "in.txt"
+    src.write_text(f"relay {SITE['relay_host']} for 10.20.30.40\n")
+    out = io.StringIO()
+    env = Env(stdout=out, stderr=io.StringIO(), stdin=io.BytesIO(b"mx1 says hi\xff\n"))
+    assert cmd.main([str(src), "-"], env) == 0
+    text = out.getvalue()
+    assert SITE["relay_host"] not in text and "10.20.30.40" not in text
+    assert "mx1" not in text and "\ufffd" in text and text.count("\n") == 2
