@@ -19,9 +19,14 @@ from postfinger_py.runner import SubprocessRunner
 def list_sections() -> str:
     from postfinger_py.collect import all_collectors
 
+    from postfinger_py.collect import NEEDS_OPTION
+
     lines = ["name         default  what it shows\n"]
     for c in all_collectors():
-        lines.append(f"{c.name:<12} {'no' if c.optional else 'yes':<8} {c.description}\n")
+        default = "no" if c.optional else "yes"
+        if c.name in NEEDS_OPTION:
+            default = f"--{NEEDS_OPTION[c.name].split('_')[0]}"
+        lines.append(f"{c.name:<12} {default:<8} {c.description}\n")
     lines.append("\n--all adds the sections that are not shown by default; --only/--skip choose.\n")
     return "".join(lines)
 
@@ -99,7 +104,7 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
 def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> List[Section]:
     from postfinger_py.collect import all_collectors, run_collectors, select
 
-    chosen = select(all_collectors(), args.only, args.skip, args.all)
+    chosen = select(all_collectors(), args.only, args.skip, args.all, ctx.options)
 
     def on_done(section: Section, n: int, total: int) -> None:
         progress(f"collected {n}/{total} sections ({section.name})")

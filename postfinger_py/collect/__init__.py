@@ -5,19 +5,22 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import traceback
-from typing import Callable, List, Sequence, Type
+from typing import Callable, List, Optional, Sequence, Type
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.daemons import DaemonsCollector
 from postfinger_py.collect.libraries import LibrariesCollector
+from postfinger_py.collect.logs import LogsCollector, TraceCollector
 from postfinger_py.collect.maincf import MainCfCollector
 from postfinger_py.collect.mastercf import MasterCfCollector
+from postfinger_py.collect.pcap import PcapCollector
 from postfinger_py.collect.processes import ProcessesCollector
+from postfinger_py.collect.queue import QueueCollector
 from postfinger_py.collect.queue_perms import PermissionsCollector
 from postfinger_py.collect.system import SystemCollector
 from postfinger_py.collect.tables import LockingCollector, TablesCollector
 from postfinger_py.errors import PostfingerError
-from postfinger_py.model import Context, Section, Status
+from postfinger_py.model import Context, Options, Section, Status
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,10 @@ REGISTRY: List[Type[Collector]] = [
     SystemCollector,
     MainCfCollector,
     MasterCfCollector,
+    LogsCollector,
+    TraceCollector,
+    QueueCollector,
+    PcapCollector,
     ProcessesCollector,
     DaemonsCollector,
     LibrariesCollector,
@@ -36,8 +43,13 @@ REGISTRY: List[Type[Collector]] = [
 ]
 
 
+# Sections that only make sense when their option was given: section name -> Options field.
+NEEDS_OPTION = {"trace": "trace", "pcap": "pcap_files"}
+
+
 def all_collectors() -> List[Collector]:
-    return sorted((cls() for cls in REGISTRY), key=lambda c: c.order)
+    """Every collector, in the report's order (the order of REGISTRY)."""
+    return [cls() for cls in REGISTRY]
 
 
 def select(
@@ -45,8 +57,13 @@ def select(
     only: Sequence[str] = (),
     skip: Sequence[str] = (),
     include_optional: bool = False,
+    options: Optional[Options] = None,
 ) -> List[Collector]:
-    """Apply --only/--skip/--all; unknown names are a usage error listing the known ones."""
+    """Apply --only/--skip/--all; unknown names are a usage error listing the known ones.
+
+    --trace and --pcap add their sections; without them those sections are left out (unless
+    named in --only, where they say what they need).
+    """
     known = {c.name for c in collectors}
     for name in [*only, *skip]:
         if name not in known:
@@ -56,10 +73,14 @@ def select(
                 f"unknown section {name!r}; known sections: {', '.join(sorted(known))} "
                 "(see --list-sections)"
             )
+    given = {name for name, field in NEEDS_OPTION.items()
+             if options is not None and getattr(options, field)}
     if only:
         chosen = [c for c in collectors if c.name in only]
     else:
-        chosen = [c for c in collectors if include_optional or not c.optional]
+        chosen = [c for c in collectors
+                  if (c.name in given) or (c.name not in NEEDS_OPTION
+                                           and (include_optional or not c.optional))]
     return [c for c in chosen if c.name not in skip]
 
 
