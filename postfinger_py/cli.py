@@ -177,6 +177,16 @@ def _report_command(argv: List[str], env: Env) -> int:
         raise UsageError("give the summary either with --summary or with --summary-file")
     if args.problems < 0:
         raise UsageError("--problems takes a number of lines, 0 or more")
+    if args.since:
+        from datetime import timezone
+
+        from postfinger_py.logs.since import parse_since
+
+        try:
+            parse_since(args.since, env.clock(), timezone.utc)
+        except ValueError as exc:
+            raise UsageError(f"{exc} (use a duration like 2h or 3d, a timestamp like "
+                             "2026-11-20T08:00, or 'all')") from None
     if args.mail_to:
         from postfinger_py.deliver.mail import valid_address
 

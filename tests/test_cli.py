@@ -232,3 +232,9 @@ def test_interrupt_writes_nothing_and_exits_130(tmp_path: Path) -> None:
     assert err.strip().endswith("interrupted; nothing was written")
     assert "Traceback" not in err and out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sendmail", "started"]
+
+
+def test_bad_since_is_a_usage_error() -> None:
+    res = replay("--since", "yesterday-ish")
+    assert res.status == ExitStatus.USAGE
+    assert "--since" in res.stderr and "2h" in res.stderr and res.stderr.count("\n") == 1
