@@ -144,6 +144,8 @@ def run_report(args: argparse.Namespace, env: Env) -> int:
         finish_capture()
     generated = ctx.now if args.replay else env.clock()
     report = make_report(sections, generated, summary, not args.nowarn, source)
+    if not report.mail_version:
+        report.mail_version, report.hostname = header_facts(ctx)
     progress("anonymizing ...")
     result = anon.anonymize(report, settings)
     progress.done()
@@ -156,6 +158,20 @@ def run_report(args: argparse.Namespace, env: Env) -> int:
                          "failed (see the notes in those sections)\n")
         return int(ExitStatus.PARTIAL)
     return int(ExitStatus.OK)
+
+
+def header_facts(ctx: Context) -> Tuple[str, str]:
+    """mail_version and myhostname for the header when the system section was left out."""
+    from postfinger_py.collect.common import SYSTEM_PARAMS
+    from postfinger_py.errors import ReplayMissing
+    from postfinger_py.parse.postconf import parse_parameters
+
+    try:
+        res = ctx.runner.run(ctx.postconf(*SYSTEM_PARAMS))
+    except ReplayMissing:
+        return "", ""
+    values = dict(parse_parameters(res.stdout)) if res.ok else {}
+    return values.get("mail_version", ""), values.get("myhostname", "")
 
 
 def make_report(sections: List[Section], generated: datetime, summary: str, warn: bool,

@@ -12,6 +12,10 @@ from postfinger_py.runner import CommandResult
 if TYPE_CHECKING:
     from postfinger_py.parse.postfix_files import Entry
 
+# The system section's parameters; the report header asks for the same when that section is
+# left out, so a snapshot's recording answers both.
+SYSTEM_PARAMS = ("mail_version", "myhostname", "command_directory")
+
 # Parameters several collectors need; asked for in one call so a replay needs one recording.
 LAYOUT = (
     "mail_version",

@@ -6,7 +6,7 @@ import os
 from typing import Dict, List, Optional
 
 from postfinger_py.collect.base import Collector
-from postfinger_py.collect.common import postconf_values
+from postfinger_py.collect.common import SYSTEM_PARAMS, postconf_values
 from postfinger_py.files import FileProblem
 from postfinger_py.model import Context, Section, Status
 
@@ -28,7 +28,7 @@ class SystemCollector(Collector):
 
     def collect(self, ctx: Context) -> Section:
         notes: List[str] = []
-        params = postconf_values(ctx, ("mail_version", "myhostname", "command_directory"))
+        params = postconf_values(ctx, SYSTEM_PARAMS)
         data: Dict[str, object] = {
             "mail_version": params.get("mail_version", ""),
             "myhostname": params.get("myhostname", ""),
