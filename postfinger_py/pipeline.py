@@ -17,9 +17,7 @@ from postfinger_py.runner import SubprocessRunner
 
 
 def list_sections() -> str:
-    from postfinger_py.collect import all_collectors
-
-    from postfinger_py.collect import NEEDS_OPTION
+    from postfinger_py.collect import NEEDS_OPTION, all_collectors
 
     lines = ["name         default  what it shows\n"]
     for c in all_collectors():
