@@ -68,10 +68,11 @@ def _mail(args: argparse.Namespace, env: Env, report: object, text: str,
     if not sendmail:
         path_res = runner.run(["postconf", "-h", "sendmail_path"])
         sendmail = path_res.stdout.strip() if path_res.ok and path_res.stdout.strip() else "sendmail"
-    message = build_message(report, args.mail_to, text, bundle)
+    message, message_id = build_message(report, args.mail_to, text, bundle)
     res = send(runner, sendmail, args.mail_to, message)
     if res.ok:
-        env.stderr.write(f"postfinger: report mailed to {args.mail_to} via {sendmail}\n")
+        env.stderr.write(f"postfinger: report mailed to {args.mail_to} via {sendmail} "
+                         f"(Message-ID {message_id})\n")
         return
     kept = written[0] if written else _keep_copy(report, text)
     raise PostfingerError(

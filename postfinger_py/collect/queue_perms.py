@@ -19,7 +19,9 @@ def mode_problems(kind: str, expected: int, actual: int) -> List[str]:
     directory, 2555 tools), so only what breaks Postfix or opens the queue is a problem:
     a required bit that is missing, or write access for group/others that was not expected.
     """
-    required = expected & (0o7111 | (0o700 if kind == "d" else 0))
+    # Every bit postfix-files gives a directory is needed (maildrop's group wx lets postdrop
+    # write); of a program only the set-gid and execute bits matter.
+    required = expected if kind == "d" else expected & 0o7111
     out = []
     missing = required & ~actual
     if missing & 0o7000:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Optional
+from typing import Optional, Tuple
 
 from postfinger_py.model import Report
 from postfinger_py.runner import CommandResult, Runner
@@ -18,20 +18,23 @@ def valid_address(address: str) -> bool:
     return bool(_ADDRESS.match(address)) and not address.startswith("-")
 
 
-def build_message(report: Report, address: str, text: str, bundle: Optional[bytes]) -> bytes:
+def build_message(report: Report, address: str, text: str, bundle: Optional[bytes]
+                  ) -> Tuple[bytes, str]:
+    """The message, and its Message-ID (users can trace it in their own log)."""
     msg = EmailMessage()
     when = report.generated_at.strftime("%Y-%m-%d %H:%M UTC")
     msg["Subject"] = (f"postfinger report: {report.hostname or 'unknown host'} "
                       f"(Postfix {report.mail_version or '?'}) {when}")
     msg["To"] = address
     msg["Date"] = formatdate(report.generated_at.timestamp())
-    msg["Message-ID"] = make_msgid("postfinger")
+    message_id = make_msgid("postfinger")
+    msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text, subtype="plain", charset="utf-8", cte="8bit")
     if bundle is not None:
         msg.add_attachment(bundle, maintype="application", subtype="gzip",
                            filename="postfinger-bundle.tar.gz")
-    return msg.as_bytes()
+    return msg.as_bytes(), message_id
 
 
 def send(runner: Runner, sendmail: str, address: str, message: bytes) -> CommandResult:

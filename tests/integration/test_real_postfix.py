@@ -133,3 +133,22 @@ def test_the_tool_only_reads(real_postfix: Dict[str, Any], tmp_path: Path) -> No
     run_cli(["--all", "--bundle", str(tmp_path / "b.tar.gz")])
     after = sh("bash", "-c", listing)
     assert before == after
+
+
+def test_mail_to_self_through_the_real_sendmail(real_postfix: Dict[str, Any]) -> None:
+    res = run_cli(["--only", "system", "--mail-to", "root", "--no-anonymize"])
+    assert res.status == 0, res.stderr
+    message_id = res.stderr.split("(Message-ID ")[1].split(")")[0]
+    # Postfix's cleanup logs the Message-ID of every message it accepts.
+    import time
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        log = Path("/var/log/postfix.log").read_text(errors="replace")
+        if f"message-id={message_id}" in log:
+            break
+        time.sleep(0.2)
+    assert f"message-id={message_id}" in log
+    queue_id = next(line.split(": ")[1] for line in log.splitlines()
+                    if f"message-id={message_id}" in line)
+    subprocess.run(["postsuper", "-d", queue_id], capture_output=True, check=False)
