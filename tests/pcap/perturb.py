@@ -44,8 +44,11 @@ def _rebuild(eth: dpkt.ethernet.Ethernet, tcp: dpkt.tcp.TCP, seq: int, data: byt
     new.data = data
     new.sum = 0
     ip.data = new
-    ip.len = ip.__hdr_len__ + len(ip.opts) + len(bytes(new))
-    ip.sum = 0
+    if isinstance(ip, dpkt.ip6.IP6):
+        ip.plen = len(bytes(new))  # no extension headers in our captures
+    else:
+        ip.len = ip.__hdr_len__ + len(ip.opts) + len(bytes(new))
+        ip.sum = 0
     return bytes(eth)
 
 
