@@ -87,6 +87,8 @@ class SmtpSession:
         self.bdat_bytes = 0
         self.starttls: Optional[Dict[str, Any]] = None
         self.implicit_tls = False
+        self.cstart = b""  # first bytes that may begin a TLS record (implicit TLS)
+        self.sstart = b""
         self.tls_c = bytearray()
         self.tls_s = bytearray()
         self.tls_c_done = False
@@ -155,9 +157,14 @@ class SmtpSession:
     def _client(self, data: bytes, ts: float, gap: int) -> bytes:
         """Consume client bytes; return what is left when the meaning must wait for a reply."""
         if gap:
+            self.cstart = b""
             self._client_gap(gap)
             return b""
         if self.cmode == "start":
+            data = self.cstart + data
+            self.cstart = _tls_prefix(data)
+            if self.cstart:  # too short to tell TLS from SMTP yet
+                return b""
             if looks_like_tls(data):
                 self.implicit_tls = True
                 self.cmode = "tls"
@@ -306,6 +313,7 @@ class SmtpSession:
     # ---------------------------------------------------------------- server stream
     def _server(self, data: bytes, ts: float, gap: int) -> bytes:
         if gap:
+            self.sstart = b""
             self.gaps["server"] += gap
             if self.smode != "tls":
                 self.sline.clear()
@@ -314,6 +322,10 @@ class SmtpSession:
                               "replies around them may be misread")
             return b""
         if self.smode == "start":
+            data = self.sstart + data
+            self.sstart = _tls_prefix(data)
+            if self.sstart:
+                return b""
             if looks_like_tls(data):
                 self.smode = "tls"
                 self.implicit_tls = True
@@ -582,6 +594,13 @@ class SmtpSession:
         if not self.codes:
             return "no SMTP reply seen"
         return "no mail sent"
+
+
+def _tls_prefix(data: bytes) -> bytes:
+    """`data` if it is shorter than looks_like_tls needs but could begin a TLS record, else b""."""
+    if len(data) < 3 and data[:1] == b"\x16" and data[1:2] in (b"", b"\x03"):
+        return data
+    return b""
 
 
 def _address(arg: str) -> str:

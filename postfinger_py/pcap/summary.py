@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, BinaryIO, Dict, FrozenSet, Iterable, List, Tuple
 
-from postfinger_py.pcap.reader import CaptureError, ReadStats, describe_links, reader_notes, \
-    segments
+from postfinger_py.pcap.reader import CaptureError, ReadStats, describe_links, reader_notes, segments
 from postfinger_py.pcap.reassembly import Tracker
 
 DEFAULT_PORTS = (25, 465, 587)
@@ -21,7 +20,12 @@ def smtp_ports(extra: Iterable[int] = ()) -> FrozenSet[int]:
 
 
 def _interesting(session: Dict[str, Any]) -> bool:
-    return bool(session["anomalies"]) or session["end"] != "QUIT" or bool(session["holes"])
+    if session["anomalies"] or session["holes"]:
+        return True
+    tls = session["tls"]
+    # QUIT is never visible inside TLS, so how an encrypted session ended tells nothing
+    encrypted = tls is not None and (session["implicit_tls"] or tls.get("reply") == 220)
+    return not encrypted and session["end"] != "QUIT"
 
 
 class Totals:

@@ -48,6 +48,7 @@ def only_session(result: Dict[str, Any]) -> Dict[str, Any]:
     assert result["error"] == ""
     assert result["notes"] == []
     (session,) = result["sessions"]
+    assert isinstance(session, dict)
     return session
 
 
