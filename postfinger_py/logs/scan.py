@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
+import mmap
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Union
+from typing import BinaryIO, Callable, Optional, Union
 
-CHUNK = 4 << 20  # bytes read at a time; measured faster than 1 MiB, memory stays bounded
+from postfinger_py.logs.blocks import Block, find
+
+CHUNK = 4 << 20  # bytes read at a time (a multiple of the page size: reads stay page aligned)
+ROOM = 64 << 10  # room before each read for the start of a line that continues in the next read
+BUFFERS = 3  # two kept for the current window and the one before, one being filled
 GZIP_IN = 256 << 10  # compressed bytes fed to zlib at a time
 LONG_LINE = 4 << 20  # a "line" longer than this is cut: its head is kept, the rest skipped
 KEEP = 8192  # characters of one line kept for display
 
-Buffer = Union[bytes, bytearray]
+Buffer = Union[bytes, bytearray, mmap.mmap]
 
 
 @dataclass
 class Window:
-    """buf[start:end] holds whole lines; `base` is the stream offset of buf[0]."""
+    """buf[start:end] holds whole lines; `base` is the stream offset of buf[0].
+
+    The bytes stay valid while the next window is processed (a tracer looks one window back),
+    never longer: the buffers are reused. Copy what you keep.
+    """
 
     buf: Buffer
     start: int
     end: int
     base: int
+    addr: int = 0  # address of buf[0] when buf is a read buffer (memmem searches it)
+
+    def find(self, lit: bytes, start: int, end: int) -> int:
+        """buf.find(lit, start, end), faster on read buffers."""
+        return find(self.buf, self.addr, lit, start, end)
 
 
 @dataclass
@@ -69,121 +83,200 @@ def is_gzip(head: bytes) -> bool:
     return head[:2] == b"\x1f\x8b"
 
 
-def _plain_blocks(fh: BinaryIO, notes: ReadNotes) -> Iterator[Buffer]:
-    # Two buffers in turn: reading into reused memory avoids page faults on fresh allocations,
-    # and the previous window stays intact for a tracer's look-back.
-    bufs = [bytearray(CHUNK), bytearray(CHUNK)]
-    turn = 0
-    readinto = getattr(fh, "readinto", None)
-    while True:
-        try:
-            if readinto is None:
-                block: Buffer = fh.read(CHUNK)
-                n = len(block)
-            else:
-                buf = bufs[turn]
-                n = readinto(buf)
-                block = buf if n == CHUNK else buf[:n]
-                turn ^= 1
-        except OSError as exc:
-            notes.read_error = exc.strerror or str(exc)
-            return
-        if not n:
-            return
-        yield block
+class _Gunzip:
+    """Decompresses a gzip stream (several members too) into the buffers it is given."""
 
+    def __init__(self, fh: BinaryIO, data: bytes, notes: ReadNotes) -> None:
+        notes.gzip = True
+        self.fh = fh
+        self.notes = notes
+        self.d = zlib.decompressobj(zlib.MAX_WBITS | 32)
+        self.data = data  # compressed bytes not yet given to zlib
+        self.spill = b""  # decompressed bytes that did not fit
+        self.between = False  # a member ended: what follows must start another one
+        self.done = False
 
-def _gzip_blocks(fh: BinaryIO, notes: ReadNotes) -> Iterator[bytes]:
-    notes.gzip = True
-    d = zlib.decompressobj(zlib.MAX_WBITS | 32)
-    while True:
-        try:
-            data = fh.read(GZIP_IN)
-        except OSError as exc:
-            notes.read_error = exc.strerror or str(exc)
-            return
-        if not data:
-            if not d.eof:
-                notes.truncated_gzip = True
-            tail = d.flush()
-            if tail:
-                yield tail
-            return
-        while data:
+    def fill(self, mv: memoryview) -> int:
+        want = len(mv)
+        got = len(self.spill[:want])
+        mv[:got] = self.spill[:got]
+        self.spill = self.spill[got:]
+        while got < want and not self.done:
+            if not self.data or (self.between and len(self.data) < 2):
+                more = self._read()
+                if more:
+                    self.data += more
+                    continue
+                self.done = True
+                if not self.between:
+                    if not self.d.eof and not self.notes.read_error:
+                        self.notes.truncated_gzip = True
+                    self.spill = self.d.flush()
+                    got += self.fill(mv[got:])
+                break
+            if self.between:
+                if self.data[:2] != b"\x1f\x8b":
+                    self.done = True  # trailing garbage after the last member
+                    break
+                self.d = zlib.decompressobj(zlib.MAX_WBITS | 32)
+                self.between = False
             try:
-                out = d.decompress(data, CHUNK)
+                out = self.d.decompress(self.data, want - got)
             except zlib.error as exc:
-                notes.corrupt = str(exc)
-                return
-            if out:
-                yield out
-            if d.eof:
-                # Several gzip members concatenated (`cat a.gz b.gz`): start the next one.
-                data = d.unused_data
-                d = zlib.decompressobj(zlib.MAX_WBITS | 32)
-                if data[:2] != b"\x1f\x8b":
-                    return  # trailing garbage after the last member
+                self.notes.corrupt = str(exc)
+                self.done = True
+                break
+            mv[got:got + len(out)] = out
+            got += len(out)
+            if self.d.eof:
+                self.data, self.between = self.d.unused_data, True
             else:
-                data = d.unconsumed_tail
+                self.data = self.d.unconsumed_tail
+        return got
+
+    def _read(self) -> bytes:
+        try:
+            return self.fh.read(GZIP_IN)
+        except OSError as exc:
+            self.notes.read_error = exc.strerror or str(exc)
+            return b""
 
 
-def windows(fh: BinaryIO, notes: ReadNotes) -> Iterator[Window]:
-    """Yield windows of whole lines from a plain or gzip stream; cut overlong lines."""
-    head = fh.read(2)
-    try:
-        fh.seek(0)
-        blocks = _gzip_blocks(fh, notes) if is_gzip(head) else _plain_blocks(fh, notes)
-    except (OSError, ValueError):  # not seekable: put the two bytes back in front
-        blocks = _prepend(head, _plain_blocks(fh, notes))
-    carry = b""  # the start of a line that continues in the next block
-    carry_pos = 0  # stream offset of carry[0]
-    consumed = 0  # stream offset of the current block's first byte
-    skipping = False
-    for block in blocks:
-        n = len(block)
-        bstart = consumed
-        consumed += n
+class _Reader:
+    """fill(view) -> bytes put into view, 0 at the end; plain or gzip, told by the first bytes."""
+
+    def __init__(self, fh: BinaryIO, notes: ReadNotes) -> None:
+        self.fh = fh
+        self.notes = notes
+        self.readinto = getattr(fh, "readinto", None)
+        self.gz: Optional[_Gunzip] = None
+        self.first = True
+        self.ended = False
+
+    def __call__(self, mv: memoryview) -> int:
+        if self.gz is not None:
+            return self.gz.fill(mv)
+        n = self._raw(mv)
+        if self.first:
+            self.first = False
+            if n >= 2 and is_gzip(bytes(mv[:2])):
+                self.gz = _Gunzip(self.fh, bytes(mv[:n]), self.notes)
+                return self.gz.fill(mv)
+        return n
+
+    def _raw(self, mv: memoryview) -> int:
+        # Fill the whole view (a pipe gives short reads): fewer, larger windows.
+        got = 0
+        while got < len(mv) and not self.ended:
+            try:
+                if self.readinto is not None:
+                    n = self.readinto(mv[got:]) or 0
+                else:
+                    data = self.fh.read(len(mv) - got)
+                    n = len(data)
+                    mv[got:got + n] = data
+            except OSError as exc:
+                self.notes.read_error = exc.strerror or str(exc)
+                n = 0
+            if not n:
+                self.ended = True
+            got += n
+        return got
+
+
+def windows(fh: BinaryIO, notes: ReadNotes, chunk: int = CHUNK,
+            room: int = ROOM) -> Iterator[Window]:
+    """Yield windows of whole lines from a plain or gzip stream; cut overlong lines.
+
+    Reads go into reused, page-aligned buffers at offset `room`; the unfinished last line is
+    copied in front of the next read, so a window is one buffer and lines are never split. The
+    buffers of the last two windows are kept, so the window before the current one is intact
+    (a tracer's look-back). Reading ahead in a thread was tried: slower on 2 busy cores (GIL).
+    """
+    blocks = [Block(room + chunk) for _ in range(BUFFERS)]
+    fill = _Reader(fh, notes)
+    free = list(range(BUFFERS))
+    carry = b""  # the unfinished last line of the previous read
+    pos = 0  # stream offset of the next read's first byte
+    long = _Long(notes)  # an unfinished line longer than `room`
+    kept: list[int] = []  # buffers of the last two windows
+    while True:
+        i = free.pop(0)
+        blk = blocks[i]
+        n = fill(blk.view[room:])
+        if not n:
+            break
+        buf = blk.mem
+        base = pos - room  # stream offset of buf[0]
+        pos += n
         notes.bytes_read += n
-        start = 0
-        if skipping:
-            nl = block.find(b"\n")
+        end = room + n
+        start = room - len(carry)
+        buf[start:room] = carry
+        carry = b""
+        if long.active:
+            nl = buf.find(b"\n", room, end)
             if nl < 0:
+                yield from long.add(buf[room:end])
+                free.append(i)
                 continue
+            yield from long.finish(buf[room:nl + 1])
             start = nl + 1
-            skipping = False
-        first = block.find(b"\n", start)
-        if first < 0:
-            if not carry:
-                carry_pos = bstart + start
-            carry += bytes(block[start:])
-            if len(carry) > LONG_LINE:
-                notes.long_lines += 1
-                yield Window(carry[:KEEP * 4] + b"\n", 0, KEEP * 4 + 1, carry_pos)
-                carry = b""
-                skipping = True
+        last = buf.rfind(b"\n", start, end)
+        if last < 0:  # no line ends in this read: it goes on in the next one
+            if end - start <= room:
+                carry = buf[start:end]
+            else:
+                yield from long.begin(buf[start:end], base + start)
+            free.append(i)
             continue
-        if carry:
-            # Only the line that straddles two blocks is copied, never the whole block.
-            if len(carry) > LONG_LINE:
-                notes.long_lines += 1
-                carry = carry[:KEEP * 4]
-            joined = carry + bytes(block[start:first + 1])
-            yield Window(joined, 0, len(joined), carry_pos)
-            carry = b""
-            start = first + 1
-        last = block.rfind(b"\n")
-        if last + 1 > start:
-            yield Window(block, start, last + 1, bstart)
-        carry = bytes(block[last + 1:])
-        carry_pos = bstart + last + 1
-    if carry:
-        yield Window(carry, 0, len(carry), carry_pos)
+        kept.append(i)
+        if len(kept) > 2:
+            free.append(kept.pop(0))
+        yield Window(buf, start, last + 1, base, blk.addr)
+        if end - last - 1 <= room:
+            carry = buf[last + 1:end]
+        else:
+            yield from long.begin(buf[last + 1:end], base + last + 1)
+    if long.active:
+        yield from long.finish(b"")
+    elif carry:
+        yield Window(carry, 0, len(carry), pos - len(carry))
 
 
-def _prepend(head: bytes, rest: Iterator[Buffer]) -> Iterator[Buffer]:
-    if head:
-        yield head
-    yield from rest
+class _Long:
+    """A line longer than the room in front of a read: gathered apart, cut beyond LONG_LINE."""
+
+    def __init__(self, notes: ReadNotes) -> None:
+        self.notes = notes
+        self.active = False
+        self.skipping = False  # beyond LONG_LINE: its head was shown, drop the rest
+        self.data = bytearray()
+        self.pos = 0
+
+    def begin(self, data: bytes, pos: int) -> Iterator[Window]:
+        self.active, self.skipping, self.pos = True, False, pos
+        self.data = bytearray()
+        yield from self.add(data)
+
+    def add(self, data: bytes) -> Iterator[Window]:
+        if self.skipping:
+            return
+        if len(self.data) + len(data) > LONG_LINE:
+            self.notes.long_lines += 1
+            self.skipping = True
+            head = bytes((self.data + data)[:KEEP * 4]) + b"\n"
+            self.data = bytearray()
+            yield Window(head, 0, len(head), self.pos)
+        else:
+            self.data += data
+
+    def finish(self, data: bytes) -> Iterator[Window]:
+        yield from self.add(data)
+        if not self.skipping:
+            line = bytes(self.data)
+            yield Window(line, 0, len(line), self.pos)
+        self.active, self.skipping, self.data = False, False, bytearray()
 
 
 def line_at(w: Window, i: int) -> tuple[int, int]:

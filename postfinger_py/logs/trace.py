@@ -71,13 +71,15 @@ class Tracer:
     def _add_id(self, qid: str) -> None:
         if qid not in self.ids:
             self.ids.append(qid)
-            lit = qid.encode()
+            # A queue ID's own lines hold `prog[pid]: ID: `; searching `: ID:` skips the other
+            # mentions (queued as, notification:) and is found faster than the bare ID.
+            lit = b": " + qid.encode() + b":"
             self._targets[lit] = qid
             self._fresh.add(lit)
 
     def feed(self, windows: Iterable[Window], years: YearGuesser, local: tzinfo,
              notes: ReadNotes, file_index: int) -> None:
-        prev: list[Window] = []  # the two windows before: a straddling line, then a block
+        prev: list[Window] = []  # the window before, still intact: a look-back of ~one read
         for w in windows:
             done: set[bytes] = set()
             while True:
@@ -93,12 +95,12 @@ class Tracer:
                     for ww in look:
                         self._search(ww, lit, years, local, notes, file_index)
             self._fresh.clear()
-            prev = (prev + [w])[-2:]
+            prev = [w]
 
     def _search(self, w: Window, lit: bytes, years: YearGuesser, local: tzinfo,
                 notes: ReadNotes, file_index: int) -> None:
         buf, end = w.buf, w.end
-        i = buf.find(lit, w.start, end)
+        i = w.find(lit, w.start, end)
         while i >= 0:
             s, e = line_at(w, i)
             key = (file_index, w.base + s)
@@ -107,7 +109,7 @@ class Tracer:
                 line = parse_line(decode(buf[s:e], notes), years, local)
                 if line is not None:
                     self._take(key, line, owner)
-            i = buf.find(lit, e + 1, end) if e + 1 < end else -1
+            i = w.find(lit, e + 1, end) if e + 1 < end else -1
 
     def _take(self, key: Key, line: LogLine, owner: str) -> None:
         if owner.startswith(" "):  # a process token: a candidate line of an smtpd session
@@ -187,7 +189,7 @@ class Finder:
             fields = (f"to=<{q}>", f"from=<{q}>", f"orig_to=<{q}>")
         for w in windows:
             buf = w.buf
-            i = buf.find(lit, w.start, w.end)
+            i = w.find(lit, w.start, w.end)
             while i >= 0:
                 s, e = line_at(w, i)
                 line = parse_line(decode(buf[s:e], notes), years, local)
@@ -198,7 +200,7 @@ class Finder:
                     elif head == "NOQUEUE":
                         self.noqueue.append(line)
                         del self.noqueue[:-20]
-                i = buf.find(lit, e + 1, w.end) if e + 1 < w.end else -1
+                i = w.find(lit, e + 1, w.end) if e + 1 < w.end else -1
 
     def queue_ids(self) -> list[str]:
         """Distinct queue IDs, the most recent last."""
