@@ -1,13 +1,20 @@
 """Side by side, in one run: our log scans against grep, zcat | grep and grep -F, with peak memory.
 
-Usage: python benchmarks/logs/bench.py [LOG]   (default benchmarks/data/mail.log; make it with
-benchmarks/logs/make_log.py 1024 --gzip). Each of ours runs in a fresh Python process that
-reports its own peak RSS; the peers write to a file (grep to /dev/null stops at the first match).
+Usage: python benchmarks/logs/bench.py [LOG] [--repeat N] [--only problems,gz,trace]
+(default benchmarks/data/mail.log; make it with benchmarks/logs/make_log.py 1024 --gzip).
+Each round runs the peer, then ours, right after each other; the ratio of each round is
+ours / peer, and the median and spread over the rounds are printed, with the load average (the
+machine is shared). Each of ours runs in a fresh Python process (startup and imports included)
+that reports its own peak RSS; the peers write to a file (grep to /dev/null stops at the first
+match). Our modules are byte-compiled first, as an installed package is (this environment sets
+PYTHONDONTWRITEBYTECODE, which would make every run compile them from source: ~40 ms).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,47 +43,75 @@ with open(out, "w") as fh:
         fh.writelines(ln + "\n" for ln in data["lines"])
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
+PATTERN = "'(warning|error|fatal|panic):'"
 
 
-def timed(argv: list, shell: bool = False) -> "tuple[float, str]":
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV.update(LC_ALL="C", PYTHONPATH=REPO)
+
+
+def timed(argv: "list[str] | str", shell: bool = False) -> "tuple[float, str]":
     start = time.monotonic()
-    res = subprocess.run(argv, shell=shell, capture_output=True, text=True, cwd=REPO,
-                         env={**os.environ, "LC_ALL": "C", "PYTHONPATH": REPO})
+    res = subprocess.run(argv, shell=shell, capture_output=True, text=True, cwd=REPO, env=ENV)
+    if res.returncode not in (0, 1):
+        raise SystemExit(f"failed: {argv}: {res.stderr.strip()}")
     return time.monotonic() - start, res.stdout.strip()
 
 
-def lines(path: str) -> int:
+def count_lines(path: str) -> int:
     with open(path, "rb") as fh:
         return sum(1 for _ in fh)
 
 
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
-    log = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "benchmarks", "data", "mail.log")
-    gz = log + ".gz"
+    ap = argparse.ArgumentParser()
+    ap.add_argument("log", nargs="?", default=os.path.join(REPO, "benchmarks", "data", "mail.log"))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", default="problems,gz,trace")
+    args = ap.parse_args()
+    log, gz, only = args.log, args.log + ".gz", args.only.split(",")
     tmp = tempfile.mkdtemp(prefix="pf-logbench-")
     py = sys.executable
-    size = os.path.getsize(log)
-    print(f"log: {log} ({size / (1 << 20):.0f} MiB); machine: {os.cpu_count()} cores, shared")
+    print(f"log: {log} ({os.path.getsize(log) / (1 << 20):.0f} MiB); {os.cpu_count()} cores, "
+          f"shared with other work; load average at start {load()}")
     subprocess.run(["cat", log], stdout=subprocess.DEVNULL)  # warm the page cache for both
-    rows = []
-    g_t, _ = timed(f"grep -E '(warning|error|fatal|panic):' {log} > {tmp}/grep.out", shell=True)
-    o_t, rss = timed([py, "-c", OURS, "problems", log, f"{tmp}/ours.out"])
-    rows.append(("problems", "grep -E '(warning|error|fatal|panic):' > file", g_t, o_t, rss,
-                 lines(f"{tmp}/grep.out"), lines(f"{tmp}/ours.out")))
-    if os.path.exists(gz):
-        g_t, _ = timed(f"zcat {gz} | grep -E '(warning|error|fatal|panic):' > {tmp}/zgrep.out",
-                       shell=True)
-        o_t, rss = timed([py, "-c", OURS, "problems", gz, f"{tmp}/oursgz.out"])
-        rows.append(("problems .gz", "zcat | grep -E ... > file", g_t, o_t, rss,
-                     lines(f"{tmp}/zgrep.out"), lines(f"{tmp}/oursgz.out")))
-    g_t, _ = timed(f"grep -F {TRACE_ID} {log} > {tmp}/grepF.out", shell=True)
-    o_t, rss = timed([py, "-c", OURS, TRACE_ID, log, f"{tmp}/trace.out"])
-    rows.append(("trace", f"grep -F {TRACE_ID} > file", g_t, o_t, rss,
-                 lines(f"{tmp}/grepF.out"), lines(f"{tmp}/trace.out")))
-    print(f"{'task':13} {'peer s':>7} {'ours s':>7} {'ratio':>6} {'our peak MiB':>12} "
-          f"{'peer lines':>10} {'our lines':>9}  peer command")
-    for task, peer, g, o, rss, gl, ol in rows:
-        print(f"{task:13} {g:7.2f} {o:7.2f} {o / g:6.2f} {rss:>12} {gl:>10} {ol:>9}  {peer}")
+    subprocess.run([py, "-m", "compileall", "-q", os.path.join(REPO, "postfinger_py")], env=ENV,
+                   check=True)
+    tasks = []
+    if "problems" in only:
+        tasks.append(("problems", f"grep -E {PATTERN} {log} > {tmp}/peer.out", "problems", log))
+    if "gz" in only and os.path.exists(gz):
+        tasks.append(("problems .gz", f"zcat {gz} | grep -E {PATTERN} > {tmp}/peer.out",
+                      "problems", gz))
+    if "trace" in only:
+        tasks.append(("trace", f"grep -F {TRACE_ID} {log} > {tmp}/peer.out", TRACE_ID, log))
+    print(f"{'task':13} {'peer s':>7} {'ours s':>7} {'ratio':>6} {'peak MiB':>8} "
+          f"{'peer lines':>10} {'our lines':>9}  (one row per round)")
+    summary = []
+    for task, peer, what, path in tasks:
+        ratios, peers, ours, rss_all = [], [], [], []
+        for _ in range(args.repeat):
+            g, _ = timed(peer, shell=True)
+            o, rss = timed([py, "-c", OURS, what, path, f"{tmp}/ours.out"])
+            ratios.append(o / g)
+            peers.append(g)
+            ours.append(o)
+            rss_all.append(int(rss))
+            print(f"{task:13} {g:7.2f} {o:7.2f} {o / g:6.2f} {rss:>8} "
+                  f"{count_lines(tmp + '/peer.out'):>10} {count_lines(tmp + '/ours.out'):>9}",
+                  flush=True)
+        summary.append((task, peer.replace(tmp, "TMP"), peers, ours, ratios, max(rss_all)))
+    print(f"\nload average at end {load()}")
+    print(f"{'task':13} {'peer median':>11} {'ours median':>11} {'ratio median':>12} "
+          f"{'ratio min-max':>13} {'peak MiB':>8}  peer command")
+    for task, peer, peers, ours, ratios, rss in summary:
+        print(f"{task:13} {statistics.median(peers):11.2f} {statistics.median(ours):11.2f} "
+              f"{statistics.median(ratios):12.2f} {min(ratios):6.2f}-{max(ratios):<6.2f} "
+              f"{rss:>8}  {peer}")
     print("(peer lines differ by design: grep also matches remote replies and reject_warning; "
           "trace adds the smtpd session)")
 

@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Any
 
 MONTHS = {m: i for i, m in enumerate(
@@ -61,19 +62,49 @@ class YearGuesser:
 
     def __init__(self, ref: datetime) -> None:
         self.ref = ref
+        self._limit = ref + timedelta(days=1)
+        # (month, day, zone) -> the year of every stamp of that day; 0 when the day straddles the
+        # limit (decided stamp by stamp), -1 when no year has that day (30 Feb, damaged).
+        self._days: dict[tuple[int, int, tzinfo], int] = {}
 
     def resolve(self, mon: int, day: int, h: int, m: int, s: int, tz: tzinfo) -> datetime | None:
-        limit = self.ref + timedelta(days=1)
+        year = self._days.get((mon, day, tz))
+        if year is None:
+            year = self._days[(mon, day, tz)] = self._year_of_day(mon, day, tz)
+        if year < 0:
+            return None
+        if year == 0:
+            return self._search(mon, day, h, m, s, tz)
+        try:
+            return datetime(year, mon, day, h, m, s, tzinfo=tz)
+        except ValueError:  # a damaged time of day: no year helps
+            return None
+
+    def _year_of_day(self, mon: int, day: int, tz: tzinfo) -> int:
+        for year in range(self.ref.year, self.ref.year - 5, -1):
+            try:
+                first = datetime(year, mon, day, tzinfo=tz)
+                last = datetime(year, mon, day, 23, 59, 59, tzinfo=tz)
+            except ValueError:  # 29 Feb in a common year, or a damaged stamp
+                continue
+            if last <= self._limit:
+                return year
+            if first <= self._limit:
+                return 0
+        return -1
+
+    def _search(self, mon: int, day: int, h: int, m: int, s: int, tz: tzinfo) -> datetime | None:
         for year in range(self.ref.year, self.ref.year - 5, -1):
             try:
                 when = datetime(year, mon, day, h, m, s, tzinfo=tz)
-            except ValueError:  # 29 Feb in a common year, or a damaged stamp
+            except ValueError:
                 continue
-            if when <= limit:
+            if when <= self._limit:
                 return when
         return None
 
 
+@lru_cache(maxsize=64)
 def _offset(text: str) -> tzinfo:
     if text == "Z":
         return timezone.utc
@@ -106,21 +137,14 @@ def parse_line(text: str, years: YearGuesser | None = None,
         if not m:
             return None
         when = None
-        mon = MONTHS.get(m.group("mon"))
+        mname, day, hh, mm, ss = m.group("mon", "day", "h", "m", "s")
+        mon = MONTHS.get(mname)
         if years is not None and mon is not None:
-            when = years.resolve(mon, int(m.group("day")), int(m.group("h")), int(m.group("m")),
-                                 int(m.group("s")), local)
+            when = years.resolve(mon, int(day), int(hh), int(mm), int(ss), local)
         stamp_end = m.start("host") - 1
-    return LogLine(
-        text=text,
-        stamp=text[:stamp_end],
-        when=when,
-        host=m.group("host"),
-        prog=m.group("prog"),
-        pid=m.group("pid") or "",
-        message=text[m.end():],
-        message_start=m.end(),
-    )
+    host, prog, pid = m.group("host", "prog", "pid")
+    end = m.end()
+    return LogLine(text, text[:stamp_end], when, host, prog, pid or "", text[end:], end)
 
 
 def journal_record_to_line(record_json: str) -> str | None:

@@ -22,24 +22,28 @@ _LIFECYCLE = ("daemon started", "terminating on signal", "reload -- ", "starting
 
 MAX_KINDS = 500  # distinct kinds tracked; beyond that they are counted as "other"
 
+# (a character the pattern needs, pattern, placeholder): the check skips a pattern that cannot
+# match, cheaper than letting it try every position (on the benchmark log's 6,453 problem lines:
+# 285 ms before, 120-150 ms with the checks).
 _NORMALIZE = [
     # host[address] and [address]:port
-    (re.compile(r"[\w.-]*\[(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)\](?::\d+)?"),
-     "HOST[ADDR]"),
-    (re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"), "ADDR"),
-    (re.compile(r"[^\s<>\"'@,;()\[\]]+@[\w.-]+"), "USER@DOMAIN"),
+    ("[", re.compile(r"[\w.-]*\[(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)\]"
+                     r"(?::\d+)?"), "HOST[ADDR]"),
+    (".", re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"), "ADDR"),
+    ("@", re.compile(r"[^\s<>\"'@,;()\[\]]+@[\w.-]+"), "USER@DOMAIN"),
     # long queue IDs (enable_long_queue_ids) and classic hex ones
-    (re.compile(r"\b[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]+\b"),
+    ("z", re.compile(r"\b[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]+\b"),
      "QUEUEID"),
-    (re.compile(r"\b[0-9A-F]{6,12}\b"), "QUEUEID"),
-    (re.compile(r"\d+"), "N"),
+    ("", re.compile(r"\b[0-9A-F]{6,12}\b"), "QUEUEID"),
+    ("", re.compile(r"\d+"), "N"),
 ]
 
 
 def normalize(message: str) -> str:
     """The kind of a message: IDs, numbers, addresses and host[ip] replaced by placeholders."""
-    for rx, repl in _NORMALIZE:
-        message = rx.sub(repl, message)
+    for needs, rx, repl in _NORMALIZE:
+        if needs in message:
+            message = rx.sub(repl, message)
     return message
 
 

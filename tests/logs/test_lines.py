@@ -96,3 +96,38 @@ def test_since() -> None:
         parse_since("yesterday-ish", NOW, UTC)
     start, phrase = window(None, NOW, UTC)
     assert start == NOW - timedelta(days=7) and "default" in phrase
+
+
+def _year_by_search(ref: datetime, mon: int, day: int, h: int, m: int, s: int,
+                    tz: timezone) -> "datetime | None":
+    """The rule without the per-day cache: the latest year within 5 that is not after ref + 1 day."""
+    for year in range(ref.year, ref.year - 5, -1):
+        try:
+            when = datetime(year, mon, day, h, m, s, tzinfo=tz)
+        except ValueError:
+            continue
+        if when <= ref + timedelta(days=1):
+            return when
+    return None
+
+
+def test_year_cache_per_day_agrees_with_the_rule_stamp_by_stamp() -> None:
+    import random
+    rng = random.Random(11)
+    zones = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=13, minutes=45))]
+    refs = [datetime(2027, 1, 1, 0, 0, 30, tzinfo=UTC), datetime(2028, 2, 28, 23, 0, tzinfo=UTC),
+            datetime(2026, 11, 21, 12, 0, tzinfo=UTC), datetime(2027, 3, 1, tzinfo=UTC)]
+    for ref in refs:
+        years = YearGuesser(ref)
+        near = (ref + timedelta(days=1)).astimezone(UTC)
+        for _ in range(3000):
+            tz = rng.choice(zones)
+            if rng.random() < 0.5:  # stamps around the limit, where a day straddles it
+                t = near + timedelta(seconds=rng.randint(-2 * 86400, 2 * 86400))
+                t = t.astimezone(tz)
+                mon, day, h, m, s = t.month, t.day, t.hour, t.minute, t.second
+            else:
+                mon, day = rng.randint(1, 12), rng.choice([1, 15, 28, 29, 30, 31])
+                h, m, s = rng.randint(0, 23), rng.randint(0, 59), rng.choice([0, 30, 59, 60])
+            want = _year_by_search(ref, mon, day, h, m, s, tz)
+            assert years.resolve(mon, day, h, m, s, tz) == want, (ref, mon, day, h, m, s, tz)
