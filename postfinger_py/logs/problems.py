@@ -17,6 +17,14 @@ SCAN = re.compile(
     rb"\]: (?:(?:warning|error|fatal|panic): |daemon started|terminating on signal|reload -- |"
     rb"starting the Postfix|stopping the Postfix|refreshing the Postfix)"
 )
+# The same words split as first letter + rest: one character class turns away the lines that
+# start with a queue ID or `connect` before any alternative is tried. 20% less CPU than SCAN over
+# the benchmark log (0.63 vs 0.78 s/GiB); it lets through a few nonsense mixes (`]: wrror: `),
+# so each hit is checked with SCAN.
+PREFILTER = re.compile(
+    rb"\]: [wefpdtrs](?:arning: |rror: |atal: |anic: |aemon started|erminating on signal|"
+    rb"eload -- |tarting the Postfix|topping the Postfix|efreshing the Postfix)"
+)
 _LIFECYCLE = ("daemon started", "terminating on signal", "reload -- ", "starting the Postfix",
               "stopping the Postfix", "refreshing the Postfix")
 
@@ -82,7 +90,9 @@ class ProblemScan:
              notes: ReadNotes) -> None:
         for w in windows:
             buf = w.buf
-            for m in SCAN.finditer(buf, w.start, w.end):
+            for m in PREFILTER.finditer(buf, w.start, w.end):
+                if not SCAN.match(buf, m.start()):
+                    continue
                 s, e = line_at(w, m.start())
                 line = parse_line(decode(buf[s:e], notes), years, local)
                 # The match must be the line's first `]: `: Postfix's own severity word.

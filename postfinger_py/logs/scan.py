@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import mmap
+import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -149,6 +151,10 @@ class _Reader:
         self.fh = fh
         self.notes = notes
         self.readinto = getattr(fh, "readinto", None)
+        try:  # a cold log is read ahead further (no effect once it is in the page cache)
+            os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            pass  # not a real file (a snapshot, journald text), or no posix_fadvise here
         self.gz: Optional[_Gunzip] = None
         self.first = True
         self.ended = False

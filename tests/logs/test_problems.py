@@ -90,3 +90,21 @@ def test_since_drops_older_lines() -> None:
     with open(REAL_LOG, "rb") as fh:
         result.feed(windows(fh, ReadNotes("x")), YearGuesser(NOW), timezone.utc, ReadNotes("x"))
     assert result.problems and all(p.stamp >= "Nov 21 21:27" for p in result.problems)
+
+
+def test_prefilter_lets_through_every_scan_word_and_nonsense_mixes_are_dropped() -> None:
+    import io
+
+    from postfinger_py.logs.problems import _LIFECYCLE, PREFILTER, SCAN
+    words = [w + ": " for w in ("warning", "error", "fatal", "panic")] + list(_LIFECYCLE)
+    for word in words:
+        text = b"]: " + word.encode() + b"x"
+        assert SCAN.match(text) and PREFILTER.match(text), word
+    mix = b"Nov 21 21:00:00 mx postfix/smtpd[1]: wrror: not a severity\n"
+    assert PREFILTER.search(mix) and not SCAN.search(mix)
+    real = b"Nov 21 21:00:01 mx postfix/smtpd[1]: error: a real one\n"
+    result = ProblemScan(limit=10)
+    result.feed(windows(io.BytesIO(mix * 3 + real), ReadNotes("x")), YearGuesser(NOW),
+                timezone.utc, ReadNotes("x"))
+    assert [p.text for p in result.problems] == [real.decode().rstrip("\n")]
+    assert result.first_time is not None and result.first_time.second == 1
