@@ -247,6 +247,12 @@ class Engine:
 
     def _h_dom(self, m: Match[str]) -> str:
         text = m.group("dm")
+        if len(text) > 253:  # longer than any DNS name: hide the run, keep its shape
+            cut = text.rfind(".", 0, len(text) - 200) + 1
+            return keyed_shape(self._k_text, text[:cut]) + self._h_dom_text(text[cut:])
+        return self._h_dom_text(text)
+
+    def _h_dom_text(self, text: str) -> str:
         plain = text.replace("\\.", ".").lower()
         if plain not in self.learned_domains and not self._looks_like_domain(plain):
             return text
@@ -309,7 +315,8 @@ class Engine:
             return text
         parent = self.short_hosts.get(lowered, "")
         out = self._case(text, self._label(parent, lowered))
-        self.replaced[("host name", lowered)] = out.lower()
+        if lowered in self.short_hosts:  # learned: replaced everywhere, so checked everywhere
+            self.replaced[("host name", lowered)] = out.lower()
         return out
 
     def domain(self, text: str) -> str:
@@ -354,7 +361,7 @@ class Engine:
         if local.lower() in keeplist.KEEP_LOCAL_PARTS:
             return local
         out = self.user(local)
-        if out != local:
+        if out != local and len(local) >= 3:
             self.replaced[("local part", local.lower() + "@")] = out.lower() + "@"
         return out
 
