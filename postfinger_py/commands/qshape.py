@@ -10,11 +10,12 @@ from postfinger_py.env import Env
 from postfinger_py.errors import UsageError
 from postfinger_py.model import Options
 from postfinger_py.queue.qshape import QshapeOptions
-from postfinger_py.queue.source import SOURCE_JSON, qshape_table
+from postfinger_py.queue.source import SOURCE_FILES, SOURCE_JSON, qshape_table
 
 DESCRIPTION = (
     "Print the Postfix queue's domain and age distribution exactly as qshape(1) does, computed "
-    "from `postqueue -j` (no Perl, no root needed); falls back to the Perl qshape, then to "
+    "from the queue files when run as root (like qshape, but faster), else from `postqueue -j` "
+    "(no Perl, no root needed); falls back to the Perl qshape, then to "
     "`postqueue -p` text. Default queues: incoming active."
 )
 
@@ -87,7 +88,7 @@ def main(argv: List[str], env: Env) -> int:
         raise UsageError("postfinger qshape: -b: at most 10000 buckets")
     ctx = env.live_context(Options(config_dir=args.c))
     result = qshape_table(ctx, options, args.queues)
-    if result.source != SOURCE_JSON or result.notes:
+    if result.source not in (SOURCE_JSON, SOURCE_FILES) or result.notes:
         env.stderr.write(f"postfinger qshape: source: {result.source}\n")
         for note in result.notes:
             env.stderr.write(f"postfinger qshape: {note}\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Collection, List, NamedTuple, Optional, Tuple
+from typing import Any, Collection, Iterator, List, NamedTuple, Optional, Tuple
 
 QUEUE_NAMES: Tuple[str, ...] = ("maildrop", "incoming", "active", "deferred", "hold")
 
@@ -79,28 +79,66 @@ def _message(obj: Any, null_sender: str) -> Message:
     )
 
 
+_BATCH = 1000  # lines parsed by one json.loads: several times faster than one call a line
+
+
+def _lines(text: str) -> Iterator[Tuple[int, str]]:
+    """(line number, line) of `text`, split at newlines only (no list of all lines in memory;
+    JSON from postqueue escapes control characters, so a newline always ends a message)."""
+    pos, no, end_of_text = 0, 0, len(text)
+    while pos < end_of_text:
+        end = text.find("\n", pos)
+        if end < 0:
+            end = end_of_text
+        no += 1
+        yield no, text[pos:end]
+        pos = end + 1
+
+
+def _parse_batch(
+    batch: List[Tuple[int, str]], null_sender: str, bad_lines: List[Tuple[int, str]]
+) -> Iterator[Message]:
+    objects: Optional[List[Any]]
+    try:
+        objects = json.loads("[" + ",".join(line for _, line in batch) + "]")
+    except ValueError:
+        objects = None
+    pairs: List[Tuple[int, Any]]
+    if isinstance(objects, list) and len(objects) == len(batch):
+        pairs = [(no, obj) for (no, _), obj in zip(batch, objects)]
+    else:  # some line is broken (or holds more than one value): find which, one by one
+        pairs = []
+        for no, line in batch:
+            try:
+                pairs.append((no, json.loads(line)))
+            except ValueError as exc:
+                bad_lines.append((no, str(exc).split(":")[0] or "not JSON"))
+    for no, obj in pairs:
+        try:
+            yield _message(obj, null_sender)
+        except ValueError as exc:
+            bad_lines.append((no, str(exc)))
+
+
+def iter_postqueue_json(
+    text: str, bad_lines: List[Tuple[int, str]], null_sender: str = "MAILER-DAEMON"
+) -> Iterator[Message]:
+    """Messages of `postqueue -j` output one by one, parsed in batches (memory stays small on a
+    queue of 100,000 messages); unreadable lines go to `bad_lines` as (line number, why)."""
+    batch: List[Tuple[int, str]] = []
+    for no, line in _lines(text):
+        if not line.strip():
+            continue
+        batch.append((no, line))
+        if len(batch) >= _BATCH:
+            yield from _parse_batch(batch, null_sender, bad_lines)
+            batch = []
+    if batch:
+        yield from _parse_batch(batch, null_sender, bad_lines)
+
+
 def parse_postqueue_json(text: str, null_sender: str = "MAILER-DAEMON") -> QueueListing:
     """Messages of `postqueue -j` output; unreadable lines are counted, never fatal."""
     listing = QueueListing()
-    lines = text.splitlines()
-    objects: Optional[List[Any]] = None
-    if lines:
-        try:  # one json.loads over the whole listing is several times faster than one a line
-            objects = json.loads("[" + ",".join(ln for ln in lines if ln.strip()) + "]")
-        except ValueError:
-            objects = None
-    if objects is not None:
-        for no, obj in enumerate(objects, 1):
-            try:
-                listing.messages.append(_message(obj, null_sender))
-            except ValueError as exc:
-                listing.bad_lines.append((no, str(exc)))
-        return listing
-    for no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            listing.messages.append(_message(json.loads(line), null_sender))
-        except ValueError as exc:
-            listing.bad_lines.append((no, str(exc).split(":")[0] or "not JSON"))
+    listing.messages.extend(iter_postqueue_json(text, listing.bad_lines, null_sender))
     return listing
