@@ -41,7 +41,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 DEFAULT_DIR = Path("/var/tmp/postfinger-qbench")  # not below /work or /root: showq runs as postfix
 MARK = "qsh-helper.example"
@@ -178,7 +178,7 @@ def stop(base: Path) -> None:
             time.sleep(0.2)
 
 
-def listing(base: Path) -> Optional[List[Dict[str, object]]]:
+def listing(base: Path) -> Optional[List[Dict[str, Any]]]:
     """`postqueue -j` through showq; None when showq did not answer."""
     res = run(["postqueue", "-c", str(paths(base)[0]), "-j"])
     if res.returncode or "mail system is down" in res.stderr.lower():
@@ -214,14 +214,14 @@ def submit_templates(base: Path, k: int, rdoms: Sequence[str], sdoms: Sequence[s
             sys.exit(f"sendmail -C {conf} failed: {res.stderr.decode().strip()}")
 
 
-def wait_deferred(base: Path, k: int, timeout: float = 300.0) -> List[Dict[str, object]]:
+def wait_deferred(base: Path, k: int, timeout: float = 300.0) -> List[Dict[str, Any]]:
     """Wait until all K templates sit in the deferred queue with a delay reason each."""
     deadline = time.time() + timeout
-    msgs: List[Dict[str, object]] = []
+    msgs: List[Dict[str, Any]] = []
     while time.time() < deadline:
         msgs = listing(base) or []
         done = [m for m in msgs if m["queue_name"] == "deferred" and all(
-            r.get("delay_reason") for r in m["recipients"])]  # type: ignore[union-attr]
+            r.get("delay_reason") for r in m["recipients"])]
         if len(done) == k and len(msgs) == k:
             return done
         time.sleep(1)
@@ -231,7 +231,7 @@ def wait_deferred(base: Path, k: int, timeout: float = 300.0) -> List[Dict[str, 
 _T_RECORD = re.compile(rb"T[\x00-\x7f](\d{10}) ")
 
 
-def clone_all(base: Path, n: int, templates: Sequence[Dict[str, object]],
+def clone_all(base: Path, n: int, templates: Sequence[Dict[str, Any]],
               rng: random.Random) -> None:
     spool = paths(base)[1]
     now = int(time.time())
@@ -321,7 +321,7 @@ def build(base: Path, n: int, k: int) -> None:
     clone_all(base, n, templates, rng)
     check = listing(base) or []
     deferred = sum(1 for m in check if m["queue_name"] == "deferred")
-    rcpts = sum(len(m["recipients"]) for m in check)  # type: ignore[arg-type]
+    rcpts = sum(len(m["recipients"]) for m in check)
     print(f"postqueue -c {paths(base)[0]} -j: {len(check)} messages, {deferred} deferred, "
           f"{rcpts} recipients")
     if deferred != n or len(check) != n:
