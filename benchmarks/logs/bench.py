@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,12 +51,17 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV.update(LC_ALL="C", PYTHONPATH=REPO)
 
 
-def timed(argv: "list[str] | str", shell: bool = False) -> "tuple[float, str]":
+def timed(argv: "list[str] | str", shell: bool = False) -> "tuple[float, float, str]":
+    """(wall seconds, CPU seconds user + system of the command and its children, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     res = subprocess.run(argv, shell=shell, capture_output=True, text=True, cwd=REPO, env=ENV)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.returncode not in (0, 1):
         raise SystemExit(f"failed: {argv}: {res.stderr.strip()}")
-    return time.monotonic() - start, res.stdout.strip()
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, res.stdout.strip()
 
 
 def count_lines(path: str) -> int:
@@ -89,29 +95,32 @@ def main() -> None:
                       "problems", gz))
     if "trace" in only:
         tasks.append(("trace", f"grep -F {TRACE_ID} {log} > {tmp}/peer.out", TRACE_ID, log))
-    print(f"{'task':13} {'peer s':>7} {'ours s':>7} {'ratio':>6} {'peak MiB':>8} "
-          f"{'peer lines':>10} {'our lines':>9}  (one row per round)")
+    print(f"{'task':13} {'peer s':>7} {'ours s':>7} {'ratio':>6} {'peer cpu':>8} {'our cpu':>8} "
+          f"{'peak MiB':>8} {'peer lines':>10} {'our lines':>9}  (one row per round; cpu = "
+          "user + system seconds)")
     summary = []
     for task, peer, what, path in tasks:
-        ratios, peers, ours, rss_all = [], [], [], []
+        ratios, peers, ours, rss_all, cpu_ratios = [], [], [], [], []
         for _ in range(args.repeat):
-            g, _ = timed(peer, shell=True)
-            o, rss = timed([py, "-c", OURS, what, path, f"{tmp}/ours.out"])
+            g, gc, _ = timed(peer, shell=True)
+            o, oc, rss = timed([py, "-c", OURS, what, path, f"{tmp}/ours.out"])
             ratios.append(o / g)
+            cpu_ratios.append(oc / gc)
             peers.append(g)
             ours.append(o)
             rss_all.append(int(rss))
-            print(f"{task:13} {g:7.2f} {o:7.2f} {o / g:6.2f} {rss:>8} "
+            print(f"{task:13} {g:7.2f} {o:7.2f} {o / g:6.2f} {gc:8.2f} {oc:8.2f} {rss:>8} "
                   f"{count_lines(tmp + '/peer.out'):>10} {count_lines(tmp + '/ours.out'):>9}",
                   flush=True)
-        summary.append((task, peer.replace(tmp, "TMP"), peers, ours, ratios, max(rss_all)))
+        summary.append((task, peer.replace(tmp, "TMP"), peers, ours, ratios, max(rss_all),
+                        cpu_ratios))
     print(f"\nload average at end {load()}")
     print(f"{'task':13} {'peer median':>11} {'ours median':>11} {'ratio median':>12} "
-          f"{'ratio min-max':>13} {'peak MiB':>8}  peer command")
-    for task, peer, peers, ours, ratios, rss in summary:
+          f"{'ratio min-max':>13} {'cpu ratio':>9} {'peak MiB':>8}  peer command")
+    for task, peer, peers, ours, ratios, rss, cpu_ratios in summary:
         print(f"{task:13} {statistics.median(peers):11.2f} {statistics.median(ours):11.2f} "
               f"{statistics.median(ratios):12.2f} {min(ratios):6.2f}-{max(ratios):<6.2f} "
-              f"{rss:>8}  {peer}")
+              f"{statistics.median(cpu_ratios):9.2f} {rss:>8}  {peer}")
     print("(peer lines differ by design: grep also matches remote replies and reject_warning; "
           "trace adds the smtpd session)")
 

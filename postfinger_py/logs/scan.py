@@ -16,6 +16,7 @@ CHUNK = 4 << 20  # bytes read at a time (a multiple of the page size: reads stay
 ROOM = 64 << 10  # room before each read for the start of a line that continues in the next read
 BUFFERS = 3  # two kept for the current window and the one before, one being filled
 GZIP_IN = 256 << 10  # compressed bytes fed to zlib at a time
+GZIP_OUT = 1 << 20  # decompressed bytes asked of zlib at a time
 LONG_LINE = 4 << 20  # a "line" longer than this is cut: its head is kept, the rest skipped
 KEEP = 8192  # characters of one line kept for display
 
@@ -123,7 +124,8 @@ class _Gunzip:
                 self.d = zlib.decompressobj(zlib.MAX_WBITS | 32)
                 self.between = False
             try:
-                out = self.d.decompress(self.data, want - got)
+                # At most GZIP_OUT at a time: zlib allocates the output before we copy it.
+                out = self.d.decompress(self.data, min(want - got, GZIP_OUT))
             except zlib.error as exc:
                 self.notes.corrupt = str(exc)
                 self.done = True
@@ -223,17 +225,17 @@ def windows(fh: BinaryIO, notes: ReadNotes, chunk: int = CHUNK,
         if long.active:
             nl = buf.find(b"\n", room, end)
             if nl < 0:
-                yield from long.add(buf[room:end])
+                yield from long.add(blk.view[room:end])
                 free.append(i)
                 continue
-            yield from long.finish(buf[room:nl + 1])
+            yield from long.finish(blk.view[room:nl + 1])
             start = nl + 1
         last = buf.rfind(b"\n", start, end)
         if last < 0:  # no line ends in this read: it goes on in the next one
             if end - start <= room:
                 carry = buf[start:end]
             else:
-                yield from long.begin(buf[start:end], base + start)
+                yield from long.begin(blk.view[start:end], base + start)
             free.append(i)
             continue
         kept.append(i)
@@ -243,7 +245,7 @@ def windows(fh: BinaryIO, notes: ReadNotes, chunk: int = CHUNK,
         if end - last - 1 <= room:
             carry = buf[last + 1:end]
         else:
-            yield from long.begin(buf[last + 1:end], base + last + 1)
+            yield from long.begin(blk.view[last + 1:end], base + last + 1)
     if long.active:
         yield from long.finish(b"")
     elif carry:
@@ -260,24 +262,26 @@ class _Long:
         self.data = bytearray()
         self.pos = 0
 
-    def begin(self, data: bytes, pos: int) -> Iterator[Window]:
+    def begin(self, data: memoryview, pos: int) -> Iterator[Window]:
         self.active, self.skipping, self.pos = True, False, pos
         self.data = bytearray()
         yield from self.add(data)
 
-    def add(self, data: bytes) -> Iterator[Window]:
+    def add(self, data: Union[memoryview, bytes]) -> Iterator[Window]:
+        # A view of the read buffer: nothing is copied beyond what is kept.
         if self.skipping:
             return
         if len(self.data) + len(data) > LONG_LINE:
             self.notes.long_lines += 1
             self.skipping = True
-            head = bytes((self.data + data)[:KEEP * 4]) + b"\n"
+            self.data += data[:max(0, KEEP * 4 - len(self.data))]
+            head = bytes(self.data[:KEEP * 4]) + b"\n"
             self.data = bytearray()
             yield Window(head, 0, len(head), self.pos)
         else:
             self.data += data
 
-    def finish(self, data: bytes) -> Iterator[Window]:
+    def finish(self, data: Union[memoryview, bytes]) -> Iterator[Window]:
         yield from self.add(data)
         if not self.skipping:
             line = bytes(self.data)
