@@ -69,8 +69,8 @@ def _learn_report(engine: Any, report: Report) -> None:
         for name, text in section.raw.items():
             if isinstance(text, str):
                 learn.learn_named_text(engine, f"{section.name}/{name}", text)
-        for path, text in learn.iter_strings(section.data, section.name):
-            learn.learn_named_text(engine, path, text)
+        for _path, text in learn.iter_strings(section.data, section.name):
+            learn.learn_free_text(engine, text)
         for note in section.notes:
             learn.learn_free_text(engine, note)
     learn.learn_free_text(engine, report.summary)
@@ -80,7 +80,10 @@ def _walk(data: Any, fn: Callable[[str], str]) -> Any:
     if isinstance(data, str):
         return fn(data)
     if isinstance(data, dict):
-        return {(fn(k) if isinstance(k, str) else k): _walk(v, fn) for k, v in data.items()}
+        # Identifier-like keys are the data's structure (templates use them); others may be
+        # values (a domain keying a table) and are anonymized like any string.
+        return {(fn(k) if isinstance(k, str) and not k.isidentifier() else k): _walk(v, fn)
+                for k, v in data.items()}
     if isinstance(data, list):
         return [_walk(v, fn) for v in data]
     if isinstance(data, tuple):

@@ -18,12 +18,17 @@ default_transport relay_transport local_transport content_filter mynetworks inet
 lmtp_fallback_relay smtp_sasl_tls_security_options append_dot_mydomain
 """.split())
 OWN_HOST_PARAMS = frozenset({"myhostname", "smtp_helo_name", "lmtp_helo_name"})
+# Only these may name a bare single-label host; elsewhere single words are keywords
+# (inet_interfaces = loopback-only, default_transport = error, ...).
+SINGLE_LABEL_PARAMS = frozenset({"myhostname", "mydomain", "relayhost", "smtp_helo_name",
+                                 "lmtp_helo_name", "fallback_relay", "smtp_fallback_relay"})
 SQL_TYPES = ("mysql", "pgsql", "ldap", "sqlite", "memcache", "proxy:mysql", "proxy:pgsql",
              "proxy:ldap")
 MAP_REF = re.compile(r"(?P<type>[a-z0-9]+):(?P<path>/[^\s,]+)")
-MAP_HINTS = ("virtual", "alias", "canonical", "sasl", "passw", "relocated", "transport",
-             "access", "login", "recipient", "sender", "generic", "_maps", ".map", "mysql",
-             "pgsql", "ldap", "sqlite")
+# Names of raw files that are lookup table sources (only raw files, never data paths).
+MAP_HINTS = ("/virtual", "/alias", "/canonical", "sasl_passwd", "/relocated", "/transport",
+             "_access", "/access", "/generic", "_maps", ".map", "mysql", "pgsql", "ldap",
+             "sqlite", "/senders", "/recipients", "/sender_", "/recipient_", "/etc/postfix/")
 
 _SYSLOG_HOST = re.compile(rf"^{TIMESTAMP} ([^\s\[\]:]+) \S", re.MULTILINE)
 _CFLINE = re.compile(r"^[ \t]*(user|username|password|passwd|bind_pw|dbname|hosts|server_host"
@@ -52,7 +57,8 @@ def learn_parameter(engine: Engine, name: str, value: str) -> None:
     base = name.rsplit("/", 1)[-1]  # `svc/type/name` of postconf -P
     if base in HOST_PARAMS:
         for tok in host_tokens(value):
-            engine.learn_host(tok, is_own_host=base in OWN_HOST_PARAMS)
+            if "." in tok or ":" in tok or base in SINGLE_LABEL_PARAMS:
+                engine.learn_host(tok, is_own_host=base in OWN_HOST_PARAMS)
 
 
 def learn_postconf_text(engine: Engine, text: str) -> None:

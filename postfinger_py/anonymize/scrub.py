@@ -6,14 +6,17 @@ detectors, which damage Postfix text (see the anonymizer notes).
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Iterator, List, Optional, Sequence
 
-import scrubadub
-import scrubadub.detectors
-import scrubadub.filth
-import scrubadub.post_processors
+logging.getLogger("faker").setLevel(logging.WARNING)  # scrubadub imports faker: no import chatter
 
-from postfinger_py.anonymize.engine import Engine
+import scrubadub  # noqa: E402
+import scrubadub.detectors  # noqa: E402
+import scrubadub.filth  # noqa: E402
+import scrubadub.post_processors  # noqa: E402
+
+from postfinger_py.anonymize.engine import Engine  # noqa: E402
 
 
 class SiteFilth(scrubadub.filth.Filth):  # type: ignore[misc]
