@@ -115,6 +115,9 @@ def test_gzip_single_multi_member_and_through_short_reads() -> None:
             got, notes = collect(fh)
             assert got == expected(data)
             assert notes.gzip and not notes.truncated_gzip and not notes.corrupt
+        big = data * 4  # more than zlib is asked for at a time (1 MiB)
+        got, notes = collect(io.BytesIO(gzip.compress(big)), *_defaults())
+        assert got == expected(big) and notes.bytes_read == len(big) > (1 << 20)
 
 
 def test_gzip_member_ending_exactly_at_a_read_edge() -> None:
