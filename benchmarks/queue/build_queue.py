@@ -154,9 +154,16 @@ def postfix(base: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def start(base: Path) -> None:
-    res = postfix(base, "check")  # creates the queue's subdirectories with Postfix's modes
-    if res.returncode:
-        sys.exit(f"postfix -c {paths(base)[0]} check failed: {res.stderr.strip()}")
+    spool = paths(base)[1]
+    log = base / "postfix.log"
+    log.touch()
+    shutil.chown(log, "postfix")  # postsuper, run as postfix by `postfix check`, logs there too
+    if not (spool / "pid").is_dir():
+        # Creates the queue's subdirectories with Postfix's modes. Only the first time: later it
+        # would also have postsuper rename every cloned queue file to match its inode number.
+        res = postfix(base, "check")
+        if res.returncode:
+            sys.exit(f"postfix -c {paths(base)[0]} check failed: {res.stderr.strip()}")
     if postfix(base, "status").returncode == 0:
         return
     res = postfix(base, "start")

@@ -16,7 +16,12 @@ deferred message's defer log and writes JSON through a socket. The rules are qsh
 - `p` records with a positive value jump to that offset; `R` is a pending recipient; `S` the
   sender; at `M` the content is skipped (by its length, or record by record in maildrop files)
   and an `X` must follow; `E` ends the envelope, which counts only with a time, a sender and at
-  least one recipient.
+  least one recipient;
+- a file whose first record is none of C, S, F (an empty file, or a maildrop file of Postfix 3.x,
+  which starts with a `T` record) makes qshape's qenv() `return undef`, a one-element list, not
+  an empty one: qshape then counts it in sender mode (-s) as MAILER-DAEMON in the oldest bucket
+  (arrival time undef, 0), and not at all in recipient mode. We yield such files as
+  (0, "", []) and `for_shape()` turns them into exactly that.
 
 Speed: on the live file system each file costs open (O_NOFOLLOW, which refuses symbolic links as
 qshape's lstat() test does, and O_NONBLOCK, so a FIFO cannot hang us), fstat, one read of 4 KiB
@@ -92,10 +97,14 @@ def _slow_record(pos: int, buf: bytes, base: int, read_at: ReadAt) -> _Slow:
     return rtype, data, base + k + length, buf, base
 
 
+INVALID: Envelope = (0, "", [])  # see the module docstring: qenv()'s `return undef`
+
+
 def read_envelope(first: bytes, read_at: ReadAt, mtime: float) -> Optional[Envelope]:
     """qshape's qenv() of one queue file whose first bytes are `first`; `read_at` reads more.
 
-    Returns (arrival time, sender, pending recipients), or None when qshape would skip the file.
+    Returns (arrival time, sender, pending recipients), None when qshape would skip the file,
+    or INVALID when its first record is none of C, S, F.
     """
     buf, base, pos = first, 0, 0
     n = len(buf)
@@ -111,13 +120,13 @@ def read_envelope(first: bytes, read_at: ReadAt, mtime: float) -> Optional[Envel
             rtype = buf[i]
             j = i + 2 + buf[i + 1]
             if rtype == _ZERO:
-                return None
+                return INVALID if state == 0 else None
             data = buf[i + 2 : j] if rtype in _WANTED else b""
             pos = base + j
         else:
             rec = _slow_record(pos, buf, base, read_at)
             if rec is None:
-                return None
+                return INVALID if state == 0 else None
             rtype, data, pos, buf, base = rec
             n = len(buf)
         if state == 3:
@@ -164,7 +173,7 @@ def read_envelope(first: bytes, read_at: ReadAt, mtime: float) -> Optional[Envel
             elif rtype == _F:
                 arrival, state = int(mtime), 2
             else:
-                return None
+                return INVALID
         elif state == 1:
             if rtype != _T:
                 return None
@@ -311,6 +320,16 @@ def iter_envelopes(files: Files, paths: Sequence[str], scan: QueueScan) -> Itera
                     continue
                 scan.files += 1
                 yield env
+
+
+def for_shape(envelopes: Iterator[Envelope], senders: bool) -> Iterator[Envelope]:
+    """What qshape counts of these envelopes: INVALID ones only in sender mode, as a message
+    from the null sender (MAILER-DAEMON) that arrived at time 0."""
+    for env in envelopes:
+        if env[2]:
+            yield env
+        elif senders:
+            yield env[0], env[1], [""]  # one placeholder recipient: Shape.add counts the sender
 
 
 def check_readable(files: Files, paths: Sequence[str]) -> None:

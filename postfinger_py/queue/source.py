@@ -23,7 +23,13 @@ from postfinger_py.queue.postqueue import (
     parse_postqueue_json,
 )
 from postfinger_py.queue.qshape import DEFAULT_QUEUES, QshapeOptions, shape
-from postfinger_py.queue.queuefile import QueueScan, check_readable, iter_envelopes, queue_paths
+from postfinger_py.queue.queuefile import (
+    QueueScan,
+    check_readable,
+    for_shape,
+    iter_envelopes,
+    queue_paths,
+)
 from postfinger_py.runner import CommandResult
 
 SOURCE_JSON = "postqueue -j"
@@ -224,7 +230,8 @@ def _table_from_files(
     scan = QueueScan()
     try:
         check_readable(ctx.files, paths)
-        table = shape(iter_envelopes(ctx.files, paths, scan), options, now).table()
+        envelopes = for_shape(iter_envelopes(ctx.files, paths, scan), options.senders)
+        table = shape(envelopes, options, now).table()
     except FileProblem as exc:
         return f"reading the queue files failed ({exc}); asked showq instead"
     return ShapeResult(table, SOURCE_FILES, scan.problems())
