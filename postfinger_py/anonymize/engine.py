@@ -26,6 +26,12 @@ def public_suffixes() -> Any:
     return PublicSuffixList(accept_unknown=False)
 
 
+@lru_cache(maxsize=65536)
+def _public_suffix(tail: str) -> str:
+    """The public suffix of a name (its last five labels suffice); unknown TLDs count as one."""
+    return public_suffixes().publicsuffix(tail) or tail.rsplit(".", 1)[-1]
+
+
 class Engine:
     """Replaces site values consistently. Learn first (learn_*), then freeze(), then apply()."""
 
@@ -327,7 +333,7 @@ class Engine:
         name = ".".join(lowered)
         if keeplist.domain_is_kept(name) or self.kept_by_user(name):
             return text
-        suffix = public_suffixes().publicsuffix(name) or lowered[-1]
+        suffix = _public_suffix(".".join(lowered[-5:]))
         keep_n = suffix.count(".") + 1
         if keep_n >= len(labels):
             return text

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from postfinger_py.anonymize.engine import Engine
+from postfinger_py.anonymize.keeplist import domain_is_documentation
 from postfinger_py.anonymize.patterns import DOT
 
 
@@ -32,53 +33,80 @@ def trie_regex(words: Iterable[str]) -> str:
     return render(trie)
 
 
+_TOKENS = re.compile(r"[\w.%+-]+")
+_LOCALS = re.compile(r"([\w.%+-]+)@([\w.-]*)")
+_V6 = re.compile(r"[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*")
+
+
+def _runs(token: str) -> List[str]:
+    """The token and every run of its dot-separated parts (`a.b.c` -> a, b, c, a.b, b.c, ...)."""
+    parts = [p for p in token.strip(".").split(".") if p]
+    if len(parts) <= 1:
+        return parts
+    parts = parts[-12:]
+    return [".".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)]
+
+
 class LeakChecker:
-    """Scans rendered text for originals: dotted values (names, addresses), bare words, secrets."""
+    """Looks for every original value the engine replaced, by tokens and sets (fast on MBs).
+
+    Independent of the scanner: the output is cut into tokens (runs of word characters, dots,
+    `%+-`), every dot-separated run of each distinct token is looked up among the originals
+    (case-insensitive); local parts are looked up where an `@` follows, IPv6 addresses by their
+    colon tokens, secrets by substring search.
+    """
 
     def __init__(self, engine: Engine, section_titles: Sequence[str] = ()) -> None:
         self._titles = [t for t in section_titles if t]
         self._kinds: Dict[str, str] = {}
-        dotted: List[str] = []
-        bare: List[str] = []
+        self._locals: Dict[str, str] = {}
+        self._v6: Dict[str, str] = {}
         if engine.mode != "off":
             for (kind, original), _ in engine.replaced.items():
+                original = original.replace("\\.", ".")
                 if len(original) < 2:
                     continue
-                self._kinds.setdefault(original, kind)
-                if "." in original or ":" in original or original.endswith("@"):
-                    dotted.append(original)
-                elif len(original) >= 3 or kind == "host name":
-                    bare.append(original)
+                if original.endswith("@"):
+                    self._locals[original[:-1]] = kind
+                elif ":" in original:
+                    self._v6[original] = kind
+                elif "." in original or len(original) >= 3 or kind == "host name":
+                    self._kinds.setdefault(original, kind)
             for value in engine.users | set(engine.short_hosts):
                 if len(value) >= 2:
                     self._kinds.setdefault(value, "user name" if value in engine.users
                                            else "host name")
-                    (dotted if "." in value else bare).append(value)
             for domain in engine.learned_domains:
                 self._kinds.setdefault(domain, "domain name")
-                dotted.append(domain)
         self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len, reverse=True)
-        parts = []
-        if dotted:
-            parts.append(rf"(?<![\w-])(?:{trie_regex(set(dotted))})(?![\w-])")
-        if bare:
-            parts.append(rf"(?<![\w.-])(?:{trie_regex(set(bare))})(?![\w-]|{DOT}[^\W_])")
-        self._pattern: Optional[Pattern[str]] = (
-            re.compile("|".join(parts), re.IGNORECASE) if parts else None)
 
     def find(self, text: str) -> Optional[Tuple[str, int]]:
-        """(kind, offset) of the first surviving original, or None."""
-        best: Optional[Tuple[str, int]] = None
+        """(kind, offset) of the first surviving original found, or None."""
+        hits: List[Tuple[int, str]] = []
         for secret in self._secrets:
             pos = text.find(secret)
-            if pos >= 0 and (best is None or pos < best[1]):
-                best = ("password or other secret", pos)
-        if self._pattern is not None:
-            m = self._pattern.search(text)
-            if m and (best is None or m.start() < best[1]):
-                found = m.group(0).lower().replace("\\.", ".")
-                best = (self._kinds.get(found, "site value"), m.start())
-        return best
+            if pos >= 0:
+                hits.append((pos, "password or other secret"))
+        if self._kinds or self._locals or self._v6:
+            low = text.lower().replace("\\.", ".")
+            found: List[Tuple[str, str]] = []
+            if self._kinds:
+                for token in set(_TOKENS.findall(low)):
+                    for run in _runs(token) if "." in token else [token]:
+                        kind = self._kinds.get(run)
+                        if kind is not None:
+                            found.append((run, kind))
+            if self._locals and "@" in low:
+                for local, domain in set(_LOCALS.findall(low)):
+                    if local in self._locals and not domain_is_documentation(domain):
+                        found.append((local + "@", self._locals[local]))
+            if self._v6 and ":" in low:
+                for token in set(_V6.findall(low)):
+                    if token in self._v6:
+                        found.append((token, self._v6[token]))
+            for value, kind in found:
+                hits.append((max(low.find(value), 0), kind))
+        return (min(hits)[1], min(hits)[0]) if hits else None
 
     def describe(self, text: str) -> Optional[str]:
         """One line naming the kind of value and the section it is in; never the value."""
