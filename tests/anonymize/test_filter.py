@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
 import pytest
-from conftest import DATA, SITE, read, site_values
+from .conftest import DATA, SITE, read, site_values
 
 from postfinger_py.anonymize import AnonSettings, anonymize, text_filter
 from postfinger_py.anonymize.engine import Engine
@@ -66,7 +66,7 @@ def test_filter_and_report_agree_with_same_key(ctx: Context, tmp_path: Path) -> 
     key = str(tmp_path / "k")
     f = text_filter(ctx, AnonSettings(key_file=key))
     line = f"to=<j.meier@{SITE['domain']}> relay={SITE['relay_host']}\n"
-    from conftest import recorded_report
+    from .conftest import recorded_report
 
     report = anonymize(recorded_report(), AnonSettings(key_file=key)).report
     log = report.section("logs").raw["postfix.log"]  # type: ignore[union-attr]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Dict
 
 import pytest
-from conftest import site_values
+from .conftest import site_values
 
 from postfinger_py.anonymize import AnonSettings, text_filter
 from postfinger_py.env import Env
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_live_postconf_d_keyword_safe(real_postfix: Dict[str, Any]) -> None:
-    from test_keywords import check_postconf_d
+    from .test_keywords import check_postconf_d
 
     text = subprocess.run(["postconf", "-d"], capture_output=True, text=True, check=True).stdout
     check_postconf_d(text)

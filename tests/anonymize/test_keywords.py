@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from conftest import read
+from .conftest import read
 
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.keeplist import parameter_names

@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import SITE, read, recorded_report, site_values
+from .conftest import SITE, read, recorded_report, site_values
 
 from postfinger_py.anonymize import AnonSettings, anonymize
 from postfinger_py.model import Report

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict
 
+import dpkt
 import jinja2
 import markupsafe
 import pytest
@@ -21,11 +22,11 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 def _world_readable_copy(tmp: Path) -> Path:
-    """The package, its templates and jinja2 in a directory user nobody can read."""
+    """The package, its templates and its light dependencies where user nobody can read them."""
     lib = tmp / "lib"
     shutil.copytree(REPO / "postfinger_py", lib / "postfinger_py")
     shutil.copytree(REPO / "templates", lib / "postfinger_py" / "templates", dirs_exist_ok=True)
-    for module in (jinja2, markupsafe):
+    for module in (jinja2, markupsafe, dpkt):
         src = Path(module.__file__).parent  # type: ignore[arg-type]
         shutil.copytree(src, lib / src.name)
     for path in [tmp, *tmp.rglob("*")]:
