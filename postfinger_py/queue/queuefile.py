@@ -24,7 +24,7 @@ deferred message's defer log and writes JSON through a socket. The rules are qsh
   (0, "", []) and `for_shape()` turns them into exactly that.
 
 Speed: on the live file system each file costs open (O_NOFOLLOW, which refuses symbolic links as
-qshape's lstat() test does, and O_NONBLOCK, so a FIFO cannot hang us), fstat, one read of 4 KiB
+qshape's lstat() test does, and O_NONBLOCK, so a FIFO cannot hang us), fstat, one read of 8 KiB
 (a second pread only when the envelope continues after a larger message content) and close; the
 records are parsed in one loop without a call per record.
 """
@@ -35,6 +35,7 @@ import errno
 import os
 import re
 import stat as stat_mod
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -44,10 +45,9 @@ from postfinger_py.queue.qshape import Number, perl_number
 _NAME = re.compile(r"[A-Za-z0-9]{6,}\n?\Z")  # Perl's `$` allows one trailing newline
 _WS = re.compile(rb"\s+")
 _FIRST_NUMBER = re.compile(rb"\s*(\d+)\s+\d+\s+\d+")
-_CHUNK = 4096  # the envelope and a small message: one read
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(
-    os, "O_CLOEXEC", 0
-)
+_CHUNK = 8192  # the envelope and most messages: one read (as Perl's 8 KiB buffer)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
 
 Envelope = Tuple[Number, str, List[str]]  # arrival time, sender, pending recipients
 ReadAt = Callable[[int, int], bytes]  # (offset, size) -> at most size bytes from offset
@@ -112,17 +112,21 @@ def read_envelope(first: bytes, read_at: ReadAt, mtime: float) -> Optional[Envel
     sender: Optional[str] = None
     dlen: Optional[int] = None
     recipients: List[str] = []
-    state = 0  # 0: first record, 1: after C (T must follow), 2: after F (S must follow), 3: body
+    # 0: first record; 1: after C (T must follow); 2: after F (S must follow); 3: envelope;
+    # 4: after the skipped content (X must follow)
+    state = 0
     while True:
         # One record: the common case (one length byte, data inside buf) without a call.
         i = pos - base
         if 0 <= i and i + 2 <= n and buf[i + 1] < 0x80 and i + 2 + buf[i + 1] <= n:
             rtype = buf[i]
             j = i + 2 + buf[i + 1]
+            pos = base + j
+            if state == 3 and rtype not in _ACTIVE:
+                continue  # A, O, F, D, N, L, X, ...: nothing qshape looks at
             if rtype == _ZERO:
                 return INVALID if state == 0 else None
-            data = buf[i + 2 : j] if rtype in _WANTED else b""
-            pos = base + j
+            data = buf[i + 2 : j]
         else:
             rec = _slow_record(pos, buf, base, read_at)
             if rec is None:
@@ -130,30 +134,31 @@ def read_envelope(first: bytes, read_at: ReadAt, mtime: float) -> Optional[Envel
             rtype, data, pos, buf, base = rec
             n = len(buf)
         if state == 3:
-            if rtype == _P:
-                target = perl_number(_text(data))
-                if target > 0:
-                    pos = int(target)
-            elif rtype == _R:
+            if rtype == _R:
                 recipients.append(data.decode("utf-8", "surrogateescape"))
             elif rtype == _S:
                 sender = _text(data)
+            elif rtype == _P:
+                target = perl_number(_text(data))
+                if target > 0:
+                    pos = int(target)
             elif rtype == _M:
                 if sender is None:
                     return None
                 if dlen is not None:
                     pos += dlen
+                    state = 4
+                    continue
+                while True:  # no content length (maildrop): skip N, L, p records one by one
                     rec = _slow_record(pos, buf, base, read_at)
-                else:
-                    while True:
-                        rec = _slow_record(pos, buf, base, read_at)
-                        if rec is None or rec[0] not in (_N, _L, _P):
-                            break
-                        pos, buf, base = rec[2], rec[3], rec[4]
-                        if rec[0] == _P:
-                            target = perl_number(_text(rec[1]))
-                            if target > 0:
-                                pos = int(target)
+                    if rec is None or rec[0] not in (_N, _L, _P):
+                        break
+                    pos, buf, base = rec[2], rec[3], rec[4]
+                    if rec[0] == _P:
+                        target = perl_number(_text(rec[1]))
+                        if target > 0:
+                            pos = int(target)
+                n = len(buf)
                 if rec is None or rec[0] != _X:
                     return None
                 pos, buf, base = rec[2], rec[3], rec[4]
@@ -162,6 +167,10 @@ def read_envelope(first: bytes, read_at: ReadAt, mtime: float) -> Optional[Envel
                 if arrival is None or sender is None or not recipients:
                     return None
                 return arrival, sender, recipients
+        elif state == 4:
+            if rtype != _X:
+                return None
+            state = 3
         elif state == 0:
             if rtype == _C:
                 m = _FIRST_NUMBER.match(data)
@@ -188,7 +197,7 @@ def read_envelope(first: bytes, read_at: ReadAt, mtime: float) -> Optional[Envel
             sender, state = _text(data), 3
 
 
-_WANTED = frozenset((_C, _T, _S, _R, _P))  # record types whose data read_envelope looks at
+_ACTIVE = frozenset((_R, _S, _P, _M, _E, _ZERO))  # record types that matter in the envelope
 
 
 @dataclass
@@ -216,10 +225,11 @@ _BAD = "bad"  # could not be read
 Result = Union[Envelope, str, None]  # None: does not count (or vanished since listed)
 
 
-def _read_live(real: str) -> Result:
-    """One candidate on the live file system, with as few system calls as it takes."""
+def _read_live(name: str, dir_fd: Optional[int]) -> Result:
+    """One candidate on the live file system, with as few system calls as it takes (opened
+    relative to its directory: the kernel looks up one name, not the whole path)."""
     try:
-        fd = os.open(real, _OPEN_FLAGS)
+        fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.ELOOP, errno.ENXIO):  # gone, symlink, socket
             return None
@@ -266,13 +276,25 @@ def _seek_reader(fh: BinaryIO) -> ReadAt:
     return read_at
 
 
-def _reader(files: Files) -> Callable[[str], Result]:
-    if type(files) is LiveFiles:
+@contextmanager
+def _directory(files: Files, d: str) -> Iterator[Callable[[str], Result]]:
+    """A reader of the candidates (by name) in directory `d`."""
+    dir_fd: Optional[int] = None
+    if type(files) is LiveFiles and os.open in os.supports_dir_fd:
         root = files.root
-        if root in ("", "/"):
-            return _read_live
-        return lambda path: _read_live(os.path.join(root, path.lstrip("/")))
-    return lambda path: _read_files(files, path)
+        real = d if root in ("", "/") else os.path.join(root, d.lstrip("/"))
+        try:
+            dir_fd = os.open(real, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
+        except OSError:
+            dir_fd = None
+    if dir_fd is None:
+        yield lambda name: _read_files(files, d + "/" + name)
+        return
+    try:
+        fd = dir_fd
+        yield lambda name: _read_live(name, fd)
+    finally:
+        os.close(dir_fd)
 
 
 def _is_dir(files: Files, path: str) -> bool:
@@ -288,7 +310,6 @@ def iter_envelopes(files: Files, paths: Sequence[str], scan: QueueScan) -> Itera
     Raises FileProblem if a queue directory itself cannot be listed for a reason other than
     not existing; a missing queue directory becomes a note in `scan`, as qshape only warns.
     """
-    read = _reader(files)
     for top in paths:
         stack = [top]
         while stack:
@@ -303,23 +324,23 @@ def iter_envelopes(files: Files, paths: Sequence[str], scan: QueueScan) -> Itera
                     raise
                 scan.notes.append(f"queue directory {top} does not exist (counted as empty)")
                 continue
-            for name in names:
-                path = d + "/" + name
-                if not _NAME.match(name):
-                    if _is_dir(files, path):
-                        stack.append(path)
-                    continue
-                env = read(path)
-                if env is None:
-                    continue
-                if isinstance(env, str):
-                    if env == _DIR:
-                        stack.append(path)
-                    else:
-                        scan.unreadable += 1
-                    continue
-                scan.files += 1
-                yield env
+            with _directory(files, d) as read:
+                for name in names:
+                    if not _NAME.match(name):
+                        if _is_dir(files, d + "/" + name):
+                            stack.append(d + "/" + name)
+                        continue
+                    env = read(name)
+                    if env is None:
+                        continue
+                    if isinstance(env, str):
+                        if env == _DIR:
+                            stack.append(d + "/" + name)
+                        else:
+                            scan.unreadable += 1
+                        continue
+                    scan.files += 1
+                    yield env
 
 
 def for_shape(envelopes: Iterator[Envelope], senders: bool) -> Iterator[Envelope]:
