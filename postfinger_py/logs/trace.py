@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from postfinger_py.logs.lines import LogLine, YearGuesser, parse_line
-from postfinger_py.logs.scan import ReadNotes, Window, decode, line_at
+from postfinger_py.logs.scan import LOOK_BACK, ReadNotes, Window, decode, line_at
 
 QUEUE_ID = re.compile(
     r"(?:[0-9A-F]{6,12}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]+)"
@@ -79,7 +79,7 @@ class Tracer:
 
     def feed(self, windows: Iterable[Window], years: YearGuesser, local: tzinfo,
              notes: ReadNotes, file_index: int) -> None:
-        prev: list[Window] = []  # the window before, still intact: a look-back of ~one read
+        prev: list[Window] = []  # the windows before, still intact (scan.LOOK_BACK of them)
         for w in windows:
             done: set[bytes] = set()
             while True:
@@ -95,7 +95,7 @@ class Tracer:
                     for ww in look:
                         self._search(ww, lit, years, local, notes, file_index)
             self._fresh.clear()
-            prev = [w]
+            prev = (prev + [w])[-LOOK_BACK:]
 
     def _search(self, w: Window, lit: bytes, years: YearGuesser, local: tzinfo,
                 notes: ReadNotes, file_index: int) -> None:

@@ -8,14 +8,14 @@ import io
 import random
 from datetime import timezone
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Tuple
 
 import pytest
 
 from postfinger_py.logs import blocks
 from postfinger_py.logs.lines import YearGuesser
 from postfinger_py.logs.problems import ProblemScan
-from postfinger_py.logs.scan import LONG_LINE, ReadNotes, Window, windows
+from postfinger_py.logs.scan import LONG_LINE, LOOK_BACK, ReadNotes, Window, windows
 from postfinger_py.logs.trace import Tracer
 
 from .helpers import HAND_LOG, NOW, REAL_LOG
@@ -141,14 +141,13 @@ def test_line_longer_than_the_cut_is_cut_once_and_reading_goes_on() -> None:
     assert got[-1][0] == len(data) - len(b"after\n")
 
 
-def test_window_before_the_current_one_stays_intact() -> None:
+def test_windows_before_the_current_one_stay_intact() -> None:
     data = random_log(6)
-    prev: Optional[Window] = None
-    snap = b""
+    prev: List[Tuple[Window, bytes]] = []
     for w in windows(io.BytesIO(data), ReadNotes("x"), CHUNK, ROOM):
-        if prev is not None:
-            assert bytes(prev.buf[prev.start:prev.end]) == snap
-        prev, snap = w, bytes(w.buf[w.start:w.end])
+        for p, snap in prev:
+            assert bytes(p.buf[p.start:p.end]) == snap
+        prev = (prev + [(w, bytes(w.buf[w.start:w.end]))])[-LOOK_BACK:]
 
 
 def test_memmem_find_agrees_with_bytes_find() -> None:
