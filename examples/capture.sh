@@ -1,26 +1,44 @@
 #!/bin/bash
-# Re-capture the example snapshot from the deliberately troubled Postfix on this machine.
-# Needs root and tests/integration/setup-postfix.sh already run (it is NOT run here, so a
-# developer's running Postfix is not restarted). Then regenerate the report with:
-#   UPDATE_EXAMPLES=1 python -m pytest tests/test_examples.py
+# Re-capture the example snapshot from the deliberately troubled test Postfix on this machine.
+# Needs root and tests/integration/setup-postfix.sh already run. THIS EMPTIES THAT POSTFIX'S
+# QUEUE (it is a test server): the example should show only its own story. Afterwards:
+#   UPDATE_EXAMPLES=1 python -m pytest tests/test_examples.py --snapshot-update
+# and review the report diff as its reader would.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-name=debian12-troubled
+dir="$here/debian12-troubled"
 python=${PYTHON:-python3}
+pcap=/tmp/postfinger-example/smtp.pcap   # the path the snapshot records (replay never opens it)
 
-# Some traffic, so that the log, the queue and the trace have a story to tell: mail to a remote
-# domain (deferred: relayhost has no listener), to a local user, and a refused relay attempt.
-swaks --server 127.0.0.1 --from j.meier@bluefinch-logistics.de --to partner@kunde-nord.de \
-      --header "Subject: Lieferschein 4711" --header "Message-ID: <lieferschein-4711@bluefinch-logistics.de>" \
+postsuper -d ALL >/dev/null 2>&1 || true
+sleep 1
+start=$(date -u +%Y-%m-%dT%H:%M:%S)
+
+mkdir -p "$(dirname "$pcap")"
+tcpdump -i lo -s 0 -w "$pcap" 'tcp port 25 or tcp port 2525' >/dev/null 2>&1 &
+tcpdump_pid=$!
+sleep 1
+
+# Local submission: accepted, then deferred (transport.db is missing: address resolver failure).
+printf 'From: Jens Meier <j.meier@bluefinch-logistics.de>\nTo: partner@kunde-nord.de\nSubject: Lieferschein 4711\nMessage-ID: <lieferschein-4711@bluefinch-logistics.de>\n\nAnbei der Lieferschein.\n' \
+    | sendmail -f j.meier@bluefinch-logistics.de partner@kunde-nord.de
+printf 'Subject: Inventur\n\nBitte bis Freitag.\n' \
+    | sendmail -f lager@bluefinch-logistics.de info@kranich-hof.eu
+# SMTP: the recipient lookups fail (mysql: map without postfix-mysql, missing transport.db).
+swaks --server 127.0.0.1 --from anna.schulz@kranich-hof.eu --to j.meier@bluefinch-logistics.de \
+      --header "Subject: Termin" >/dev/null 2>&1 || true
+# The second smtpd on 2525 does not trust 127.0.0.1: a relay attempt.
+swaks --server 127.0.0.1 --port 2525 --from newsletter@mailer.example.net --to ceo@outside-corp.com \
       >/dev/null 2>&1 || true
-swaks --server 127.0.0.1 --from anna.schulz@kranich-hof.eu --to j.meier@bluefinch-logistics.de >/dev/null 2>&1 || true
-swaks --server 127.0.0.1 --port 2525 --from spam@unknown.example.net --to victim@outside-corp.com >/dev/null 2>&1 || true
-sleep 2
+sleep 3
+kill "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null || true
 
-rm -rf "$here/$name/snapshot"
-mkdir -p "$here/$name"
+rm -rf "$dir/snapshot"
+mkdir -p "$dir"
+echo "$start" > "$dir/since"
 cd "$repo"
-"$python" -m postfinger_py --all --capture "$here/$name/snapshot" \
-    --trace lieferschein-4711@bluefinch-logistics.de --since all --no-anonymize >/dev/null || true
-echo "captured $here/$name/snapshot"
+"$python" -m postfinger_py --all --capture "$dir/snapshot" --no-anonymize \
+    --since "$start" --trace '<lieferschein-4711@bluefinch-logistics.de>' --pcap "$pcap" >/dev/null || true
+rm -rf "$(dirname "$pcap")"
+echo "captured $dir/snapshot (log window since $start)"

@@ -9,7 +9,7 @@ from typing import List, Optional
 from postfinger_py.cli import main
 from postfinger_py.env import Env
 
-from .conftest import EXAMPLE_SNAPSHOT, FIXED_NOW
+from .conftest import EXAMPLE_KEY, EXAMPLE_SNAPSHOT, FIXED_NOW
 
 
 @dataclass
@@ -29,4 +29,6 @@ def run_cli(argv: List[str], *, tty: bool = False, stdin: bytes = b"",
 
 
 def replay(*extra: str, tty: bool = False) -> Result:
-    return run_cli(["--replay", str(EXAMPLE_SNAPSHOT), *extra], tty=tty)
+    """The example snapshot, anonymized with the example's fixed key (so outputs are stable)."""
+    return run_cli(["--replay", str(EXAMPLE_SNAPSHOT), "--anon-key", str(EXAMPLE_KEY), *extra],
+                   tty=tty)

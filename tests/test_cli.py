@@ -79,9 +79,14 @@ def test_only_skip_and_all_select_sections() -> None:
 
 def test_summary_and_nowarn() -> None:
     res = replay("--summary", "Mail to kunde-nord.de stays deferred", "--nowarn",
-                 "--only", "system")
+                 "--only", "system", "--no-anonymize")
     assert "Mail to kunde-nord.de stays deferred" in res.stdout
     assert "Privacy" not in res.stdout
+    # Anonymized, the summary names the domain exactly as the rest of the report does.
+    res = replay("--summary", "Mail to kunde-nord.de stays deferred", "--only", "system,queue")
+    assert "kunde-nord.de" not in res.stdout
+    replaced = res.stdout.split("Mail to ")[1].split(" stays deferred")[0]
+    assert replaced in res.stdout.split("==== 2. Mail queue")[1]
     res = replay("--summary-file", "/nonexistent/summary.txt")
     assert res.status == ExitStatus.ERROR and "cannot read --summary-file" in res.stderr
 
