@@ -59,3 +59,13 @@ def test_any_text_no_crash_no_leak(noise: str) -> None:
     text = noise + " mx1.bluefinch-logistics.de " + noise
     out = e.apply(text)
     assert "bluefinch-logistics" not in out.lower()
+
+
+def test_class_block_networks_are_not_leaks() -> None:
+    # 10.0.0.0/8 and fe80::/64 map to themselves (the class stays visible): not a leak.
+    e = engine()
+    out = e.apply("mynetworks = 10.0.0.0/8 192.168.0.0/16 172.16.0.0/12 [fe80::]/64 10.20.30.40")
+    assert out.startswith("mynetworks = 10.0.0.0/8 192.168.0.0/16 172.16.0.0/12 [fe80::]/64 10.")
+    assert "10.20.30.40" not in out
+    assert LeakChecker(e).find(out) is None
+    assert LeakChecker(e).find(out + " 10.20.30.40") is not None

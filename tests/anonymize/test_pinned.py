@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
 
-from postfinger_py.anonymize import AnonSettings, anonymize, learn
+from postfinger_py.anonymize import AnonSettings, anonymize, learn, text_filter
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.leak import LeakChecker
-from postfinger_py.model import Report
+from postfinger_py.files import LiveFiles
+from postfinger_py.model import Context, Report
 
 from .conftest import DATA, SITE, read, recorded_report
 
@@ -102,3 +104,23 @@ def test_report_outputs_pinned(mode: str, tmp_path: Path) -> None:
         _check_text("pin-expected-report-map.txt", map_file.read_text())
     _check_json(actual)
 
+
+
+def test_filter_output_pinned(tmp_path: Path) -> None:
+    from .test_filter import RecordedRunner
+
+    etc = tmp_path / "root" / "etc" / "postfix"
+    etc.mkdir(parents=True)
+    for name in ("virtual", "sasl_passwd", "mysql-senders.cf", "transport"):
+        (etc / name).write_text(read(name))
+    runner = RecordedRunner({
+        ("postconf", "-n"): read("postconf-n.txt"),
+        ("postconf", "-P"): read("postconf-P.txt"),
+        ("postconf", "-h", "myhostname", "mydomain"): f"{SITE['hostname']}\n{SITE['domain']}\n",
+        ("uname", "-n"): "vm\n",
+    })
+    ctx = Context(runner=runner, files=LiveFiles(str(tmp_path / "root")),
+                  now=datetime(2026, 11, 21, tzinfo=timezone.utc), euid=0)
+    f = text_filter(ctx, AnonSettings(key_file=_key_file(tmp_path)))
+    out = f(read("postfix.log") + read("pin-input.txt"))
+    _check_json({"filter-on-sha256": _sha(out)})
