@@ -83,9 +83,10 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
     runner = SubprocessRunner()
     files = LiveFiles(env.root)
     if args.capture:
-        from postfinger_py.snapshot import Recorder, RecordingFiles, RecordingRunner
+        from postfinger_py.snapshot import Recorder, RecordingFiles, RecordingRunner, check_target
 
-        recorder = Recorder()
+        check_target(args.capture)  # before any work, not after it
+        recorder = Recorder(os.path.dirname(os.path.abspath(args.capture)))
         ctx = Context(RecordingRunner(runner, recorder), RecordingFiles(files, recorder), now,
                       euid, options, progress)
         facts = {"now": now.isoformat(), "euid": euid, "tool_version": __version__}

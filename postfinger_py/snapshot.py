@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import threading
 from dataclasses import asdict
-from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Tuple
+from typing import Any, BinaryIO, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 from postfinger_py import __version__
 from postfinger_py.errors import PostfingerError, ReplayMissing
@@ -24,34 +24,84 @@ MANIFEST = "manifest.json"
 Key = Tuple[str, ...]
 
 
+# A blob is either bytes held in memory, or a spool file on disk (streams: logs, captures).
+Blob = Union[bytes, "SpoolFile"]
+
+
+class SpoolFile(str):
+    """The path of a file holding a recorded stream; kept on disk so memory stays bounded."""
+
+
+def _blob_size(blob: Blob) -> int:
+    return os.path.getsize(blob) if isinstance(blob, SpoolFile) else len(blob)
+
+
+def check_target(directory: str) -> None:
+    """Fail before any work when a snapshot cannot be written to `directory`."""
+    directory = os.path.abspath(directory)
+    parent = os.path.dirname(directory) or "."
+    if os.path.exists(directory) and (not os.path.isdir(directory) or os.listdir(directory)):
+        raise PostfingerError(
+            f"cannot capture into {directory}: it exists and is not an empty directory; "
+            "name a new directory"
+        )
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
+        raise PostfingerError(f"cannot capture into {directory}: cannot create it in {parent}; "
+                              "name a directory in a place you can write to")
+
+
 class Recorder:
     """Collects every answer the live system gave, then writes them as one snapshot directory."""
 
-    def __init__(self) -> None:
+    def __init__(self, spool_parent: Optional[str] = None) -> None:
         self._lock = threading.Lock()
         self._records: Dict[Key, Dict[str, Any]] = {}
-        self._blobs: Dict[Key, Dict[str, bytes]] = {}
+        self._blobs: Dict[Key, Dict[str, Blob]] = {}
+        self._spool_parent = spool_parent
+        self._spool_dir: Optional[str] = None
+        self._open: List["_TeeReader"] = []
 
-    def add(self, key: Key, record: Dict[str, Any], blobs: Dict[str, bytes]) -> None:
+    def add(self, key: Key, record: Dict[str, Any], blobs: Dict[str, Blob]) -> None:
         with self._lock:
             old = self._records.get(key)
             # Keep the longest read of a file: shorter limited reads are replayed by truncation.
             if old is not None and key[0] == "read" and blobs and self._blobs.get(key):
-                if len(self._blobs[key].get("data", b"")) >= len(blobs.get("data", b"")):
+                if _blob_size(self._blobs[key].get("data", b"")) >= _blob_size(
+                        blobs.get("data", b"")):
+                    if isinstance(blobs.get("data"), SpoolFile):
+                        os.unlink(blobs["data"])
                     return
             self._records[key] = record
             self._blobs[key] = blobs
+
+    def spool(self) -> Tuple[SpoolFile, BinaryIO]:
+        """A new private spool file for a stream being recorded."""
+        with self._lock:
+            if self._spool_dir is None:
+                self._spool_dir = tempfile.mkdtemp(prefix=".postfinger-spool-",
+                                                   dir=self._spool_parent)
+            fd, path = tempfile.mkstemp(dir=self._spool_dir)
+        return SpoolFile(path), os.fdopen(fd, "wb")
+
+    def track(self, tee: "_TeeReader") -> None:
+        with self._lock:
+            self._open.append(tee)
+
+    def discard(self) -> None:
+        """Remove spooled data (after writing, or when the capture is abandoned)."""
+        for tee in list(self._open):
+            tee.close()
+        if self._spool_dir is not None:
+            shutil.rmtree(self._spool_dir, ignore_errors=True)
+            self._spool_dir = None
 
     def write(self, directory: str, facts: Dict[str, Any]) -> None:
         """Write atomically: a temporary sibling directory renamed into place, mode 0700."""
         directory = os.path.abspath(directory)
         parent = os.path.dirname(directory) or "."
-        if os.path.exists(directory):
-            if not os.path.isdir(directory) or os.listdir(directory):
-                raise PostfingerError(
-                    f"cannot capture into {directory}: it exists and is not an empty directory; "
-                    "name a new directory"
-                )
+        for tee in list(self._open):  # streams a collector left open are recorded as read
+            tee.close()
+        check_target(directory)
         try:
             tmp = tempfile.mkdtemp(prefix=".postfinger-capture-", dir=parent)
         except OSError as exc:
@@ -68,7 +118,11 @@ class Recorder:
                     ext = {"stdout": ".out", "stderr": ".err"}.get(slot, ".data")
                     rel = f"{sub}/{n:04d}{ext}"
                     os.makedirs(os.path.join(tmp, sub), mode=0o700, exist_ok=True)
-                    _write_private(os.path.join(tmp, rel), data)
+                    if isinstance(data, SpoolFile):
+                        shutil.move(data, os.path.join(tmp, rel))
+                        os.chmod(os.path.join(tmp, rel), 0o600)
+                    else:
+                        _write_private(os.path.join(tmp, rel), data)
                     record[slot] = rel
                 records.append(record)
             manifest = {
@@ -86,6 +140,8 @@ class Recorder:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        finally:
+            self.discard()
 
 
 def _write_private(path: str, data: bytes) -> None:
@@ -121,7 +177,7 @@ class RecordingRunner:
             "missing": result.missing,
             "error": result.error,
         }
-        blobs = {"stdout": result.stdout.encode(), "stderr": result.stderr.encode()}
+        blobs: Dict[str, Blob] = {"stdout": result.stdout.encode(), "stderr": result.stderr.encode()}
         self.recorder.add(("run", *result.argv), record, blobs)
         return result
 
@@ -169,9 +225,53 @@ class RecordingFiles:
         return info
 
     def open_binary(self, path: str) -> BinaryIO:
-        # Streams are recorded whole, so that replay reads exactly the same bytes.
-        data = self.read_bytes(path)
-        return io.BytesIO(data)
+        # Streams are copied to a spool file as the collector reads them: replay then reads
+        # exactly the bytes the collector read, and memory stays bounded whatever the size.
+        try:
+            inner = self.inner.open_binary(path)
+        except FileProblem as exc:
+            self.recorder.add(("read", path), {"op": "read", "path": path,
+                                               "problem": _problem_record(exc)}, {})
+            raise
+        spool_path, spool = self.recorder.spool()
+
+        def done() -> None:
+            self.recorder.add(("read", path), {"op": "read", "path": path},
+                              {"data": spool_path})
+
+        tee = _TeeReader(inner, spool, done)
+        self.recorder.track(tee)
+        return cast(BinaryIO, io.BufferedReader(tee, buffer_size=1024 * 1024))
+
+
+class _TeeReader(io.RawIOBase):
+    """A read-only stream that copies everything read from `inner` into `spool`."""
+
+    def __init__(self, inner: BinaryIO, spool: BinaryIO, on_close: Callable[[], None]) -> None:
+        super().__init__()
+        self._inner = inner
+        self._spool = spool
+        self._on_close = on_close
+        self._lock = threading.Lock()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._inner.read(len(view))
+        n = len(data)
+        view[:n] = data
+        self._spool.write(data)
+        return n
+
+    def close(self) -> None:
+        with self._lock:
+            if not self.closed:
+                self._inner.close()
+                self._spool.close()
+                self._on_close()
+        super().close()
 
 
 class Snapshot:
@@ -208,13 +308,18 @@ class Snapshot:
                 key = (op, record["path"])
             self._records[key] = record
 
+    def member_path(self, rel: str) -> str:
+        """The path of a snapshot member; never outside the snapshot directory."""
+        full = os.path.normpath(os.path.join(self.directory, rel))
+        if not full.startswith(os.path.normpath(self.directory) + os.sep):
+            raise PostfingerError(f"snapshot {self.directory}: bad member path {rel!r}")
+        return full
+
     def blob(self, record: Dict[str, Any], slot: str) -> bytes:
         rel = record.get(slot)
         if not rel:
             return b""
-        full = os.path.normpath(os.path.join(self.directory, rel))
-        if not full.startswith(os.path.normpath(self.directory) + os.sep):
-            raise PostfingerError(f"snapshot {self.directory}: bad member path {rel!r}")
+        full = self.member_path(rel)
         try:
             with open(full, "rb") as fh:
                 return fh.read()
@@ -280,7 +385,11 @@ class ReplayFiles:
         return list(self._get("listdir", path)["names"])
 
     def open_binary(self, path: str) -> BinaryIO:
-        return io.BytesIO(self.read_bytes(path))
+        record = self._get("read", path)
+        rel = record.get("data")
+        if not rel:
+            return io.BytesIO(b"")
+        return open(self.snapshot.member_path(rel), "rb")
 
     def inspect_binary(self, path: str) -> BinaryInfo:
         info = dict(self.snapshot.lookup(("binary", path))["info"])

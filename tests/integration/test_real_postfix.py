@@ -114,10 +114,11 @@ def test_system_section(real_postfix: Dict[str, Any]) -> None:
 def test_capture_then_replay_gives_the_identical_report(real_postfix: Dict[str, Any],
                                                         tmp_path: Path) -> None:
     snap = tmp_path / "snap"
-    live = run_cli(["--all", "--capture", str(snap), "--nowarn"])
+    key = ["--anon-key", str(tmp_path / "key")]  # one key: the two anonymized reports compare
+    live = run_cli(["--all", "--capture", str(snap), "--nowarn", *key])
     assert live.status == 0, live.stderr
     assert stat.S_IMODE(snap.stat().st_mode) == 0o700
-    replayed = run_cli(["--all", "--replay", str(snap), "--nowarn"])
+    replayed = run_cli(["--all", "--replay", str(snap), "--nowarn", *key])
     assert replayed.status == 0, replayed.stderr
     strip = lambda text: text.split("\n", 3)[3]  # noqa: E731 - the Generated line differs
     assert strip(replayed.stdout) == strip(live.stdout)

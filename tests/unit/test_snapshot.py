@@ -123,3 +123,37 @@ def test_runner_uses_the_c_locale_and_stdin() -> None:
     env = runner.run(["env"])
     assert "LC_ALL=C" in env.stdout.splitlines()
     assert runner.run(["cat"], stdin=b"abc").stdout == "abc"
+
+
+def test_streams_are_recorded_as_read_on_disk_not_in_memory(tree: Path, tmp_path: Path) -> None:
+    big = tree / "var" / "log"
+    big.mkdir(parents=True)
+    payload = b"".join(b"Nov 21 22:00:00 mx postfix/smtpd[1]: line %d\n" % i for i in range(50000))
+    (big / "mail.log").write_bytes(payload)
+    rec = Recorder(str(tmp_path))
+    files = RecordingFiles(LiveFiles(str(tree)), rec)
+    with files.open_binary("/var/log/mail.log") as fh:
+        first = fh.read(1000)
+        rest = fh.read()
+    assert first + rest == payload
+    spools = [p for p in tmp_path.iterdir() if p.name.startswith(".postfinger-spool-")]
+    assert len(spools) == 1 and sum(f.stat().st_size for f in spools[0].iterdir()) == len(payload)
+    half = files.open_binary("/var/log/mail.log")  # left open and half read by a collector
+    half.read(100)
+    rec.write(str(tmp_path / "snap"), {"now": "x", "euid": 0})
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".postfinger-spool-")]
+    with ReplayFiles(Snapshot(str(tmp_path / "snap"))).open_binary("/var/log/mail.log") as fh:
+        assert fh.read() == payload  # the longest read wins
+
+
+def test_capture_target_is_checked_before_any_work(tmp_path: Path) -> None:
+    from postfinger_py.snapshot import check_target
+
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "x").write_text("x")
+    with pytest.raises(PostfingerError, match="not an empty directory"):
+        check_target(str(busy))
+    with pytest.raises(PostfingerError, match="cannot create it"):
+        check_target(str(tmp_path / "no" / "such" / "dir"))
+    check_target(str(tmp_path / "new"))
