@@ -117,10 +117,10 @@ def main() -> None:
     print(f"\nload average at end {load()}")
     print(f"{'task':13} {'peer median':>11} {'ours median':>11} {'ratio median':>12} "
           f"{'ratio min-max':>13} {'cpu ratio':>9} {'peak MiB':>8}  peer command")
-    for task, peer, peers, ours, ratios, rss, cpu_ratios in summary:
+    for task, peer, peers, ours, ratios, peak, cpu_ratios in summary:
         print(f"{task:13} {statistics.median(peers):11.2f} {statistics.median(ours):11.2f} "
               f"{statistics.median(ratios):12.2f} {min(ratios):6.2f}-{max(ratios):<6.2f} "
-              f"{statistics.median(cpu_ratios):9.2f} {rss:>8}  {peer}")
+              f"{statistics.median(cpu_ratios):9.2f} {peak:>8}  {peer}")
     print("(peer lines differ by design: grep also matches remote replies and reject_warning; "
           "trace adds the smtpd session)")
 
