@@ -28,6 +28,9 @@ KEEP_V6 = ("::/127", "2001:db8::/32", "ff00::/8")
 CLASS_V6 = ("fe80::/64", "fc00::/7", "2002::/16", "::ffff:0:0/96", "64:ff9b::/96")
 
 
+_CHECKPOINTS = {4: (8, 16, 24), 6: (16, 32, 48, 64, 80, 96, 112)}
+
+
 def _pins(blocks: Tuple[str, ...], bits: int) -> FrozenSet[Tuple[int, int]]:
     """(depth, prefix) pairs on the path to a special block: bits never flipped there."""
     pins: Set[Tuple[int, int]] = set()
@@ -48,33 +51,59 @@ class IpAnonymizer:
             4: [ipaddress.ip_network(b) for b in KEEP_V4],
             6: [ipaddress.ip_network(b) for b in KEEP_V6],
         }
+        # Integer ranges of the kept blocks: `addr in net` per network costs ~1 us each.
+        self._keep_ranges: Dict[int, List[Tuple[int, int]]] = {
+            v: [(int(n.network_address), int(n.broadcast_address)) for n in nets]
+            for v, nets in self._keep.items()
+        }
         self._pins = {4: _pins(KEEP_V4 + CLASS_V4, 32), 6: _pins(KEEP_V6 + CLASS_V6, 128)}
-        self._flip: Dict[Tuple[int, int, int], int] = {}
+        # Flip bits and anonymized prefixes, keyed `prefix << 8 | depth` (one int, hashed fast).
+        self._flip: Dict[int, Dict[int, int]] = {4: {}, 6: {}}
+        self._pin_keys = {v: frozenset(p << 8 | d for d, p in pins) for v, pins in self._pins.items()}
+        self._prefix_memo: Dict[int, Dict[int, int]] = {4: {}, 6: {}}
         self._cache: Dict[IPAddress, IPAddress] = {}
 
     def is_kept(self, addr: IPAddress) -> bool:
         if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
             return self.is_kept(addr.ipv4_mapped)
-        return any(addr in net for net in self._keep[addr.version])
-
-    def _bit(self, version: int, depth: int, prefix: int) -> int:
-        cache_key = (version, depth, prefix)
-        bit = self._flip.get(cache_key)
-        if bit is None:
-            if (depth, prefix) in self._pins[version]:
-                bit = 0
-            else:
-                msg = depth.to_bytes(1, "big") + prefix.to_bytes(16, "big")
-                bit = hashlib.blake2b(msg, key=self._key[version], digest_size=8).digest()[0] & 1
-            self._flip[cache_key] = bit
-        return bit
+        value = int(addr)
+        return any(lo <= value <= hi for lo, hi in self._keep_ranges[addr.version])
 
     def _anon_int(self, version: int, value: int) -> int:
+        """Bit i of the output: bit i of `value` XOR a keyed PRF of the i bits before it.
+
+        The PRF of each (depth, prefix) is computed once; the anonymized prefix at a few
+        checkpoints is remembered too, so addresses sharing a /16 or /24 (clients of one
+        network) only pay for the bits below it.
+        """
         bits = 32 if version == 4 else 128
-        out = 0
-        for depth in range(bits):
+        checkpoints = _CHECKPOINTS[version]
+        memo = self._prefix_memo[version]
+        start, out = 0, 0
+        for depth in reversed(checkpoints):
+            hit = memo.get((value >> (bits - depth)) << 8 | depth)
+            if hit is not None:
+                start, out = depth, hit
+                break
+        flips = self._flip[version]
+        pins = self._pin_keys[version]
+        key = self._key[version]
+        blake2b = hashlib.blake2b
+        for depth in range(start, bits):
             shift = bits - 1 - depth
-            out = (out << 1) | (((value >> shift) & 1) ^ self._bit(version, depth, value >> (shift + 1)))
+            prefix = value >> (shift + 1)
+            cache_key = prefix << 8 | depth
+            bit = flips.get(cache_key)
+            if bit is None:
+                if cache_key in pins:
+                    bit = 0
+                else:
+                    msg = bytes((depth,)) + prefix.to_bytes(16, "big")
+                    bit = blake2b(msg, key=key, digest_size=8).digest()[0] & 1
+                flips[cache_key] = bit
+            out = (out << 1) | (((value >> shift) & 1) ^ bit)
+            if depth + 1 in checkpoints:
+                memo[(value >> (shift)) << 8 | (depth + 1)] = out
         return out
 
     def address(self, addr: IPAddress) -> IPAddress:

@@ -47,11 +47,12 @@ def literal_alternation(values: Iterable[str]) -> str:
 
 def build_scanner(known_bare: Iterable[str], secrets: Iterable[str], secrets_only: bool) -> Pattern[str]:
     """The token scanner: learned secrets and bare names first, then the generic detectors."""
+    head: List[str] = []
     parts: List[str] = []
     long_secrets = [s for s in secrets if len(s) >= 4]
     short_secrets = [s for s in secrets if 0 < len(s) < 4]
     if long_secrets:
-        parts.append(f"(?P<SECRET>{literal_alternation(long_secrets)})")
+        head.append(f"(?P<SECRET>{literal_alternation(long_secrets)})")
     if short_secrets:
         parts.append(rf"(?P<SHORTSECRET>(?<![\w])(?:{literal_alternation(short_secrets)})(?![\w]))")
     for name, regex in ALTERNATIVES:
@@ -66,7 +67,12 @@ def build_scanner(known_bare: Iterable[str], secrets: Iterable[str], secrets_onl
                 parts.append(rf"(?P<KNOWN>(?<![\w.-])(?i:{literal_alternation(bare)})"
                              rf"(?![\w-]|{DOT}[^\W_]))")
         parts.append(f"(?P<{name}>{regex})")
-    return re.compile("|".join(parts), re.MULTILINE)
+    # Every alternative but a long secret starts where no word character precedes (each has
+    # its own lookbehind saying so): testing that once first makes the many mid-word positions
+    # fail at once instead of trying every alternative (same matches, several times faster).
+    if parts:
+        head.append(r"(?<!\w)(?:" + "|".join(parts) + ")")
+    return re.compile("|".join(head), re.MULTILINE)
 
 
 def build_outer(known_bare_regex: str, secrets_only: bool) -> Pattern[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 DIGITS = "0123456789"
@@ -27,17 +28,27 @@ def keyed_shape(key: bytes, value: str, context: str = "", counter: int = 0) -> 
     lowered = value.lower()
     if len(lowered) != len(value):  # some characters change length when lower-cased
         lowered = value
-    stream = _stream(key, context, lowered, counter, len(value))
+    stream = _stream(key, context, lowered, counter, len(value))[:len(value)]
+    letters = stream.translate(_LETTER_OF_BYTE).decode("ascii")
+    digits = stream.translate(_DIGIT_OF_BYTE).decode("ascii")
+    if _PLAIN.fullmatch(value):  # the common case: lower-case letters, digits, '-', '.', '_'
+        return "".join([letters[i] if "a" <= ch <= "z" else digits[i] if "0" <= ch <= "9" else ch
+                        for i, ch in enumerate(value)])
     out = []
     for i, ch in enumerate(value):
         if ch.isdigit():
-            out.append(DIGITS[stream[i] % 10])
+            out.append(digits[i])
         elif ch.isalpha():
-            letter = LOWER[stream[i] % 26]
-            out.append(letter.upper() if ch.isupper() else letter)
+            out.append(letters[i].upper() if ch.isupper() else letters[i])
         else:
             out.append(ch)
     return "".join(out)
+
+
+# Byte b of the keyed stream picks LOWER[b % 26] for a letter and DIGITS[b % 10] for a digit.
+_LETTER_OF_BYTE = bytes(ord(LOWER[b % 26]) for b in range(256))
+_DIGIT_OF_BYTE = bytes(ord(DIGITS[b % 10]) for b in range(256))
+_PLAIN = re.compile(r"[a-z0-9._-]*")
 
 
 def strict_shape(value: str) -> str:
@@ -49,6 +60,8 @@ def recase(template: str, replacement: str) -> str:
     """Give `replacement` the letter case of `template` (same length), for case variants."""
     if len(template) != len(replacement):
         return replacement
+    if template.islower() and _PLAIN.fullmatch(template) and _PLAIN.fullmatch(replacement):
+        return replacement  # nothing to re-case (the common case)
     return "".join(
         r.upper() if t.isupper() else r.lower() if t.islower() else r
         for t, r in zip(template, replacement)
