@@ -13,7 +13,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from postfinger_py.errors import UsageError
 from postfinger_py.model import Context, Report, Section
@@ -107,7 +107,17 @@ def anonymize(report: Report, settings: AnonSettings) -> AnonResult:
     engine = _make_engine(settings)
     _learn_report(engine, report)
     engine.freeze()
-    apply = _text_function(engine)
+    # First every string in the order the report holds them, then all of them at once (in
+    # that order, so first-seen values map exactly as string by string), then the new report.
+    strings: List[str] = []
+    for s in report.sections:
+        _walk(s.data, _collector(strings))
+        strings.extend(s.notes)
+        for k, v in s.raw.items():
+            strings += [k, v]
+    strings += [report.summary, report.hostname]
+    done = _anonymize_strings(strings, _text_function(engine))
+    apply = done.__getitem__
     sections = [
         Section(
             name=s.name,
@@ -140,6 +150,51 @@ def anonymize(report: Report, settings: AnonSettings) -> AnonResult:
     return AnonResult(report=new, find_leak=checker.describe, warnings=warnings)
 
 
+def _collector(into: List[str]) -> Callable[[str], str]:
+    def collect(text: str) -> str:
+        into.append(text)
+        return text
+
+    return collect
+
+
+def _anonymize_strings(strings: List[str], apply: Callable[[str], str]) -> Dict[str, str]:
+    """original -> anonymized for every string, each distinct string anonymized once.
+
+    Runs of one-line strings (a section's log lines, parameter values) are joined with newlines
+    and anonymized as one text: every pattern treats a line end exactly like a string end, so
+    the result is the same as one call per string, minus thousands of calls' overhead.
+    """
+    done: Dict[str, str] = {}
+    batch: List[str] = []
+    queued: Set[str] = set()
+
+    def flush() -> None:
+        if not batch:
+            return
+        outs = apply("\n".join(batch)).split("\n")
+        if len(outs) == len(batch):
+            done.update(zip(batch, outs))
+        else:  # cannot happen (no replacement holds a newline); stay correct regardless
+            done.update((text, apply(text)) for text in batch)
+        batch.clear()
+        queued.clear()
+
+    for text in strings:
+        if text in done or text in queued:
+            continue
+        if not text:
+            done[text] = text
+        elif "\n" in text:
+            flush()
+            done[text] = apply(text)
+        else:
+            batch.append(text)
+            queued.add(text)
+    flush()
+    return done
+
+
 def _text_function(engine: Any) -> Callable[[str], str]:
     """Through scrubadub (our Detector and PostProcessor) for report-sized text, direct for bulk.
 
@@ -148,7 +203,7 @@ def _text_function(engine: Any) -> Callable[[str], str]:
     """
     if engine.mode == "off":
         # Only secrets are masked: no detection to run, so no reason to pay scrubadub's import.
-        return lambda text: engine.apply(text) if text else text  # type: ignore[no-any-return]
+        return lambda text: engine.apply(text) if text else text
     from postfinger_py.anonymize.scrub import make_scrubber
 
     scrubber = make_scrubber(engine)

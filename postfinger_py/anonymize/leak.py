@@ -89,21 +89,24 @@ class LeakChecker:
                 hits.append((pos, "password or other secret"))
         if self._kinds or self._locals or self._v6:
             low = text.lower().replace("\\.", ".")
+            # Every pattern below stops at whitespace, so it finds the same values in the
+            # distinct whitespace-separated words, each once, as in the whole text: on logs,
+            # where most words repeat, that is a fraction of the text.
+            words = "\n".join(set(low.split()))
             found: List[Tuple[str, str]] = []
             if self._kinds:
-                for token in set(_TOKENS.findall(low)):
+                for token in set(_TOKENS.findall(words)):
                     for run in _runs(token) if "." in token else [token]:
                         kind = self._kinds.get(run)
                         if kind is not None:
                             found.append((run, kind))
             if self._locals and "@" in low:
-                for local, domain in set(_LOCALS.findall(low)):
+                for local, domain in set(_LOCALS.findall(words)):
                     if local in self._locals and not domain_is_documentation(domain):
                         found.append((local + "@", self._locals[local]))
             if self._v6 and ":" in low:
-                for token in set(_V6.findall(low)):
-                    if token in self._v6:
-                        found.append((token, self._v6[token]))
+                for token in set(_V6.findall(words)).intersection(self._v6):
+                    found.append((token, self._v6[token]))
             for value, kind in found:
                 hits.append((max(low.find(value), 0), kind))
         return (min(hits)[1], min(hits)[0]) if hits else None
