@@ -131,7 +131,7 @@ def run_report(args: argparse.Namespace, env: Env) -> int:
     progress = Progress(env)
     if settings.mode != "off":
         # The anonymizer's import is slow; let it overlap collection (mostly waiting on commands).
-        threading.Thread(target=anon.preload, daemon=True).start()
+        threading.Thread(target=_quiet(anon.preload), daemon=True).start()
     ctx, finish_capture, source = build_context(args, env, progress)
     sections = collect(args, ctx, progress)
     if sections and all(s.status is Status.FAILED for s in sections):
@@ -171,6 +171,18 @@ def header_facts(ctx: Context) -> Tuple[str, str]:
         return "", ""
     values = dict(parse_parameters(res.stdout)) if res.ok else {}
     return values.get("mail_version", ""), values.get("myhostname", "")
+
+
+def _quiet(fn: Callable[[], None]) -> Callable[[], None]:
+    """A background warm-up must never print: if it fails, the real use fails with a clear error."""
+
+    def run() -> None:
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - reported where the anonymizer is really used
+            pass
+
+    return run
 
 
 def make_report(sections: List[Section], generated: datetime, summary: str, warn: bool,
