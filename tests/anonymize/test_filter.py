@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
 import pytest
-from .conftest import DATA, SITE, read, site_values
 
 from postfinger_py.anonymize import AnonSettings, anonymize, text_filter
 from postfinger_py.anonymize.engine import Engine
@@ -18,6 +17,8 @@ from postfinger_py.errors import PostfingerError
 from postfinger_py.files import LiveFiles
 from postfinger_py.model import Context
 from postfinger_py.runner import CommandResult
+
+from .conftest import DATA, SITE, read, site_values
 
 
 class RecordedRunner:

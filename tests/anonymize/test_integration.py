@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any, Dict
 
 import pytest
-from .conftest import site_values
 
 from postfinger_py.anonymize import AnonSettings, text_filter
 from postfinger_py.env import Env
 from postfinger_py.model import Options
+
+from .conftest import site_values
 
 pytestmark = pytest.mark.integration
 

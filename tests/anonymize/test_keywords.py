@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 
-from .conftest import read
-
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.keeplist import parameter_names
+
+from .conftest import read
 
 # postconf -d of this machine names its own host (uname -n is `vm`): those values may change.
 SITE_PARAMS = {"myhostname", "mydomain", "myorigin", "mydestination", "mynetworks"}

@@ -10,10 +10,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from .conftest import SITE, read, recorded_report, site_values
 
 from postfinger_py.anonymize import AnonSettings, anonymize
 from postfinger_py.model import Report
+
+from .conftest import SITE, read, recorded_report, site_values
 
 
 def everything(report: Report) -> str:

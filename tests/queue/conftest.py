@@ -26,7 +26,7 @@ PLAN = [
     (f"bob@s2.{H}", [f"u7@r2.{H}"], 35 * MIN),
     ("", [f"u8@r2.{H}"], 70 * MIN),
     ("", [f"postmaster@long-subdomain-name-for-truncation.r3.{H}"], 3 * HOUR),
-    (f"Carol@S3.QSH-Helper.example", [f"U9@R2.{H.upper()}"], 8 * HOUR),
+    ("Carol@S3.QSH-Helper.example", [f"U9@R2.{H.upper()}"], 8 * HOUR),
     (f"dave@s1.{H}", [f"jörg@müller.{H}"], 20 * HOUR),
     (f"dave@s1.{H}", [f"u10@a.r1.{H}", f"u11@r2.{H}"], 2 * DAY),
     (f"erin@s4.{H}", [f"u12@x.r3.{H}"], 5 * DAY),
