@@ -221,6 +221,8 @@ class Engine:
         local, domain = m.group("em_local"), m.group("em_dom")
         if keeplist.domain_is_documentation(domain.replace("\\.", ".")):
             return m.group(0)
+        if m.group(0) in keeplist.PLACEHOLDERS:
+            return m.group(0)
         return self.local_part(local) + "@" + self.host(domain)
 
     def _h_catchall(self, m: Match[str]) -> str:
@@ -268,8 +270,8 @@ class Engine:
     def _looks_like_domain(self, plain: str) -> bool:
         labels = plain.split(".")
         tld = labels[-1]
-        if len(labels) == 2 and tld in keeplist.FILE_EXTENSIONS:
-            return False  # main.cf, libsasl2.so, master.pid
+        if keeplist.looks_like_file_name(labels):
+            return False  # main.cf, libsasl2.so, libdb-5.3.so, master.pid
         if tld in keeplist.INTERNAL_TLDS:
             return True
         return bool(public_suffixes().is_public(tld))

@@ -43,6 +43,18 @@ pem crt key csr der p12 pfx map proto out bak orig old new swp tmp save lock dis
 rpmnew rpmsave dpkg-dist dpkg-old ucf-dist
 """.split())
 
+# Placeholders our own normalizers write (logs' problem kinds, queue delay reasons): not data.
+PLACEHOLDERS: FrozenSet[str] = frozenset({"USER@DOMAIN", "DOMAIN", "USER", "ADDRESS", "QUEUEID"})
+
+
+def looks_like_file_name(labels: Sequence[str]) -> bool:
+    """`libdb-5.3.so`, `3.so`, `main.cf`: a dotted word that names a file, not a host."""
+    if labels[-1] not in FILE_EXTENSIONS:
+        return False
+    return (len(labels) == 2 or labels[0].startswith("lib")
+            or any(label.isdigit() for label in labels[:-1]))
+
+
 # Top-level names sites use internally; not in the public suffix list, still domains.
 INTERNAL_TLDS: FrozenSet[str] = frozenset({
     "local", "localdomain", "lan", "internal", "intranet", "corp", "home", "private", "priv",

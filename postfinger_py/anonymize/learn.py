@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Iterator, List, Tuple
 
+from postfinger_py.anonymize import keeplist
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.patterns import SECRET_KEYS, TIMESTAMP
 
@@ -77,7 +78,8 @@ def learn_free_text(engine: Engine, text: str) -> None:
                 engine.learn_short_host(host)
     if "@" in text:
         for label in set(_LABEL_MAIL.findall(text)):
-            engine.learn_short_host(label)  # user@host: the bare host name elsewhere too
+            if label not in keeplist.PLACEHOLDERS:
+                engine.learn_short_host(label)  # user@host: the bare host name elsewhere too
     if "=" in text:
         for key, value in _CFLINE.findall(text):
             key = key.lower()

@@ -7,9 +7,34 @@ detectors, which damage Postfix text (see the anonymizer notes).
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any, Iterator, List, Optional, Sequence
 
 logging.getLogger("faker").setLevel(logging.WARNING)  # scrubadub imports faker: no import chatter
+
+
+def _import_scrubadub() -> None:
+    """Import scrubadub without SciPy: about 1.5 s and 85 MiB less, measured here.
+
+    scrubadub's package import loads every stock detector; its skype detector imports nltk, and
+    nltk.metrics.association imports scipy.stats inside `try: ... except ImportError`, falling back
+    to raising only when Fisher's exact test is called. We use none of that, so SciPy is hidden for
+    the duration of the import (a None entry in sys.modules makes `import scipy` fail), then the
+    entry is removed so that anything else may still import SciPy normally.
+    """
+    if "scipy" in sys.modules or "scrubadub" in sys.modules:
+        import scrubadub  # noqa: F401
+
+        return
+    sys.modules["scipy"] = None  # type: ignore[assignment]
+    try:
+        import scrubadub  # noqa: F401
+    finally:
+        if sys.modules.get("scipy", 0) is None:
+            del sys.modules["scipy"]
+
+
+_import_scrubadub()
 
 import scrubadub  # noqa: E402
 import scrubadub.detectors  # noqa: E402
