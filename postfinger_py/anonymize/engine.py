@@ -263,6 +263,14 @@ class Engine:
     def _h_dom_text(self, text: str) -> str:
         plain = text.replace("\\.", ".").lower()
         if plain not in self.learned_domains and not self._looks_like_domain(plain):
+            # A domain with a file extension after it (`/help/example.de.html`, `example.de.db`):
+            # the domain part is site data even though the whole is a file name.
+            head, dot, ext = text.rpartition(".")
+            if (dot and head.count(".") >= 1 and ext.lower() in keeplist.FILE_EXTENSIONS
+                    and not head.endswith("\\")):
+                head_plain = head.replace("\\.", ".").lower()
+                if head_plain in self.learned_domains or self._looks_like_domain(head_plain):
+                    return self.domain(head) + dot + ext
             return text
         return self.domain(text)
 
@@ -362,7 +370,10 @@ class Engine:
                 cand = strict_shape(label)
                 break
             cand = keyed_shape(self._k_label, label, parent, counter)
-            if cand != label and self._labels_rev.get((parent, cand), label) == label:
+            # Never another label's replacement, and never a value we hide elsewhere: a label
+            # that became `vm` while `vm` is the site's host name would read as a leak.
+            if (cand != label and self._labels_rev.get((parent, cand), label) == label
+                    and cand not in self.short_hosts and cand not in self.users):
                 break
         self._labels[(parent, label)] = cand
         self._labels_rev[(parent, cand)] = label
@@ -394,7 +405,8 @@ class Engine:
                     hit = strict_shape(lowered)
                     break
                 hit = keyed_shape(self._k_user, lowered, "", counter)
-                if hit != lowered and self._users_rev.get(hit, lowered) == lowered:
+                if (hit != lowered and self._users_rev.get(hit, lowered) == lowered
+                        and hit not in self.short_hosts and hit not in self.users):
                     break
             assert hit is not None
             self._users_map[lowered] = hit
