@@ -94,7 +94,9 @@ def build_outer(known_bare_regex: str, secrets_only: bool) -> Pattern[str]:
             token.append(rf"(?P<KNOWNTOKEN>[^\s\w]*(?i:{known_bare_regex})[^\s\w]*(?!\S))")
         # Skip, inside the regex engine, the frequent tokens that cannot hold site data:
         # `postfix/smtpd[123]:`, `size=1234,`, `delays=0.1/0/3/0,`, `dsn=2.0.0,`, queue IDs.
-        token.append(r"(?!(?:[\w/.-]*\[\d+\]:|[A-Za-z_]+=[\d.,/]*|[0-9A-F]{5,}:?)(?!\S))"
+        # (A value with four dotted numbers is an IPv4 address or network: never skipped.)
+        token.append(r"(?!(?:[\w/.-]*\[\d+\]:|[A-Za-z_]+=(?![\d.]*\d\.\d+\.\d+\.\d)[\d.,/]*"
+                     r"|[0-9A-F]{5,}:?)(?!\S))"
                      r"(?P<TOKEN>[^\s.@:=]*[.@:=]\S*)")
     parts = ["^(?:" + "|".join(line) + ")", r"(?<!\S)(?:" + "|".join(token) + ")"]
     return re.compile("|".join(parts), re.MULTILINE)
