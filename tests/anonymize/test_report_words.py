@@ -52,3 +52,16 @@ def test_a_domain_inside_a_file_name_is_hidden() -> None:
     out = engine.apply(line)
     assert "kunde114" not in out and out.endswith(".com.html")
     assert engine.apply("main.cf libdb-5.3.so") == "main.cf libdb-5.3.so"
+
+
+def test_fast_learning_finds_what_the_plain_patterns_find() -> None:
+    from postfinger_py.anonymize import learn
+
+    samples = [
+        "to=<root@gateway>, from=<a.b@mailhub> x@y.z @alone mail@@double _x@under",
+        "password = S3cret\nPassWord: Xy-1\nbind_pw=Q\nsasl_password: abc token=T0k AUTH pass=p",
+        "İstanbul PASSWORD=İnce secret: ünïcode",  # lower() changes the length here
+    ]
+    for text in samples:
+        assert learn._mail_labels(text) == set(learn._LABEL_MAIL.findall(text))
+        assert learn._credentials(text) == learn._CRED.findall(text)
