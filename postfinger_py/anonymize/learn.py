@@ -43,6 +43,7 @@ _LABEL_MAIL = re.compile(r"[\w.%+-]@([^\W_][\w-]*)(?![\w.-])")
 _AT_LABEL = re.compile(r"@([^\W_][\w-]*)(?![\w.-])")
 _CRED_LOWER = re.compile(rf"(?<![\w-])(?:{SECRET_KEYS.lower()})[ \t]*[=:][ \t]*([^\s,;\"'<>]+)")
 _MAIL_LOCAL_CHARS = frozenset(".%+-_")
+_SECRET_WORDS = tuple(SECRET_KEYS.lower().split("|"))
 
 
 def _mail_labels(text: str) -> Set[str]:
@@ -58,6 +59,8 @@ def _mail_labels(text: str) -> Set[str]:
 def _credentials(text: str) -> List[str]:
     """The values after password=, secret: ... (what _CRED finds), case kept."""
     low = text.lower()
+    if not any(key in low for key in _SECRET_WORDS):  # substring tests are memchr-fast
+        return []
     if len(low) != len(text):  # a few non-ASCII letters change length when lowered
         return _CRED.findall(text)
     return [text[m.start(1):m.end(1)] for m in _CRED_LOWER.finditer(low)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Pattern
+from typing import Any, Dict, Iterable, List, Pattern
 
 # One DNS label: letters/digits (any script), inner hyphens; underscores tolerated inside.
 LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
@@ -40,9 +40,27 @@ SECRETS_ONLY = ("CFLINE", "CRED")
 
 
 def literal_alternation(values: Iterable[str]) -> str:
-    """A regex matching any of `values` (longest first), dots also matching regexp-escaped dots."""
-    items = sorted(set(values), key=lambda v: (-len(v), v))
-    return "|".join(re.escape(v).replace(r"\.", DOT) for v in items)
+    """A regex matching any of `values` (longest first), dots also matching regexp-escaped dots.
+
+    Built as a trie: a flat alternation of thousands of learned names (every sasl_username of
+    a busy log) is tried value by value at every position; a trie fails at the first letter.
+    """
+    trie: Dict[str, Any] = {}
+    for value in set(values):
+        node = trie
+        for ch in value:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: Dict[str, Any]) -> str:
+        branches = [(DOT if ch == "." else re.escape(ch)) + render(node[ch])
+                    for ch in sorted(k for k in node if k)]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return render(trie)
 
 
 def build_scanner(known_bare: Iterable[str], secrets: Iterable[str], secrets_only: bool) -> Pattern[str]:
@@ -95,8 +113,11 @@ def build_outer(known_bare_regex: str, secrets_only: bool) -> Pattern[str]:
         # Skip, inside the regex engine, the frequent tokens that cannot hold site data:
         # `postfix/smtpd[123]:`, `size=1234,`, `delays=0.1/0/3/0,`, `dsn=2.0.0,`, queue IDs.
         # (A value with four dotted numbers is an IPv4 address or network: never skipped.)
+        # Also `status=sent`, `proto=ESMTP`, enhanced status codes `4.7.1`, and words such as
+        # `said:` (a learned short host followed by `:` is caught by KNOWNTOKEN before this).
         token.append(r"(?!(?:[\w/.-]*\[\d+\]:|[A-Za-z_]+=(?![\d.]*\d\.\d+\.\d+\.\d)[\d.,/]*"
-                     r"|[0-9A-F]{5,}:?)(?!\S))"
+                     r"|(?:status|proto|relay|sasl_method)=[A-Za-z]+,?|\d+(?:\.\d+){1,2}[,;:)]?"
+                     r"|[A-Za-z]+:|[0-9A-F]{5,}:?)(?!\S))"
                      r"(?P<TOKEN>[^\s.@:=]*[.@:=]\S*)")
     parts = ["^(?:" + "|".join(line) + ")", r"(?<!\S)(?:" + "|".join(token) + ")"]
     return re.compile("|".join(parts), re.MULTILINE)
