@@ -31,11 +31,16 @@ MAP_HINTS = ("/virtual", "/alias", "/canonical", "sasl_passwd", "/relocated", "/
              "_access", "/access", "/generic", "_maps", ".map", "mysql", "pgsql", "ldap",
              "sqlite", "/senders", "/recipients", "/sender_", "/recipient_", "/etc/postfix/")
 
-_SYSLOG_HOST = re.compile(rf"^{TIMESTAMP} ([^\s\[\]:]+) \S", re.MULTILINE)
+# Searched in "\n" + text: a pattern that starts with a literal newline is found by a fast
+# character search, where `^` in MULTILINE mode is tested at every position (same matches).
+_SYSLOG_HOST = re.compile(rf"\n{TIMESTAMP} ([^\s\[\]:]+) \S")
 _CFLINE = re.compile(r"^[ \t]*(user|username|password|passwd|bind_pw|dbname|hosts|server_host"
                      r"|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*$", re.MULTILINE)
 _CRED = re.compile(rf"(?<![\w-])(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*([^\s,;\"'<>]+)")
-_SASLUSER = re.compile(r"(?<![\w-])sasl_username=([^\s,]+)")
+# The literal first and the "no word before" test after it (same matches): Python's re then
+# finds candidates with a fast literal search instead of testing a lookbehind at every position
+# (0.003 s instead of 0.09 s on 3 MB of log, here).
+_SASLUSER = re.compile(r"sasl_username=(?<![\w-]sasl_username=)([^\s,]+)")
 _SASL_LINE = re.compile(r"^[ \t]*(\S+)[ \t]+([^:\s]+):(\S+)[ \t]*$", re.MULTILINE)
 _LABEL_MAIL = re.compile(r"[\w.%+-]@([^\W_][\w-]*)(?![\w.-])")
 # The same two patterns in a form Python's re scans fast (a literal first, no IGNORECASE):
@@ -97,7 +102,7 @@ def learn_postconf_text(engine: Engine, text: str) -> None:
 def learn_free_text(engine: Engine, text: str) -> None:
     """What any text tells by position: syslog host fields, table `key = value` lines, creds."""
     if " " in text and ":" in text:
-        for host in set(_SYSLOG_HOST.findall(text)):
+        for host in set(_SYSLOG_HOST.findall("\n" + text)):
             if "." in host:
                 engine.learn_host(host)
             else:
