@@ -32,6 +32,12 @@ def _public_suffix(tail: str) -> str:
     return public_suffixes().publicsuffix(tail) or tail.rsplit(".", 1)[-1]
 
 
+@lru_cache(maxsize=4096)
+def _tld_is_public(tld: str) -> bool:
+    """Whether a last label is a public suffix: asked once per distinct TLD, not per name."""
+    return bool(public_suffixes().is_public(tld))
+
+
 class Engine:
     """Replaces site values consistently. Learn first (learn_*), then freeze(), then apply()."""
 
@@ -158,8 +164,13 @@ class Engine:
     def replace_outer(self, m: Match[str]) -> str:
         """The replacement of one outer match (a line field, a credential, or a whole token)."""
         group = m.lastgroup
-        if group == "SYSLOG":
-            return self._h_syslog(m)
+        if group == "TOKEN" and self.mode != "off":  # the common case first: one test
+            token = m.group(0)
+            hit = self._tokens.get(token)
+            if hit is not None:
+                return hit
+        elif group == "SYSLOG":  # once per log line: inlined _h_syslog
+            return m.group("sl_pre") + self.host(m.group("sl_host"))
         if group == "CFLINE":
             return self._h_cfline(m)
         if group == "CRED":
@@ -282,7 +293,7 @@ class Engine:
             return False  # main.cf, libsasl2.so, libdb-5.3.so, master.pid
         if tld in keeplist.INTERNAL_TLDS:
             return True
-        return bool(public_suffixes().is_public(tld))
+        return _tld_is_public(tld)
 
     def _address(self, addr: Any, text: str, plen: Optional[str]) -> Optional[str]:
         bits = 32 if addr.version == 4 else 128
