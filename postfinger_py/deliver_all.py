@@ -11,6 +11,7 @@ from postfinger_py.deliver.bundle import build_tar_gz, bundle_members, check_mem
 from postfinger_py.deliver.files import write_private
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError
+from postfinger_py.model import Report
 from postfinger_py.render import render_json, render_text
 from postfinger_py.runner import SubprocessRunner
 
@@ -57,12 +58,10 @@ def deliver(args: argparse.Namespace, env: Env, result: AnonResult) -> None:
         _mail(args, env, report, text, bundle, written)
 
 
-def _mail(args: argparse.Namespace, env: Env, report: object, text: str,
+def _mail(args: argparse.Namespace, env: Env, report: Report, text: str,
           bundle: Optional[bytes], written: List[str]) -> None:
     from postfinger_py.deliver.mail import build_message, send
-    from postfinger_py.model import Report
 
-    assert isinstance(report, Report)
     runner = SubprocessRunner()
     sendmail = args.sendmail
     if not sendmail:
@@ -82,10 +81,7 @@ def _mail(args: argparse.Namespace, env: Env, report: object, text: str,
     )
 
 
-def _keep_copy(report: object, text: str) -> str:
-    from postfinger_py.model import Report
-
-    assert isinstance(report, Report)
+def _keep_copy(report: Report, text: str) -> str:
     name = f"postfinger-report-{report.generated_at.strftime('%Y%m%d-%H%M%S')}.txt"
     for directory in (os.getcwd(), os.environ.get("TMPDIR", "/tmp")):
         path = os.path.join(directory, name)

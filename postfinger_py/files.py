@@ -7,8 +7,9 @@ import grp
 import os
 import pwd
 import stat as stat_mod
+import threading
 from dataclasses import dataclass
-from typing import BinaryIO, List, Optional, Protocol
+from typing import BinaryIO, Dict, List, Optional, Protocol
 
 from postfinger_py.parse.elf import BinaryInfo, parse_elf
 
@@ -108,6 +109,10 @@ class LiveFiles:
 
     def __init__(self, root: str = "/") -> None:
         self.root = root
+        # The daemons and libraries collectors both inspect every Postfix program (~5 MB of
+        # ELF files); the answer is the same, so each file is read and parsed once.
+        self._binaries: Dict[str, BinaryInfo] = {}
+        self._binaries_lock = threading.Lock()
 
     def _real(self, path: str) -> str:
         if self.root in ("", "/"):
@@ -153,8 +158,14 @@ class LiveFiles:
             raise _problem(path, exc) from None
 
     def inspect_binary(self, path: str) -> BinaryInfo:
+        with self._binaries_lock:
+            cached = self._binaries.get(path)
+        if cached is not None:
+            return cached
         try:
-            data = self.read_bytes(path, limit=64 * 1024 * 1024)
+            info = parse_elf(path, self.read_bytes(path, limit=64 * 1024 * 1024))
         except FileProblem as exc:
-            return BinaryInfo(path, "unreadable", problem=exc.reason)
-        return parse_elf(path, data)
+            info = BinaryInfo(path, "unreadable", problem=exc.reason)
+        with self._binaries_lock:
+            self._binaries[path] = info
+        return info

@@ -9,7 +9,19 @@ import shutil
 import tempfile
 import threading
 from dataclasses import asdict
-from typing import Any, BinaryIO, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
+from typing import (
+    Any,
+    BinaryIO,
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+    cast,
+)
 
 from postfinger_py import __version__
 from postfinger_py.errors import PostfingerError, ReplayMissing
@@ -22,6 +34,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 
 Key = Tuple[str, ...]
+T = TypeVar("T")
 
 
 # A blob is either bytes held in memory, or a spool file on disk (streams: logs, captures).
@@ -189,33 +202,27 @@ class RecordingFiles:
         self.inner = inner
         self.recorder = recorder
 
-    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+    def _ask(self, op: str, path: str, fetch: Callable[[], T]) -> T:
+        """fetch(); a FileProblem is recorded under (op, path), so replay raises it too."""
         try:
-            data = self.inner.read_bytes(path, limit)
+            return fetch()
         except FileProblem as exc:
-            self.recorder.add(("read", path), {"op": "read", "path": path,
-                                               "problem": _problem_record(exc)}, {})
+            self.recorder.add((op, path), {"op": op, "path": path,
+                                           "problem": _problem_record(exc)}, {})
             raise
+
+    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+        data = self._ask("read", path, lambda: self.inner.read_bytes(path, limit))
         self.recorder.add(("read", path), {"op": "read", "path": path}, {"data": data})
         return data
 
     def stat(self, path: str) -> StatInfo:
-        try:
-            st = self.inner.stat(path)
-        except FileProblem as exc:
-            self.recorder.add(("stat", path), {"op": "stat", "path": path,
-                                               "problem": _problem_record(exc)}, {})
-            raise
+        st = self._ask("stat", path, lambda: self.inner.stat(path))
         self.recorder.add(("stat", path), {"op": "stat", "path": path, "stat": asdict(st)}, {})
         return st
 
     def listdir(self, path: str) -> List[str]:
-        try:
-            names = self.inner.listdir(path)
-        except FileProblem as exc:
-            self.recorder.add(("listdir", path), {"op": "listdir", "path": path,
-                                                  "problem": _problem_record(exc)}, {})
-            raise
+        names = self._ask("listdir", path, lambda: self.inner.listdir(path))
         self.recorder.add(("listdir", path), {"op": "listdir", "path": path, "names": names}, {})
         return names
 
@@ -227,12 +234,7 @@ class RecordingFiles:
     def open_binary(self, path: str) -> BinaryIO:
         # Streams are copied to a spool file as the collector reads them: replay then reads
         # exactly the bytes the collector read, and memory stays bounded whatever the size.
-        try:
-            inner = self.inner.open_binary(path)
-        except FileProblem as exc:
-            self.recorder.add(("read", path), {"op": "read", "path": path,
-                                               "problem": _problem_record(exc)}, {})
-            raise
+        inner = self._ask("read", path, lambda: self.inner.open_binary(path))
         spool_path, spool = self.recorder.spool()
 
         def done() -> None:

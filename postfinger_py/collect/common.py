@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from postfinger_py.errors import PostfingerError
+from postfinger_py.files import FileProblem, StatInfo
 from postfinger_py.model import Context
 from postfinger_py.parse.postconf import parse_parameters
+from postfinger_py.parse.postfix_files import Entry, parse_postfix_files, program_paths
 from postfinger_py.runner import CommandResult
-
-if TYPE_CHECKING:
-    from postfinger_py.parse.postfix_files import Entry
 
 # The system section's parameters; the report header asks for the same when that section is
 # left out, so a snapshot's recording answers both.
@@ -63,11 +62,8 @@ FALLBACK_COMMANDS = (
 )
 
 
-def postfix_files_entries(ctx: Context, layout: Dict[str, str]) -> "Tuple[List[Entry], List[str]]":
+def postfix_files_entries(ctx: Context, layout: Dict[str, str]) -> Tuple[List[Entry], List[str]]:
     """postfix-files entries (plus postfix-files.d/*), and notes on what could not be read."""
-    from postfinger_py.files import FileProblem
-    from postfinger_py.parse.postfix_files import parse_postfix_files
-
     meta = layout.get("meta_directory") or layout.get("config_directory", "/etc/postfix")
     notes: List[str] = []
     texts: List[str] = []
@@ -91,9 +87,6 @@ def postfix_files_entries(ctx: Context, layout: Dict[str, str]) -> "Tuple[List[E
 
 def postfix_programs(ctx: Context, layout: Dict[str, str]) -> Tuple[List[str], List[str]]:
     """Paths of Postfix's programs and libraries, and notes on how they were found."""
-    from postfinger_py.files import FileProblem
-    from postfinger_py.parse.postfix_files import program_paths
-
     entries, notes = postfix_files_entries(ctx, layout)
     if entries:
         return program_paths(entries, layout), notes
@@ -108,3 +101,16 @@ def postfix_programs(ctx: Context, layout: Dict[str, str]) -> Tuple[List[str], L
     if layout.get("sendmail_path"):
         paths.append(layout["sendmail_path"])
     return paths, notes
+
+
+def present_programs(ctx: Context, paths: Sequence[str]) -> Tuple[List[StatInfo], List[str]]:
+    """lstat of each path that exists, and a note for each that could not be checked."""
+    found: List[StatInfo] = []
+    notes: List[str] = []
+    for path in paths:
+        try:
+            found.append(ctx.files.stat(path))
+        except FileProblem as exc:
+            if exc.kind != "missing":
+                notes.append(f"cannot check {path}: {exc.reason}")
+    return found, notes

@@ -7,8 +7,7 @@ import re
 from typing import Dict, List
 
 from postfinger_py.collect.base import Collector
-from postfinger_py.collect.common import postconf_values, postfix_programs
-from postfinger_py.files import FileProblem
+from postfinger_py.collect.common import postconf_values, postfix_programs, present_programs
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.elf import BinaryInfo
 
@@ -37,16 +36,9 @@ class DaemonsCollector(Collector):
         layout = postconf_values(ctx)
         mail_version = layout.get("mail_version", "")
         paths, notes = postfix_programs(ctx, layout)
-        present: List[str] = []
-        for path in paths:
-            try:
-                st = ctx.files.stat(path)
-            except FileProblem as exc:
-                if exc.kind != "missing":
-                    notes.append(f"cannot check {path}: {exc.reason}")
-                continue
-            if st.kind in ("file", "link"):
-                present.append(path)
+        found, problems = present_programs(ctx, paths)
+        notes += problems
+        present = [st.path for st in found if st.kind in ("file", "link")]
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             infos = list(pool.map(ctx.files.inspect_binary, present))
         programs: List[Dict[str, str]] = []

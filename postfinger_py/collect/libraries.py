@@ -7,8 +7,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from postfinger_py.collect.base import Collector
-from postfinger_py.collect.common import postconf_values, postfix_programs
-from postfinger_py.files import FileProblem
+from postfinger_py.collect.common import postconf_values, postfix_programs, present_programs
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.ldd import parse_ldd
 
@@ -47,14 +46,10 @@ class LibrariesCollector(Collector):
         paths, notes = postfix_programs(ctx, layout)
         # ldd may run the program's own loader: only on regular ELF files inside Postfix's own
         # directories (postfix-files lists nothing else), never on symlinks that may lead elsewhere.
-        targets: List[str] = []
-        for path in paths:
-            try:
-                st = ctx.files.stat(path)
-            except FileProblem:
-                continue
-            if st.kind == "file" and ctx.files.inspect_binary(path).kind == "elf":
-                targets.append(path)
+        # (Paths that cannot be checked are reported by the daemons section.)
+        found, _problems = present_programs(ctx, paths)
+        targets = [st.path for st in found
+                   if st.kind == "file" and ctx.files.inspect_binary(st.path).kind == "elf"]
         probe = ctx.runner.run(["ldd", "--version"])
         use_ldd = not probe.missing
         if not use_ldd:
