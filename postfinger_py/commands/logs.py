@@ -56,6 +56,8 @@ def main(argv: list[str], env: Env) -> int:
     clean = text_filter(ctx, settings_from_args(args))
 
     def show(line: LogLine) -> None:
+        # --limit 0 streams every problem line as it is found, so that memory stays bounded
+        # on any log; each line is checked for leaks before it is printed.
         env.stdout.write(clean(line.text) + "\n")
 
     try:
@@ -63,8 +65,9 @@ def main(argv: list[str], env: Env) -> int:
                                     on_problem=show if args.limit == 0 else None)
     except ValueError as exc:
         raise UsageError(f"postfinger logs: {exc}") from None
-    for line in scan.problems:
-        show(line)
+    if scan.problems:
+        # A bounded list: one pass, so the leak check refuses it whole, before any is printed.
+        env.stdout.write(clean("".join(line.text + "\n" for line in scan.problems)))
     for note in result.notes:
         env.stderr.write(f"postfinger logs: {clean(note)}\n")
     if not result.disc.sources:

@@ -46,8 +46,12 @@ def main(argv: list[str], env: Env) -> int:
         env.stderr.write(f"postfinger trace: {clean(note)}\n")
     if not result.disc.sources:
         raise PostfingerError("postfinger trace: no mail log to read; name one with --log-file")
-    for line in data["lines"]:
-        env.stdout.write(clean(line) + "\n")
+    shown = data["lines"] or data["noqueue"]
+    # One pass over the whole story: the anonymizer learns from all of it first, and its
+    # fail-closed check refuses the output as a whole, before any of it is printed.
+    text = clean("\n".join(shown) + "\n") if shown else ""
+    if data["lines"]:
+        env.stdout.write(text)
     if data["omitted_verbose"]:
         env.stderr.write(f"postfinger trace: {data['omitted_verbose']} verbose smtpd line(s) "
                          "of the session left out\n")
@@ -56,8 +60,7 @@ def main(argv: list[str], env: Env) -> int:
                          "name it; shown: the most recent\n")
     if data["noqueue"] and not data["lines"]:
         env.stderr.write("postfinger trace: only rejected (NOQUEUE) attempts name it:\n")
-        for line in data["noqueue"]:
-            env.stdout.write(clean(line) + "\n")
+        env.stdout.write(text)
     if not data["lines"] and not data["noqueue"]:
         raise PostfingerError(f"postfinger trace: nothing in the log names {clean(args.id)}; "
                               "check the ID, or name older logs with --log-file")
