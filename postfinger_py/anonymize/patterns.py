@@ -119,5 +119,30 @@ def build_outer(known_bare_regex: str, secrets_only: bool) -> Pattern[str]:
                      r"|(?:status|proto|relay|sasl_method)=[A-Za-z]+,?|\d+(?:\.\d+){1,2}[,;:)]?"
                      r"|[A-Za-z]+:|[0-9A-F]{5,}:?)(?!\S))"
                      r"(?P<TOKEN>[^\s.@:=]*[.@:=]\S*)")
-    parts = ["^(?:" + "|".join(line) + ")", r"(?<!\S)(?:" + "|".join(token) + ")"]
+    parts = ["^(?:" + "|".join(line) + ")", token_part(token)]
     return re.compile("|".join(parts), re.MULTILINE)
+
+
+def token_part(token: List[str]) -> str:
+    return r"(?<!\S)(?:" + "|".join(token) + ")"
+
+
+def build_token_outer(known_bare_regex: str) -> Pattern[str]:
+    """The token half of build_outer alone (anonymizing mode), for one space-free piece of a line.
+
+    On a piece that holds no whitespace it matches exactly where build_outer's pattern matches
+    inside a line, given the line has no line-anchored field and no credential (SLOW_LINE).
+    """
+    outer = build_outer(known_bare_regex, False).pattern
+    return re.compile(outer[outer.index(r"|(?<!\S)(?:") + 1:])
+
+
+# A line the piece-by-piece path must leave to build_outer's pattern: a `key = value` table line
+# (CFLINE) or a credential keyword followed by `=`/`:` (CRED, which may span a space). A superset
+# of where those match: the keys anywhere, in any case.
+SLOW_LINE = re.compile(
+    r"^[ \t]*(?:user|username|password|passwd|bind_pw|bind_dn|dbname|search_base)[ \t]*="
+    rf"|(?i:{SECRET_KEYS})[ \t]*[=:]", re.MULTILINE)
+# A token whose parts between these characters can be anonymized one by one: no pattern of the
+# scanner matches across them or looks at them (see Engine._atoms_safe).
+ATOM_SPLIT = re.compile(r"""([=<>\[\](),;"'])""")
