@@ -47,6 +47,7 @@ class IpAnonymizer:
 
     def __init__(self, key: bytes) -> None:
         self._key = {4: subkey(key, "ipv4"), 6: subkey(key, "ipv6")}
+        self._keyed = {v: hashlib.blake2b(key=k, digest_size=8) for v, k in self._key.items()}
         self._keep: Dict[int, List[IPNetwork]] = {
             4: [ipaddress.ip_network(b) for b in KEEP_V4],
             6: [ipaddress.ip_network(b) for b in KEEP_V6],
@@ -87,8 +88,7 @@ class IpAnonymizer:
                 break
         flips = self._flip[version]
         pins = self._pin_keys[version]
-        key = self._key[version]
-        blake2b = hashlib.blake2b
+        keyed = self._keyed[version]  # copying a keyed state: one compression per bit, not two
         for depth in range(start, bits):
             shift = bits - 1 - depth
             prefix = value >> (shift + 1)
@@ -99,7 +99,9 @@ class IpAnonymizer:
                     bit = 0
                 else:
                     msg = bytes((depth,)) + prefix.to_bytes(16, "big")
-                    bit = blake2b(msg, key=key, digest_size=8).digest()[0] & 1
+                    h = keyed.copy()
+                    h.update(msg)
+                    bit = h.digest()[0] & 1
                 flips[cache_key] = bit
             out = (out << 1) | (((value >> shift) & 1) ^ bit)
             if depth + 1 in checkpoints:

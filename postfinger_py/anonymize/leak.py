@@ -36,6 +36,8 @@ def trie_regex(words: Iterable[str]) -> str:
 _TOKENS = re.compile(r"[\w.%+-]+")
 _LOCALS = re.compile(r"([\w.%+-]+)@([\w.-]*)")
 _V6 = re.compile(r"[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*")
+# Every ASCII character _TOKENS does not take, mapped to a space.
+_NOT_TOKEN_ASCII = {c: " " for c in range(128) if not _TOKENS.fullmatch(chr(c))}
 
 
 def _runs(token: str) -> List[str]:
@@ -92,20 +94,28 @@ class LeakChecker:
             # Every pattern below stops at whitespace, so it finds the same values in the
             # distinct whitespace-separated words, each once, as in the whole text: on logs,
             # where most words repeat, that is a fraction of the text.
-            words = "\n".join(set(low.split()))
+            wordset = set(low.split())
+            words = "\n".join(wordset)
             found: List[Tuple[str, str]] = []
             if self._kinds:
-                for token in set(_TOKENS.findall(words)):
+                if words.isascii():  # the same runs as _TOKENS, by translate and split
+                    tokens = set(words.translate(_NOT_TOKEN_ASCII).split())
+                else:
+                    tokens = set(_TOKENS.findall(words))
+                for token in tokens:
                     for run in _runs(token) if "." in token else [token]:
                         kind = self._kinds.get(run)
                         if kind is not None:
                             found.append((run, kind))
             if self._locals and "@" in low:
-                for local, domain in set(_LOCALS.findall(words)):
+                # Only words holding `@` can match (and the pattern is slow on long runs).
+                at_words = "\n".join(w for w in wordset if "@" in w)
+                for local, domain in set(_LOCALS.findall(at_words)):
                     if local in self._locals and not domain_is_documentation(domain):
                         found.append((local + "@", self._locals[local]))
             if self._v6 and ":" in low:
-                for token in set(_V6.findall(words)).intersection(self._v6):
+                colon_words = "\n".join(w for w in wordset if ":" in w)
+                for token in set(_V6.findall(colon_words)).intersection(self._v6):
                     found.append((token, self._v6[token]))
             for value, kind in found:
                 hits.append((max(low.find(value), 0), kind))
