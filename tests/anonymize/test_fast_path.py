@@ -132,3 +132,11 @@ def test_public_suffix_by_two_labels_equals_by_five() -> None:
     for name in names:
         labels = name.lower().split(".")
         assert public_suffix_of(labels) == _public_suffix(".".join(labels[-5:])), name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_leak_check_tokens_by_translate_equal_the_pattern(text: str) -> None:
+    from postfinger_py.anonymize.leak import _NOT_TOKEN_ASCII, _TOKENS
+
+    assert text.translate(_NOT_TOKEN_ASCII).split() == _TOKENS.findall(text)
