@@ -29,6 +29,7 @@ class Env:
     root: str = "/"  # where the inspected system's files are (a fixture tree in tests)
     euid: Optional[int] = None  # None: the real effective uid
     stderr_isatty: Optional[bool] = None  # None: ask the stream
+    fork_anonymizer: Optional[bool] = None  # None: fork the anonymizer where that is safe
 
     @property
     def progress_enabled(self) -> bool:

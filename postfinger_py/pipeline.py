@@ -6,7 +6,7 @@ import argparse
 import os
 import threading
 from datetime import datetime, timezone
-from typing import Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from postfinger_py import __version__
 from postfinger_py.env import Env
@@ -129,9 +129,28 @@ def run_report(args: argparse.Namespace, env: Env) -> int:
     summary = read_summary(args)  # before any work: a typo in the file name fails at once
     settings = anon.settings_from_args(args)
     progress = Progress(env)
+    worker = None
     if settings.mode != "off":
-        # The anonymizer's import is slow; let it overlap collection (mostly waiting on commands).
-        threading.Thread(target=_quiet(anon.preload), daemon=True).start()
+        # The anonymizer's import is slow: a child process does it (and then the anonymizing)
+        # on another CPU while this one collects; where forking is not possible, a thread.
+        from postfinger_py.anonymize import worker as anon_worker
+
+        use_fork = anon_worker.can_fork() if env.fork_anonymizer is None else env.fork_anonymizer
+        if use_fork:
+            worker = anon_worker.ForkedAnonymizer(settings)
+        else:
+            threading.Thread(target=_quiet(anon.preload), daemon=True).start()
+    try:
+        return _run_report(args, env, summary, settings, progress, worker)
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
+                progress: Progress, worker: Any) -> int:
+    from postfinger_py import anonymize as anon
+
     ctx, finish_capture, source = build_context(args, env, progress)
     sections = collect(args, ctx, progress)
     if sections and all(s.status is Status.FAILED for s in sections):
@@ -146,7 +165,7 @@ def run_report(args: argparse.Namespace, env: Env) -> int:
     if not report.mail_version:
         report.mail_version, report.hostname = header_facts(ctx)
     progress("anonymizing ...")
-    result = anon.anonymize(report, settings)
+    result = worker.anonymize(report) if worker is not None else anon.anonymize(report, settings)
     progress.done()
     from postfinger_py import deliver_all
 

@@ -20,15 +20,15 @@ class Result:
 
 
 def run_cli(argv: List[str], *, tty: bool = False, stdin: bytes = b"",
-            euid: Optional[int] = None) -> Result:
+            euid: Optional[int] = None, fork: Optional[bool] = None) -> Result:
     out, err = io.StringIO(), io.StringIO()
     env = Env(stdout=out, stderr=err, stdin=io.BytesIO(stdin), environ={},
-              clock=lambda: FIXED_NOW, stderr_isatty=tty, euid=euid)
+              clock=lambda: FIXED_NOW, stderr_isatty=tty, euid=euid, fork_anonymizer=fork)
     status = main(argv, env)
     return Result(status, out.getvalue(), err.getvalue())
 
 
-def replay(*extra: str, tty: bool = False) -> Result:
+def replay(*extra: str, tty: bool = False, fork: Optional[bool] = None) -> Result:
     """The example snapshot, anonymized with the example's fixed key (so outputs are stable)."""
     return run_cli(["--replay", str(EXAMPLE_SNAPSHOT), "--anon-key", str(EXAMPLE_KEY), *extra],
-                   tty=tty)
+                   tty=tty, fork=fork)
