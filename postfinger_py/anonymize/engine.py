@@ -243,15 +243,25 @@ class Engine:
         bare_regex = literal_alternation(bare) if bare else ""
         self._outer = build_outer(bare_regex, self.mode == "off")
         self._token_outer = None if self.mode == "off" else build_token_outer(bare_regex)
-        # Tokens may be cut into atoms only if no learned value holds a cut character and no
-        # secret is learned (a learned secret may hold anything).
-        self._atoms_ok = not self.secrets and not any(_ATOM_CHARS.intersection(v) for v in bare)
+        # Tokens may be cut into atoms only if no learned name or short secret holds a cut
+        # character (or one of its matches could span a cut), and no long secret holds `*`:
+        # then no long secret survives mask_secrets (a new occurrence made by masking would
+        # have to contain a `*` of the mask), so the scanner's SECRET alternative never matches.
+        self._atoms_ok = (
+            not any("*" in v for v in self._long_secrets_of(self.secrets))
+            and not any(_ATOM_CHARS.intersection(v) for v in bare)
+            and not any(_ATOM_CHARS.intersection(v) for v in self.secrets if len(v) < 4))
         self._pieces.clear()
         self._atoms.clear()
-        self._long_secrets = sorted((s for s in self.secrets if len(s) >= 4), key=len, reverse=True)
+        self._long_secrets = self._long_secrets_of(self.secrets)
         self._occ.clear()
         self._tokens.clear()
         self._hosts.clear()
+
+    @staticmethod
+    def _long_secrets_of(secrets: Set[str]) -> List[str]:
+        """The secrets masked wherever they are, longest first (build_scanner's SECRET)."""
+        return sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True)
 
     # ---- applying -------------------------------------------------------------------------
     def scanner(self) -> Pattern[str]:

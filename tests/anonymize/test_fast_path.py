@@ -35,6 +35,8 @@ FRAGMENTS = [
     "/help/kunde-nord.de.html", "size=12345,", "delays=0.1/0/0.2/0.3,", "dsn=4.7.1,",
     "status=deferred", "(host mx.kunde-nord.de[198.51.100.7] said: 450 4.7.1 <x@y.de>: busy)",
     "xn--mnchen-3ya.de", "münchen.de", "ΟΣ.ΑΒ.gr", "İstanbul.example.tr", "a" * 70 + ".de",
+    "pwd=a=b", "pass=x*y", "password=ab*cd(", "a=b", "x*y", "ab*cd(", "S3cret[1]", "hunter22",
+    "topsecret", "(S3cret[1])", "<hunter22>", "********", "****",
     "\t", "\r", "\xa0", "\u2003", "=", "<", ">", ",", ";", "'", '"', "(", ")", "[", "]", "",
 ]
 SEPARATORS = [" ", " ", " ", "  ", "\n", "\n", "\r\n", "\t", ""]
@@ -67,16 +69,23 @@ def test_apply_equals_the_reference_on_any_text(text: str) -> None:
     assert fast.apply(text) == ref.apply_by_regex(text)
 
 
-@pytest.mark.parametrize("learned", ["secret", "odd-host"])
-def test_apply_equals_the_reference_without_atoms(learned: str) -> None:
-    """A learned secret, or a learned name holding a cut character, turns the atom path off."""
-    text = "\n".join(FRAGMENTS) + "\nNov 21 23:37:34 we<ird postfix/smtpd[1]: to=<a@we<ird>, x=we<ird"
+@pytest.mark.parametrize("secret, host, atoms", [
+    ("S3cret(Passw0rd)=!", "", True),  # masked before scanning: cut characters do not matter
+    ("S3cret*Passw0rd", "", False),  # masking could make a new occurrence: no atoms
+    ("a=b", "", False),  # a short secret is scanned as a word: it must not hold a cut character
+    ("", "we<ird", False),  # nor may a learned name
+])
+def test_apply_equals_the_reference_with_and_without_atoms(secret: str, host: str,
+                                                           atoms: bool) -> None:
+    plain = [f for f in FRAGMENTS if not any(x in f for x in ("a=b", "x*y", "ab*cd"))]
+    text = "\n".join(plain) + (f"\nNov 21 23:37:34 {host} postfix/smtpd[1]: to=<a@{host}>, "
+                                   f"x={host} pass {secret} ({secret}) <{secret}>=x{secret}")
     fast, ref = _pair(text)
     for e in (fast, ref):
-        if learned == "secret":
-            e.learn_secret("S3cretPassw0rd!")
+        if secret:
+            e.learn_secret(secret)
         e.freeze()
-    assert not fast._atoms_ok
+    assert fast._atoms_ok is atoms
     assert fast.apply(text) == ref.apply_by_regex(text)
 
 
