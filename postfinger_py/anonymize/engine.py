@@ -172,6 +172,9 @@ class Engine:
         self._token_outer: Optional[Pattern[str]] = None
         self._atoms_ok = False
         self._pieces = _Memo(self._piece)
+        # Text at least this long is done on two CPUs where possible (see parallel.py); strict
+        # mode gives many labels the same replacement, which the halves cannot agree on.
+        self.parallel_min = 2_000_000
         self._atoms = _Memo(self._atom)
         self._long_secrets: List[str] = []
         self._tokens: Dict[str, str] = {}
@@ -293,6 +296,16 @@ class Engine:
         outer = self.outer()
         if self.mode == "off":
             return outer.sub(self.replace_outer, text)
+        if self.mode == "on" and len(text) >= self.parallel_min:
+            from postfinger_py.anonymize import parallel
+
+            if parallel.can_fork():
+                return parallel.apply_in_halves(self, text, self._apply_masked)
+        return self._apply_masked(text)
+
+    def _apply_masked(self, text: str) -> str:
+        """apply() on one CPU, for text whose secrets are already masked."""
+        outer = self.outer()
         parts: List[str] = []
         pos = 0
         for start, end in _slow_lines(text):

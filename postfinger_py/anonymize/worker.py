@@ -14,20 +14,17 @@ import logging
 import os
 import pickle
 import signal
-import threading
 import traceback
 from typing import Any, Optional
 
 from postfinger_py.anonymize import AnonResult, AnonSettings, anonymize, preload
+from postfinger_py.anonymize.parallel import can_fork
 from postfinger_py.errors import PostfingerError
 from postfinger_py.model import Report
 
+__all__ = ["ForkedAnonymizer", "can_fork"]
+
 log = logging.getLogger(__name__)
-
-
-def can_fork() -> bool:
-    """Only where fork exists and no other thread runs (forking a threaded process is unsafe)."""
-    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 class ForkedAnonymizer:

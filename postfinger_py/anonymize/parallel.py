@@ -1,0 +1,108 @@
+"""Anonymizing megabytes of text on two CPUs, with exactly the result of doing it on one.
+
+Lines are independent, so the second half of a text (cut at a line end) goes to a forked child
+while this process does the first half. The only thing a replacement depends on beyond its own
+value is which earlier values took which replacements: two labels under one parent (or two
+user names) whose keyed replacements collide are told apart in first-seen order. The child
+starts from the state before the first half, so its choices are checked against the parent's:
+every label and user name the child replaced must have got the same replacement here, or one
+nobody here took. If so, the child's new entries are merged in and its output is used; if not
+(rare: a collision across the halves), or if the child fails, the second half is done here.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from postfinger_py.anonymize.engine import Engine
+
+# Below this, forking (page tables of a large process) and the transfer cost more than they save.
+PARALLEL_MIN_CHARS = 2_000_000
+_STATE = ("_labels", "_labels_rev", "_users_map", "_users_rev", "replaced")
+
+
+def can_fork() -> bool:
+    """Only where fork exists and no other thread runs (forking a threaded process is unsafe)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) -> str:
+    """apply(text), the second half computed in a child; `apply` is the engine's one-CPU path."""
+    cut = text.find("\n", len(text) // 2) + 1
+    if cut <= 0 or cut >= len(text):
+        return apply(text)
+    first, second = text[:cut], text[cut:]
+    sizes = {name: len(getattr(engine, name)) for name in _STATE}
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_fd)
+        _child(engine, second, apply, sizes, write_fd)
+    os.close(write_fd)
+    payload = b""
+    try:
+        out_first = apply(first)
+        with os.fdopen(read_fd, "rb") as fh:
+            read_fd = -1
+            payload = fh.read()
+    finally:
+        if read_fd >= 0:
+            os.close(read_fd)
+        if not payload:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.waitpid(pid, 0)
+    if payload:
+        out_second, delta = pickle.loads(payload)
+        if _consistent(engine, delta):
+            for name, items in delta.items():
+                getattr(engine, name).update(items)
+            return out_first + str(out_second)
+    return out_first + apply(second)
+
+
+def _child(engine: "Engine", text: str, apply: Callable[[str], str], sizes: Dict[str, int],
+           write_fd: int) -> None:
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+        out = apply(text)
+        delta = {name: list(getattr(engine, name).items())[sizes[name]:] for name in _STATE}
+        data = pickle.dumps((out, delta), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_fd, "wb") as fh:
+            fh.write(data)
+    except BaseException:  # noqa: BLE001 - the parent redoes the work; never run its code here
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _consistent(engine: "Engine", delta: Dict[str, List[Tuple[Any, Any]]]) -> bool:
+    """Whether the child chose, for every label and user name, what this process would have."""
+    for forward, reverse, key_of in (("_labels", "_labels_rev", _label_rev_key),
+                                     ("_users_map", "_users_rev", _user_rev_key)):
+        mine: Dict[Any, Any] = getattr(engine, forward)
+        taken: Dict[Any, Any] = getattr(engine, reverse)
+        for original, replacement in delta[forward]:
+            here: Optional[Any] = mine.get(original)
+            if here is not None:
+                if here != replacement:
+                    return False
+            elif key_of(original, replacement) in taken:
+                return False  # taken here by another value: the child's choice would differ
+    return True
+
+
+def _label_rev_key(original: Tuple[str, str], replacement: str) -> Tuple[str, str]:
+    return (original[0], replacement)  # (parent, candidate)
+
+
+def _user_rev_key(original: str, replacement: str) -> str:
+    return replacement

@@ -1,0 +1,103 @@
+"""Two CPUs, one result: apply_in_halves equals the one-CPU path, output and engine state."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from postfinger_py.anonymize import learn
+from postfinger_py.anonymize.engine import Engine
+from postfinger_py.anonymize.parallel import _consistent, apply_in_halves, can_fork
+
+from .conftest import SITE, read
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="needs os.fork and a single thread")
+KEY = bytes(range(32))
+
+
+def _engine(text: str, parallel_min: int) -> Engine:
+    e = Engine(KEY)
+    e.learn_host(SITE["hostname"], is_own_host=True)
+    learn.learn_free_text(e, text)
+    e.freeze()
+    e.parallel_min = parallel_min
+    return e
+
+
+def _state(e: Engine) -> List[object]:
+    return [list(getattr(e, n).items()) for n in
+            ("_labels", "_labels_rev", "_users_map", "_users_rev", "replaced")]
+
+
+def _children() -> List[str]:
+    path = Path(f"/proc/self/task/{os.getpid()}/children")
+    return path.read_text().split() if path.exists() else []
+
+
+@pytest.mark.parametrize("name", ["postfix.log", "pin-input.txt"])
+def test_halves_equal_one_cpu(name: str) -> None:
+    text = read(name) * 3
+    two, one = _engine(text, 1), _engine(text, 10**12)
+    assert two.apply(text) == one.apply(text) == _engine(text, 10**12).apply_by_regex(text)
+    assert _state(two) == _state(one)  # the merged state is the sequential state, in order
+    assert two.apply(text[:5000]) == one.apply(text[:5000])  # and later calls agree too
+    assert _children() == []
+
+
+def test_collisions_across_halves_fall_back_to_one_cpu() -> None:
+    # User names of one letter and three digits have 26,000 possible replacements: 1000 of
+    # them in each half collide across the halves (some 38 times, by the birthday bound).
+    lines = [f"Nov 21 00:00:{i % 60:02d} mx1 postfix/smtpd[{i}]: client=h[10.0.0.1], "
+             f"sasl_username={'a' if i < 1000 else 'b'}{i % 1000:03d}" for i in range(2000)]
+    text = "\n".join(lines) + "\n"
+    two, one = _engine(text, 1), _engine(text, 10**12)
+    assert two.apply(text) == one.apply(text)
+    assert _state(two) == _state(one)
+    # The fallback was needed: what the child computes alone disagrees with the first half.
+    cut = text.find("\n", len(text) // 2) + 1
+    first, child = _engine(text, 10**12), _engine(text, 10**12)
+    first.apply(text[:cut])
+    child.apply(text[cut:])
+    delta = {n: list(getattr(child, n).items()) for n in ("_labels", "_users_map")}
+    assert not _consistent(first, delta)
+
+
+def test_consistency_rule() -> None:
+    e = _engine("", 1)
+    e._labels[("example.de", "mail")] = "qxzt"
+    e._labels_rev[("example.de", "qxzt")] = "mail"
+    same = {"_labels": [(("example.de", "mail"), "qxzt")], "_users_map": []}
+    other = {"_labels": [(("example.de", "mail"), "abcd")], "_users_map": []}
+    taken = {"_labels": [(("example.de", "post"), "qxzt")], "_users_map": []}
+    free = {"_labels": [(("example.de", "post"), "abcd"), (("other.de", "x"), "qxzt")],
+            "_users_map": []}
+    assert _consistent(e, same) and _consistent(e, free)
+    assert not _consistent(e, other) and not _consistent(e, taken)
+
+
+def test_failing_child_means_the_second_half_is_done_here() -> None:
+    text = read("postfix.log") * 2
+    parent = os.getpid()
+    e, ref = _engine(text, 1), _engine(text, 10**12)
+
+    def apply_here_only(part: str) -> str:
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return e._apply_masked(part)
+
+    assert apply_in_halves(e, text, apply_here_only) == ref.apply(text)
+    assert _state(e) == _state(ref)
+    assert _children() == []
+
+
+def test_default_threshold_on_a_log_of_two_megabytes() -> None:
+    text = read("postfix.log")
+    text = text * (2_100_000 // len(text) + 1)
+    e = _engine(text, 10**12)
+    default = Engine(KEY).parallel_min
+    assert len(text) >= default
+    two = _engine(text, default)
+    assert two.apply(text) == e.apply(text)
