@@ -22,6 +22,7 @@ from typing import (
 from postfinger_py.anonymize import keeplist
 from postfinger_py.anonymize.ipanon import IpAnonymizer
 from postfinger_py.anonymize.keys import subkey
+from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import (
     ALTERNATIVES,
     ATOM_SPLIT,
@@ -174,7 +175,7 @@ class Engine:
         self._pieces = _Memo(self._piece)
         # Text at least this long is done on two CPUs where possible (see parallel.py); strict
         # mode gives many labels the same replacement, which the halves cannot agree on.
-        self.parallel_min = 2_000_000
+        self.parallel_min = PARALLEL_MIN_CHARS
         self._atoms = _Memo(self._atom)
         self._long_secrets: List[str] = []
         self._tokens: Dict[str, str] = {}

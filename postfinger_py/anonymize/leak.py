@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.keeplist import domain_is_documentation
+from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import DOT
 
 
@@ -84,6 +85,14 @@ class LeakChecker:
 
     def find(self, text: str) -> Optional[Tuple[str, int]]:
         """(kind, offset) of the first surviving original found, or None."""
+        if len(text) >= PARALLEL_MIN_CHARS:
+            from postfinger_py.anonymize import parallel
+
+            if parallel.can_fork():
+                return parallel.find_in_halves(self._find, text)
+        return self._find(text)
+
+    def _find(self, text: str) -> Optional[Tuple[str, int]]:
         hits: List[Tuple[int, str]] = []
         for secret in self._secrets:
             pos = text.find(secret)

@@ -34,8 +34,8 @@ MAP_HINTS = ("/virtual", "/alias", "/canonical", "sasl_passwd", "/relocated", "/
 # Searched in "\n" + text: a pattern that starts with a literal newline is found by a fast
 # character search, where `^` in MULTILINE mode is tested at every position (same matches).
 _SYSLOG_HOST = re.compile(rf"\n{TIMESTAMP} ([^\s\[\]:]+) \S")
-_CFLINE = re.compile(r"^[ \t]*(user|username|password|passwd|bind_pw|dbname|hosts|server_host"
-                     r"|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*$", re.MULTILINE)
+_CFLINE = re.compile(r"\n[ \t]*(user|username|password|passwd|bind_pw|dbname|hosts|server_host"
+                     r"|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*(?=\n|\Z)")
 _CRED = re.compile(rf"(?<![\w-])(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*([^\s,;\"'<>]+)")
 # The literal first and the "no word before" test after it (same matches): Python's re then
 # finds candidates with a fast literal search instead of testing a lookbehind at every position
@@ -112,7 +112,7 @@ def learn_free_text(engine: Engine, text: str) -> None:
             if label not in keeplist.PLACEHOLDERS:
                 engine.learn_short_host(label)  # user@host: the bare host name elsewhere too
     if "=" in text:
-        for key, value in _CFLINE.findall(text):
+        for key, value in _CFLINE.findall("\n" + text):
             key = key.lower()
             if key in ("password", "passwd", "bind_pw"):
                 engine.learn_secret(value)

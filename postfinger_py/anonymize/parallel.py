@@ -68,6 +68,52 @@ def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) ->
     return out_first + apply(second)
 
 
+def find_in_halves(find: Callable[[str], Optional[Tuple[str, int]]], text: str
+                   ) -> Optional[Tuple[str, int]]:
+    """find(text) (the leak check: first (kind, offset) found, or None), the halves at once.
+
+    The earliest hit of the two halves is the earliest of the whole: every value searched for
+    lies within one line, and the text is cut at a line end.
+    """
+    cut = text.find("\n", len(text) // 2) + 1
+    if cut <= 0 or cut >= len(text):
+        return find(text)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            os.close(read_fd)
+            data = pickle.dumps(find(text[cut:]))
+            with os.fdopen(write_fd, "wb") as fh:
+                fh.write(data)
+        except BaseException:  # noqa: BLE001 - the parent checks that half itself
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    payload = b""
+    try:
+        in_first = find(text[:cut])
+        with os.fdopen(read_fd, "rb") as fh:
+            read_fd = -1
+            payload = fh.read()
+    finally:
+        if read_fd >= 0:
+            os.close(read_fd)
+        if not payload:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.waitpid(pid, 0)
+    in_second = pickle.loads(payload) if payload else find(text[cut:])
+    if in_first is not None:
+        return in_first  # every hit of the first half comes before any of the second
+    return None if in_second is None else (in_second[0], in_second[1] + cut)
+
+
 def _child(engine: "Engine", text: str, apply: Callable[[str], str], sizes: Dict[str, int],
            write_fd: int) -> None:
     code = 0

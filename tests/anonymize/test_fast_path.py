@@ -4,6 +4,7 @@ reference `apply_by_regex` gives, and the faster helpers equal the plain code th
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 
 import pytest
@@ -149,3 +150,17 @@ def test_leak_check_tokens_by_translate_equal_the_pattern(text: str) -> None:
     from postfinger_py.anonymize.leak import _NOT_TOKEN_ASCII, _TOKENS
 
     assert text.translate(_NOT_TOKEN_ASCII).split() == _TOKENS.findall(text)
+
+
+_CFLINE_AS_FIRST_WRITTEN = re.compile(
+    r"^[ \t]*(user|username|password|passwd|bind_pw|dbname|hosts|server_host"
+    r"|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*$", re.MULTILINE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["user = a", "  password=x y ", "\n", "hosts = db1 db2\t",
+                                 "x user = b", "dbname=\n", " ", "\t", "bind_dn = cn=x", "\r\n",
+                                 "search_base=", "passwd = p\r", "server_host=h"]), max_size=14))
+def test_learned_table_lines_equal_the_multiline_pattern(parts: list) -> None:
+    text = "".join(parts)
+    assert learn._CFLINE.findall("\n" + text) == _CFLINE_AS_FIRST_WRITTEN.findall(text)

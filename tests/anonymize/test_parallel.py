@@ -101,3 +101,30 @@ def test_default_threshold_on_a_log_of_two_megabytes() -> None:
     assert len(text) >= default
     two = _engine(text, default)
     assert two.apply(text) == e.apply(text)
+
+
+@pytest.mark.parametrize("where", ["none", "first", "second", "both", "cut"])
+def test_leak_check_in_halves_finds_what_one_pass_finds(where: str) -> None:
+    from postfinger_py.anonymize.leak import LeakChecker
+    from postfinger_py.anonymize.parallel import find_in_halves
+
+    log = read("postfix.log")
+    e = _engine(log, 10**12)
+    out = e.apply(log)
+    lines = (out * 4).splitlines(keepends=True)
+    half = len(lines) // 2
+    leak = "relay=db7.bluefinch-logistics.de[10.1.1.1] user j.meier\n"
+    if where in ("first", "both"):
+        lines.insert(3, leak)
+    if where in ("second", "both"):
+        lines.insert(len(lines) - 3, leak.replace("db7", "mail"))
+    if where == "cut":
+        lines.insert(half + 1, leak)
+    text = "".join(lines)
+    e.learn_host("db7.bluefinch-logistics.de")
+    e.learn_user("j.meier")
+    checker = LeakChecker(e)
+    one = checker._find(text)
+    assert find_in_halves(checker._find, text) == one
+    assert (one is None) == (where == "none")
+    assert _children() == []
