@@ -265,7 +265,7 @@ class Engine:
     @staticmethod
     def _long_secrets_of(secrets: Set[str]) -> List[str]:
         """The secrets masked wherever they are, longest first (build_scanner's SECRET)."""
-        return sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True)
+        return sorted((s for s in secrets if len(s) >= 4), key=lambda s: (-len(s), s))
 
     # ---- applying -------------------------------------------------------------------------
     def scanner(self) -> Pattern[str]:

@@ -102,7 +102,10 @@ def learn_postconf_text(engine: Engine, text: str) -> None:
 def learn_free_text(engine: Engine, text: str) -> None:
     """What any text tells by position: syslog host fields, table `key = value` lines, creds."""
     if " " in text and ":" in text:
-        for host in set(_SYSLOG_HOST.findall("\n" + text)):
+        # Dotted names first, then in sorted order: a bare host name takes its parent domain
+        # from the dotted names learned before it, so iterating a set (whose order changes
+        # from run to run with Python's hash seed) gave the same input different outputs.
+        for host in sorted(set(_SYSLOG_HOST.findall("\n" + text)), key=lambda h: ("." not in h, h)):
             if "." in host:
                 engine.learn_host(host)
             else:

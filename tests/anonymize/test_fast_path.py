@@ -164,3 +164,34 @@ _CFLINE_AS_FIRST_WRITTEN = re.compile(
 def test_learned_table_lines_equal_the_multiline_pattern(parts: list) -> None:
     text = "".join(parts)
     assert learn._CFLINE.findall("\n" + text) == _CFLINE_AS_FIRST_WRITTEN.findall(text)
+
+
+def test_same_input_same_output_whatever_the_hash_seed(tmp_path) -> None:
+    """Sets iterate in a different order under each PYTHONHASHSEED; the output must not."""
+    import os
+    import subprocess
+    import sys
+
+    from ..conftest import REPO
+
+    log = tmp_path / "mixed.log"
+    log.write_text("Nov 21 00:00:01 mx1 postfix/smtpd[1]: connect from gw[10.1.2.3]\n"
+                   "Nov 21 00:00:02 mx1.bluefinch-site.de postfix/smtpd[2]: password=abcdef\n"
+                   "Nov 21 00:00:03 relay.other-site.de postfix/qmgr[3]: secret=bcdefg x\n"
+                   "Nov 21 00:00:04 gw postfix/smtp[4]: to=<j@mx1>, relay=mx1[10.1.2.4]:25 "
+                   "abcdefg\n")
+    (tmp_path / "main.cf").write_text("")  # a configuration that teaches nothing (postconf
+    (tmp_path / "master.cf").write_text("")  # sleeps a second on a missing one)
+    key = tmp_path / "key"
+    key.write_text(KEY.hex() + "\n")
+    key.chmod(0o600)
+    outs = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        res = subprocess.run([sys.executable, "-m", "postfinger_py", "anonymize", "-c",
+                              str(tmp_path), "--anon-key", str(key), str(log)],
+                             capture_output=True, text=True, cwd=REPO,
+                             env=dict(os.environ, PYTHONHASHSEED=seed), timeout=60)
+        assert res.returncode == 0, res.stderr
+        outs.add(res.stdout)
+    assert len(outs) == 1
+    assert "bluefinch" not in outs.pop()
