@@ -31,22 +31,37 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) -> str:
-    """apply(text), the second half computed in a child; `apply` is the engine's one-CPU path."""
+def _cut(text: str) -> int:
+    """Where to cut `text` in two at a line end near its middle; 0 if it cannot be cut."""
     cut = text.find("\n", len(text) // 2) + 1
-    if cut <= 0 or cut >= len(text):
-        return apply(text)
-    first, second = text[:cut], text[cut:]
-    sizes = {name: len(getattr(engine, name)) for name in _STATE}
+    return cut if 0 < cut < len(text) else 0
+
+
+def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Optional[Any]]:
+    """(here(), in_child()) with in_child run in a forked child at the same time.
+
+    The child's result comes back pickled through a pipe; None if the child failed (the caller
+    then does that work itself). The child is always waited for; if its result is not read
+    (an error or Ctrl-C here), it is killed first.
+    """
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
-        os.close(read_fd)
-        _child(engine, second, apply, sizes, write_fd)
+        code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+            os.close(read_fd)
+            data = pickle.dumps(in_child(), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_fd, "wb") as fh:
+                fh.write(data)
+        except BaseException:  # noqa: BLE001 - the parent does the work; never run its code
+            code = 1
+        finally:
+            os._exit(code)
     os.close(write_fd)
     payload = b""
     try:
-        out_first = apply(first)
+        mine = here()
         with os.fdopen(read_fd, "rb") as fh:
             read_fd = -1
             payload = fh.read()
@@ -59,13 +74,29 @@ def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) ->
             except ProcessLookupError:
                 pass
         os.waitpid(pid, 0)
-    if payload:
-        out_second, delta = pickle.loads(payload)
+    return mine, (pickle.loads(payload) if payload else None)
+
+
+def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) -> str:
+    """apply(text), the second half computed in a child; `apply` is the engine's one-CPU path."""
+    cut = _cut(text)
+    if not cut:
+        return apply(text)
+    first, second = text[:cut], text[cut:]
+    sizes = {name: len(getattr(engine, name)) for name in _STATE}
+
+    def in_child() -> Tuple[str, Dict[str, List[Tuple[Any, Any]]]]:
+        out = apply(second)
+        return out, {name: list(getattr(engine, name).items())[sizes[name]:] for name in _STATE}
+
+    out_first, theirs = _both(in_child, lambda: apply(first))
+    if theirs is not None:
+        out_second, delta = theirs
         if _consistent(engine, delta):
             for name, items in delta.items():
                 getattr(engine, name).update(items)
-            return out_first + str(out_second)
-    return out_first + apply(second)
+            return str(out_first) + str(out_second)
+    return str(out_first) + apply(second)
 
 
 def find_in_halves(find: Callable[[str], Optional[Tuple[str, int]]], text: str
@@ -75,59 +106,14 @@ def find_in_halves(find: Callable[[str], Optional[Tuple[str, int]]], text: str
     The earliest hit of the two halves is the earliest of the whole: every value searched for
     lies within one line, and the text is cut at a line end.
     """
-    cut = text.find("\n", len(text) // 2) + 1
-    if cut <= 0 or cut >= len(text):
+    cut = _cut(text)
+    if not cut:
         return find(text)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        code = 0
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            os.close(read_fd)
-            data = pickle.dumps(find(text[cut:]))
-            with os.fdopen(write_fd, "wb") as fh:
-                fh.write(data)
-        except BaseException:  # noqa: BLE001 - the parent checks that half itself
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    payload = b""
-    try:
-        in_first = find(text[:cut])
-        with os.fdopen(read_fd, "rb") as fh:
-            read_fd = -1
-            payload = fh.read()
-    finally:
-        if read_fd >= 0:
-            os.close(read_fd)
-        if not payload:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        os.waitpid(pid, 0)
-    in_second = pickle.loads(payload) if payload else find(text[cut:])
+    in_first, theirs = _both(lambda: (find(text[cut:]),), lambda: find(text[:cut]))
     if in_first is not None:
-        return in_first  # every hit of the first half comes before any of the second
+        return in_first  # type: ignore[no-any-return]  # every hit here comes first
+    in_second = theirs[0] if theirs is not None else find(text[cut:])
     return None if in_second is None else (in_second[0], in_second[1] + cut)
-
-
-def _child(engine: "Engine", text: str, apply: Callable[[str], str], sizes: Dict[str, int],
-           write_fd: int) -> None:
-    code = 0
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-        out = apply(text)
-        delta = {name: list(getattr(engine, name).items())[sizes[name]:] for name in _STATE}
-        data = pickle.dumps((out, delta), protocol=pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(write_fd, "wb") as fh:
-            fh.write(data)
-    except BaseException:  # noqa: BLE001 - the parent redoes the work; never run its code here
-        code = 1
-    finally:
-        os._exit(code)
 
 
 def _consistent(engine: "Engine", delta: Dict[str, List[Tuple[Any, Any]]]) -> bool:
