@@ -137,9 +137,15 @@ def run_report(args: argparse.Namespace, env: Env) -> int:
 
         use_fork = anon_worker.can_fork() if env.fork_anonymizer is None else env.fork_anonymizer
         if use_fork:
-            worker = anon_worker.ForkedAnonymizer(settings)
-        else:
-            threading.Thread(target=_quiet(anon.preload), daemon=True).start()
+            try:
+                worker = anon_worker.ForkedAnonymizer(settings)
+            except OSError:  # no process to spare (a ulimit): the same work, in this process
+                worker = None
+        if worker is None:
+            try:
+                threading.Thread(target=_quiet(anon.preload), daemon=True).start()
+            except RuntimeError:  # no thread either: the import happens when it is needed
+                pass
     try:
         return _run_report(args, env, summary, settings, progress, worker)
     finally:

@@ -44,8 +44,16 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Op
     then does that work itself). The child is always waited for; if its result is not read
     (an error or Ctrl-C here), it is killed first.
     """
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    try:
+        read_fd, write_fd = os.pipe()
+    except OSError:
+        return here(), None
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare (a ulimit): the caller does the child's share
+        os.close(read_fd)
+        os.close(write_fd)
+        return here(), None
     if pid == 0:  # the child: never returns
         code = 0
         try:

@@ -34,7 +34,12 @@ class ForkedAnonymizer:
         self.settings = settings
         req_r, req_w = os.pipe()
         res_r, res_w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (req_r, req_w, res_r, res_w):
+                os.close(fd)
+            raise
         if pid == 0:  # the child: never returns
             os.close(req_w)
             os.close(res_r)

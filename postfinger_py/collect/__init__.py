@@ -5,9 +5,10 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import traceback
-from typing import Callable, List, Optional, Sequence, Type
+from typing import Callable, Dict, List, Optional, Sequence, Type
 
 from postfinger_py.collect.base import Collector
+from postfinger_py.collect.common import no_thread_to_spare
 from postfinger_py.collect.daemons import DaemonsCollector
 from postfinger_py.collect.libraries import LibrariesCollector
 from postfinger_py.collect.logs import LogsCollector, TraceCollector
@@ -116,11 +117,26 @@ def run_collectors(
     if total == 0:
         return []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as pool:
-        futures = {pool.submit(run_one, c, ctx): i for i, c in enumerate(collectors)}
+        futures: Dict[concurrent.futures.Future, int] = {}  # type: ignore[type-arg]
+        here: List[int] = []
+        for i, c in enumerate(collectors):
+            try:
+                futures[pool.submit(run_one, c, ctx)] = i
+            except RuntimeError as exc:  # no thread to spare (a process limit): the rest here
+                if not no_thread_to_spare(exc):
+                    raise
+                here = list(range(i, total))
+                break
         try:
-            for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
+            done = 0
+            for i in here:
+                results[i] = run_one(collectors[i], ctx)
+                done += 1
+                on_done(results[i], done, total)
+            for fut in concurrent.futures.as_completed(futures):
                 i = futures[fut]
                 results[i] = fut.result()
+                done += 1
                 on_done(results[i], done, total)
         except KeyboardInterrupt:
             for fut in futures:

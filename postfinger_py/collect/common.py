@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+import concurrent.futures
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple, TypeVar
 
 from postfinger_py.errors import PostfingerError
 from postfinger_py.files import FileProblem, StatInfo
@@ -10,6 +11,26 @@ from postfinger_py.model import Context
 from postfinger_py.parse.postconf import parse_parameters
 from postfinger_py.parse.postfix_files import Entry, parse_postfix_files, program_paths
 from postfinger_py.runner import CommandResult
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def no_thread_to_spare(exc: RuntimeError) -> bool:
+    """Whether starting a thread failed (a process limit, RLIMIT_NPROC, counts threads too)."""
+    return "can't start new thread" in str(exc)
+
+
+def map_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 4) -> List[R]:
+    """list(map(fn, items)), several at a time; one after another where no thread can start."""
+    items = list(items)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as pool:
+            return list(pool.map(fn, items))
+    except RuntimeError as exc:
+        if not no_thread_to_spare(exc):
+            raise
+        return [fn(item) for item in items]
 
 # The system section's parameters; the report header asks for the same when that section is
 # left out, so a snapshot's recording answers both.

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import re
 from typing import Dict, List
 
 from postfinger_py.collect.base import Collector
-from postfinger_py.collect.common import postconf_values, postfix_programs, present_programs
+from postfinger_py.collect.common import (
+    map_in_threads,
+    postconf_values,
+    postfix_programs,
+    present_programs,
+)
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.elf import BinaryInfo
 
@@ -39,8 +43,7 @@ class DaemonsCollector(Collector):
         found, problems = present_programs(ctx, paths)
         notes += problems
         present = [st.path for st in found if st.kind in ("file", "link")]
-        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-            infos = list(pool.map(ctx.files.inspect_binary, present))
+        infos = map_in_threads(ctx.files.inspect_binary, present)
         programs: List[Dict[str, str]] = []
         for info in infos:
             status = classify(info, mail_version)

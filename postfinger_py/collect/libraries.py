@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import re
 from typing import Dict, List, Optional, Tuple
 
 from postfinger_py.collect.base import Collector
-from postfinger_py.collect.common import postconf_values, postfix_programs, present_programs
+from postfinger_py.collect.common import (
+    map_in_threads,
+    postconf_values,
+    postfix_programs,
+    present_programs,
+)
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.ldd import parse_ldd
 
@@ -67,10 +71,9 @@ class LibrariesCollector(Collector):
             info = ctx.files.inspect_binary(path)
             return path, [(n, "?") for n in info.needed], "".join(f"\t{n}\n" for n in info.needed)
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-            for path, libs, text in pool.map(one, targets):
-                per_program[path] = libs
-                raw_parts.append(f"{path}:\n{text}")
+        for path, libs, text in map_in_threads(one, targets):
+            per_program[path] = libs
+            raw_parts.append(f"{path}:\n{text}")
         libraries: Dict[str, Dict[str, object]] = {}
         unresolved: List[Dict[str, str]] = []
         for path, libs in per_program.items():
