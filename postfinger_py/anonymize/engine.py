@@ -130,7 +130,7 @@ def _rule_parents() -> FrozenSet[str]:
 def public_suffix_of(lowered: List[str]) -> str:
     """The public suffix of the name with these (lower-case) labels: _public_suffix, cached
     by the last two labels where those decide it (most names), else by the last five."""
-    if len(lowered) > 2:
+    if len(lowered) > 2 and lowered[-1]:
         tail2 = lowered[-2] + "." + lowered[-1]
         if tail2 not in _rule_parents():
             return _public_suffix(tail2)
@@ -251,8 +251,11 @@ class Engine:
         # character (or one of its matches could span a cut), and no long secret holds `*`:
         # then no long secret survives mask_secrets (a new occurrence made by masking would
         # have to contain a `*` of the mask), so the scanner's SECRET alternative never matches.
+        # A long secret holding a dot also matches with that dot regexp-escaped (`a\.b`), which
+        # masking does not catch: if it holds a cut character too, no atoms either.
         self._atoms_ok = (
-            not any("*" in v for v in self._long_secrets_of(self.secrets))
+            not any("*" in v or "." in v and _ATOM_CHARS.intersection(v)
+                    for v in self._long_secrets_of(self.secrets))
             and not any(_ATOM_CHARS.intersection(v) for v in bare)
             and not any(_ATOM_CHARS.intersection(v) for v in self.secrets if len(v) < 4))
         self._pieces.clear()

@@ -89,15 +89,27 @@ class LeakChecker:
             from postfinger_py.anonymize import parallel
 
             if parallel.can_fork():
-                return parallel.find_in_halves(self._find, text)
-        return self._find(text)
+                # Which values survive, found in the two halves at once (every value lies
+                # within a line; the cut is at a line end); where, found in the whole text.
+                mine, theirs = parallel.in_halves(self._found, text)
+                return self._first(text, mine + theirs)
+        return self._first(text, self._found(text))
 
-    def _find(self, text: str) -> Optional[Tuple[str, int]]:
+    def _first(self, text: str, found: List[Tuple[str, str]]) -> Optional[Tuple[str, int]]:
         hits: List[Tuple[int, str]] = []
         for secret in self._secrets:
             pos = text.find(secret)
             if pos >= 0:
                 hits.append((pos, "password or other secret"))
+        if found:
+            low = text.lower().replace("\\.", ".")
+            for value, kind in found:
+                hits.append((max(low.find(value), 0), kind))
+        return (min(hits)[1], min(hits)[0]) if hits else None
+
+    def _found(self, text: str) -> List[Tuple[str, str]]:
+        """(value, kind) of every original value (but secrets) that survives in `text`."""
+        found: List[Tuple[str, str]] = []
         if self._kinds or self._locals or self._v6:
             low = text.lower().replace("\\.", ".")
             # Every pattern below stops at whitespace, so it finds the same values in the
@@ -105,7 +117,6 @@ class LeakChecker:
             # where most words repeat, that is a fraction of the text.
             wordset = set(low.split())
             words = "\n".join(wordset)
-            found: List[Tuple[str, str]] = []
             if self._kinds:
                 if words.isascii():  # the same runs as _TOKENS, by translate and split
                     tokens = set(words.translate(_NOT_TOKEN_ASCII).split())
@@ -126,9 +137,7 @@ class LeakChecker:
                 colon_words = "\n".join(w for w in wordset if ":" in w)
                 for token in set(_V6.findall(colon_words)).intersection(self._v6):
                     found.append((token, self._v6[token]))
-            for value, kind in found:
-                hits.append((max(low.find(value), 0), kind))
-        return (min(hits)[1], min(hits)[0]) if hits else None
+        return found
 
     def describe(self, text: str) -> Optional[str]:
         """One line naming the kind of value and the section it is in; never the value."""

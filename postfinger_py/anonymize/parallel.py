@@ -48,9 +48,13 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Op
         read_fd, write_fd = os.pipe()
     except OSError:
         return here(), None
+    # Ctrl-C is held back over the fork: the child must not see it before it ignores it, and
+    # the parent sees it only once it knows the child (to end it).
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         pid = os.fork()
     except OSError:  # no process to spare (a ulimit): the caller does the child's share
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(read_fd)
         os.close(write_fd)
         return here(), None
@@ -58,6 +62,7 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Op
         code = 0
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(read_fd)
             data = pickle.dumps(in_child(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as fh:
@@ -69,6 +74,7 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Op
     os.close(write_fd)
     payload = b""
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         mine = here()
         with os.fdopen(read_fd, "rb") as fh:
             read_fd = -1
@@ -82,7 +88,10 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Op
             except ProcessLookupError:
                 pass
         os.waitpid(pid, 0)
-    return mine, (pickle.loads(payload) if payload else None)
+    try:
+        return mine, (pickle.loads(payload) if payload else None)
+    except Exception:  # noqa: BLE001 - cut short (the child was killed while writing)
+        return mine, None
 
 
 def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) -> str:
@@ -91,11 +100,15 @@ def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) ->
     if not cut:
         return apply(text)
     first, second = text[:cut], text[cut:]
-    sizes = {name: len(getattr(engine, name)) for name in _STATE}
 
     def in_child() -> Tuple[str, Dict[str, List[Tuple[Any, Any]]]]:
+        # What the child adds or changes (an entry may be rewritten: `replaced` holds the
+        # network form of 10.1.2.0 after 10.1.2.0/24, the address form after 10.1.2.0).
+        before = {name: dict(getattr(engine, name)) for name in _STATE}
         out = apply(second)
-        return out, {name: list(getattr(engine, name).items())[sizes[name]:] for name in _STATE}
+        missing = object()
+        return out, {name: [(k, v) for k, v in getattr(engine, name).items()
+                            if before[name].get(k, missing) != v] for name in _STATE}
 
     out_first, theirs = _both(in_child, lambda: apply(first))
     if theirs is not None:
@@ -107,21 +120,17 @@ def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) ->
     return str(out_first) + apply(second)
 
 
-def find_in_halves(find: Callable[[str], Optional[Tuple[str, int]]], text: str
-                   ) -> Optional[Tuple[str, int]]:
-    """find(text) (the leak check: first (kind, offset) found, or None), the halves at once.
+def in_halves(fn: Callable[[str], List[Any]], text: str) -> Tuple[List[Any], List[Any]]:
+    """(fn(first half), fn(second half)), the second computed in a child at the same time.
 
-    The earliest hit of the two halves is the earliest of the whole: every value searched for
-    lies within one line, and the text is cut at a line end.
+    For functions of the lines of a text (the leak check's search): the text is cut at a line
+    end. If the child fails, the second half is done here.
     """
     cut = _cut(text)
     if not cut:
-        return find(text)
-    in_first, theirs = _both(lambda: (find(text[cut:]),), lambda: find(text[:cut]))
-    if in_first is not None:
-        return in_first  # type: ignore[no-any-return]  # every hit here comes first
-    in_second = theirs[0] if theirs is not None else find(text[cut:])
-    return None if in_second is None else (in_second[0], in_second[1] + cut)
+        return fn(text), []
+    mine, theirs = _both(lambda: fn(text[cut:]), lambda: fn(text[:cut]))
+    return list(mine), list(theirs) if theirs is not None else fn(text[cut:])
 
 
 def _consistent(engine: "Engine", delta: Dict[str, List[Tuple[Any, Any]]]) -> bool:

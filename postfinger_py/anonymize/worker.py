@@ -34,13 +34,19 @@ class ForkedAnonymizer:
         self.settings = settings
         req_r, req_w = os.pipe()
         res_r, res_w = os.pipe()
+        # Ctrl-C is held back over the fork: the child ignores it before it could arrive, and
+        # here it arrives only once this object can end the child.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             pid = os.fork()
         except OSError:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             for fd in (req_r, req_w, res_r, res_w):
                 os.close(fd)
             raise
         if pid == 0:  # the child: never returns
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(req_w)
             os.close(res_r)
             _child(req_r, res_w, settings)
@@ -49,6 +55,12 @@ class ForkedAnonymizer:
         self.pid: Optional[int] = pid
         self._req_w: Optional[int] = req_w
         self._res_r: Optional[int] = res_r
+        self.used_child = False  # whether the last result came from the child
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        except BaseException:
+            self.close()
+            raise
 
     def anonymize(self, report: Report) -> AnonResult:
         """The child's result; if the child is gone, the same work done here instead."""
@@ -62,14 +74,17 @@ class ForkedAnonymizer:
             with os.fdopen(self._res_r, "rb") as fh:
                 self._res_r = None
                 payload = fh.read()
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 - unreachable child, unpicklable report
             log.debug("the anonymizer process could not be reached: %s", exc)
+            self.close()  # the child may still wait for input: end it rather than wait for it
         self._reap()
-        if not payload:
+        try:
+            status, value, child_traceback = pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - no result, or one cut short (the child was killed)
             log.debug("the anonymizer process gave no result; anonymizing in this process")
             return anonymize(report, self.settings)
-        status, value, child_traceback = pickle.loads(payload)
         if status == "ok":
+            self.used_child = True
             return value  # type: ignore[no-any-return]
         log.debug("in the anonymizer process:\n%s", child_traceback)
         raise value
@@ -100,7 +115,6 @@ class ForkedAnonymizer:
 def _child(req_r: int, res_w: int, settings: AnonSettings) -> None:
     code = 0
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             preload()
         except Exception:  # noqa: BLE001 - the real use below reports it

@@ -74,13 +74,15 @@ def test_apply_equals_the_reference_on_any_text(text: str) -> None:
     ("S3cret(Passw0rd)=!", "", True),  # masked before scanning: cut characters do not matter
     ("S3cret*Passw0rd", "", False),  # masking could make a new occurrence: no atoms
     ("a=b", "", False),  # a short secret is scanned as a word: it must not hold a cut character
+    ("pa.ss(word", "", False),  # matches as `pa\\.ss(word` too, which masking does not catch
     ("", "we<ird", False),  # nor may a learned name
 ])
 def test_apply_equals_the_reference_with_and_without_atoms(secret: str, host: str,
                                                            atoms: bool) -> None:
     plain = [f for f in FRAGMENTS if not any(x in f for x in ("a=b", "x*y", "ab*cd"))]
     text = "\n".join(plain) + (f"\nNov 21 23:37:34 {host} postfix/smtpd[1]: to=<a@{host}>, "
-                                   f"x={host} pass {secret} ({secret}) <{secret}>=x{secret}")
+                                   f"x={host} pass {secret} ({secret}) <{secret}>=x{secret} "
+                                   f"{secret.replace('.', chr(92) + '.')}")
     fast, ref = _pair(text)
     for e in (fast, ref):
         if secret:

@@ -33,8 +33,15 @@ def _state(e: Engine) -> List[object]:
 
 
 def _children() -> List[str]:
+    """This process's children (none may be left behind)."""
     path = Path(f"/proc/self/task/{os.getpid()}/children")
-    return path.read_text().split() if path.exists() else []
+    if path.exists():
+        return path.read_text().split()
+    try:  # kernels without that file: ask the kernel for any child at all
+        pid, _ = os.waitpid(-1, os.WNOHANG)
+        return [str(pid)] if pid else ["(running)"]
+    except ChildProcessError:
+        return []
 
 
 @pytest.mark.parametrize("name", ["postfix.log", "pin-input.txt"])
@@ -45,6 +52,24 @@ def test_halves_equal_one_cpu(name: str) -> None:
     assert _state(two) == _state(one)  # the merged state is the sequential state, in order
     assert two.apply(text[:5000]) == one.apply(text[:5000])  # and later calls agree too
     assert _children() == []
+
+
+def test_child_result_is_used_and_rewritten_entries_come_back() -> None:
+    """The parent does only the first half (so a broken child would show), and an entry the
+    child rewrites (10.1.2.0 as a network, then as an address) is merged as rewritten."""
+    text = "a\n" * 40 + "host 10.1.2.0 from mx1.bluefinch-logistics.de\n"
+    two, one = _engine(text, 1), _engine(text, 10**12)
+    for e in (two, one):
+        e.apply("net 10.1.2.0/24\n")
+    here: List[int] = []
+
+    def apply_recording(part: str) -> str:
+        here.append(len(part))
+        return two._apply_masked(part)
+
+    assert apply_in_halves(two, text, apply_recording) == one.apply(text)
+    assert here == [text.find("\n", len(text) // 2) + 1]  # the first half only
+    assert _state(two) == _state(one)
 
 
 def test_collisions_across_halves_fall_back_to_one_cpu() -> None:
@@ -103,10 +128,10 @@ def test_default_threshold_on_a_log_of_two_megabytes() -> None:
     assert two.apply(text) == e.apply(text)
 
 
-@pytest.mark.parametrize("where", ["none", "first", "second", "both", "cut"])
+@pytest.mark.parametrize("where", ["none", "first", "second", "both", "cut", "substring"])
 def test_leak_check_in_halves_finds_what_one_pass_finds(where: str) -> None:
     from postfinger_py.anonymize.leak import LeakChecker
-    from postfinger_py.anonymize.parallel import find_in_halves
+    from postfinger_py.anonymize.parallel import in_halves
 
     log = read("postfix.log")
     e = _engine(log, 10**12)
@@ -120,11 +145,25 @@ def test_leak_check_in_halves_finds_what_one_pass_finds(where: str) -> None:
         lines.insert(len(lines) - 3, leak.replace("db7", "mail"))
     if where == "cut":
         lines.insert(half + 1, leak)
+    if where == "substring":  # the first mention of mx1 is inside another word
+        lines[:0] = ["xmx1y\n", "j.meier\n"]
+        lines.append("mx1\n")
     text = "".join(lines)
     e.learn_host("db7.bluefinch-logistics.de")
     e.learn_user("j.meier")
+    e.learn_short_host("mx1")
     checker = LeakChecker(e)
-    one = checker._find(text)
-    assert find_in_halves(checker._find, text) == one
+    here: List[int] = []
+
+    def found_recording(part: str) -> list:
+        here.append(len(part))
+        return checker._found(part)
+
+    mine, theirs = in_halves(found_recording, text)
+    one = checker._first(text, checker._found(text))
+    assert checker._first(text, mine + theirs) == one
+    assert here == [text.find("\n", len(text) // 2) + 1]  # the child did the second half
     assert (one is None) == (where == "none")
+    if where == "substring":
+        assert one == ("host name", 1)
     assert _children() == []

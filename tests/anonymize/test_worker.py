@@ -50,6 +50,7 @@ def test_result_and_settings_travel_back(tmp_path: Path) -> None:
         result = worker.anonymize(report)
     finally:
         worker.close()
+    assert worker.used_child  # the child's result, not the in-process fallback
     assert pid is not None and _gone(pid)
     local = anonymize(report, settings)  # the key file the child created: same replacements
     assert result.report == local.report
@@ -71,6 +72,7 @@ def test_child_gone_means_the_work_is_done_here() -> None:
         result = worker.anonymize(report)
     finally:
         worker.close()
+    assert not worker.used_child
     assert result.report == anonymize(report, settings).report
 
 
@@ -143,3 +145,17 @@ def test_no_process_to_spare_means_the_work_is_done_in_process() -> None:
     assert probe.stdout.splitlines() == ["('here', None)", "True False"]
     assert report.returncode == 0, report.stderr + report.stdout[-3000:]
     assert report.stdout == replay(fork=False).stdout
+
+
+def test_unpicklable_report_is_anonymized_here_without_waiting_for_the_child() -> None:
+    report = recorded_report(read("postfix.log"))
+    report.sections[0].data["unpicklable"] = lambda: None  # type: ignore[index]
+    settings = AnonSettings(key_file=str(EXAMPLE_KEY))
+    worker = ForkedAnonymizer(settings)
+    pid = worker.pid
+    try:
+        result = worker.anonymize(report)  # would hang if it waited for the child
+    finally:
+        worker.close()
+    assert not worker.used_child and pid is not None and _gone(pid)
+    assert result.report == anonymize(report, settings).report
