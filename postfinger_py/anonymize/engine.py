@@ -568,6 +568,8 @@ class Engine:
 
     def domain(self, text: str) -> str:
         """A dotted name: labels replaced one by one, each keyed on its parent; suffix kept."""
+        if text.endswith(".") and len(text) > 1:  # a fully qualified `mx1.example.de.`
+            return self.domain(text[:-1]) + "."
         if "\\" in text or not text.isascii():
             return self._domain_general(text)
         # The common case (ASCII, plain dots), computed as _domain_general does, with less work.

@@ -197,3 +197,14 @@ def test_same_input_same_output_whatever_the_hash_seed(tmp_path) -> None:
         outs.add(res.stdout)
     assert len(outs) == 1
     assert "bluefinch" not in outs.pop()
+
+
+def test_fully_qualified_name_with_trailing_dot_maps_like_the_name() -> None:
+    e = Engine(KEY)
+    e.learn_host("mail.example-site.co.uk")
+    e.freeze()
+    out = e.apply("Nov 21 00:00:01 mail.example-site.co.uk. postfix/smtpd[1]: "
+                  "relayhost = [mail.example-site.co.uk.]:587 mail.example-site.co.uk")
+    dotted = out.split(" ")[3]
+    assert dotted.endswith(".co.uk.") and "example-site" not in out
+    assert out.endswith(" " + dotted[:-1]) and f"[{dotted}]:587" in out
