@@ -549,6 +549,8 @@ class Engine:
         return hit
 
     def _host(self, text: str) -> str:
+        if text.endswith(".") and len(text) > 1:  # fully qualified: an address or a name
+            return self.host(text[:-1]) + "."
         plain = text.replace("\\.", ".")
         if "." in plain:
             try:
