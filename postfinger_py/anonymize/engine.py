@@ -82,6 +82,11 @@ def _slow_lines(text: str) -> List[Tuple[int, int]]:
     return spans
 
 
+def _fully_qualified(text: str) -> bool:
+    """A name with one trailing dot (not two, not a regexp-escaped one) after something."""
+    return len(text) > 1 and text.endswith(".") and not text.endswith(("..", "\\."))
+
+
 class _Memo(dict):  # type: ignore[type-arg]
     """A dict that computes a missing value with `fn` (at C speed for hits); cleared when full."""
 
@@ -549,7 +554,7 @@ class Engine:
         return hit
 
     def _host(self, text: str) -> str:
-        if text.endswith(".") and len(text) > 1:  # fully qualified: an address or a name
+        if _fully_qualified(text):  # an address or a name, with the root's dot
             return self.host(text[:-1]) + "."
         plain = text.replace("\\.", ".")
         if "." in plain:
@@ -570,7 +575,7 @@ class Engine:
 
     def domain(self, text: str) -> str:
         """A dotted name: labels replaced one by one, each keyed on its parent; suffix kept."""
-        if text.endswith(".") and len(text) > 1:  # a fully qualified `mx1.example.de.`
+        if _fully_qualified(text):  # `mx1.example.de.`
             return self.domain(text[:-1]) + "."
         if "\\" in text or not text.isascii():
             return self._domain_general(text)

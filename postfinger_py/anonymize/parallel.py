@@ -44,19 +44,21 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Op
     then does that work itself). The child is always waited for; if its result is not read
     (an error or Ctrl-C here), it is killed first.
     """
+    # Ctrl-C is held back over the fork: the child must not see it before it ignores it, and
+    # the parent sees it only once it knows the child (to end it). Blocked before anything is
+    # opened, since unblocking may deliver a pending one.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         read_fd, write_fd = os.pipe()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return here(), None
-    # Ctrl-C is held back over the fork: the child must not see it before it ignores it, and
-    # the parent sees it only once it knows the child (to end it).
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         pid = os.fork()
     except OSError:  # no process to spare (a ulimit): the caller does the child's share
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(read_fd)
         os.close(write_fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return here(), None
     if pid == 0:  # the child: never returns
         code = 0
@@ -102,13 +104,13 @@ def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) ->
     first, second = text[:cut], text[cut:]
 
     def in_child() -> Tuple[str, Dict[str, List[Tuple[Any, Any]]]]:
-        # What the child adds or changes (an entry may be rewritten: `replaced` holds the
-        # network form of 10.1.2.0 after 10.1.2.0/24, the address form after 10.1.2.0).
-        before = {name: dict(getattr(engine, name)) for name in _STATE}
+        # Every entry the child writes, new or rewritten (`replaced` holds the network form of
+        # 10.1.2.0 after 10.1.2.0/24, the address form after 10.1.2.0), in first-write order.
+        for name in _STATE:
+            setattr(engine, name, _Writes(getattr(engine, name)))
         out = apply(second)
-        missing = object()
-        return out, {name: [(k, v) for k, v in getattr(engine, name).items()
-                            if before[name].get(k, missing) != v] for name in _STATE}
+        writes = {name: getattr(engine, name) for name in _STATE}
+        return out, {name: [(k, d[k]) for k in d.written] for name, d in writes.items()}
 
     out_first, theirs = _both(in_child, lambda: apply(first))
     if theirs is not None:
@@ -131,6 +133,18 @@ def in_halves(fn: Callable[[str], List[Any]], text: str) -> Tuple[List[Any], Lis
         return fn(text), []
     mine, theirs = _both(lambda: fn(text[cut:]), lambda: fn(text[:cut]))
     return list(mine), list(theirs) if theirs is not None else fn(text[cut:])
+
+
+class _Writes(dict):  # type: ignore[type-arg]
+    """A dict that remembers which keys were written, in first-write order."""
+
+    def __init__(self, base: Dict[Any, Any]) -> None:
+        super().__init__(base)
+        self.written: Dict[Any, None] = {}
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.written.setdefault(key, None)
 
 
 def _consistent(engine: "Engine", delta: Dict[str, List[Tuple[Any, Any]]]) -> bool:

@@ -15,7 +15,7 @@ import os
 import pickle
 import signal
 import traceback
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from postfinger_py.anonymize import AnonResult, AnonSettings, anonymize, preload
 from postfinger_py.anonymize.parallel import can_fork
@@ -32,18 +32,21 @@ class ForkedAnonymizer:
 
     def __init__(self, settings: AnonSettings) -> None:
         self.settings = settings
-        req_r, req_w = os.pipe()
-        res_r, res_w = os.pipe()
         # Ctrl-C is held back over the fork: the child ignores it before it could arrive, and
-        # here it arrives only once this object can end the child.
+        # here it arrives only once this object can end the child. Blocked before anything is
+        # opened, since unblocking may deliver a pending one.
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        fds: List[int] = []
         try:
+            fds += os.pipe()
+            fds += os.pipe()
             pid = os.fork()
         except OSError:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            for fd in (req_r, req_w, res_r, res_w):
+            for fd in fds:
                 os.close(fd)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             raise
+        req_r, req_w, res_r, res_w = fds
         if pid == 0:  # the child: never returns
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import traceback
-from typing import Callable, Dict, List, Optional, Sequence, Type
+from typing import Callable, List, Optional, Sequence, Type
 
 from postfinger_py.collect.base import Collector
-from postfinger_py.collect.common import no_thread_to_spare
+from postfinger_py.collect.common import run_in_threads
 from postfinger_py.collect.daemons import DaemonsCollector
 from postfinger_py.collect.libraries import LibrariesCollector
 from postfinger_py.collect.logs import LogsCollector, TraceCollector
@@ -112,34 +111,14 @@ def run_collectors(
     max_workers: int = 8,
 ) -> List[Section]:
     """Run collectors concurrently (they mostly wait on subprocesses); keep the registry order."""
-    results: List[Section] = [Section("", "", Status.FAILED)] * len(collectors)
     total = len(collectors)
     if total == 0:
         return []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as pool:
-        futures: Dict[concurrent.futures.Future, int] = {}  # type: ignore[type-arg]
-        here: List[int] = []
-        for i, c in enumerate(collectors):
-            try:
-                futures[pool.submit(run_one, c, ctx)] = i
-            except RuntimeError as exc:  # no thread to spare (a process limit): the rest here
-                if not no_thread_to_spare(exc):
-                    raise
-                here = list(range(i, total))
-                break
-        try:
-            done = 0
-            for i in here:
-                results[i] = run_one(collectors[i], ctx)
-                done += 1
-                on_done(results[i], done, total)
-            for fut in concurrent.futures.as_completed(futures):
-                i = futures[fut]
-                results[i] = fut.result()
-                done += 1
-                on_done(results[i], done, total)
-        except KeyboardInterrupt:
-            for fut in futures:
-                fut.cancel()
-            raise
+    done = [0]
+
+    def finished(i: int, section: Section) -> None:
+        done[0] += 1
+        on_done(section, done[0], total)
+
+    results = run_in_threads(lambda c: run_one(c, ctx), collectors, max_workers, finished)
     return results

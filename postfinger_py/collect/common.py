@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import concurrent.futures
-from typing import Callable, Dict, Iterable, List, Sequence, Tuple, TypeVar
+import threading
+from typing import Any, Callable, Dict, Iterable, List, Sequence, Set, Tuple, TypeVar
 
 from postfinger_py.errors import PostfingerError
 from postfinger_py.files import FileProblem, StatInfo
@@ -21,16 +22,65 @@ def no_thread_to_spare(exc: RuntimeError) -> bool:
     return "can't start new thread" in str(exc)
 
 
+def run_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 4,
+                   on_done: Callable[[int, R], None] = lambda i, result: None) -> List[R]:
+    """[fn(x) for x in items], several at a time, each exactly once, in the order given.
+
+    on_done(index, result) is called in this thread as each one finishes. Where no thread can
+    be started (a process limit: RLIMIT_NPROC counts threads too), the rest run here, one
+    after another. An item whose thread could not be started may already be queued, and a
+    running thread may still take it: each item is claimed under a lock, so it runs once.
+    """
+    items = list(items)
+    missing = object()
+    results: List[Any] = [missing] * len(items)
+    claimed: Set[int] = set()
+    reported: Set[int] = set()
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        with lock:
+            if i in claimed:
+                return
+            claimed.add(i)
+        results[i] = fn(items[i])
+
+    def report(i: int) -> None:
+        if i not in reported and results[i] is not missing:
+            reported.add(i)
+            on_done(i, results[i])
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as pool:
+        futures: Dict[Any, int] = {}
+        try:
+            for i in range(len(items)):
+                try:
+                    futures[pool.submit(run, i)] = i
+                except RuntimeError as exc:
+                    if not no_thread_to_spare(exc):
+                        raise
+                    for j in range(i, len(items)):
+                        run(j)
+                        report(j)
+                    break
+            for fut in concurrent.futures.as_completed(futures):
+                fut.result()  # an exception of fn is raised here
+                report(futures[fut])
+        except KeyboardInterrupt:
+            for fut in futures:
+                fut.cancel()
+            raise
+    for i in range(len(items)):
+        if results[i] is missing:  # taken by a thread without a future, and it failed
+            results[i] = fn(items[i])
+        report(i)
+    return results
+
+
 def map_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 4) -> List[R]:
     """list(map(fn, items)), several at a time; one after another where no thread can start."""
-    items = list(items)
-    try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as pool:
-            return list(pool.map(fn, items))
-    except RuntimeError as exc:
-        if not no_thread_to_spare(exc):
-            raise
-        return [fn(item) for item in items]
+    return run_in_threads(fn, items, max_workers)
+
 
 # The system section's parameters; the report header asks for the same when that section is
 # left out, so a snapshot's recording answers both.

@@ -208,6 +208,9 @@ def test_fully_qualified_name_with_trailing_dot_maps_like_the_name() -> None:
     dotted = out.split(" ")[3]
     assert dotted.endswith(".co.uk.") and "example-site" not in out
     assert out.endswith(" " + dotted[:-1]) and f"[{dotted}]:587" in out
+    assert e.domain("mail.example-site.co.uk.") == e.domain("mail.example-site.co.uk") + "."
+    assert e.domain("mx1\\.example-site\\.de\\.").count("\\.") == 3  # escaped: not the root
+    assert e.domain("a" + "." * 5000).endswith("." * 5000)  # many dots: no deep recursion
     # A syslog host written as an address with a trailing dot is anonymized as that address.
     out = e.apply("Nov 21 00:00:01 1.2.3.4. postfix/smtpd[1]: client=x[1.2.3.4]")
     host, client = out.split(" ")[3], out.split("[")[-1].rstrip("]")

@@ -72,6 +72,21 @@ def test_child_result_is_used_and_rewritten_entries_come_back() -> None:
     assert _state(two) == _state(one)
 
 
+@pytest.mark.parametrize("before, first, second", [
+    ("net 10.1.2.0/24", "host 10.1.2.0", "net 010.1.2.0/24"),
+    ("net fd12:3456::/64", "host fd12:3456::", "net FD12:3456::/64"),  # written back as before
+    ("net fd12:3456::/64", "host fd12:3456::", "net fd12:3456:0::/64"),
+])
+def test_entries_rewritten_in_both_halves_end_as_in_one_pass(before: str, first: str,
+                                                              second: str) -> None:
+    text = first + "\n" + "a\n" * 40 + second + "\n"
+    two, one = _engine("", 1), _engine("", 10**12)
+    for e in (two, one):
+        e.apply(before + "\n")
+    assert two.apply(text) == one.apply(text)
+    assert _state(two) == _state(one)
+
+
 def test_collisions_across_halves_fall_back_to_one_cpu() -> None:
     # User names of one letter and three digits have 26,000 possible replacements: 1000 of
     # them in each half collide across the halves (some 38 times, by the birthday bound).
