@@ -83,8 +83,9 @@ def main() -> None:
         out = engine.apply(text)
         t_apply = time.perf_counter() - t0
         t0 = time.perf_counter()
-        leak = LeakChecker(engine).find(out) if parallel_min is None else LeakChecker(
-            engine)._find(out)
+        checker = LeakChecker(engine)
+        leak = checker.find(out) if parallel_min is None else checker._first(
+            out, checker._found(out))  # the one-CPU check
         t_leak = time.perf_counter() - t0
         total = t_learn + t_apply + t_leak
         print(f"in process, {label}: learning {t_learn:.2f} s, replacing {t_apply:.2f} s "
