@@ -26,7 +26,7 @@ from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import (
     ALTERNATIVES,
     ATOM_SPLIT,
-    SECRET_KEYS,
+    SECRET_WORDS,
     SLOW_LINE,
     build_outer,
     build_scanner,
@@ -42,10 +42,6 @@ _DN_VALUE = re.compile(r"(=)([^,+]+)")
 # outer pattern never changes such a tag (no learned value can hold `[`), so it is taken whole
 # here instead of being looked up as one more distinct piece per process ID.
 _SYSLOG_LINE = re.compile(dict(ALTERNATIVES)["SYSLOG"][1:] + r"(?: [\w/.-]*\[\d+\]:(?!\S))?")
-# The keywords a credential (CRED) starts with, as substrings: `pass` covers password, passwd.
-# (Engine._atoms_safe tests the same words, `_pw` for bind_pw and auth_pw, written out.)
-_SECRET_WORDS = ("pass", "pwd", "bind_pw", "secret", "auth_pw", "api_key", "token")
-assert all(any(w in k for w in _SECRET_WORDS) for k in SECRET_KEYS.split("|"))
 _ATOM_CHARS = frozenset("=<>[](),;\"'")
 MEMO_LIMIT = 200_000
 
@@ -66,7 +62,7 @@ def _slow_lines(text: str) -> List[Tuple[int, int]]:
     """
     low = text.lower() if text.isascii() else text.translate(_FOLD).lower()
     starts = set()
-    for word in _SECRET_WORDS:
+    for word in SECRET_WORDS:
         i = low.find(word)
         while i >= 0:
             starts.add(low.rfind("\n", 0, i) + 1)
@@ -302,9 +298,8 @@ class Engine:
         times faster than one regex callback per candidate token.
         """
         text = self.mask_secrets(text)
-        outer = self.outer()
         if self.mode == "off":
-            return outer.sub(self.replace_outer, text)
+            return self.outer().sub(self.replace_outer, text)
         if self.mode == "on" and len(text) >= self.parallel_min:
             from postfinger_py.anonymize import parallel
 
@@ -377,8 +372,7 @@ class Engine:
         if not token.isascii() or "]/" in token or "sasl_username=" in token:
             return False
         low = token.lower()
-        return not ("pass" in low or "pwd" in low or "_pw" in low or "secret" in low
-                    or "api_key" in low or "token" in low)
+        return not any(word in low for word in SECRET_WORDS)
 
     def _atom(self, atom: str) -> str:
         return self.scanner().sub(self.replace_match, atom) if atom else atom
@@ -577,37 +571,6 @@ class Engine:
         """A dotted name: labels replaced one by one, each keyed on its parent; suffix kept."""
         if _fully_qualified(text):  # `mx1.example.de.`
             return self.domain(text[:-1]) + "."
-        if "\\" in text or not text.isascii():
-            return self._domain_general(text)
-        # The common case (ASCII, plain dots), computed as _domain_general does, with less work.
-        name = text.lower()
-        if keeplist.domain_is_kept(name) or self.kept_by_user(name):
-            return text
-        lowered = name.split(".")
-        n = len(lowered)
-        suffix = public_suffix_of(lowered)
-        m = n - suffix.count(".") - 1
-        if m <= 0:
-            return text
-        parents = [""] * m
-        parent = ".".join(lowered[m:])
-        for i in range(m - 1, -1, -1):
-            parents[i] = parent
-            parent = lowered[i] + "." + parent
-        labels = text.split(".")
-        for i in range(m):
-            labels[i] = self._case(labels[i], self._label(parents[i], lowered[i]))
-        result = ".".join(labels)
-        out_labels = result.lower().split(".")
-        out_parent = ".".join(out_labels[m:])
-        outs = [""] * m
-        for i in range(m - 1, -1, -1):
-            out_parent = outs[i] = out_labels[i] + "." + out_parent
-        for i in range(m):
-            self.replaced[("domain name", lowered[i] + "." + parents[i])] = outs[i]
-        return result
-
-    def _domain_general(self, text: str) -> str:
         parts = _SPLIT_DOTS.split(text)
         labels, seps = parts[0::2], parts[1::2]
         lowered = [lab.lower() for lab in labels]

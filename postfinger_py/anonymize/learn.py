@@ -7,7 +7,7 @@ from typing import Any, Iterable, Iterator, List, Set, Tuple
 
 from postfinger_py.anonymize import keeplist
 from postfinger_py.anonymize.engine import Engine
-from postfinger_py.anonymize.patterns import SECRET_KEYS, TIMESTAMP
+from postfinger_py.anonymize.patterns import SECRET_KEYS, SECRET_WORDS, TIMESTAMP
 
 # main.cf parameters whose values name hosts, domains or networks of the site.
 HOST_PARAMS = frozenset("""
@@ -48,7 +48,6 @@ _LABEL_MAIL = re.compile(r"[\w.%+-]@([^\W_][\w-]*)(?![\w.-])")
 _AT_LABEL = re.compile(r"@([^\W_][\w-]*)(?![\w.-])")
 _CRED_LOWER = re.compile(rf"(?<![\w-])(?:{SECRET_KEYS.lower()})[ \t]*[=:][ \t]*([^\s,;\"'<>]+)")
 _MAIL_LOCAL_CHARS = frozenset(".%+-_")
-_SECRET_WORDS = tuple(SECRET_KEYS.lower().split("|"))
 
 
 def _mail_labels(text: str) -> Set[str]:
@@ -64,7 +63,7 @@ def _mail_labels(text: str) -> Set[str]:
 def _credentials(text: str) -> List[str]:
     """The values after password=, secret: ... (what _CRED finds), case kept."""
     low = text.lower()
-    if not any(key in low for key in _SECRET_WORDS):  # substring tests are memchr-fast
+    if not any(word in low for word in SECRET_WORDS):  # substring tests are memchr-fast
         return []
     if len(low) != len(text):  # a few non-ASCII letters change length when lowered
         return _CRED.findall(text)

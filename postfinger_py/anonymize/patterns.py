@@ -15,6 +15,10 @@ TIMESTAMP = (r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
              r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
 
 SECRET_KEYS = r"password|passwd|pwd|pass|bind_pw|secret|auth_pw|sasl_password|api_key|token"
+# Substrings one of which every SECRET_KEYS keyword holds (`pass`: password, passwd, ...): text
+# holding none of them, in lower case, holds no credential (a fast test before the pattern).
+SECRET_WORDS = ("pass", "pwd", "_pw", "secret", "api_key", "token")
+assert all(any(w in k for w in SECRET_WORDS) for k in SECRET_KEYS.split("|"))
 
 # Each alternative is one outer named group; Engine dispatches on Match.lastgroup.
 ALTERNATIVES = [
