@@ -31,6 +31,39 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
+def hold_ctrl_c() -> Any:
+    """Block SIGINT over a fork; the mask to restore with let_ctrl_c().
+
+    Blocked before anything is opened, since restoring may deliver a pending Ctrl-C: the
+    child must not see it before it ignores it (child_ignores_ctrl_c), and the parent only
+    once it knows the child, to end it.
+    """
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def let_ctrl_c(mask: Any) -> None:
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def child_ignores_ctrl_c(mask: Any) -> None:
+    """In a forked child: the parent handles Ctrl-C (and ends the child)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    let_ctrl_c(mask)
+
+
+def end_child(pid: int, kill: bool) -> None:
+    """Wait for a child, killed first if its work is not wanted."""
+    if kill:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
 def _cut(text: str) -> int:
     """Where to cut `text` in two at a line end near its middle; 0 if it cannot be cut."""
     cut = text.find("\n", len(text) // 2) + 1
@@ -44,27 +77,23 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Op
     then does that work itself). The child is always waited for; if its result is not read
     (an error or Ctrl-C here), it is killed first.
     """
-    # Ctrl-C is held back over the fork: the child must not see it before it ignores it, and
-    # the parent sees it only once it knows the child (to end it). Blocked before anything is
-    # opened, since unblocking may deliver a pending one.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    mask = hold_ctrl_c()
     try:
         read_fd, write_fd = os.pipe()
     except OSError:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        let_ctrl_c(mask)
         return here(), None
     try:
         pid = os.fork()
     except OSError:  # no process to spare (a ulimit): the caller does the child's share
         os.close(read_fd)
         os.close(write_fd)
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        let_ctrl_c(mask)
         return here(), None
     if pid == 0:  # the child: never returns
         code = 0
         try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            child_ignores_ctrl_c(mask)
             os.close(read_fd)
             data = pickle.dumps(in_child(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as fh:
@@ -76,7 +105,7 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Op
     os.close(write_fd)
     payload = b""
     try:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        let_ctrl_c(mask)
         mine = here()
         with os.fdopen(read_fd, "rb") as fh:
             read_fd = -1
@@ -84,12 +113,7 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Op
     finally:
         if read_fd >= 0:
             os.close(read_fd)
-        if not payload:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        os.waitpid(pid, 0)
+        end_child(pid, kill=not payload)
     try:
         return mine, (pickle.loads(payload) if payload else None)
     except Exception:  # noqa: BLE001 - cut short (the child was killed while writing)

@@ -13,12 +13,17 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import signal
 import traceback
 from typing import Any, List, Optional
 
 from postfinger_py.anonymize import AnonResult, AnonSettings, anonymize, preload
-from postfinger_py.anonymize.parallel import can_fork
+from postfinger_py.anonymize.parallel import (
+    can_fork,
+    child_ignores_ctrl_c,
+    end_child,
+    hold_ctrl_c,
+    let_ctrl_c,
+)
 from postfinger_py.errors import PostfingerError
 from postfinger_py.model import Report
 
@@ -32,10 +37,7 @@ class ForkedAnonymizer:
 
     def __init__(self, settings: AnonSettings) -> None:
         self.settings = settings
-        # Ctrl-C is held back over the fork: the child ignores it before it could arrive, and
-        # here it arrives only once this object can end the child. Blocked before anything is
-        # opened, since unblocking may deliver a pending one.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        mask = hold_ctrl_c()
         fds: List[int] = []
         try:
             fds += os.pipe()
@@ -44,12 +46,11 @@ class ForkedAnonymizer:
         except OSError:
             for fd in fds:
                 os.close(fd)
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            let_ctrl_c(mask)
             raise
         req_r, req_w, res_r, res_w = fds
         if pid == 0:  # the child: never returns
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            child_ignores_ctrl_c(mask)
             os.close(req_w)
             os.close(res_r)
             _child(req_r, res_w, settings)
@@ -60,7 +61,7 @@ class ForkedAnonymizer:
         self._res_r: Optional[int] = res_r
         self.used_child = False  # whether the last result came from the child
         try:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            let_ctrl_c(mask)  # a Ctrl-C held back since the fork arrives here
         except BaseException:
             self.close()
             raise
@@ -99,19 +100,11 @@ class ForkedAnonymizer:
             if fd is not None:
                 os.close(fd)
                 setattr(self, name, None)
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)  # unused (an error, Ctrl-C): no need to wait
-            except ProcessLookupError:
-                pass
-            self._reap()
+        self._reap(kill=True)  # unused (an error, Ctrl-C): no need to wait for its work
 
-    def _reap(self) -> None:
+    def _reap(self, kill: bool = False) -> None:
         if self.pid is not None:
-            try:
-                os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                pass
+            end_child(self.pid, kill)
             self.pid = None
 
 
