@@ -26,6 +26,7 @@ from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import (
     ALTERNATIVES,
     ATOM_SPLIT,
+    CFLINE_KEYS,
     SECRET_WORDS,
     SLOW_LINE,
     build_outer,
@@ -49,8 +50,7 @@ MEMO_LIMIT = 200_000
 # The non-ASCII characters that match an ASCII letter case-insensitively, folded to it (each
 # stays one character, so offsets keep).
 _FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
-_CFLINE_START = re.compile(r"\n[ \t]*(?:user|username|password|passwd|bind_pw|bind_dn|dbname"
-                           r"|search_base)[ \t]*=")
+_CFLINE_START = re.compile(rf"\n[ \t]*(?:{CFLINE_KEYS})[ \t]*=")
 
 
 def _slow_lines(text: str) -> List[Tuple[int, int]]:

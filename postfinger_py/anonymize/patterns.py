@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Pattern
+from typing import Any, Dict, Iterable, List, Pattern, Tuple
 
 # One DNS label: letters/digits (any script), inner hyphens; underscores tolerated inside.
 LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
@@ -19,14 +19,16 @@ SECRET_KEYS = r"password|passwd|pwd|pass|bind_pw|secret|auth_pw|sasl_password|ap
 # holding none of them, in lower case, holds no credential (a fast test before the pattern).
 SECRET_WORDS = ("pass", "pwd", "_pw", "secret", "api_key", "token")
 assert all(any(w in k for w in SECRET_WORDS) for k in SECRET_KEYS.split("|"))
+# The keys of the `key = value` lines of mysql:/pgsql:/ldap:/sqlite: table files (CFLINE).
+CFLINE_KEYS = "user|username|password|passwd|bind_pw|bind_dn|dbname|search_base"
 
 # Each alternative is one outer named group; Engine dispatches on Match.lastgroup.
 ALTERNATIVES = [
     # The syslog host field: the short host name helpers must not learn, e.g. `mx1`.
     ("SYSLOG", rf"^(?P<sl_pre>{TIMESTAMP} )(?P<sl_host>[^\s\[\]:]+)(?= \S)"),
     # `key = value` lines of mysql:/pgsql:/ldap:/sqlite: table files.
-    ("CFLINE", r"^(?P<cf_pre>[ \t]*(?P<cf_key>user|username|password|passwd|bind_pw|bind_dn"
-               r"|dbname|search_base)[ \t]*=[ \t]*)(?P<cf_val>[^\s](?:[^\n]*[^\s])?)(?=[ \t]*$)"),
+    ("CFLINE", rf"^(?P<cf_pre>[ \t]*(?P<cf_key>{CFLINE_KEYS})[ \t]*=[ \t]*)"
+               r"(?P<cf_val>[^\s](?:[^\n]*[^\s])?)(?=[ \t]*$)"),
     ("CRED", rf"(?<![\w-])(?P<cr_pre>(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*)(?P<cr_val>[^\s,;\"'<>]+)"),
     ("SASLUSER", r"(?<![\w-])(?P<su_pre>sasl_username=)(?P<su_val>[^\s,]+)"),
     ("EMAIL", rf"(?<![\w.%+-])(?P<em_local>[\w.%+-]+)@(?P<em_dom>{DOMAIN}|{LABEL}(?![\w.-]))"),
@@ -104,6 +106,22 @@ def build_outer(known_bare_regex: str, secrets_only: bool) -> Pattern[str]:
     site values; the full scanner runs on those alone (and is cached per token), so the cost per
     megabyte of logs stays low.
     """
+    line, token = _outer_parts(known_bare_regex, secrets_only)
+    return re.compile("^(?:" + "|".join(line) + ")|" + _token_part(token), re.MULTILINE)
+
+
+def build_token_outer(known_bare_regex: str) -> Pattern[str]:
+    """The token half of build_outer alone (anonymizing mode), for one space-free piece of a line.
+
+    On a piece that holds no whitespace it matches exactly where build_outer's pattern matches
+    inside a line, given the line has no line-anchored field and no credential (SLOW_LINE).
+    """
+    _line, token = _outer_parts(known_bare_regex, False)
+    return re.compile(_token_part(token), re.MULTILINE)
+
+
+def _outer_parts(known_bare_regex: str, secrets_only: bool) -> Tuple[List[str], List[str]]:
+    """build_outer's line-anchored alternatives and its token alternatives."""
     alts = dict(ALTERNATIVES)
     cred = alts["CRED"].replace(r"(?<![\w-])", "")
     line = [f"(?P<CFLINE>{alts['CFLINE'][1:]})"]
@@ -123,30 +141,18 @@ def build_outer(known_bare_regex: str, secrets_only: bool) -> Pattern[str]:
                      r"|(?:status|proto|relay|sasl_method)=[A-Za-z]+,?|\d+(?:\.\d+){1,2}[,;:)]?"
                      r"|[A-Za-z]+:|[0-9A-F]{5,}:?)(?!\S))"
                      r"(?P<TOKEN>[^\s.@:=]*[.@:=]\S*)")
-    parts = ["^(?:" + "|".join(line) + ")", token_part(token)]
-    return re.compile("|".join(parts), re.MULTILINE)
+    return line, token
 
 
-def token_part(token: List[str]) -> str:
+def _token_part(token: List[str]) -> str:
     return r"(?<!\S)(?:" + "|".join(token) + ")"
-
-
-def build_token_outer(known_bare_regex: str) -> Pattern[str]:
-    """The token half of build_outer alone (anonymizing mode), for one space-free piece of a line.
-
-    On a piece that holds no whitespace it matches exactly where build_outer's pattern matches
-    inside a line, given the line has no line-anchored field and no credential (SLOW_LINE).
-    """
-    outer = build_outer(known_bare_regex, False).pattern
-    return re.compile(outer[outer.index(r"|(?<!\S)(?:") + 1:])
 
 
 # A line the piece-by-piece path must leave to build_outer's pattern: a `key = value` table line
 # (CFLINE) or a credential keyword followed by `=`/`:` (CRED, which may span a space). A superset
 # of where those match: the keys anywhere, in any case.
-SLOW_LINE = re.compile(
-    r"^[ \t]*(?:user|username|password|passwd|bind_pw|bind_dn|dbname|search_base)[ \t]*="
-    rf"|(?i:{SECRET_KEYS})[ \t]*[=:]", re.MULTILINE)
+SLOW_LINE = re.compile(rf"^[ \t]*(?:{CFLINE_KEYS})[ \t]*=|(?i:{SECRET_KEYS})[ \t]*[=:]",
+                       re.MULTILINE)
 # A token whose parts between these characters can be anonymized one by one: no pattern of the
 # scanner matches across them or looks at them (see Engine._atoms_safe).
 ATOM_SPLIT = re.compile(r"""([=<>\[\](),;"'])""")

@@ -77,11 +77,6 @@ def run_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 
     return results
 
 
-def map_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 4) -> List[R]:
-    """list(map(fn, items)), several at a time; one after another where no thread can start."""
-    return run_in_threads(fn, items, max_workers)
-
-
 # The system section's parameters; the report header asks for the same when that section is
 # left out, so a snapshot's recording answers both.
 SYSTEM_PARAMS = ("mail_version", "myhostname", "command_directory")

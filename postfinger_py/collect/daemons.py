@@ -7,10 +7,10 @@ from typing import Dict, List
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import (
-    map_in_threads,
     postconf_values,
     postfix_programs,
     present_programs,
+    run_in_threads,
 )
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.elf import BinaryInfo
@@ -43,7 +43,7 @@ class DaemonsCollector(Collector):
         found, problems = present_programs(ctx, paths)
         notes += problems
         present = [st.path for st in found if st.kind in ("file", "link")]
-        infos = map_in_threads(ctx.files.inspect_binary, present)
+        infos = run_in_threads(ctx.files.inspect_binary, present)
         programs: List[Dict[str, str]] = []
         for info in infos:
             status = classify(info, mail_version)

@@ -7,10 +7,10 @@ from typing import Dict, List, Optional, Tuple
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import (
-    map_in_threads,
     postconf_values,
     postfix_programs,
     present_programs,
+    run_in_threads,
 )
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.ldd import parse_ldd
@@ -71,7 +71,7 @@ class LibrariesCollector(Collector):
             info = ctx.files.inspect_binary(path)
             return path, [(n, "?") for n in info.needed], "".join(f"\t{n}\n" for n in info.needed)
 
-        for path, libs, text in map_in_threads(one, targets):
+        for path, libs, text in run_in_threads(one, targets):
             per_program[path] = libs
             raw_parts.append(f"{path}:\n{text}")
         libraries: Dict[str, Dict[str, object]] = {}
