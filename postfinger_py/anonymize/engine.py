@@ -32,6 +32,7 @@ from postfinger_py.anonymize.patterns import (
     build_outer,
     build_scanner,
     build_token_outer,
+    known_word,
     literal_alternation,
 )
 from postfinger_py.anonymize.shape import keyed_shape, recase, strict_shape
@@ -172,6 +173,7 @@ class Engine:
         self._scanner: Optional[Pattern[str]] = None
         self._outer: Optional[Pattern[str]] = None
         self._token_outer: Optional[Pattern[str]] = None
+        self._known_word: Optional[Pattern[str]] = None
         self._atoms_ok = False
         self._pieces = _Memo(self._piece)
         # Text at least this long is done on two CPUs where possible (see parallel.py); strict
@@ -184,8 +186,9 @@ class Engine:
         self._handlers: Dict[str, Callable[[Match[str]], str]] = {
             "SECRET": self._h_secret, "SHORTSECRET": self._h_secret, "SYSLOG": self._h_syslog,
             "CFLINE": self._h_cfline, "CRED": self._h_cred, "SASLUSER": self._h_sasluser,
-            "KNOWN": self._h_known, "EMAIL": self._h_email, "CATCHALL": self._h_catchall,
-            "IPV4": self._h_ipv4, "IPV6": self._h_ipv6, "DOM": self._h_dom,
+            "KNOWN": self._h_known, "KNOWNDOT": self._h_known, "EMAIL": self._h_email,
+            "CATCHALL": self._h_catchall, "IPV4": self._h_ipv4, "IPV6": self._h_ipv6,
+            "DOM": self._h_dom,
         }
 
     # ---- learning -------------------------------------------------------------------------
@@ -248,6 +251,7 @@ class Engine:
         bare_regex = literal_alternation(bare) if bare else ""
         self._outer = build_outer(bare_regex, self.mode == "off")
         self._token_outer = None if self.mode == "off" else build_token_outer(bare_regex)
+        self._known_word = re.compile(known_word(bare_regex)) if bare_regex else None
         # Tokens may be cut into atoms only if no learned name or short secret holds a cut
         # character (or one of its matches could span a cut), and no long secret holds `*`:
         # then no long secret survives mask_secrets (a new occurrence made by masking would
@@ -498,8 +502,15 @@ class Engine:
                 head_plain = head.replace("\\.", ".").lower()
                 if head_plain in self.learned_domains or self._looks_like_domain(head_plain):
                     return self.domain(head) + dot + ext
-            return text
+            return self._known_words(text)
         return self.domain(text)
+
+    def _known_words(self, text: str) -> str:
+        """A dotted word that is no domain (`mx1.pem`, `mx1.example.dem`): its learned words
+        replaced, as the scanner's KNOWNDOT replaces them; Postfix's own file names kept."""
+        if self._known_word is None or text.lower() in keeplist.POSTFIX_FILE_NAMES:
+            return text
+        return self._known_word.sub(self._h_known, text)
 
     # ---- value replacements ---------------------------------------------------------------
     def _looks_like_domain(self, plain: str) -> bool:

@@ -47,6 +47,12 @@ rpmnew rpmsave dpkg-dist dpkg-old ucf-dist
 PLACEHOLDERS: FrozenSet[str] = frozenset({"USER@DOMAIN", "DOMAIN", "USER", "ADDRESS", "QUEUEID"})
 
 
+# Postfix's own file names: kept even where a learned word is their stem (a host named `main`).
+POSTFIX_FILE_NAMES: FrozenSet[str] = frozenset({
+    "main.cf", "master.cf", "dynamicmaps.cf", "main.cf.proto", "master.cf.proto",
+})
+
+
 def looks_like_file_name(labels: Sequence[str]) -> bool:
     """`libdb-5.3.so`, `3.so`, `main.cf`: a dotted word that names a file, not a host."""
     if labels[-1] not in FILE_EXTENSIONS:

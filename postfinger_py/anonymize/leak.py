@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from postfinger_py.anonymize.engine import Engine
-from postfinger_py.anonymize.keeplist import domain_is_documentation
+from postfinger_py.anonymize.engine import Engine, public_suffix_of
+from postfinger_py.anonymize.keeplist import POSTFIX_FILE_NAMES, domain_is_documentation
 from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import DOT
 
@@ -35,7 +35,7 @@ def trie_regex(words: Iterable[str]) -> str:
 
 
 _TOKENS = re.compile(r"[\w.%+-]+")
-_LOCALS = re.compile(r"([\w.%+-]+)@([\w.-]*)")
+_LOCALS = re.compile(r"([\w.%+-]+)@([\w.-]+)")
 _V6 = re.compile(r"[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*")
 # Every ASCII character _TOKENS does not take, mapped to a space.
 _NOT_TOKEN_ASCII = {c: " " for c in range(128) if not _TOKENS.fullmatch(chr(c))}
@@ -48,6 +48,15 @@ def _runs(token: str) -> List[str]:
         return parts
     parts = parts[-12:]
     return [".".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)]
+
+
+def _kept_in(token: str, run: str) -> bool:
+    """Whether the anonymizer keeps this learned word here on purpose: Postfix's own file names
+    (`main.cf` of a host named `main`), and a name's public suffix (`x.mx` of a host `mx`)."""
+    if token in POSTFIX_FILE_NAMES:
+        return True
+    labels = token.strip(".").split(".")
+    return len(labels) > 1 and token.endswith(run) and public_suffix_of(labels) == run
 
 
 class LeakChecker:
@@ -125,7 +134,7 @@ class LeakChecker:
                 for token in tokens:
                     for run in _runs(token) if "." in token else [token]:
                         kind = self._kinds.get(run)
-                        if kind is not None:
+                        if kind is not None and not _kept_in(token, run):
                             found.append((run, kind))
             if self._locals and "@" in low:
                 # Only words holding `@` can match (and the pattern is slow on long runs).

@@ -79,24 +79,33 @@ def build_scanner(known_bare: Iterable[str], secrets: Iterable[str], secrets_onl
         head.append(f"(?P<SECRET>{literal_alternation(long_secrets)})")
     if short_secrets:
         parts.append(rf"(?P<SHORTSECRET>(?<![\w])(?:{literal_alternation(short_secrets)})(?![\w]))")
+    bare = list(known_bare)
     for name, regex in ALTERNATIVES:
         if secrets_only and name not in SECRETS_ONLY:
             continue
         if name in ("SYSLOG", "CFLINE"):
             continue  # line-anchored: the outer pass handles them (tokens are not lines)
         if name == "EMAIL" and not secrets_only:
-            bare = list(known_bare)
             if bare:
                 # Before EMAIL: a learned user or short host as a bare word (`j.meier`, `mx1`).
                 parts.append(rf"(?P<KNOWN>(?<![\w.-])(?i:{literal_alternation(bare)})"
                              rf"(?![\w-]|{DOT}[^\W_]))")
         parts.append(f"(?P<{name}>{regex})")
+    if bare and not secrets_only:
+        # Last: a learned word beside a dot where no domain, address or e-mail took it
+        # (`mx1.pem`, `x.mx1`): the leak check finds it there, so it is site data there.
+        parts.append(rf"(?P<KNOWNDOT>{known_word(literal_alternation(bare))})")
     # Every alternative but a long secret starts where no word character precedes (each has
     # its own lookbehind saying so): testing that once first makes the many mid-word positions
     # fail at once instead of trying every alternative (same matches, several times faster).
     if parts:
         head.append(r"(?<!\w)(?:" + "|".join(parts) + ")")
     return re.compile("|".join(head), re.MULTILINE)
+
+
+def known_word(bare_regex: str) -> str:
+    """A learned bare word (`mx1`, `j.meier`) as a whole word: no `[\\w-]` on either side."""
+    return rf"(?<![\w-])(?i:{bare_regex})(?![\w-])"
 
 
 def build_outer(known_bare_regex: str, secrets_only: bool) -> Pattern[str]:
@@ -131,7 +140,12 @@ def _outer_parts(known_bare_regex: str, secrets_only: bool) -> Tuple[List[str], 
     else:
         line.insert(0, f"(?P<SYSLOG>{alts['SYSLOG'][1:]})")
         if known_bare_regex:
-            token.append(rf"(?P<KNOWNTOKEN>[^\s\w]*(?i:{known_bare_regex})[^\s\w]*(?!\S))")
+            # A token where the scanner's KNOWN or KNOWNDOT could match: the learned word at
+            # the token's start or just after a character other than `[\w-]` (`mx1:`,
+            # `localhost,mx1`, `a/lager`, `x.mx1`), not followed by `[\w-]`. Each repetition
+            # ends at the next such character, so the search is linear in the token.
+            token.append(rf"(?P<KNOWNTOKEN>(?=(?:[\w-]*[^\s\w-])*?(?i:{known_bare_regex})"
+                         rf"(?![\w-]))\S+)")
         # Skip, inside the regex engine, the frequent tokens that cannot hold site data:
         # `postfix/smtpd[123]:`, `size=1234,`, `delays=0.1/0/3/0,`, `dsn=2.0.0,`, queue IDs.
         # (A value with four dotted numbers is an IPv4 address or network: never skipped.)
