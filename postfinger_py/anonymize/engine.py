@@ -476,6 +476,15 @@ class Engine:
         try:
             addr = ipaddress.IPv6Address(text)
         except ValueError:
+            if text.endswith(":") and not text.endswith("::") and m.group("v6len") is None:
+                # Postfix's colon after an address: `address 2001:db8::1: Name or service
+                # not known`, `warning: 2001:db8::1: address not listed for hostname ...`.
+                try:
+                    addr = ipaddress.IPv6Address(text[:-1])
+                except ValueError:
+                    return m.group(0)
+                out = self._address(addr, text[:-1], None)
+                return m.group(0) if out is None else out + ":"
             return m.group(0)  # times, MAC-like hex: not addresses, not site data
         out = self._address(addr, text, m.group("v6len"))
         if out is None:

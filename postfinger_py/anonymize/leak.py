@@ -144,7 +144,11 @@ class LeakChecker:
                         found.append((local + "@", self._locals[local]))
             if self._v6 and ":" in low:
                 colon_words = "\n".join(w for w in wordset if ":" in w)
-                for token in set(_V6.findall(colon_words)).intersection(self._v6):
+                # `IPv6:addr` (HELO literals): the address alone; `addr:` (Postfix's colon after
+                # an address in warnings): the address without the colon.
+                tokens = set(_V6.findall(colon_words.replace("ipv6:", "ipv6 ")))
+                tokens.update([t[:-1] for t in tokens if t.endswith(":") and t[-2:] != "::"])
+                for token in tokens.intersection(self._v6):
                     found.append((token, self._v6[token]))
         return found
 

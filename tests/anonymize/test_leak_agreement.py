@@ -71,6 +71,10 @@ def test_the_leak_check_finds_nothing_the_anonymizer_left(parts: list) -> None:
     ("transport_maps = hash:/etc/postfix/mx1.transport", "mx1"),
     ("relayhost = [mx1.bluefinch-logistics.dem]", "mx1"),
     ("x.mx1 lager.cf", "lager"),
+    # Postfix's colon right after an IPv6 address (warnings of smtpd).
+    ("warning: hostname mail7.kunde-nord.de does not resolve to address 2a01:4f8::1: "
+     "Name or service not known", "2a01:4f8::1"),
+    ("warning: 2a01:4f8::1: address not listed for hostname mail7.kunde-nord.de", "2a01:4f8::1"),
 ])
 def test_learned_values_in_punctuated_and_dotted_words_are_replaced(text: str, gone: str) -> None:
     fast, ref = _engines()
@@ -80,6 +84,14 @@ def test_learned_values_in_punctuated_and_dotted_words_are_replaced(text: str, g
     assert LeakChecker(fast).find(out) is None, out
     ref.apply("client=unknown[2a01:4f8::1]")
     assert out == ref.apply_by_regex(text)
+
+
+def test_leak_check_sees_an_address_before_postfix_colon_and_after_ipv6_tag() -> None:
+    fast, _ = _engines()
+    fast.apply("client=unknown[2a01:4f8::1]")
+    check = LeakChecker(fast)
+    assert check.find("warning: 2a01:4f8::1: address not listed") == ("ip", 9)
+    assert check.find("helo=<[IPv6:2a01:4f8::1]>") == ("ip", 12)
 
 
 @pytest.mark.parametrize("short", ["main", "mx", "de"])
