@@ -38,8 +38,12 @@ ALTERNATIVES = [
     ("IPV6", r"(?:(?<![\w.:])|(?<=[Ii][Pp][Vv]6:))"
              r"(?P<v6>(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){6})(?:[0-9A-Fa-f]{0,4}:){2,7}"
              r"(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)"
-             r"(?:(?P<v6br>\]?)/(?P<v6len>\d{1,3}))?(?![\w:]|\.\d)"),
-    ("DOM", rf"(?<![\w-])(?<![\w-]\.)(?<![\w-]\\\.)(?P<dm>{DOMAIN})"),
+             r"(?:(?P<v6br>\]?)/(?P<v6len>\d{1,3}))?"
+             # An address ends before a word or a hex digit, or with Postfix's colon after
+             # it (`2001:db8::1: Name or service not known`, `2001:db8::1:smtp`).
+             r"(?:(?![\w:]|\.\d)|(?<=[0-9A-Fa-f]:)(?![0-9A-Fa-f:.]))"),
+    # (A hyphen before the name only where it cannot be inside a label: `]-mail.example.de`.)
+    ("DOM", rf"(?<!\w)(?<!\w-)(?<![\w-]\.)(?<![\w-]\\\.)(?P<dm>{DOMAIN})"),
 ]
 
 SECRETS_ONLY = ("CFLINE", "CRED")

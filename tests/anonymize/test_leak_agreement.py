@@ -22,14 +22,16 @@ HOST = "mx1.bluefinch-logistics.de"
 VALUES = [
     "mx1", "MX1", HOST, "bluefinch-logistics.de", "j.meier", "lager", "j.meier@bluefinch-logistics.de",
     "lager@kunde-nord.de", "@bluefinch-logistics.de", "x@[10.20.30.40]", "mx1@bluefinch-logistics.de",
-    "10.20.30.40", "2001:db8:1::5", "2a01:4f8::1", "203.0.113.9", "kunde-nord.de",
+    "10.20.30.40", "[2001:db8:1::5]", "[2a01:4f8::1]", "203.0.113.9", "kunde-nord.de",
     "mail7.kunde-nord.de", "S3cretPassw0rd!", "ab1", "a", "x", "1", "de",
 ]
-# Between two values: whitespace, control characters, the replacement character, and every
-# ASCII punctuation character but those that join two values into one (`.`, `_`, `@`: `mx1.10.20.
-# 30.40` or `203.0.113.9@mx1` are no forms Postfix writes; the dotted forms it does write are
-# tested below).
-SEPARATORS = [c for c in string.punctuation if c not in "._@"] + [
+# Between two values: whitespace, control characters, the replacement character, and the
+# punctuation Postfix text puts between values. Not the characters that join two values into
+# one word (`.`, `-`, `_`, `@`, `+`, `%`, `\\`: `mx1.10.20.30.40`, `10.20.30.40-mx1.example.de`
+# or `203.0.113.9@mx1` are no forms Postfix writes; the joined forms it writes are tested below).
+# IPv6 addresses in brackets, as in Postfix's logs: a bare one glued by `:` to the next value is
+# ambiguous (the bare forms Postfix writes, `addr: text` and `addr:smtp`, are below).
+SEPARATORS = [c for c in string.punctuation if c not in ".-_@+%\\"] + [
     " ", "\t", "\n", "\x06", "\ufffd", "\xa0"]
 
 
@@ -71,10 +73,13 @@ def test_the_leak_check_finds_nothing_the_anonymizer_left(parts: list) -> None:
     ("transport_maps = hash:/etc/postfix/mx1.transport", "mx1"),
     ("relayhost = [mx1.bluefinch-logistics.dem]", "mx1"),
     ("x.mx1 lager.cf", "lager"),
+    # A name after a hyphen that cannot be inside a label.
+    ("status=bounced -mail7.kunde-nord.de", "kunde-nord"),
     # Postfix's colon right after an IPv6 address (warnings of smtpd).
     ("warning: hostname mail7.kunde-nord.de does not resolve to address 2a01:4f8::1: "
      "Name or service not known", "2a01:4f8::1"),
     ("warning: 2a01:4f8::1: address not listed for hostname mail7.kunde-nord.de", "2a01:4f8::1"),
+    ("inet_interfaces = 2a01:4f8::1:smtp", "2a01:4f8::1"),
 ])
 def test_learned_values_in_punctuated_and_dotted_words_are_replaced(text: str, gone: str) -> None:
     fast, ref = _engines()
