@@ -143,22 +143,23 @@ def _outer_parts(known_bare_regex: str, secrets_only: bool) -> Tuple[List[str], 
         token.append(r"(?P<TOKEN>[^\s=:]*[=:]\S*)")
     else:
         line.insert(0, f"(?P<SYSLOG>{alts['SYSLOG'][1:]})")
-        if known_bare_regex:
-            # A token where the scanner's KNOWN or KNOWNDOT could match: the learned word at
-            # the token's start or just after a character other than `[\w-]` (`mx1:`,
-            # `localhost,mx1`, `a/lager`, `x.mx1`), not followed by `[\w-]`. Each repetition
-            # ends at the next such character, so the search is linear in the token.
-            token.append(rf"(?P<KNOWNTOKEN>(?=(?:[\w-]*[^\s\w-])*?(?i:{known_bare_regex})"
-                         rf"(?![\w-]))\S+)")
         # Skip, inside the regex engine, the frequent tokens that cannot hold site data:
         # `postfix/smtpd[123]:`, `size=1234,`, `delays=0.1/0/3/0,`, `dsn=2.0.0,`, queue IDs.
         # (A value with four dotted numbers is an IPv4 address or network: never skipped.)
         # Also `status=sent`, `proto=ESMTP`, enhanced status codes `4.7.1`, and words such as
-        # `said:` (a learned short host followed by `:` is caught by KNOWNTOKEN before this).
+        # `said:` (a learned short host followed by `:` is caught by KNOWNTOKEN after this).
         token.append(r"(?!(?:[\w/.-]*\[\d+\]:|[A-Za-z_]+=(?![\d.]*\d\.\d+\.\d+\.\d)[\d.,/]*"
                      r"|(?:status|proto|relay|sasl_method)=[A-Za-z]+,?|\d+(?:\.\d+){1,2}[,;:)]?"
                      r"|[A-Za-z]+:|[0-9A-F]{5,}:?)(?!\S))"
                      r"(?P<TOKEN>[^\s.@:=]*[.@:=]\S*)")
+        if known_bare_regex:
+            # Any other token where the scanner's KNOWN or KNOWNDOT could match (tried after
+            # TOKEN, which takes most tokens at less cost): the learned word at the token's
+            # start or just after a character other than `[\w-]` (`mx1:`, `localhost,mx1`,
+            # `a/lager`, `x.mx1`), not followed by `[\w-]`. Each repetition ends at the next
+            # such character, so the search is linear in the token.
+            token.append(rf"(?P<KNOWNTOKEN>(?=(?:[\w-]*[^\s\w-])*?(?i:{known_bare_regex})"
+                         rf"(?![\w-]))\S+)")
     return line, token
 
 
