@@ -56,5 +56,7 @@ def test_end_to_end_report(real_postfix: Dict[str, Any], tmp_path: Path) -> None
     host = re.search(r"^myhostname = (\S+)$", report, re.M)
     domain = re.search(r"^mydomain = (\S+)$", report, re.M)
     assert host and domain and host.group(1).endswith("." + domain.group(1))
+    # A certificate named after the host: the name replaced, the file name's shape kept.
+    assert re.search(r"^smtpd_tls_cert_file = /etc/ssl/certs/[a-z]{2}\d\.pem$", report, re.M)
     mapped = (tmp_path / "map").read_text()
     assert real_postfix["domain"] in mapped and domain.group(1) in mapped

@@ -68,6 +68,8 @@ postconf -e \
     "debug_peer_list = 10.20.30.40" \
     "maillog_file = /var/log/postfix.log" \
     "smtpd_sasl_autenticated_header = yes" \
+    "smtpd_tls_cert_file = /etc/ssl/certs/mx1.pem" \
+    "smtpd_tls_key_file = /etc/ssl/private/mx1.key" \
     "append_dot_mydomain = no" \
     "message_size_limit = 10240000" \
     "maximal_queue_lifetime = 5d" \
