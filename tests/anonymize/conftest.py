@@ -5,15 +5,27 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
+from postfinger_py.anonymize.engine import Engine
 from postfinger_py.model import Report, Section, Status
 
 DATA = Path(__file__).resolve().parent / "data"
 SITE: Dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "integration" / "site.json").read_text())
+
+
+def engine_pair(key: bytes, learn: Callable[[Engine], None]) -> Tuple[Engine, Engine]:
+    """Two engines that learned the same, frozen: one for the fast path, one for the reference."""
+    engines = []
+    for _ in range(2):
+        e = Engine(key)
+        learn(e)
+        e.freeze()
+        engines.append(e)
+    return engines[0], engines[1]
 
 
 def read(name: str) -> str:

@@ -15,7 +15,7 @@ from postfinger_py.anonymize import learn
 from postfinger_py.anonymize.engine import Engine, _public_suffix, public_suffix_of, public_suffixes
 from postfinger_py.anonymize.shape import _DIGIT_OF_BYTE, _LETTER_OF_BYTE, keyed_shape
 
-from .conftest import SITE, read
+from .conftest import SITE, engine_pair, read
 
 KEY = bytes(range(32))
 
@@ -44,15 +44,12 @@ SEPARATORS = [" ", " ", " ", "  ", "\n", "\n", "\r\n", "\t", ""]
 
 
 def _pair(text: str, extra: str = "") -> tuple:
-    engines = []
-    for _ in range(2):
-        e = Engine(KEY)
+    def learn_site(e: Engine) -> None:
         e.learn_host(SITE["hostname"], is_own_host=True)
         e.learn_user("j.meier")
         learn.learn_free_text(e, text + extra)
-        e.freeze()
-        engines.append(e)
-    return engines[0], engines[1]
+
+    return engine_pair(KEY, learn_site)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

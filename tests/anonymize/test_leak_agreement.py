@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.leak import LeakChecker
 
+from .conftest import engine_pair
+
 HOST = "mx1.bluefinch-logistics.de"
 VALUES = [
     "mx1", "MX1", HOST, "bluefinch-logistics.de", "j.meier", "lager", "j.meier@bluefinch-logistics.de",
@@ -35,18 +37,16 @@ SEPARATORS = [c for c in string.punctuation if c not in ".-_@+%\\"] + [
     " ", "\t", "\n", "\x06", "\ufffd", "\xa0"]
 
 
+def _learn(e: Engine) -> None:
+    e.learn_host(HOST, is_own_host=True)
+    e.learn_user("j.meier")
+    e.learn_user("lager")
+    e.learn_secret("S3cretPassw0rd!")
+    e.learn_secret("ab1")
+
+
 def _engines() -> tuple:
-    engines = []
-    for _ in range(2):
-        e = Engine(b"k" * 32)
-        e.learn_host(HOST, is_own_host=True)
-        e.learn_user("j.meier")
-        e.learn_user("lager")
-        e.learn_secret("S3cretPassw0rd!")
-        e.learn_secret("ab1")
-        e.freeze()
-        engines.append(e)
-    return engines[0], engines[1]
+    return engine_pair(b"k" * 32, _learn)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
