@@ -41,9 +41,11 @@ SECRET_MASK = "********"
 _SPLIT_DOTS = re.compile(r"(\\?\.)")
 _DN_VALUE = re.compile(r"(=)([^,+]+)")
 # The syslog head of a line, with the program tag (`postfix/smtpd[123]:`) after the host: the
-# outer pattern never changes such a tag (no learned value can hold `[`), so it is taken whole
-# here instead of being looked up as one more distinct piece per process ID.
-_SYSLOG_LINE = re.compile(dict(ALTERNATIVES)["SYSLOG"][1:] + r"(?: [\w/.-]*\[\d+\]:(?!\S))?")
+# outer pattern changes such a tag only where its name holds a learned word (`-o syslog_name=
+# postfix/mx1`), so it is taken whole here instead of being looked up as one more distinct piece
+# per process ID (Engine._prog_changes says which names hold one).
+_SYSLOG_LINE = re.compile(dict(ALTERNATIVES)["SYSLOG"][1:]
+                          + r"(?: (?P<sl_prog>[\w/.-]*)\[\d+\]:(?!\S))?")
 _ATOM_CHARS = frozenset("=<>[](),;\"'")
 MEMO_LIMIT = 200_000
 
@@ -174,6 +176,7 @@ class Engine:
         self._outer: Optional[Pattern[str]] = None
         self._token_outer: Optional[Pattern[str]] = None
         self._known_word: Optional[Pattern[str]] = None
+        self._progs: Dict[str, bool] = {}
         self._atoms_ok = False
         self._pieces = _Memo(self._piece)
         # Text at least this long is done on two CPUs where possible (see parallel.py); strict
@@ -264,6 +267,7 @@ class Engine:
             and not any(_ATOM_CHARS.intersection(v) for v in bare)
             and not any(_ATOM_CHARS.intersection(v) for v in self.secrets if len(v) < 4))
         self._pieces.clear()
+        self._progs.clear()
         self._atoms.clear()
         self._long_secrets = self._long_secrets_of(self.secrets)
         self._occ.clear()
@@ -341,9 +345,23 @@ class Engine:
             if m is None:
                 append(" ".join(map(get, line.split(" "))))
             else:
-                append(m.group("sl_pre") + host(m.group("sl_host")) + line[m.end("sl_host"):m.end()]
+                tag = line[m.end("sl_host"):m.end()]
+                prog = m.group("sl_prog")
+                if prog and self._prog_changes(prog):
+                    tag = " " + get(tag[1:])
+                append(m.group("sl_pre") + host(m.group("sl_host")) + tag
                        + " ".join(map(get, line[m.end():].split(" "))))
         return "\n".join(out)
+
+    def _prog_changes(self, prog: str) -> bool:
+        """Whether the outer pattern changes a syslog tag with this program name (the process
+        ID in it cannot make a difference: no pattern reaches across `[`)."""
+        hit = self._progs.get(prog)
+        if hit is None:
+            tag = prog + "[1]:"
+            hit = self._piece(tag) != tag
+            self._progs[prog] = hit
+        return hit
 
     def _piece(self, piece: str) -> str:
         """One space-separated piece of a line, as the outer pattern would replace it there."""
@@ -450,6 +468,8 @@ class Engine:
 
     def _h_email(self, m: Match[str]) -> str:
         local, domain = m.group("em_local"), m.group("em_dom")
+        if not domain:
+            return self.local_part(local) + "@"
         if keeplist.domain_is_documentation(domain.replace("\\.", ".")):
             return m.group(0)
         if m.group(0) in keeplist.PLACEHOLDERS:
@@ -473,6 +493,12 @@ class Engine:
 
     def _h_ipv6(self, m: Match[str]) -> str:
         text = m.group("v6")
+        if m.group("v6colon"):  # eight groups and Postfix's colon after them
+            try:
+                out = self._address(ipaddress.IPv6Address(text), text, None)
+            except ValueError:
+                out = None
+            return m.group(0) if out is None else out + ":"
         try:
             addr = ipaddress.IPv6Address(text)
         except ValueError:
@@ -516,9 +542,13 @@ class Engine:
 
     def _known_words(self, text: str) -> str:
         """A dotted word that is no domain (`mx1.pem`, `mx1.example.dem`): its learned words
-        replaced, as the scanner's KNOWNDOT replaces them; Postfix's own file names kept."""
-        if self._known_word is None or text.lower() in keeplist.POSTFIX_FILE_NAMES:
+        replaced, as the scanner's KNOWNDOT replaces them; Postfix's own file names and a file
+        extension kept (`transport.db` where a host is called `db`)."""
+        if self._known_word is None or keeplist.is_postfix_file_name(text):
             return text
+        head, dot, ext = text.rpartition(".")
+        if dot and ext.lower() in keeplist.FILE_EXTENSIONS:
+            return self._known_word.sub(self._h_known, head) + dot + ext
         return self._known_word.sub(self._h_known, text)
 
     # ---- value replacements ---------------------------------------------------------------

@@ -47,10 +47,17 @@ rpmnew rpmsave dpkg-dist dpkg-old ucf-dist
 PLACEHOLDERS: FrozenSet[str] = frozenset({"USER@DOMAIN", "DOMAIN", "USER", "ADDRESS", "QUEUEID"})
 
 
-# Postfix's own file names: kept even where a learned word is their stem (a host named `main`).
+# Postfix's own file names: kept even where a learned word is their stem (a host named `main`),
+# also with a suffix after them (`main.cf.proto`, `main.cf.bak`, `main.cf.dpkg-dist`).
 POSTFIX_FILE_NAMES: FrozenSet[str] = frozenset({
-    "main.cf", "master.cf", "dynamicmaps.cf", "main.cf.proto", "master.cf.proto",
+    "main.cf", "master.cf", "dynamicmaps.cf", "postfix-files", "makedefs.out",
 })
+
+
+def is_postfix_file_name(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in POSTFIX_FILE_NAMES or any(
+        lowered.startswith(f + ".") for f in POSTFIX_FILE_NAMES)
 
 
 def looks_like_file_name(labels: Sequence[str]) -> bool:

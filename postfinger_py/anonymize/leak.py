@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from postfinger_py.anonymize.engine import Engine, public_suffix_of
-from postfinger_py.anonymize.keeplist import POSTFIX_FILE_NAMES, domain_is_documentation
+from postfinger_py.anonymize.engine import Engine, _tld_is_public, public_suffix_of
+from postfinger_py.anonymize.keeplist import (
+    FILE_EXTENSIONS,
+    domain_is_documentation,
+    is_postfix_file_name,
+)
 from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import DOT
 
@@ -35,7 +39,7 @@ def trie_regex(words: Iterable[str]) -> str:
 
 
 _TOKENS = re.compile(r"[\w.%+-]+")
-_LOCALS = re.compile(r"([\w.%+-]+)@([\w.-]+)")
+_LOCALS = re.compile(r"([\w.%+-]+)@([\w.-]*)")
 _V6 = re.compile(r"[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*")
 # Every ASCII character _TOKENS does not take, mapped to a space.
 _NOT_TOKEN_ASCII = {c: " " for c in range(128) if not _TOKENS.fullmatch(chr(c))}
@@ -52,11 +56,16 @@ def _runs(token: str) -> List[str]:
 
 def _kept_in(token: str, run: str) -> bool:
     """Whether the anonymizer keeps this learned word here on purpose: Postfix's own file names
-    (`main.cf` of a host named `main`), and a name's public suffix (`x.mx` of a host `mx`)."""
-    if token in POSTFIX_FILE_NAMES:
+    (`main.cf` of a host named `main`), a file name's extension (`transport.db` of a host `db`),
+    and a name's public suffix (`x.mx` of a host `mx`; a listed suffix, not any last label)."""
+    if is_postfix_file_name(token):
+        return True
+    if not token.endswith("." + run):
+        return False
+    if "." not in run and run in FILE_EXTENSIONS:
         return True
     labels = token.strip(".").split(".")
-    return len(labels) > 1 and token.endswith(run) and public_suffix_of(labels) == run
+    return public_suffix_of(labels) == run and _tld_is_public(run)
 
 
 class LeakChecker:

@@ -140,13 +140,26 @@ def learn_sasl_passwd(engine: Engine, text: str) -> None:
         engine.learn_secret(password)
 
 
+# The first word of an access(5) or header_checks(5) result: what follows it is an action's
+# argument or free text for the client (`REJECT Sender blocked by policy`), not user names.
+_ACTION = re.compile(r"(?i:ok|reject|defer|defer_if_permit|defer_if_reject|discard|dunno|filter"
+                     r"|hold|prepend|redirect|warn|info|bcc|ignore|replace|strip|permit\w*"
+                     r"|reject_\w+|check_\w+|[245]\d\d)$")
+
+
 def learn_map_text(engine: Engine, text: str) -> None:
-    """A lookup table source: bare local user names on either side (`lager@dom  j.meier`)."""
+    """A lookup table source: bare local user names on either side (`lager@dom  j.meier`);
+    after an access action only the local parts of addresses (`REDIRECT lager@dom`)."""
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        for tok in re.split(r"[\s,]+", line):
+        tokens = re.split(r"[\s,]+", line)
+        for i in range(1, len(tokens)):  # from 1: a regexp table's key may hold spaces
+            if _ACTION.match(tokens[i]):
+                tokens = tokens[:i] + [t for t in tokens[i + 1:] if "@" in t]
+                break
+        for tok in tokens:
             tok = tok.rstrip(":")
             if "@" in tok:
                 local = tok.split("@", 1)[0]

@@ -31,7 +31,9 @@ ALTERNATIVES = [
                r"(?P<cf_val>[^\s](?:[^\n]*[^\s])?)(?=[ \t]*$)"),
     ("CRED", rf"(?<![\w-])(?P<cr_pre>(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*)(?P<cr_val>[^\s,;\"'<>]+)"),
     ("SASLUSER", r"(?<![\w-])(?P<su_pre>sasl_username=)(?P<su_val>[^\s,]+)"),
-    ("EMAIL", rf"(?<![\w.%+-])(?P<em_local>[\w.%+-]+)@(?P<em_dom>{DOMAIN}|{LABEL}(?![\w.-]))"),
+    # (Also `user@` with no domain: access(5) keys, `user@[192.0.2.1]` address literals.)
+    ("EMAIL", rf"(?<![\w.%+-])(?P<em_local>[\w.%+-]+)@"
+              rf"(?P<em_dom>{DOMAIN}|{LABEL}(?![\w.-])|(?![\w.-]))"),
     ("CATCHALL", rf"(?<![\w.%+-])@(?P<ca_dom>{DOMAIN})"),
     ("IPV4", r"(?<![\w.])(?P<v4>\d{1,3}(?:\.\d{1,3}){3})"
              r"(?:/(?P<v4len>\d{1,3})|\.(?P<v4port>\d{1,5}))?(?![\w]|\.\d)"),
@@ -40,8 +42,10 @@ ALTERNATIVES = [
              r"(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)"
              r"(?:(?P<v6br>\]?)/(?P<v6len>\d{1,3}))?"
              # An address ends before a word or a hex digit, or with Postfix's colon after
-             # it (`2001:db8::1: Name or service not known`, `2001:db8::1:smtp`).
-             r"(?:(?![\w:]|\.\d)|(?<=[0-9A-Fa-f]:)(?![0-9A-Fa-f:.]))"),
+             # it (`2001:db8::1: Name or service not known`, `2001:db8::1:smtp`): inside v6
+             # when it has room for one more group, else in v6colon (eight groups).
+             r"(?:(?![\w:]|\.\d)|(?<=[0-9A-Fa-f]:)(?![0-9A-Fa-f:.])"
+             r"|(?<=[0-9A-Fa-f])(?P<v6colon>:)(?![0-9A-Fa-f:.]))"),
     # (A hyphen before the name only where it cannot be inside a label: `]-mail.example.de`.)
     ("DOM", rf"(?<!\w)(?<!\w-)(?<![\w-]\.)(?<![\w-]\\\.)(?P<dm>{DOMAIN})"),
 ]

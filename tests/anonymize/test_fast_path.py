@@ -25,6 +25,7 @@ KEY = bytes(range(32))
 FRAGMENTS = [
     "Nov 21 23:37:34 mx1 postfix/smtpd[1234]: ", "2026-11-21T23:37:34.123456+01:00 vm ",
     "Nov  1 00:00:01 mail.bluefinch-logistics.de postfix/qmgr[99]: ", "Nov 21 23:37:34 mx1 ",
+    "Nov 21 23:37:34 gw postfix/lager[7]: ", "Nov 21 23:37:34 gw mx1/smtpd[8]: ",
     "4F2A1B3C9D: ", "DEADBEEF1: ", "client=mail7.kunde-nord.de[203.0.113.9]",
     "relay=mx.bluefinch-logistics.de[10.20.30.40]:25,", "to=<j.meier@bluefinch-logistics.de>,",
     "from=<>", "message-id=<20261121.abc@mail.kunde-nord.de>", "sasl_username=j.meier",

@@ -33,6 +33,7 @@ VALUES = [
 # or `203.0.113.9@mx1` are no forms Postfix writes; the joined forms it writes are tested below).
 # IPv6 addresses in brackets, as in Postfix's logs: a bare one glued by `:` to the next value is
 # ambiguous (the bare forms Postfix writes, `addr: text` and `addr:smtp`, are below).
+FULL_V6 = "2a01:4f8:c0c:1234:5678:9abc:def0:1234"
 SEPARATORS = [c for c in string.punctuation if c not in ".-_@+%\\"] + [
     " ", "\t", "\n", "\x06", "\ufffd", "\xa0"]
 
@@ -80,14 +81,23 @@ def test_the_leak_check_finds_nothing_the_anonymizer_left(parts: list) -> None:
      "Name or service not known", "2a01:4f8::1"),
     ("warning: 2a01:4f8::1: address not listed for hostname mail7.kunde-nord.de", "2a01:4f8::1"),
     ("inet_interfaces = 2a01:4f8::1:smtp", "2a01:4f8::1"),
+    (f"warning: {FULL_V6}: address not listed for hostname x.de", FULL_V6),  # eight groups
+    (f"inet_interfaces = {FULL_V6}:smtp", FULL_V6),
+    # A local part with nothing after the `@`: access(5) keys, inline: tables.
+    ("check_recipient_access inline:{ hans.mueller@=REJECT }", "hans.mueller"),
+    ("from=<hans.mueller@[10.1.2.3]>", "hans.mueller"),
+    # A learned word in the syslog program name (`-o syslog_name=postfix/lager`).
+    ("Nov 21 21:24:13 gw postfix/lager[9]: connect from unknown[10.1.2.3]", "lager"),
+    ("Nov 21 21:24:13 gw mx1/smtpd[19]: connect from unknown[10.1.2.3]", "mx1"),
 ])
 def test_learned_values_in_punctuated_and_dotted_words_are_replaced(text: str, gone: str) -> None:
     fast, ref = _engines()
-    fast.apply("client=unknown[2a01:4f8::1]")  # the address is an original the check knows
+    for e in (fast, ref):  # originals the check knows
+        e.apply(f"client=unknown[2a01:4f8::1] client=unknown[{FULL_V6}] "
+                "to=<hans.mueller@kunde-nord.de>")
     out = fast.apply(text)
     assert gone not in out.lower() and len(out.split()) == len(text.split()), out
     assert LeakChecker(fast).find(out) is None, out
-    ref.apply("client=unknown[2a01:4f8::1]")
     assert out == ref.apply_by_regex(text)
 
 
@@ -114,6 +124,44 @@ def test_host_named_like_a_postfix_file_or_a_tld(short: str) -> None:
         assert f".{short} " in out
     assert f"/etc/ssl/{short}.pem" not in out and f"relay={short}[" not in out
     assert LeakChecker(e).find(out) is None, out
+
+
+def test_leak_check_exempts_only_a_listed_public_suffix() -> None:
+    """`x.mx` of a host `mx` is a name under Mexico's suffix; `x.mx1` is no such thing, and the
+    anonymizer replaces `mx1` there, so the check must still find it where it survives."""
+    fast, _ = _engines()
+    assert fast.apply("x.mx1") == "x." + fast.apply("mx1")
+    assert LeakChecker(fast).find("see x.mx1") == ("host name", 6)
+
+
+def test_file_extensions_and_postfix_file_names_stay_where_a_host_has_their_name() -> None:
+    e = Engine(b"k" * 32)
+    e.learn_host("main.bluefinch-logistics.de", is_own_host=True)
+    e.learn_host("db")  # `hosts = db` in a mysql: table (a Docker service name)
+    e.freeze()
+    text = ("open database /etc/postfix/transport.db /etc/postfix/main.cf.bak "
+            "/usr/share/postfix/main.cf.debian /etc/ssl/main.pem relay=db[10.1.2.3]:3306")
+    out = e.apply(text)
+    assert out.startswith("open database /etc/postfix/transport.db /etc/postfix/main.cf.bak "
+                          "/usr/share/postfix/main.cf.debian /etc/ssl/"), out
+    assert "main.pem" not in out and "relay=db[" not in out
+    assert LeakChecker(e).find(out) is None, out
+
+
+def test_access_map_actions_and_their_text_are_not_learned_as_users() -> None:
+    """`REJECT Sender blocked by policy` in an access map taught `sender`, `by` and `policy` as
+    user names, and `lager@dom OK` taught `ok`: every `Ok`, `$sender` and `by` was replaced."""
+    from postfinger_py.anonymize import learn
+
+    e = Engine(b"k" * 32)
+    learn.learn_map_text(e, "spammer@kunde-nord.de REJECT Sender blocked by policy\n"
+                            "lager@kunde-nord.de OK\n10.1.2.3 REDIRECT hans@kunde-nord.de\n"
+                            "/^Subject: .*offer/ REJECT spam here\nj.meier anna.schulz\n")
+    assert e.users == {"spammer", "lager", "hans", "j.meier", "anna.schulz"}
+    e.freeze()
+    text = ("status=sent (250 2.0.0 Ok: queued as 4F2A1B3C9D) argv=/usr/bin/x -f ${sender} "
+            "-d $recipient blocked by policy /etc/postfix/transport")
+    assert e.apply(text) == text
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 86])
