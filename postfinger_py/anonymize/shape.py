@@ -18,16 +18,16 @@ def _keyed(key: bytes) -> Any:
 
 
 def _stream(key: bytes, context: str, value: str, counter: int, length: int) -> bytes:
-    out = b""
-    block = 0
-    msg = f"{counter}\x00{context}\x00{value}".encode("utf-8", "surrogatepass")
-    keyed = _keyed(key)
-    while len(out) < length:
-        h = keyed.copy()
-        h.update(msg + b"\x00" + str(block).encode())
-        out += h.digest()
-        block += 1
-    return out
+    """Block i is the keyed hash of `counter NUL context NUL value NUL i`: the value is hashed
+    once and the state copied per block, so a long value costs linear time, not quadratic."""
+    valued = _keyed(key).copy()
+    valued.update(f"{counter}\x00{context}\x00{value}".encode("utf-8", "surrogatepass"))
+    blocks = []
+    for block in range(-(-length // valued.digest_size)):
+        h = valued.copy()
+        h.update(b"\x00" + str(block).encode())
+        blocks.append(h.digest())
+    return b"".join(blocks)
 
 
 def keyed_shape(key: bytes, value: str, context: str = "", counter: int = 0) -> str:
