@@ -250,8 +250,8 @@ class Engine:
 
     def freeze(self) -> None:
         bare = set(self.short_hosts) | self.users
-        self._scanner = build_scanner(sorted(bare), sorted(self.secrets), self.mode == "off")
         bare_regex = literal_alternation(bare) if bare else ""
+        self._scanner = build_scanner(bare_regex, sorted(self.secrets), self.mode == "off")
         self._outer = build_outer(bare_regex, self.mode == "off")
         self._token_outer = None if self.mode == "off" else build_token_outer(bare_regex)
         self._known_word = re.compile(known_word(bare_regex)) if bare_regex else None

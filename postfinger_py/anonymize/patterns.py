@@ -77,8 +77,12 @@ def literal_alternation(values: Iterable[str]) -> str:
     return render(trie)
 
 
-def build_scanner(known_bare: Iterable[str], secrets: Iterable[str], secrets_only: bool) -> Pattern[str]:
-    """The token scanner: learned secrets and bare names first, then the generic detectors."""
+def build_scanner(known_bare_regex: str, secrets: Iterable[str],
+                  secrets_only: bool) -> Pattern[str]:
+    """The token scanner: learned secrets and bare names first, then the generic detectors.
+
+    `known_bare_regex` is literal_alternation() of the learned users and short hosts, or ''.
+    """
     head: List[str] = []
     parts: List[str] = []
     long_secrets = [s for s in secrets if len(s) >= 4]
@@ -87,22 +91,21 @@ def build_scanner(known_bare: Iterable[str], secrets: Iterable[str], secrets_onl
         head.append(f"(?P<SECRET>{literal_alternation(long_secrets)})")
     if short_secrets:
         parts.append(rf"(?P<SHORTSECRET>(?<![\w])(?:{literal_alternation(short_secrets)})(?![\w]))")
-    bare = list(known_bare)
     for name, regex in ALTERNATIVES:
         if secrets_only and name not in SECRETS_ONLY:
             continue
         if name in ("SYSLOG", "CFLINE"):
             continue  # line-anchored: the outer pass handles them (tokens are not lines)
         if name == "EMAIL" and not secrets_only:
-            if bare:
+            if known_bare_regex:
                 # Before EMAIL: a learned user or short host as a bare word (`j.meier`, `mx1`).
-                parts.append(rf"(?P<KNOWN>(?<![\w.-])(?i:{literal_alternation(bare)})"
+                parts.append(rf"(?P<KNOWN>(?<![\w.-])(?i:{known_bare_regex})"
                              rf"(?![\w-]|{DOT}[^\W_]))")
         parts.append(f"(?P<{name}>{regex})")
-    if bare and not secrets_only:
+    if known_bare_regex and not secrets_only:
         # Last: a learned word beside a dot where no domain, address or e-mail took it
         # (`mx1.pem`, `x.mx1`): the leak check finds it there, so it is site data there.
-        parts.append(rf"(?P<KNOWNDOT>{known_word(literal_alternation(bare))})")
+        parts.append(rf"(?P<KNOWNDOT>{known_word(known_bare_regex)})")
     # Every alternative but a long secret starts where no word character precedes (each has
     # its own lookbehind saying so): testing that once first makes the many mid-word positions
     # fail at once instead of trying every alternative (same matches, several times faster).
