@@ -492,32 +492,22 @@ class Engine:
         return out + ("." + port if port is not None else "")
 
     def _h_ipv6(self, m: Match[str]) -> str:
-        text = m.group("v6")
-        if m.group("v6colon"):  # eight groups and Postfix's colon after them
-            try:
-                out = self._address(ipaddress.IPv6Address(text), text, None)
-            except ValueError:
-                out = None
-            return m.group(0) if out is None else out + ":"
+        text, colon = m.group("v6"), m.group("v6colon") or ""
+        if text.endswith(":") and not text.endswith("::") and m.group("v6len") is None:
+            # Postfix's colon after an address, taken into v6 where a group had room (no
+            # address ends in one colon): `address 2001:db8::1: Name or service not known`,
+            # `warning: 2001:db8::1: address not listed for hostname ...`.
+            text, colon = text[:-1], ":"
         try:
             addr = ipaddress.IPv6Address(text)
         except ValueError:
-            if text.endswith(":") and not text.endswith("::") and m.group("v6len") is None:
-                # Postfix's colon after an address: `address 2001:db8::1: Name or service
-                # not known`, `warning: 2001:db8::1: address not listed for hostname ...`.
-                try:
-                    addr = ipaddress.IPv6Address(text[:-1])
-                except ValueError:
-                    return m.group(0)
-                out = self._address(addr, text[:-1], None)
-                return m.group(0) if out is None else out + ":"
             return m.group(0)  # times, MAC-like hex: not addresses, not site data
         out = self._address(addr, text, m.group("v6len"))
         if out is None:
             return m.group(0)
         if m.group("v6br"):  # Postfix writes IPv6 networks as [addr]/len
             out = out.replace("/", "]/", 1)
-        return out
+        return out + colon
 
     def _h_dom(self, m: Match[str]) -> str:
         text = m.group("dm")

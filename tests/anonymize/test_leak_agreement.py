@@ -126,6 +126,14 @@ def test_host_named_like_a_postfix_file_or_a_tld(short: str) -> None:
     assert LeakChecker(e).find(out) is None, out
 
 
+def test_a_network_before_postfix_colon_keeps_its_length() -> None:
+    fast, ref = _engines()
+    for text in ("2a01:4f8::/64: x", f"{FULL_V6}/128: x"):
+        out = fast.apply(text)
+        assert out.endswith(text[text.index("/"):]) and "2a01" not in out, out
+        assert out == ref.apply_by_regex(text)
+
+
 def test_leak_check_exempts_only_a_listed_public_suffix() -> None:
     """`x.mx` of a host `mx` is a name under Mexico's suffix; `x.mx1` is no such thing, and the
     anonymizer replaces `mx1` there, so the check must still find it where it survives."""
