@@ -4,12 +4,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-if ! command -v postconf >/dev/null || ! command -v swaks >/dev/null || ! command -v tcpdump >/dev/null; then
+if ! command -v postconf >/dev/null || ! command -v swaks >/dev/null || ! command -v tcpdump >/dev/null \
+        || ! command -v openssl >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
     echo "postfix postfix/main_mailer_type select Internet Site" | debconf-set-selections
     echo "postfix postfix/mailname string mx1.bluefinch-logistics.de" | debconf-set-selections
     apt-get update -qq
-    apt-get install -y -qq postfix tcpdump swaks >/dev/null
+    apt-get install -y -qq postfix tcpdump swaks openssl >/dev/null
 fi
 
 postfix stop >/dev/null 2>&1 || true
@@ -25,6 +26,8 @@ info@kranich-hof.eu               anna.schulz@kranich-hof.eu
 @kranich-hof.eu                   j.meier@bluefinch-logistics.de
 V
 postmap hash:/etc/postfix/virtual
+# The index is older than its source: someone edited virtual and forgot "postmap".
+touch -d '-1 hour' /etc/postfix/virtual.db
 
 # transport is referenced but its .db is never built: "No such file or directory" in the log.
 cat > /etc/postfix/transport <<'T'
@@ -36,7 +39,8 @@ cat > /etc/postfix/sasl_passwd <<'S'
 [smtp.relay-provider.net]:587    bluefinch-relay:S3cretPassw0rd!
 S
 chmod 600 /etc/postfix/sasl_passwd
-postmap hash:/etc/postfix/sasl_passwd
+# ... and its .db was never built (smtp_sasl_password_maps names it).
+rm -f /etc/postfix/sasl_passwd.db
 
 # A mysql: map while postfix-mysql is not installed: "unsupported dictionary type".
 cat > /etc/postfix/mysql-senders.cf <<'M'
@@ -46,7 +50,20 @@ hosts = db7.bluefinch-logistics.de
 dbname = mail
 query = SELECT login FROM senders WHERE address='%s'
 M
-chmod 640 /etc/postfix/mysql-senders.cf
+# A file with a database password that every local user can read.
+chmod 644 /etc/postfix/mysql-senders.cf
+
+# A certificate for the host (self-signed, expiring in 20 days) and its key.
+mkdir -p /etc/ssl/certs /etc/ssl/private
+openssl req -x509 -newkey rsa:2048 -nodes -days 20 -subj "/CN=mx1.bluefinch-logistics.de" \
+    -addext "subjectAltName=DNS:mx1.bluefinch-logistics.de,DNS:mail.bluefinch-logistics.de" \
+    -keyout /etc/ssl/private/mx1.key -out /etc/ssl/certs/mx1.pem >/dev/null 2>&1
+chmod 600 /etc/ssl/private/mx1.key
+
+# A damaged queue file that qmgr set aside.
+install -d -o postfix -m 700 /var/spool/postfix/corrupt
+printf 'not a queue file' > /var/spool/postfix/corrupt/4C1A2B3C4D5
+chown postfix /var/spool/postfix/corrupt/4C1A2B3C4D5; chmod 600 /var/spool/postfix/corrupt/4C1A2B3C4D5
 
 postconf -e \
     "myhostname = mx1.bluefinch-logistics.de" \
@@ -75,7 +92,8 @@ postconf -e \
     "maximal_queue_lifetime = 5d" \
     "smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination, reject_rbl_client zen.spamhaus.org, reject_rhsbl_sender dbl.spamhaus.org"
 
-# master.cf: a verbose smtpd, a chrooted local, and a second smtpd on 2525 whose mynetworks
+# master.cf: a verbose smtpd, a chrooted local (Postfix is started by hand here, so nothing copies
+# the jail files into /var/spool/postfix/etc), and a second smtpd on 2525 whose mynetworks
 # excludes loopback, so relaying from 127.0.0.1 is refused there.
 postconf -M# smtp/inet
 postconf -Me "smtp/inet = smtp inet n - y - - smtpd -v"
@@ -83,6 +101,16 @@ postconf -Fe "local/unix/chroot = y"
 postconf -Me "127.0.0.1:2525/inet = 127.0.0.1:2525 inet n - y - - smtpd"
 postconf -Pe "127.0.0.1:2525/inet/mynetworks = 10.99.0.0/16" \
              "127.0.0.1:2525/inet/syslog_name = postfix/relaytest"
+postconf -Fe "127.0.0.1:2525/inet/process_limit = 1"
+# An open relay: mynetworks of everyone on a third smtpd.
+postconf -Me "127.0.0.1:2526/inet = 127.0.0.1:2526 inet n - y - - smtpd"
+postconf -Pe "127.0.0.1:2526/inet/mynetworks = 0.0.0.0/0" \
+             "127.0.0.1:2526/inet/syslog_name = postfix/openrelay"
+# Relay restrictions that Postfix refuses (no reject_unauth_destination): smtpd dies on connect.
+postconf -Me "127.0.0.1:2527/inet = 127.0.0.1:2527 inet n - y - - smtpd"
+postconf -Pe "127.0.0.1:2527/inet/smtpd_relay_restrictions = permit_mynetworks,permit" \
+             "127.0.0.1:2527/inet/smtpd_recipient_restrictions = permit" \
+             "127.0.0.1:2527/inet/syslog_name = postfix/norelaycheck"
 postconf -Me "submission/inet = submission inet n - y - - smtpd"
 postconf -Pe "submission/inet/syslog_name = postfix/submission" \
              "submission/inet/smtpd_tls_security_level = encrypt" \
