@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 # Subcommands: name -> module with main(argv, env) -> int. Imported only when used.
 SUBCOMMANDS = {
     "anonymize": "postfinger_py.commands.anonymize",
+    "check": "postfinger_py.commands.check",
     "logs": "postfinger_py.commands.logs",
     "trace": "postfinger_py.commands.trace",
     "qshape": "postfinger_py.commands.qshape",
@@ -33,6 +34,7 @@ default and safe to post. The tool only reads: it never changes the configuratio
 
 EPILOG = """\
 subcommands (postfinger SUBCOMMAND --help for their options):
+  check       only the Findings: what looks wrong, with the evidence (takes the report's options)
   logs        the first warning/error/fatal/panic lines of the mail log
   trace ID    the whole story of one message (queue ID, address or Message-ID)
   qshape      qshape's table from postqueue -j, without Perl or root
@@ -140,7 +142,7 @@ def main(argv: Sequence[str], env: Env) -> int:
         if argv and argv[0] in SUBCOMMANDS:
             module = importlib.import_module(SUBCOMMANDS[argv[0]])
             return int(module.main(argv[1:], env))
-        return _report_command(argv, env)
+        return report_command(argv, env)
     except _ParserExit as exc:
         return exc.status
     except PostfingerError as exc:
@@ -161,8 +163,10 @@ def main(argv: Sequence[str], env: Env) -> int:
         return int(ExitStatus.ERROR)
 
 
-def _report_command(argv: List[str], env: Env) -> int:
-    args = build_parser(env).parse_args(argv)
+def report_command(argv: List[str], env: Env, prog: str = "postfinger") -> int:
+    parser = build_parser(env)
+    parser.prog = prog
+    args = parser.parse_args(argv)
     if args.version:
         env.stdout.write(f"postfinger-py {__version__}\n")
         return int(ExitStatus.OK)

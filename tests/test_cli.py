@@ -60,7 +60,8 @@ def test_report_from_example_snapshot_has_every_part_in_order() -> None:
     assert res.status == 0, res.stderr
     text = res.stdout
     order = [text.index(h) for h in ("postfinger-py", "Privacy", "Problem summary", "Contents:",
-                                     "==== 1. System", "==== 2. main.cf", "==== 3. master.cf",
+                                     "==== 1. Findings", "==== 2. System", "==== 3. main.cf",
+                                     "==== 4. master.cf",
                                      "END OF POSTFINGER REPORT")]
     assert order == sorted(order)
     assert "replayed from a snapshot" in text
@@ -95,7 +96,7 @@ def test_json_has_the_same_sections_with_stable_keys() -> None:
     res = replay("--all", "--format", "json")
     data = json.loads(res.stdout)
     names = [s["name"] for s in data["sections"]]
-    assert names[:3] == ["system", "maincf", "mastercf"]
+    assert names[:4] == ["findings", "system", "maincf", "mastercf"]
     text = replay("--all").stdout
     for section in data["sections"]:
         assert section["title"] in text
@@ -186,7 +187,7 @@ def test_failed_sections_give_partial_status_and_say_why(tmp_path: Path) -> None
     assert res.status == ExitStatus.PARTIAL
     assert "! the snapshot has no recording of command postconf -nf" in res.stdout
     assert "report is incomplete: section(s) maincf failed" in res.stderr
-    assert "==== 3. master.cf" in res.stdout and "END OF POSTFINGER REPORT" in res.stdout
+    assert "==== 4. master.cf" in res.stdout and "END OF POSTFINGER REPORT" in res.stdout
 
 
 def test_all_sections_failing_is_an_error_not_a_report() -> None:

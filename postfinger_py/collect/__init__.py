@@ -9,6 +9,7 @@ from typing import Callable, List, Optional, Sequence, Type
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import run_in_threads
 from postfinger_py.collect.daemons import DaemonsCollector
+from postfinger_py.collect.findings import FindingsCollector
 from postfinger_py.collect.libraries import LibrariesCollector
 from postfinger_py.collect.logs import LogsCollector, TraceCollector
 from postfinger_py.collect.maincf import MainCfCollector
@@ -24,9 +25,10 @@ from postfinger_py.model import Context, Options, Section, Status
 
 log = logging.getLogger(__name__)
 
-# The report's order is the order a helper reads: what it is, how it is configured, what it
-# logs, what is stuck, then the plumbing (versions, libraries, permissions).
+# The report's order is the order a helper reads: what looks wrong, what it is, how it is
+# configured, what it logs, what is stuck, then the plumbing (versions, libraries, permissions).
 REGISTRY: List[Type[Collector]] = [
+    FindingsCollector,
     SystemCollector,
     MainCfCollector,
     MasterCfCollector,
@@ -84,10 +86,13 @@ def select(
     return [c for c in chosen if c.name not in skip]
 
 
-def run_one(collector: Collector, ctx: Context) -> Section:
-    """Run one collector; any failure becomes a failed section that says why."""
+def run_one(collector: Collector, ctx: Context,
+            sections: Optional[Sequence[Section]] = None) -> Section:
+    """Run one collector (given the others' sections if it reads them); any failure becomes a
+    failed section that says why."""
     try:
-        section = collector.collect(ctx)
+        section = (collector.collect(ctx) if sections is None
+                   else collector.collect_from(ctx, sections))
     except PostfingerError as exc:
         return collector.section(Status.FAILED, notes=[exc.message])
     except (KeyboardInterrupt, SystemExit):
@@ -110,8 +115,18 @@ def run_collectors(
     on_done: Callable[[Section, int, int], None] = lambda s, n, total: None,
     max_workers: int = 8,
 ) -> List[Section]:
-    """Run collectors concurrently (they mostly wait on subprocesses); keep the registry order."""
-    total = len(collectors)
+    """Run collectors concurrently (they mostly wait on subprocesses); keep the registry order.
+
+    A collector that reads the others (findings) runs last, on every section, including the
+    ones it needs that were not chosen: those are collected for it but not returned.
+    """
+    from postfinger_py.findings import NEEDS
+
+    late = [c for c in collectors if c.runs_after_others]
+    early = [c for c in collectors if not c.runs_after_others]
+    chosen = {c.name for c in early}
+    hidden = [c for c in all_collectors() if late and c.name in NEEDS and c.name not in chosen]
+    total = len(early) + len(hidden) + len(late)
     if total == 0:
         return []
     done = [0]
@@ -120,5 +135,10 @@ def run_collectors(
         done[0] += 1
         on_done(section, done[0], total)
 
-    results = run_in_threads(lambda c: run_one(c, ctx), collectors, max_workers, finished)
-    return results
+    results = run_in_threads(lambda c: run_one(c, ctx), early + hidden, max_workers, finished)
+    shown = {id(c): s for c, s in zip(early, results)}
+    for c in late:
+        section = run_one(c, ctx, results)
+        finished(0, section)
+        shown[id(c)] = section
+    return [shown[id(c)] for c in collectors]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Sequence
 
 from postfinger_py.model import Context, Section, Status
 
@@ -15,9 +15,14 @@ class Collector:
     description: ClassVar[str]  # one line for --list-sections
     optional: ClassVar[bool] = False  # only with --all or --only
     order: ClassVar[int] = 100  # position in the report: the order a helper reads
+    runs_after_others: ClassVar[bool] = False  # reads the other sections (collect_from)
 
     def collect(self, ctx: Context) -> Section:
         raise NotImplementedError
+
+    def collect_from(self, ctx: Context, sections: Sequence[Section]) -> Section:
+        """For a collector that runs after the others: its section, from theirs."""
+        return self.collect(ctx)
 
     def section(self, status: Status = Status.OK, **kwargs: object) -> Section:
         """A Section of this collector's name and title."""

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import List
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import require
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.postconf import parse_master, parse_overrides, parse_warnings
-
-
-def findings(services: List[Dict[str, object]]) -> List[str]:
-    """Things in master.cf a helper looks at first."""
-    out = []
-    for svc in services:
-        raw_args = svc.get("args", [])
-        args = [str(a) for a in raw_args] if isinstance(raw_args, list) else []
-        where = f"{svc['service']}/{svc['type']}"
-        if "-v" in args or "-vv" in args:
-            out.append(f"{where}: verbose logging (-v) is on; turn it off unless a developer asked")
-        if "-D" in args:
-            out.append(f"{where}: -D (debugger) is on")
-    return out
 
 
 class MasterCfCollector(Collector):
@@ -44,7 +30,6 @@ class MasterCfCollector(Collector):
             "services": services,
             "overrides": overrides,
             "warnings": parse_warnings(folded.stderr),
-            "findings": findings(services),
         }
         raw = {"postconf-Mf.txt": folded.stdout, "postconf-P.txt": overrides_res.stdout}
         return self.section(Status.OK if overrides_res.ok else Status.PARTIAL,

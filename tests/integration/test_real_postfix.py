@@ -55,7 +55,8 @@ def test_mastercf_holds_every_service_of_postconf_m(real_postfix: Dict[str, Any]
     assert [(s["service"], s["type"]) for s in mastercf["data"]["services"]] == expected
     overrides = sh("postconf", "-P").splitlines()
     assert len(mastercf["data"]["overrides"]) == len(overrides)
-    assert any("smtp/inet: verbose logging" in f for f in mastercf["data"]["findings"])
+    findings = section(report_json(), "findings")["data"]["findings"]
+    assert any(f["code"] == "verbose-service" and "smtp/inet" in f["message"] for f in findings)
 
 
 def test_daemon_versions_equal_mail_version(real_postfix: Dict[str, Any]) -> None:

@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 
 from postfinger_py.collect.daemons import classify
 from postfinger_py.collect.libraries import family
-from postfinger_py.collect.mastercf import findings
 from postfinger_py.collect.processes import inet_ports
 from postfinger_py.collect.queue_perms import mode_problems
 from postfinger_py.collect.system import parse_os_release
@@ -44,13 +43,6 @@ def test_mode_problems_like_postfix_check() -> None:
     assert mode_problems("d", 0o730, 0o700) == ["mode 0700 lacks 0030"]
     assert mode_problems("d", 0o700, 0o777) == ["mode 0777 gives write access to group"]
     assert mode_problems("d", 0o700, 0o702) == ["mode 0702 gives write access to others"]
-
-
-def test_master_findings() -> None:
-    services = [{"service": "smtp", "type": "inet", "args": ["-v"]},
-                {"service": "pickup", "type": "unix", "args": []}]
-    assert findings(services) == [
-        "smtp/inet: verbose logging (-v) is on; turn it off unless a developer asked"]
 
 
 def test_version_classification() -> None:

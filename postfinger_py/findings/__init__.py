@@ -1,0 +1,133 @@
+"""Findings: read-only checks that say what is wrong, in plain words, with the evidence.
+
+Each check is a function `check(facts) -> Iterable[Finding]`, listed in one registry
+(`all_checks`). `analyze` runs them all on what the collectors gathered; a check that crashes
+or lacks a recording becomes a note of the section, never a lost report.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Sequence, Tuple
+
+from postfinger_py.errors import PostfingerError
+from postfinger_py.model import Context, Section, Status
+
+if TYPE_CHECKING:
+    from postfinger_py.findings.facts import Facts
+
+log = logging.getLogger(__name__)
+
+SEVERITIES = ("problem", "warning", "note")  # most important first
+MANUAL = "https://www.postfix.org/"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that looks wrong.
+
+    `message` is one plain sentence; `evidence` the setting, file or log lines it rests on;
+    `action` what to do; `manual` the Postfix manual page (and anchor) that explains it.
+    """
+
+    severity: str  # problem | warning | note
+    code: str  # stable identifier, e.g. "soft-bounce"
+    message: str
+    evidence: Tuple[str, ...] = ()
+    action: str = ""
+    manual: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+    def to_plain(self) -> Dict[str, Any]:
+        return {"severity": self.severity, "code": self.code, "message": self.message,
+                "evidence": list(self.evidence), "action": self.action,
+                "manual": self.manual, "url": manual_url(self.manual)}
+
+
+def manual_url(manual: str) -> str:
+    """postconf(5) soft_bounce -> https://www.postfix.org/postconf.5.html#soft_bounce."""
+    if not manual:
+        return ""
+    page, _, anchor = manual.partition(" ")
+    if page.endswith("_README"):
+        url = f"{MANUAL}{page}.html"
+    elif "(" in page and page.endswith(")"):
+        name, _, num = page[:-1].partition("(")
+        url = f"{MANUAL}{name}.{num}.html"
+    else:
+        return ""
+    return f"{url}#{anchor}" if anchor else url
+
+
+Check = Callable[["Facts"], Iterable[Finding]]
+
+
+def all_checks() -> List[Check]:
+    """Every check, in the order they are reported within one severity."""
+    from postfinger_py.findings import settings
+
+    checks: List[Check] = []
+    for module in (settings,):
+        checks.extend(module.CHECKS)
+    return checks
+
+
+# The sections the checks read; collected (but not shown) when the user left them out.
+NEEDS = ("system", "maincf", "mastercf", "logs", "queue", "processes", "daemons", "tables")
+
+
+@dataclass
+class Outcome:
+    findings: List[Finding] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+
+
+def run_checks(facts: "Facts", checks: Sequence[Check]) -> Outcome:
+    """Run every check; one that fails is reported as a note and the others go on."""
+    out = Outcome()
+    for check in checks:
+        name = getattr(check, "__name__", "check")
+        try:
+            out.findings.extend(check(facts))
+        except PostfingerError as exc:
+            out.notes.append(f"check {name} could not run: {exc.message}")
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - one broken check must not cost the others
+            log.debug("check %s crashed:\n%s", name, traceback.format_exc())
+            out.notes.append(f"internal error in check {name}: {type(exc).__name__}: {exc} "
+                             "(run with -v for the traceback, and please report it)")
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    out.findings.sort(key=lambda f: rank[f.severity])  # stable: check order within a severity
+    return out
+
+
+TITLE = "Findings: what looks wrong (read-only checks)"
+
+
+def analyze(ctx: Context, sections: Sequence[Section],
+            checks: Sequence[Check] = ()) -> Section:
+    """The findings section, from the collected sections (and a few more read-only looks)."""
+    from postfinger_py.findings.facts import Facts
+
+    facts = Facts(ctx, sections)
+    outcome = run_checks(facts, checks or all_checks())
+    counts = {s: sum(1 for f in outcome.findings if f.severity == s) for s in SEVERITIES}
+    data = {
+        "findings": [f.to_plain() for f in outcome.findings],
+        "counts": [{"severity": s, "count": counts[s]} for s in SEVERITIES],
+        "total": len(outcome.findings),
+    }
+    status = Status.PARTIAL if outcome.notes else Status.OK
+    if sections and all(s.status is Status.FAILED for s in sections) and not outcome.findings:
+        status = Status.FAILED
+        first = next((n for s in sections for n in s.notes), "")
+        outcome.notes.insert(0, "nothing to check: every section the checks read failed"
+                                + (f" ({first})" if first else ""))
+    return Section(name="findings", title=TITLE, status=status, data=data,
+                   notes=outcome.notes + facts.notes)

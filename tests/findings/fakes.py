@@ -1,0 +1,129 @@
+"""Recorded-input doubles for the checks: a runner that answers from a dict, files from a dict.
+
+They implement the Runner and Files protocols (no monkeypatching): a test states what the
+system showed, and the check under test sees exactly that.
+"""
+
+from __future__ import annotations
+
+import io
+import stat as stat_mod
+from datetime import datetime, timezone
+from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Tuple, Union
+
+from postfinger_py.files import FileProblem, StatInfo
+from postfinger_py.findings.facts import Facts
+from postfinger_py.model import Context, Options, Section, Status
+from postfinger_py.parse.elf import BinaryInfo
+from postfinger_py.runner import CommandResult
+
+NOW = datetime(2026, 11, 21, 22, 0, 0, tzinfo=timezone.utc)
+
+
+class DictRunner:
+    """Answers each argv from `answers` (stdout text, or a CommandResult); unknown argv: missing."""
+
+    def __init__(self, answers: Dict[Tuple[str, ...], Union[str, CommandResult]]) -> None:
+        self.answers = answers
+        self.calls: List[Tuple[str, ...]] = []
+
+    def run(self, argv: Sequence[str], *, timeout: float = 30.0, stdin: Optional[bytes] = None,
+            env: Any = None, max_output: int = 0) -> CommandResult:
+        key = tuple(argv)
+        self.calls.append(key)
+        answer = self.answers.get(key)
+        if answer is None:
+            return CommandResult(key, None, missing=True, error="no recording in the test")
+        if isinstance(answer, CommandResult):
+            return answer
+        return CommandResult(key, 0, stdout=answer)
+
+
+def stat_info(path: str, kind: str = "file", mode: int = 0o644, uid: int = 0, size: int = 10,
+              mtime: float = 1_000_000.0, user: str = "root", group: str = "root") -> StatInfo:
+    return StatInfo(path, kind, mode, uid, 0, user, group, size, mtime)
+
+
+class DictFiles:
+    """Files from a dict: path -> bytes (a regular file) or StatInfo (stat only) or both."""
+
+    def __init__(self, contents: Optional[Dict[str, bytes]] = None,
+                 stats: Optional[Dict[str, StatInfo]] = None,
+                 denied: Sequence[str] = ()) -> None:
+        self.contents = dict(contents or {})
+        self.stats = dict(stats or {})
+        self.denied = set(denied)
+
+    def _check(self, path: str) -> None:
+        if path in self.denied:
+            raise FileProblem(path, "denied", "permission denied")
+
+    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+        self._check(path)
+        if path not in self.contents:
+            raise FileProblem(path, "missing", "no such file or directory")
+        data = self.contents[path]
+        return data if limit is None else data[:limit]
+
+    def stat(self, path: str) -> StatInfo:
+        self._check(path)
+        if path in self.stats:
+            return self.stats[path]
+        if path in self.contents:
+            return stat_info(path, size=len(self.contents[path]))
+        if any(p.startswith(path.rstrip("/") + "/") for p in [*self.contents, *self.stats]):
+            return stat_info(path, kind="dir", mode=0o755)
+        raise FileProblem(path, "missing", "no such file or directory")
+
+    def listdir(self, path: str) -> List[str]:
+        self._check(path)
+        prefix = path.rstrip("/") + "/"
+        names = {p[len(prefix):].split("/")[0] for p in [*self.contents, *self.stats]
+                 if p.startswith(prefix)}
+        if not names:
+            raise FileProblem(path, "missing", "no such file or directory")
+        return sorted(names)
+
+    def open_binary(self, path: str) -> BinaryIO:
+        return io.BytesIO(self.read_bytes(path))
+
+    def inspect_binary(self, path: str) -> BinaryInfo:
+        return BinaryInfo(path, "unreadable", problem="not in the test")
+
+
+def section(name: str, data: Dict[str, Any], status: Status = Status.OK) -> Section:
+    return Section(name=name, title=name, status=status, data=data)
+
+
+def maincf(params: Dict[str, str]) -> Section:
+    return section("maincf", {"parameters": [{"name": k, "value": v} for k, v in params.items()]})
+
+
+def mastercf(services: List[Dict[str, Any]], overrides: Sequence[Dict[str, str]] = ()) -> Section:
+    return section("mastercf", {"services": services, "overrides": list(overrides)})
+
+
+def service(name: str, kind: str = "unix", command: str = "smtpd", chroot: str = "y",
+            args: Sequence[str] = (), private: str = "-", unpriv: str = "-",
+            maxproc: str = "-") -> Dict[str, Any]:
+    return {"service": name, "type": kind, "private": private, "unpriv": unpriv,
+            "chroot": chroot, "wakeup": "-", "maxproc": maxproc, "command": command,
+            "args": list(args)}
+
+
+def facts(sections: Sequence[Section] = (), runner: Optional[DictRunner] = None,
+          files: Optional[DictFiles] = None, euid: int = 0,
+          effective: Optional[Dict[str, str]] = None) -> Facts:
+    """Facts over these sections; `effective` answers `postconf -x` (parameters in effect)."""
+    answers: Dict[Tuple[str, ...], Union[str, CommandResult]] = {}
+    if effective is not None:
+        answers[("postconf", "-x")] = "".join(f"{k} = {v}\n" for k, v in effective.items())
+    run = runner or DictRunner(answers)
+    if runner is not None and effective is not None:
+        runner.answers.update(answers)
+    ctx = Context(run, files or DictFiles(), NOW, euid, Options())
+    return Facts(ctx, list(sections))
+
+
+def mode_bits(kind: str) -> int:
+    return {"file": stat_mod.S_IFREG, "dir": stat_mod.S_IFDIR}.get(kind, 0)

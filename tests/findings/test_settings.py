@@ -1,0 +1,81 @@
+"""Testing-only settings: soft_bounce, debug_peer_list, -v and -D in master.cf."""
+
+from __future__ import annotations
+
+from postfinger_py.findings import Finding, manual_url, run_checks
+from postfinger_py.findings.settings import debug_peers, soft_bounce, verbose_services
+
+from ..conftest import EXAMPLE_KEY, EXAMPLE_SNAPSHOT
+from ..helpers import run_cli
+from .fakes import facts, maincf, mastercf, service
+
+
+def codes(found: list[Finding]) -> list[str]:
+    return [f.code for f in found]
+
+
+def test_soft_bounce_in_main_cf_and_in_an_override() -> None:
+    f = facts([maincf({"soft_bounce": "yes"}),
+               mastercf([service("smtp", "inet")],
+                        [{"service": "relay", "type": "unix", "name": "soft_bounce",
+                          "value": "yes"}])])
+    [found] = soft_bounce(f)
+    assert found.severity == "warning"
+    assert found.evidence == ("main.cf: soft_bounce = yes",
+                              "master.cf: relay/unix -o soft_bounce=yes")
+
+
+def test_soft_bounce_no_is_not_a_finding() -> None:
+    assert list(soft_bounce(facts([maincf({"soft_bounce": "no"}), mastercf([])]))) == []
+
+
+def test_debug_peer_list_empty_is_not_a_finding() -> None:
+    assert list(debug_peers(facts([maincf({"debug_peer_list": ""}), mastercf([])]))) == []
+    [found] = debug_peers(facts([maincf({"debug_peer_list": "10.1.2.3", "debug_peer_level": "3"}),
+                                 mastercf([])]))
+    assert found.evidence == ("main.cf: debug_peer_list = 10.1.2.3", "main.cf: debug_peer_level = 3")
+
+
+def test_verbose_and_debugger_services() -> None:
+    f = facts([maincf({}), mastercf([service("smtp", "inet", args=["-v"]),
+                                     service("cleanup", command="cleanup", args=["-D"]),
+                                     service("pickup", command="pickup")])])
+    found = list(verbose_services(f))
+    assert codes(found) == ["verbose-service", "debugger-service"]
+    assert found[0].evidence == ("master.cf: smtp/inet smtpd -v",)
+    assert "cleanup/unix" in found[1].message
+
+
+def test_a_crashing_check_is_a_note_and_the_others_still_run() -> None:
+    def broken(_facts: object) -> list[Finding]:
+        raise KeyError("boom")
+
+    out = run_checks(facts([maincf({"soft_bounce": "yes"}), mastercf([])]),
+                     [broken, soft_bounce])
+    assert codes(out.findings) == ["soft-bounce"]
+    assert out.notes and "internal error in check broken: KeyError" in out.notes[0]
+
+
+def test_findings_are_ordered_by_severity_then_check_order() -> None:
+    f = facts([maincf({"soft_bounce": "yes", "debug_peer_list": "x"}),
+               mastercf([service("smtp", "inet", args=["-v"])])])
+    out = run_checks(f, [debug_peers, soft_bounce, verbose_services])
+    assert [x.severity for x in out.findings] == ["warning", "warning", "note"]
+    assert codes(out.findings) == ["soft-bounce", "verbose-service", "debug-peer-list"]
+
+
+def test_manual_urls() -> None:
+    assert manual_url("postconf(5) soft_bounce") == \
+        "https://www.postfix.org/postconf.5.html#soft_bounce"
+    assert manual_url("DEBUG_README") == "https://www.postfix.org/DEBUG_README.html"
+    assert manual_url("postmap(1)") == "https://www.postfix.org/postmap.1.html"
+    assert manual_url("") == ""
+
+
+def test_check_command_shows_the_findings_alone() -> None:
+    check = run_cli(["check", "--replay", str(EXAMPLE_SNAPSHOT), "--anon-key", str(EXAMPLE_KEY)])
+    assert check.status == 0, check.stderr
+    assert "==== 1. Findings" in check.stdout and "==== 2." not in check.stdout
+    assert "[warning] soft_bounce = yes" in check.stdout
+    assert "Privacy" not in check.stdout
+    assert run_cli(["check", "--all"]).status == 2
