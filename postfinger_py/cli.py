@@ -115,7 +115,7 @@ def build_parser(env: Env) -> _Parser:
     logs.add_argument("--log-file", action="append", default=[], metavar="PATH",
                       help="read this mail log instead of finding one (repeatable)")
     logs.add_argument("--since", metavar="WHEN",
-                      help="log window: a duration (2h, 3d), a timestamp, or 'all'")
+                      help="log window: a duration (2h, 3d), today, yesterday, a timestamp, or 'all'")
     logs.add_argument("--problems", type=int, default=20, metavar="N",
                       help="how many first problem lines to show (default 20)")
     logs.add_argument("--trace", metavar="ID",

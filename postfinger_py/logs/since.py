@@ -1,4 +1,4 @@
-"""The --since window: a duration (2h, 7d, 1d12h), a timestamp, or `all`."""
+"""The --since window: a duration (2h, 7d, 1d12h), today, yesterday, a timestamp, or `all`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ def parse_since(text: str, now: datetime, local: tzinfo) -> tuple[datetime | Non
     low = raw.lower()
     if low == "all":
         return None, "the whole log (--since all)"
+    if low in ("today", "yesterday"):
+        # Midnight of the log's own time zone: that is the day the admin reads in the log.
+        midnight = now.astimezone(local).replace(hour=0, minute=0, second=0, microsecond=0)
+        if low == "yesterday":
+            midnight = (midnight - timedelta(hours=12)).replace(hour=0)
+        return midnight, f"{low} (since {midnight.isoformat(timespec='seconds')})"
     if _DURATION.fullmatch(low.replace(" ", "")):
         secs = sum(int(n) * _UNITS[u] for n, u in _PART.findall(low))
         if secs <= 0:
@@ -40,8 +46,8 @@ def parse_since(text: str, now: datetime, local: tzinfo) -> tuple[datetime | Non
             except ValueError:
                 continue
     if when is None:
-        raise ValueError(f"--since {raw}: not a duration (2h, 7d, 1d12h), a timestamp "
-                         "(2026-11-20 08:00, ISO 8601) or `all`")
+        raise ValueError(f"--since {raw}: not a duration (2h, 7d, 1d12h), today, yesterday, "
+                         "a timestamp (2026-11-20 08:00, ISO 8601) or `all`")
     if when.tzinfo is None:
         when = when.replace(tzinfo=local)
     return when, f"since {when.isoformat(timespec='seconds')}"

@@ -198,3 +198,17 @@ def test_trace_and_problems_do_not_depend_on_the_read_size(
                         [p.text for p in scan.problems]))
     assert results[0][0] and results[0][4]
     assert all(r == results[0] for r in results)
+
+
+def test_since_today_and_yesterday_start_at_local_midnight() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from postfinger_py.logs.since import parse_since
+
+    cet = timezone(timedelta(hours=1))
+    now = datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc)  # 01:30 on 2 March in CET
+    start, phrase = parse_since("today", now, cet)
+    assert start == datetime(2026, 3, 2, 0, 0, tzinfo=cet)
+    assert phrase.startswith("today (since 2026-03-02T00:00:00+01:00")
+    start, _ = parse_since("Yesterday", now, cet)
+    assert start == datetime(2026, 3, 1, 0, 0, tzinfo=cet)
