@@ -47,6 +47,16 @@ exit status: 0 ok, 1 error, 2 usage, 3 partial report (some sections failed),
 """
 
 
+# postfinger 1.30's options and the sections that now show the same.
+CLASSIC_OPTIONS = (
+    ("tables", "tables", "the lookup table types (postconf -m)"),
+    ("locking", "locking", "the mailbox locking methods (postconf -l)"),
+    ("permissions", "permissions", "queue and program permissions"),
+    ("libraries", "libraries", "the libraries linked by Postfix (ldd)"),
+    ("defaultsinmain", "maincf", "main.cf with the settings equal to their default"),
+)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that writes to our streams and raises instead of exiting."""
 
@@ -93,6 +103,11 @@ def build_parser(env: Env) -> _Parser:
     sel.add_argument("--skip", type=_csv, default=[], metavar="A,B", help="leave these out")
     sel.add_argument("--all", action="store_true", help="include the optional sections")
     sel.add_argument("--list-sections", action="store_true", help="list sections and exit")
+    # The classic postfinger 1.30 options: each adds its section to the default ones.
+    sel.set_defaults(add_sections=[])
+    for option, name, what in CLASSIC_OPTIONS:
+        sel.add_argument(f"--{option}", dest="add_sections", action="append_const", const=name,
+                         help=f"also show {what} (the {name} section; classic postfinger)")
     rep = p.add_argument_group("report")
     rep.add_argument("--summary", metavar="TEXT", help="your own short problem summary")
     rep.add_argument("--summary-file", metavar="FILE", help="read the problem summary from FILE")

@@ -103,7 +103,8 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
 def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> List[Section]:
     from postfinger_py.collect import all_collectors, run_collectors, select
 
-    chosen = select(all_collectors(), args.only, args.skip, args.all, ctx.options)
+    chosen = select(all_collectors(), args.only, args.skip, args.all, ctx.options,
+                    add=args.add_sections)
 
     def on_done(section: Section, n: int, total: int) -> None:
         progress(f"collected {n}/{total} sections ({section.name})")

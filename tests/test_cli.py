@@ -244,3 +244,15 @@ def test_bad_since_is_a_usage_error() -> None:
     res = replay("--since", "yesterday-ish")
     assert res.status == ExitStatus.USAGE
     assert "--since" in res.stderr and "2h" in res.stderr and res.stderr.count("\n") == 1
+
+
+def test_classic_postfinger_options_add_their_sections() -> None:
+    plain = [ln for ln in replay().stdout.splitlines() if ln.startswith("====")]
+    classic = replay("--locking", "--permissions", "--tables", "--libraries",
+                     "--defaultsinmain").stdout
+    heads = [ln for ln in classic.splitlines() if ln.startswith("====")]
+    assert not any("locking" in h for h in plain)
+    assert any("Mailbox locking methods" in h for h in heads)
+    assert any("permissions" in h for h in heads)
+    assert len(heads) == len(plain) + 2
+    assert "Set in main.cf to their built-in default" in classic

@@ -60,11 +60,13 @@ def select(
     skip: Sequence[str] = (),
     include_optional: bool = False,
     options: Optional[Options] = None,
+    add: Sequence[str] = (),
 ) -> List[Collector]:
     """Apply --only/--skip/--all; unknown names are a usage error listing the known ones.
 
     --trace and --pcap add their sections; without them those sections are left out (unless
-    named in --only, where they say what they need).
+    named in --only, where they say what they need). `add` names sections to show besides the
+    default ones (the classic postfinger options --tables, --locking, ...).
     """
     known = {c.name for c in collectors}
     for name in [*only, *skip]:
@@ -81,8 +83,8 @@ def select(
         chosen = [c for c in collectors if c.name in only]
     else:
         chosen = [c for c in collectors
-                  if (c.name in given) or (c.name not in NEEDS_OPTION
-                                           and (include_optional or not c.optional))]
+                  if (c.name in given) or (c.name in add)
+                  or (c.name not in NEEDS_OPTION and (include_optional or not c.optional))]
     return [c for c in chosen if c.name not in skip]
 
 
