@@ -69,10 +69,10 @@ Check = Callable[["Facts"], Iterable[Finding]]
 
 def all_checks() -> List[Check]:
     """Every check, in the order they are reported within one severity."""
-    from postfinger_py.findings import settings
+    from postfinger_py.findings import chroot, logs, queue, relay, settings, system, tables, tls
 
     checks: List[Check] = []
-    for module in (settings,):
+    for module in (settings, tables, chroot, relay, system, queue, logs, tls):
         checks.extend(module.CHECKS)
     return checks
 
