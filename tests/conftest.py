@@ -74,3 +74,18 @@ EXAMPLE_ARGS = [
     "--trace", "<lieferschein-4711@bluefinch-logistics.de>",
     "--pcap", "/tmp/postfinger-example/smtp.pcap", "--port", "2525",
 ]
+
+
+STOCK_DIR = Path("/etc/postfix-stock")
+STOCK_LOG = Path("/var/log/postfix-stock.log")
+
+
+@pytest.fixture(scope="session")
+def stock_postfix(real_postfix: Dict[str, Any]) -> Path:
+    """Debian's stock configuration beside the test site (tests/integration/setup-stock.sh)."""
+    if not (STOCK_DIR / "main.cf").is_file():
+        problem = "no stock configuration (run tests/integration/setup-stock.sh as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {problem}")
+        pytest.skip(problem)
+    return STOCK_DIR

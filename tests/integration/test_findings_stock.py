@@ -1,0 +1,38 @@
+"""No false alarms: Debian's stock configuration gives no finding above note level."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from ..conftest import STOCK_LOG
+from ..helpers import run_cli
+
+pytestmark = pytest.mark.integration
+
+
+def findings(*argv: str) -> Dict[str, Any]:
+    res = run_cli(["check", *argv, "--format", "json", "--no-anonymize"])
+    assert res.status in (0, 3), res.stderr
+    data: Dict[str, Any] = json.loads(res.stdout)
+    found: List[Dict[str, Any]] = [s for s in data["sections"] if s["name"] == "findings"]
+    assert found, "no findings section"
+    return found[0]
+
+
+def test_stock_debian_configuration_has_nothing_above_note(stock_postfix: Path) -> None:
+    section = findings("-c", str(stock_postfix), "--log-file", str(STOCK_LOG))
+    loud = [f"{f['severity']}: {f['code']}: {f['message']}" for f in section["data"]["findings"]
+            if f["severity"] != "note"]
+    assert loud == [], "false alarms on Debian's stock configuration:\n" + "\n".join(loud)
+    assert section["status"] != "failed", section["notes"]
+
+
+def test_the_troubled_site_beside_it_does_have_problems(real_postfix: Dict[str, Any]) -> None:
+    # The same command on the troubled site must not be quiet: the stock test above is only
+    # meaningful while the checks do find the planted faults.
+    section = findings()
+    assert any(f["severity"] in ("problem", "warning") for f in section["data"]["findings"])
