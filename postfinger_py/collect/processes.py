@@ -28,6 +28,11 @@ def inet_ports(services: List[Dict[str, object]], names: Dict[str, int]) -> Dict
     return out
 
 
+def endpoint(address: str, port: int) -> str:
+    """127.0.0.1:25, and [::1]:25 for IPv6 (as Postfix writes host:port, RFC 3986 style)."""
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
 class ProcessesCollector(Collector):
     name = "processes"
     title = "Running state: master daemon and listening ports"
@@ -70,7 +75,7 @@ class ProcessesCollector(Collector):
         unexpected = sorted(p for p in ports_listening if p not in expected)
         data = {
             "master": master,
-            "listening": [{"address": a, "port": p,
+            "listening": [{"address": a, "port": p, "endpoint": endpoint(a, p),
                            "service": expected.get(p) or SMTP_PORTS.get(p, "")}
                           for a, p in listening],
             "expected": [{"port": p, "service": s} for p, s in sorted(expected.items())],

@@ -80,3 +80,11 @@ def test_postfix_files_programs_and_modes() -> None:
     assert "/usr/sbin/postqueue" in programs
     assert "/usr/sbin/sendmail" in programs
     assert not any(p.endswith("main.cf") for p in programs)
+
+
+def test_listening_endpoints_are_written_as_postfix_writes_them() -> None:
+    from postfinger_py.collect.processes import endpoint
+
+    assert endpoint("127.0.0.1", 25) == "127.0.0.1:25"
+    assert endpoint("::1", 25) == "[::1]:25"
+    assert endpoint("::", 587) == "[::]:587"
