@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+from typing import Any, Dict
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
 from postfinger_py.env import Env
@@ -43,7 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
                    f"(2026-11-20 08:00) or all (default {DEFAULT_SINCE})")
     p.add_argument("--limit", metavar="N", type=_limit, default=20,
                    help="how many lines (default 20; 0: all of them)")
-    p.add_argument("-c", metavar="CONFIG_DIRECTORY", help="Postfix configuration directory")
+    p.add_argument("-c", "--config-dir", dest="c", metavar="DIR",
+                   help="Postfix configuration directory (postconf -c DIR)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document: the window, the logs read, the count and the "
+                   "lines (each with its time, program and severity), and the notes")
     add_anon_arguments(p)
     return p
 
@@ -54,6 +60,9 @@ def main(argv: list[str], env: Env) -> int:
                       problem_limit=args.limit)
     ctx = env.live_context(options)
     clean = text_filter(ctx, settings_from_args(args))
+
+    if args.json:
+        return _json(ctx, args, clean, env)
 
     def show(line: LogLine) -> None:
         # --limit 0 streams every problem line as it is found, so that memory stays bounded
@@ -80,3 +89,44 @@ def main(argv: list[str], env: Env) -> int:
     if result.read_failures:
         return int(ExitStatus.PARTIAL)
     return int(ExitStatus.OK)
+
+
+def _line(line: LogLine, clean: Any) -> Dict[str, Any]:
+    return {"text": clean(line.text), "time": line.when.isoformat() if line.when else None,
+            "program": line.prog, "severity": line.severity}
+
+
+def _json(ctx: Any, args: argparse.Namespace, clean: Any, env: Env) -> int:
+    """The same scan as the text output, as one JSON document.
+
+    With --limit 0 the lines are streamed into the "lines" array as they are found (bounded
+    memory on any log); the counts and notes follow the array, so the document is complete
+    only when the scan is.
+    """
+    out = env.stdout
+    out.write('{"lines": [')
+    first = [True]
+
+    def emit(line: LogLine) -> None:
+        out.write(("\n  " if first[0] else ",\n  ") + json.dumps(_line(line, clean)))
+        first[0] = False
+
+    try:
+        scan, result = run.problems(ctx, args.limit, args.since,
+                                    on_problem=emit if args.limit == 0 else None)
+    except ValueError as exc:
+        raise UsageError(f"postfinger logs: {exc}") from None
+    for line in scan.problems:
+        emit(line)
+    tail = {
+        "window": result.window,
+        "logs": [{"name": clean(str(s["name"])), "size": s["size"]} for s in result.sources],
+        "total": scan.total,
+        "shown": scan.total if args.limit == 0 else len(scan.problems),
+        "notes": [clean(n) for n in result.notes],
+        "complete": not result.read_failures and bool(result.disc.sources),
+    }
+    out.write("\n]," + json.dumps(tail, indent=1)[1:] + "\n")
+    if not result.disc.sources:
+        raise PostfingerError("postfinger logs: no mail log to read; name one with --log-file")
+    return int(ExitStatus.PARTIAL if result.read_failures else ExitStatus.OK)
