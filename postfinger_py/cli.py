@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import logging
 import sys
 import traceback
-from typing import TYPE_CHECKING, List, NoReturn, Optional, Sequence
+from typing import TYPE_CHECKING, List, Sequence
 
 from postfinger_py import __version__
+from postfinger_py.argparsing import Parser, ParserExit, add_config_dir
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
 
 if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
+    pass
 
 # Subcommands: name -> module with main(argv, env) -> int. Imported only when used.
 SUBCOMMANDS = {
@@ -57,46 +57,18 @@ CLASSIC_OPTIONS = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that writes to our streams and raises instead of exiting."""
-
-    def __init__(self, *args: object, env: Env, **kwargs: object) -> None:
-        self._env = env
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    def _print_message(self, message: str, file: Optional[SupportsWrite[str]] = None) -> None:
-        if message:
-            (self._env.stderr if file is sys.stderr else self._env.stdout).write(message)
-
-    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
-        if message:
-            self._env.stderr.write(message)
-        raise _ParserExit(status)
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see postfinger --help)")
-
-
-class _ParserExit(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
 def _csv(value: str) -> List[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def build_parser(env: Env) -> _Parser:
+def build_parser(env: Env) -> Parser:
     from postfinger_py.anonymize import add_anon_arguments
 
-    p = _Parser(prog="postfinger", description=DESCRIPTION, epilog=EPILOG, env=env,
-                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = Parser(prog="postfinger", description=DESCRIPTION, epilog=EPILOG, env=env)
     p.add_argument("--version", action="store_true", help="print the version and exit")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="show debugging detail and tracebacks")
-    p.add_argument("-c", "--config-dir", metavar="DIR",
-                   help="Postfix configuration directory (postconf -c DIR)")
+    add_config_dir(p)
     sel = p.add_argument_group("sections")
     sel.add_argument("--only", type=_csv, default=[], metavar="A,B",
                      help="only these sections (see --list-sections)")
@@ -158,7 +130,7 @@ def main(argv: Sequence[str], env: Env) -> int:
             module = importlib.import_module(SUBCOMMANDS[argv[0]])
             return int(module.main(argv[1:], env))
         return report_command(argv, env)
-    except _ParserExit as exc:
+    except ParserExit as exc:
         return exc.status
     except PostfingerError as exc:
         env.stderr.write(f"postfinger: {exc.message}\n")

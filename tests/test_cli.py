@@ -10,6 +10,9 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import List
+
+import pytest
 
 from postfinger_py import __version__
 from postfinger_py.deliver.bundle import read_members
@@ -256,3 +259,20 @@ def test_classic_postfinger_options_add_their_sections() -> None:
     assert any("permissions" in h for h in heads)
     assert len(heads) == len(plain) + 2
     assert "Set in main.cf to their built-in default" in classic
+
+
+@pytest.mark.parametrize("command", ["check", "logs", "trace", "qshape"])
+def test_every_subcommand_that_reads_the_config_names_it_config_dir(command: str) -> None:
+    res = run_cli([command, "--help"])
+    assert res.status == 0
+    assert "-c DIR, --config-dir DIR" in res.stdout
+
+
+@pytest.mark.parametrize("argv", [["pcap"], ["trace"], ["logs", "--limit", "x"],
+                                  ["qshape", "--bogus"]])
+def test_a_subcommand_usage_error_is_one_line_and_exit_2(argv: List[str]) -> None:
+    res = run_cli(argv)
+    assert res.status == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"postfinger {argv[0]} --help" in lines[0], res.stderr
+    assert res.stdout == ""

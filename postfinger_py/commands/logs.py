@@ -7,6 +7,7 @@ import json
 from typing import Any, Dict
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
+from postfinger_py.argparsing import Parser, add_config_dir
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
 from postfinger_py.logs import run
@@ -21,11 +22,6 @@ DESCRIPTION = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"postfinger logs: {message} (see postfinger logs --help)")
-
-
 def _limit(text: str) -> int:
     try:
         value = int(text)
@@ -36,8 +32,8 @@ def _limit(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="postfinger logs", description=DESCRIPTION)
+def build_parser(env: Env) -> argparse.ArgumentParser:
+    p = Parser(prog="postfinger logs", description=DESCRIPTION, env=env)
     p.add_argument("--log-file", metavar="FILE", action="append", default=[],
                    help="read this log (plain or gzip) instead of finding it; repeatable, "
                    "give them oldest first")
@@ -45,8 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
                    f"(2026-11-20 08:00) or all (default {DEFAULT_SINCE})")
     p.add_argument("--limit", metavar="N", type=_limit, default=20,
                    help="how many lines (default 20; 0: all of them)")
-    p.add_argument("-c", "--config-dir", dest="c", metavar="DIR",
-                   help="Postfix configuration directory (postconf -c DIR)")
+    add_config_dir(p, dest="c")
     p.add_argument("--json", action="store_true",
                    help="print one JSON document: the window, the logs read, the count and the "
                    "lines (each with its time, program and severity), and the notes")
@@ -55,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str], env: Env) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(env).parse_args(argv)
     options = Options(config_dir=args.c, log_files=tuple(args.log_file), since=args.since,
                       problem_limit=args.limit)
     ctx = env.live_context(options)

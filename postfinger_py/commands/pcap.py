@@ -8,14 +8,16 @@ import os
 from typing import List
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
+from postfinger_py.argparsing import Parser
 from postfinger_py.collect.pcap import summarize_files
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
 from postfinger_py.model import Options
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser(env: Env) -> argparse.ArgumentParser:
+    parser = Parser(
+        env=env,
         prog="postfinger pcap",
         description="Summarise the SMTP sessions in pcap/pcapng captures (record one with "
         "`tcpdump -s 0 -w FILE port 25`). Message content and AUTH credentials are never shown.",
@@ -32,11 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: List[str], env: Env) -> int:
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse has printed the usage
-        return int(exc.code or 0)
+    args = _parser(env).parse_args(argv)
     for port in args.ports:
         if not 0 < port < 65536:
             raise UsageError(f"--port {port}: a TCP port is a number from 1 to 65535")

@@ -6,6 +6,7 @@ import argparse
 from typing import List
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
+from postfinger_py.argparsing import Parser, add_config_dir
 from postfinger_py.env import Env
 from postfinger_py.errors import UsageError
 from postfinger_py.model import Options
@@ -20,13 +21,8 @@ DESCRIPTION = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"postfinger qshape: {message} (see postfinger qshape --help)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="postfinger qshape", description=DESCRIPTION)
+def build_parser(env: Env) -> argparse.ArgumentParser:
+    p = Parser(prog="postfinger qshape", description=DESCRIPTION, env=env)
     p.add_argument("-s", action="store_true", help="sender domains instead of recipient domains")
     p.add_argument("-p", action="store_true", help="also count parent domains (.example.com)")
     p.add_argument("-m", metavar="MIN_SUBDOMAINS", help="show a parent with at least this many "
@@ -40,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "there is no interim output")
     p.add_argument("-n", metavar="BATCH_TOP_DOMAINS", help="on a terminal, show only this many "
                    "rows (default 20, 0: all), as qshape does")
-    p.add_argument("-c", metavar="CONFIG_DIRECTORY", help="Postfix configuration directory")
+    add_config_dir(p, dest="c")
     p.add_argument("queues", nargs="*", metavar="queue_name",
                    help="maildrop, incoming, active, deferred, hold (default: incoming active)")
     add_anon_arguments(p)
@@ -67,7 +63,7 @@ def _write(env: Env, text: str) -> None:
 
 
 def main(argv: List[str], env: Env) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(env).parse_args(argv)
     top = 0
     if _isatty(env):
         top = int(args.n) if args.n is not None and args.n.strip().isdigit() else 20

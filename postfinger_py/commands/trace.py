@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
+from postfinger_py.argparsing import Parser, add_config_dir
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
 from postfinger_py.logs import run
@@ -18,24 +19,19 @@ DESCRIPTION = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"postfinger trace: {message} (see postfinger trace --help)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="postfinger trace", description=DESCRIPTION)
+def build_parser(env: Env) -> argparse.ArgumentParser:
+    p = Parser(prog="postfinger trace", description=DESCRIPTION, env=env)
     p.add_argument("id", metavar="ID", help="queue ID, address, or Message-ID")
     p.add_argument("--log-file", metavar="FILE", action="append", default=[],
                    help="read this log (plain or gzip) instead of finding it; repeatable, "
                    "give them oldest first")
-    p.add_argument("-c", metavar="CONFIG_DIRECTORY", help="Postfix configuration directory")
+    add_config_dir(p, dest="c")
     add_anon_arguments(p)
     return p
 
 
 def main(argv: list[str], env: Env) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(env).parse_args(argv)
     if not args.id.strip():
         raise UsageError("postfinger trace: ID is empty; give a queue ID, address or Message-ID")
     options = Options(config_dir=args.c, log_files=tuple(args.log_file), trace=args.id)
