@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
+import os
 import sys
 import traceback
-from typing import TYPE_CHECKING, List, Sequence
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, TextIO, cast
 
 from postfinger_py import __version__
 from postfinger_py.argparsing import Parser, ParserExit, add_config_dir
 from postfinger_py.env import Env
-from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
+from postfinger_py.errors import ExitStatus, PostfingerError, UsageError, os_error_words
 
 if TYPE_CHECKING:
     pass
@@ -117,7 +119,17 @@ def build_parser(env: Env) -> Parser:
 
 def run() -> int:
     """Console-script entry point."""
-    return main(sys.argv[1:], Env())
+    status = main(sys.argv[1:], Env())
+    try:
+        sys.stdout.flush()
+    except OSError:
+        # stdout failed (a full disk, a closed pipe) and was reported: the text still buffered
+        # must not fail again at exit with a traceback ("Exception ignored ...").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return status or int(ExitStatus.ERROR)
+    return status
 
 
 def main(argv: Sequence[str], env: Env) -> int:
@@ -125,6 +137,8 @@ def main(argv: Sequence[str], env: Env) -> int:
     verbose = "-v" in argv or "--verbose" in argv
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         stream=env.stderr, format="postfinger: %(message)s")
+    out = _WatchedStream(env.stdout)
+    env = dataclasses.replace(env, stdout=cast(TextIO, out))
     try:
         if argv and argv[0] in SUBCOMMANDS:
             module = importlib.import_module(SUBCOMMANDS[argv[0]])
@@ -142,12 +156,51 @@ def main(argv: Sequence[str], env: Env) -> int:
         return int(ExitStatus.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitStatus.ERROR)
+    except OSError as exc:  # an input/output failure nobody closer explained: say it in words
+        env.stderr.write(f"postfinger: {_os_failure(exc, out)}\n")
+        if verbose:
+            traceback.print_exc(file=env.stderr)
+        return int(ExitStatus.ERROR)
     except Exception as exc:  # the last line of defence: one line, a traceback only with -v
         env.stderr.write(f"postfinger: internal error: {type(exc).__name__}: {exc}"
                          f"{'' if verbose else ' (run with -v for the traceback, and report it)'}\n")
         if verbose:
             traceback.print_exc(file=env.stderr)
         return int(ExitStatus.ERROR)
+
+
+class _WatchedStream:
+    """Passes everything to a text stream, remembering a failed write (to name it in the error)."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self._inner = inner
+        self.failure: Optional[OSError] = None
+
+    def write(self, text: str) -> int:
+        try:
+            return self._inner.write(text)
+        except OSError as exc:
+            self.failure = exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._inner.flush()
+        except OSError as exc:
+            self.failure = exc
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _os_failure(exc: OSError, out: _WatchedStream) -> str:
+    words = os_error_words(exc)
+    if out.failure is exc:
+        return f"could not write to standard output: {words}"
+    if exc.filename:
+        return f"could not use {exc.filename}: {words}"
+    return f"an input/output operation failed: {words}"
 
 
 def report_command(argv: List[str], env: Env, prog: str = "postfinger") -> int:

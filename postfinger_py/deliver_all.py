@@ -8,9 +8,9 @@ from typing import List, Optional
 
 from postfinger_py.anonymize import AnonResult
 from postfinger_py.deliver.bundle import build_tar_gz, bundle_members, check_members
-from postfinger_py.deliver.files import write_private
+from postfinger_py.deliver.files import write_private, write_private_new
 from postfinger_py.env import Env
-from postfinger_py.errors import ExitStatus, PostfingerError
+from postfinger_py.errors import ExitStatus, PostfingerError, os_error_words
 from postfinger_py.model import Report
 from postfinger_py.render import render_json, render_text
 from postfinger_py.runner import SubprocessRunner
@@ -50,8 +50,7 @@ def deliver(args: argparse.Namespace, env: Env, result: AnonResult) -> None:
         write_private(args.bundle, bundle)
         written.append(args.bundle)
     if not (args.output or args.bundle or args.mail_to):
-        env.stdout.write(main_text)
-        env.stdout.flush()
+        write_stdout(env, main_text)
     for path in written:
         env.stderr.write(f"postfinger: wrote {path} (mode 0600)\n")
     if args.mail_to:
@@ -81,15 +80,29 @@ def _mail(args: argparse.Namespace, env: Env, report: Report, text: str,
     )
 
 
+def write_stdout(env: Env, text: str) -> None:
+    """Print `text`; a full disk or a failing device is a one-line error, not a traceback."""
+    try:
+        env.stdout.write(text)
+        env.stdout.flush()
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): not an error to explain
+    except OSError as exc:
+        raise PostfingerError(f"could not write the report to standard output: "
+                              f"{os_error_words(exc)}; write it to a file with -o FILE") from None
+
+
 def _keep_copy(report: Report, text: str) -> str:
-    name = f"postfinger-report-{report.generated_at.strftime('%Y%m%d-%H%M%S')}.txt"
-    for directory in (os.getcwd(), os.environ.get("TMPDIR", "/tmp")):
-        path = os.path.join(directory, name)
+    """A new file each failure (an earlier kept copy is never replaced), mode 0600; its path."""
+    stem = f"postfinger-report-{report.generated_at.strftime('%Y%m%d-%H%M%S')}"
+    reasons: List[str] = []
+    for directory in (os.curdir, os.environ.get("TMPDIR", "/tmp")):
         try:
-            write_private(path, text.encode())
-            return path
-        except PostfingerError:
-            continue
-    raise PostfingerError("mailing the report failed, and no copy could be written to the "
-                          "current directory or /tmp; run again with --output FILE",
+            return write_private_new(directory, stem, ".txt", text.encode())
+        except PostfingerError as exc:
+            reasons.append(exc.message)
+        except OSError as exc:  # the current directory was removed meanwhile
+            reasons.append(f"cannot write in {directory}: {os_error_words(exc)}")
+    raise PostfingerError("mailing the report failed, and no copy could be kept ("
+                          f"{'; '.join(reasons)}); run again with --output FILE",
                           ExitStatus.DELIVERY_FAILED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import errno
 
 
 class ExitStatus(enum.IntEnum):
@@ -35,3 +36,34 @@ class UsageError(PostfingerError):
 
 class ReplayMissing(PostfingerError):
     """A replay snapshot has no recording for something a collector asked for."""
+
+
+# Words for the errors a write or a read can meet; strerror is used for the rest.
+_ERRNO_WORDS = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EIO: "input/output error (the disk or the device failed)",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOENT: "no such file or directory",
+    errno.ENOTDIR: "a part of the path is not a directory",
+    errno.EISDIR: "it is a directory",
+    errno.EFBIG: "the file is too large",
+    errno.ENAMETOOLONG: "the name is too long",
+    errno.ELOOP: "too many symbolic links",
+    errno.EPIPE: "the reading end was closed",
+    errno.EXDEV: "it is on another file system",
+    errno.EMFILE: "too many open files",
+    errno.ENFILE: "too many open files in the system",
+    errno.ENOMEM: "out of memory",
+}
+
+
+def os_error_words(exc: OSError) -> str:
+    """What an OSError means, in words (never '[Errno 28]')."""
+    if exc.errno in _ERRNO_WORDS:
+        return _ERRNO_WORDS[exc.errno]
+    if exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__

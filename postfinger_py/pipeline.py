@@ -75,7 +75,7 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
         from postfinger_py.snapshot import ReplayFiles, ReplayRunner, Snapshot
 
         snap = Snapshot(args.replay)
-        now = datetime.fromisoformat(str(snap.facts["now"]))
+        now = snap.recorded_at()
         ctx = Context(ReplayRunner(snap), ReplayFiles(snap), now, int(snap.facts.get("euid", 0)),
                       options, progress)
         return ctx, None, "replayed from a snapshot"

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import threading
 from dataclasses import asdict
+from datetime import datetime
 from typing import (
     Any,
     BinaryIO,
@@ -24,10 +25,17 @@ from typing import (
 )
 
 from postfinger_py import __version__
-from postfinger_py.errors import PostfingerError, ReplayMissing
+from postfinger_py.errors import PostfingerError, ReplayMissing, os_error_words
 from postfinger_py.files import FileProblem, Files, StatInfo
 from postfinger_py.parse.elf import BinaryInfo
 from postfinger_py.runner import DEFAULT_TIMEOUT, CommandResult, Runner
+from postfinger_py.snapshot_read import (
+    MAX_MANIFEST,
+    Members,
+    member_names,
+    parse_manifest,
+    recorded_at,
+)
 
 FORMAT = "postfinger-snapshot"
 FORMAT_VERSION = 1
@@ -53,6 +61,10 @@ def check_target(directory: str) -> None:
     """Fail before any work when a snapshot cannot be written to `directory`."""
     directory = os.path.abspath(directory)
     parent = os.path.dirname(directory) or "."
+    if os.path.islink(directory):
+        # Written by renaming a private temporary directory: never through a link elsewhere.
+        raise PostfingerError(f"cannot capture into {directory}: it is a symbolic link; "
+                              "name a new directory")
     if os.path.exists(directory) and (not os.path.isdir(directory) or os.listdir(directory)):
         raise PostfingerError(
             f"cannot capture into {directory}: it exists and is not an empty directory; "
@@ -118,7 +130,8 @@ class Recorder:
         try:
             tmp = tempfile.mkdtemp(prefix=".postfinger-capture-", dir=parent)
         except OSError as exc:
-            raise PostfingerError(f"cannot create a snapshot in {parent}: {exc.strerror}") from None
+            raise PostfingerError(f"cannot create a snapshot in {parent}: "
+                                  f"{os_error_words(exc)}") from None
         try:
             os.chmod(tmp, 0o700)
             records: List[Dict[str, Any]] = []
@@ -150,6 +163,10 @@ class Recorder:
             if os.path.isdir(directory):
                 os.rmdir(directory)
             os.rename(tmp, directory)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise PostfingerError(f"could not write the snapshot {directory}: "
+                                  f"{os_error_words(exc)}; nothing of it was left behind") from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -158,7 +175,7 @@ class Recorder:
 
 
 def _write_private(path: str, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
 
@@ -277,56 +294,43 @@ class _TeeReader(io.RawIOBase):
 
 
 class Snapshot:
-    """A snapshot directory loaded for replay."""
+    """A snapshot directory loaded for replay: checked whole before any work, read only inside."""
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
-        path = os.path.join(directory, MANIFEST)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                manifest = json.load(fh)
-        except FileNotFoundError:
+        self.members = Members(directory)
+        if not os.path.isdir(directory):
+            raise PostfingerError(f"{directory} is not a postfinger snapshot (not a directory); "
+                                  "make one with `postfinger --capture DIR`")
+        if not os.path.lexists(os.path.join(directory, MANIFEST)):
             raise PostfingerError(
                 f"{directory} is not a postfinger snapshot (no {MANIFEST}); "
                 "make one with `postfinger --capture DIR`"
-            ) from None
-        except (OSError, ValueError) as exc:
-            raise PostfingerError(f"cannot read snapshot manifest {path}: {exc}") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise PostfingerError(f"{path} is not a postfinger snapshot manifest")
-        if manifest.get("version") != FORMAT_VERSION:
-            raise PostfingerError(
-                f"{path} has snapshot format version {manifest.get('version')}; "
-                f"this postfinger reads version {FORMAT_VERSION}"
             )
-        self.facts: Dict[str, Any] = dict(manifest.get("facts", {}))
-        self.tool_version = str(manifest.get("tool_version", "?"))
+        data = self.members.read(MANIFEST, max_size=MAX_MANIFEST)
+        facts, self.tool_version, records = parse_manifest(directory, data, FORMAT,
+                                                           FORMAT_VERSION)
+        self.facts: Dict[str, Any] = dict(facts)
         self._records: Dict[Key, Dict[str, Any]] = {}
-        for record in manifest.get("records", []):
-            op = record.get("op")
-            if op == "run":
+        for record in records:
+            for rel in member_names(record):
+                self.members.check(rel)
+            if record["op"] == "run":
                 key: Key = ("run", *record["argv"])
             else:
-                key = (op, record["path"])
+                key = (record["op"], record["path"])
             self._records[key] = record
 
-    def member_path(self, rel: str) -> str:
-        """The path of a snapshot member; never outside the snapshot directory."""
-        full = os.path.normpath(os.path.join(self.directory, rel))
-        if not full.startswith(os.path.normpath(self.directory) + os.sep):
-            raise PostfingerError(f"snapshot {self.directory}: bad member path {rel!r}")
-        return full
+    def recorded_at(self) -> datetime:
+        return recorded_at(self.directory, self.facts)
 
-    def blob(self, record: Dict[str, Any], slot: str) -> bytes:
+    def blob(self, record: Dict[str, Any], slot: str, limit: Optional[int] = None) -> bytes:
         rel = record.get(slot)
-        if not rel:
-            return b""
-        full = self.member_path(rel)
-        try:
-            with open(full, "rb") as fh:
-                return fh.read()
-        except OSError as exc:
-            raise PostfingerError(f"snapshot {self.directory}: cannot read {rel}: {exc}") from None
+        return self.members.read(rel, limit) if rel else b""
+
+    def open_blob(self, record: Dict[str, Any], slot: str) -> BinaryIO:
+        rel = record.get(slot)
+        return self.members.open(rel) if rel else io.BytesIO(b"")
 
     def lookup(self, key: Key) -> Dict[str, Any]:
         try:
@@ -377,8 +381,7 @@ class ReplayFiles:
         return record
 
     def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
-        data = self.snapshot.blob(self._get("read", path), "data")
-        return data if limit is None else data[:limit]
+        return self.snapshot.blob(self._get("read", path), "data", limit)
 
     def stat(self, path: str) -> StatInfo:
         return StatInfo(**self._get("stat", path)["stat"])
@@ -387,11 +390,7 @@ class ReplayFiles:
         return list(self._get("listdir", path)["names"])
 
     def open_binary(self, path: str) -> BinaryIO:
-        record = self._get("read", path)
-        rel = record.get("data")
-        if not rel:
-            return io.BytesIO(b"")
-        return open(self.snapshot.member_path(rel), "rb")
+        return self.snapshot.open_blob(self._get("read", path), "data")
 
     def inspect_binary(self, path: str) -> BinaryInfo:
         info = dict(self.snapshot.lookup(("binary", path))["info"])

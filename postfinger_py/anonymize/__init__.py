@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from postfinger_py.errors import UsageError
+from postfinger_py.errors import PostfingerError, UsageError
 from postfinger_py.model import Context, Report, Section
 
 
@@ -92,12 +91,12 @@ def _walk(data: Any, fn: Callable[[str], str]) -> Any:
 
 
 def _write_map(path: str, rows: List[Tuple[str, str, str]]) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("# postfinger anonymization map: original -> replacement. Keep it private.\n")
-        for kind, original, replacement in rows:
-            fh.write(f"{kind}\t{original}\t{replacement}\n")
-    os.chmod(path, 0o600)
+    """Atomically, mode 0600, never onto a device or through a link (PostfingerError says why)."""
+    from postfinger_py.deliver.files import write_private
+
+    lines = ["# postfinger anonymization map: original -> replacement. Keep it private.\n"]
+    lines += [f"{kind}\t{original}\t{replacement}\n" for kind, original, replacement in rows]
+    write_private(path, "".join(lines).encode("utf-8"))
 
 
 def anonymize(report: Report, settings: AnonSettings) -> AnonResult:
@@ -141,9 +140,8 @@ def anonymize(report: Report, settings: AnonSettings) -> AnonResult:
         if settings.mode == "on":
             try:
                 _write_map(settings.map_file, engine.mapping())
-            except OSError as exc:
-                warnings.append(f"could not write the anonymization map {settings.map_file}: "
-                                f"{exc.strerror}")
+            except PostfingerError as exc:
+                warnings.append(f"the anonymization map was not written: {exc.message}")
         else:
             warnings.append("--anon-map is only written with --anonymize=on (the default)")
     checker = LeakChecker(engine, [s.title for s in report.sections])
@@ -308,9 +306,9 @@ def text_filter(ctx: Context, settings: AnonSettings) -> Callable[[str], str]:
         if settings.map_file and settings.mode == "on":
             try:
                 _write_map(settings.map_file, engine.mapping())
-            except OSError as exc:
-                raise PostfingerError(f"cannot write the anonymization map {settings.map_file}: "
-                                      f"{exc.strerror}; choose a writable path") from exc
+            except PostfingerError as exc:
+                raise PostfingerError(f"the anonymization map was not written: {exc.message}"
+                                      ) from None
         return out  # type: ignore[no-any-return]
 
     return apply

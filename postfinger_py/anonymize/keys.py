@@ -19,19 +19,18 @@ def random_key() -> bytes:
 
 def load_or_create_key(path: str) -> bytes:
     """Read the key in `path` (hex); create it with a fresh random key, mode 0600, if absent."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read_key(path)
-    except OSError as exc:
-        raise PostfingerError(
-            f"cannot create the anonymization key file {path}: {exc.strerror}; "
-            "choose a writable path for --anon-key"
-        ) from exc
-    key = random_key()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key.hex() + "\n")
-    return key
+    from postfinger_py.deliver.files import check_output, write_private_exclusive
+
+    if not os.path.lexists(path):
+        key = random_key()
+        try:
+            check_output(path)
+            if write_private_exclusive(path, (key.hex() + "\n").encode()):
+                return key
+        except PostfingerError as exc:
+            raise PostfingerError(f"cannot create the anonymization key file: {exc.message}; "
+                                  "choose a writable path for --anon-key") from None
+    return _read_key(path)
 
 
 def _read_key(path: str) -> bytes:
