@@ -178,9 +178,12 @@ def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
 
     deliver_all.deliver(args, env, result)
     failed = [s.name for s in result.report.sections if s.status is Status.FAILED]
-    if failed:
-        env.stderr.write(f"postfinger: report is incomplete: section(s) {', '.join(failed)} "
-                         "failed (see the notes in those sections)\n")
+    partial = [s.name for s in result.report.sections if s.status is Status.PARTIAL]
+    if failed or partial:
+        what = [f"section(s) {', '.join(names)} {how}"
+                for names, how in ((failed, "failed"), (partial, "partial")) if names]
+        env.stderr.write(f"postfinger: report is incomplete: {'; '.join(what)} "
+                         "(see the notes in those sections)\n")
         return int(ExitStatus.PARTIAL)
     return int(ExitStatus.OK)
 
