@@ -17,6 +17,7 @@ from postfinger_py.errors import ExitStatus
 from postfinger_py.model import Report, Status
 from postfinger_py.render import render_text
 
+from ..conftest import EXAMPLE_SNAPSHOT
 from ..helpers import replay, run_cli
 from .helpers import REAL_LOG, make_ctx
 
@@ -172,3 +173,13 @@ def test_logs_command_on_a_fifo_says_why_and_not_no_problems(root: Path) -> None
     assert "a FIFO (named pipe), not a regular file" in res.stderr
     assert "no problem lines" not in res.stderr
     assert "no log could be read" in res.stderr
+
+
+def test_an_anon_key_that_is_a_fifo_is_one_line_not_a_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "key"
+    os.mkfifo(fifo)
+    res = run_cli(["--replay", str(EXAMPLE_SNAPSHOT), "--only", "system", "--anon-key", str(fifo)])
+    assert res.status == ExitStatus.ERROR and res.stdout == ""
+    assert res.stderr == (f"postfinger: cannot read the anonymization key file {fifo}: a FIFO "
+                          "(named pipe), not a regular file; not read; check the path given to "
+                          "--anon-key\n")
