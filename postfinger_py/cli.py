@@ -6,6 +6,7 @@ import dataclasses
 import importlib
 import logging
 import os
+import signal
 import sys
 import traceback
 from typing import TYPE_CHECKING, Any, List, Optional, Sequence, TextIO, cast
@@ -119,7 +120,21 @@ def build_parser(env: Env) -> Parser:
 
 def run() -> int:
     """Console-script entry point."""
-    status = main(sys.argv[1:], Env())
+    try:
+        status = main(sys.argv[1:], Env())
+    except KeyboardInterrupt:  # a second Ctrl-C, while the first one was being handled
+        sys.stderr.write("\npostfinger: interrupted\n")
+        status = int(ExitStatus.INTERRUPTED)
+    if status == ExitStatus.INTERRUPTED:
+        # Collector threads may still be scanning a large log, and Python waits for every
+        # thread at exit: end the process now (the cleanup ran in main's finally blocks).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(status)
     try:
         sys.stdout.flush()
     except OSError:
@@ -152,7 +167,8 @@ def main(argv: Sequence[str], env: Env) -> int:
             traceback.print_exc(file=env.stderr)
         return int(exc.status)
     except KeyboardInterrupt:
-        env.stderr.write("\npostfinger: interrupted; nothing was written\n")
+        done = "the output above is incomplete" if out.written else "nothing was written"
+        env.stderr.write(f"\npostfinger: interrupted; {done}\n")
         return int(ExitStatus.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitStatus.ERROR)
@@ -175,8 +191,10 @@ class _WatchedStream:
     def __init__(self, inner: TextIO) -> None:
         self._inner = inner
         self.failure: Optional[OSError] = None
+        self.written = False  # whether anything reached the stream (Ctrl-C says so)
 
     def write(self, text: str) -> int:
+        self.written = self.written or bool(text)
         try:
             return self._inner.write(text)
         except OSError as exc:

@@ -22,6 +22,9 @@ def no_thread_to_spare(exc: RuntimeError) -> bool:
     return "can't start new thread" in str(exc)
 
 
+WAKE_UP = 0.2  # seconds between checks for Ctrl-C while waiting for threads
+
+
 def run_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 4,
                    on_done: Callable[[int, R], None] = lambda i, result: None) -> List[R]:
     """[fn(x) for x in items], several at a time, each exactly once, in the order given.
@@ -50,26 +53,34 @@ def run_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 
             reported.add(i)
             on_done(i, results[i])
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as pool:
-        futures: Dict[Any, int] = {}
-        try:
-            for i in range(len(items)):
-                try:
-                    futures[pool.submit(run, i)] = i
-                except RuntimeError as exc:
-                    if not no_thread_to_spare(exc):
-                        raise
-                    for j in range(i, len(items)):
-                        run(j)
-                        report(j)
-                    break
-            for fut in concurrent.futures.as_completed(futures):
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max_workers)
+    futures: Dict[Any, int] = {}
+    try:
+        for i in range(len(items)):
+            try:
+                futures[pool.submit(run, i)] = i
+            except RuntimeError as exc:
+                if not no_thread_to_spare(exc):
+                    raise
+                for j in range(i, len(items)):
+                    run(j)
+                    report(j)
+                break
+        pending = set(futures)
+        while pending:
+            # Never an endless wait: a signal may be delivered to a worker thread, and only
+            # the main thread raises KeyboardInterrupt, when it next runs Python code.
+            done, pending = concurrent.futures.wait(
+                pending, timeout=WAKE_UP, return_when=concurrent.futures.FIRST_COMPLETED)
+            for fut in sorted(done, key=futures.__getitem__):
                 fut.result()  # an exception of fn is raised here
                 report(futures[fut])
-        except KeyboardInterrupt:
-            for fut in futures:
-                fut.cancel()
-            raise
+    except BaseException:
+        # Ctrl-C (or a failure): do not wait for the running ones (a long log scan); the
+        # caller ends the process, and the threads with it.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     for i in range(len(items)):
         if results[i] is missing:  # taken by a thread without a future, and it failed
             results[i] = fn(items[i])

@@ -1,0 +1,94 @@
+"""Ctrl-C ends every long path (a log scan, a trace, a capture summary, the collector threads)
+within a second: exit 130, one line, no traceback, nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from postfinger_py.errors import ExitStatus
+
+from ..conftest import REPO
+
+LOG_HEAD = (REPO / "tests/logs/data/postfix-3.7.11-debian12.log").read_bytes()
+HUGE = 64 << 30  # sparse: no disk is used, but reading it takes minutes
+
+
+def huge_log(tmp_path: Path) -> Path:
+    path = tmp_path / "huge.log"
+    with open(path, "wb") as fh:
+        fh.write(LOG_HEAD)
+        fh.truncate(HUGE)
+    return path
+
+
+def huge_pcap(tmp_path: Path) -> Path:
+    path = tmp_path / "huge.pcap"
+    with open(path, "wb") as fh:  # a pcap header, then empty packet records for ever
+        fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        fh.truncate(HUGE)
+    return path
+
+
+def start(argv: List[str], cwd: Path) -> "subprocess.Popen[str]":
+    return subprocess.Popen([sys.executable, "-m", "postfinger_py", *argv, "--no-anonymize"],
+                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def wait_until_reading(proc: "subprocess.Popen[str]", path: Path, past: int = 1 << 20) -> None:
+    """Until the process has read `past` bytes into `path` (so the interrupt hits the scan)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            for fd in os.listdir(f"/proc/{proc.pid}/fd"):
+                try:
+                    if os.readlink(f"/proc/{proc.pid}/fd/{fd}") != str(path):
+                        continue
+                    with open(f"/proc/{proc.pid}/fdinfo/{fd}") as fh:
+                        pos = int(fh.readline().split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if pos > past:
+                    return
+        except FileNotFoundError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"the process never read {path}")
+
+
+def interrupt(proc: "subprocess.Popen[str]") -> tuple:
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    return proc.returncode, time.monotonic() - sent, out, err
+
+
+@pytest.mark.parametrize("argv", [
+    ["logs", "--log-file", "{log}"],
+    ["trace", "4BdXyz1kLmz", "--log-file", "{log}"],
+    ["--only", "logs", "--log-file", "{log}"],
+    ["--only", "logs,trace,system", "--trace", "x@example.org", "--log-file", "{log}"],
+    ["pcap", "{pcap}"],
+    ["--only", "pcap", "--pcap", "{pcap}"],
+], ids=["logs", "trace", "report-logs", "report-threads", "pcap", "report-pcap"])
+def test_ctrl_c_ends_a_long_scan_within_a_second(tmp_path: Path, argv: List[str]) -> None:
+    target = huge_pcap(tmp_path) if "{pcap}" in argv else huge_log(tmp_path)
+    args = [a.format(log=target, pcap=target) for a in argv]
+    proc = start(args, tmp_path)
+    wait_until_reading(proc, target)
+    status, took, out, err = interrupt(proc)
+    assert status == ExitStatus.INTERRUPTED, err
+    assert took < 2.0, f"took {took:.2f} s to end after Ctrl-C"
+    assert err.strip() == "postfinger: interrupted; nothing was written"
+    assert "Traceback" not in err and out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
