@@ -118,8 +118,17 @@ def build_parser(env: Env) -> Parser:
     return p
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run() -> int:
     """Console-script entry point."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        # Ended from outside: the same clean way out as Ctrl-C (children killed, the capture
+        # spool removed), unless the signal was ignored when we started (nohup).
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, _interrupt)
     try:
         status = main(sys.argv[1:], Env())
     except KeyboardInterrupt:  # a second Ctrl-C, while the first one was being handled

@@ -68,9 +68,14 @@ class Progress:
             self._width = 0
 
 
+def _nothing() -> None:
+    pass
+
+
 def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], None]
-                  ) -> Tuple[Context, Optional[Callable[[], None]], str]:
-    """The Context to collect from (live, recording, or replaying), a finisher, and the source."""
+                  ) -> Tuple[Context, Optional[Callable[[], None]], str, Callable[[], None]]:
+    """The Context to collect from (live, recording, or replaying), a finisher, the source, and
+    what to call on every way out (it removes a capture's un-anonymized spool)."""
     options = options_from_args(args)
     euid = os.geteuid() if env.euid is None else env.euid
     if args.replay:
@@ -80,15 +85,26 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
         now = snap.recorded_at()
         ctx = Context(ReplayRunner(snap), ReplayFiles(snap), now, int(snap.facts.get("euid", 0)),
                       options, progress)
-        return ctx, None, "replayed from a snapshot"
+        return ctx, None, "replayed from a snapshot", _nothing
     now = env.clock()
     runner = SubprocessRunner()
     files = LiveFiles(env.root)
     if args.capture:
-        from postfinger_py.snapshot import Recorder, RecordingFiles, RecordingRunner, check_target
+        from postfinger_py.snapshot import (
+            Recorder,
+            RecordingFiles,
+            RecordingRunner,
+            check_target,
+            remove_stale_spools,
+        )
 
         check_target(args.capture)  # before any work, not after it
-        recorder = Recorder(os.path.dirname(os.path.abspath(args.capture)))
+        parent = os.path.dirname(os.path.abspath(args.capture))
+        stale = remove_stale_spools(parent)
+        if stale:
+            env.stderr.write(f"postfinger: removed {len(stale)} working copy(ies) that an "
+                             f"earlier, killed capture left in {parent}\n")
+        recorder = Recorder(parent)
         ctx = Context(RecordingRunner(runner, recorder), RecordingFiles(files, recorder), now,
                       euid, options, progress)
         facts = {"now": now.isoformat(), "euid": euid, "tool_version": __version__}
@@ -98,8 +114,8 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
             env.stderr.write(f"postfinger: snapshot written to {args.capture} (it is NOT "
                              "anonymized: keep it private)\n")
 
-        return ctx, finish, "live"
-    return Context(runner, files, now, euid, options, progress), None, "live"
+        return ctx, finish, "live", recorder.discard
+    return Context(runner, files, now, euid, options, progress), None, "live", _nothing
 
 
 def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> List[Section]:
@@ -170,15 +186,18 @@ def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
                 progress: Progress, worker: Any) -> int:
     from postfinger_py import anonymize as anon
 
-    ctx, finish_capture, source = build_context(args, env, progress)
-    sections = collect(args, ctx, progress)
-    if sections and all(s.status is Status.FAILED for s in sections):
-        progress.done()
-        first = next((n for s in sections for n in s.notes), "no section could be collected")
-        raise PostfingerError(f"no report: every section failed; the first reason: {first}")
-    if finish_capture is not None:
-        progress.done()
-        finish_capture()
+    ctx, finish_capture, source, abandon = build_context(args, env, progress)
+    try:
+        sections = collect(args, ctx, progress)
+        if sections and all(s.status is Status.FAILED for s in sections):
+            progress.done()
+            first = next((n for s in sections for n in s.notes), "no section could be collected")
+            raise PostfingerError(f"no report: every section failed; the first reason: {first}")
+        if finish_capture is not None:
+            progress.done()
+            finish_capture()
+    finally:
+        abandon()  # Ctrl-C, an error, or done: no un-anonymized spool copy stays behind
     generated = ctx.now if args.replay else env.clock()
     report = make_report(sections, generated, summary, not args.nowarn, source)
     if not report.mail_version:

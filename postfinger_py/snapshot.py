@@ -6,8 +6,10 @@ import io
 import json
 import os
 import shutil
+import stat as stat_mod
 import tempfile
 import threading
+import time
 from dataclasses import asdict
 from datetime import datetime
 from typing import (
@@ -75,6 +77,58 @@ def check_target(directory: str) -> None:
                               "name a directory in a place you can write to")
 
 
+# Private working directories of a capture, next to the target; the pid in the name tells
+# whether the run that made one is still alive, so a later run can remove what a killed one left.
+SPOOL_PREFIX = ".postfinger-spool-"
+CAPTURE_PREFIX = ".postfinger-capture-"
+STALE_UNNAMED = 24 * 3600  # seconds: a working directory of a version without the pid in its name
+
+
+def _work_prefix(kind: str) -> str:
+    return f"{kind}{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_stale_spools(parent: str) -> List[str]:
+    """Remove the un-anonymized spool and capture working directories that earlier runs, killed
+    before they could clean up, left in `parent`; the names removed."""
+    removed: List[str] = []
+    try:
+        names = os.listdir(parent or ".")
+    except OSError:
+        return removed
+    for name in names:
+        kind = next((k for k in (SPOOL_PREFIX, CAPTURE_PREFIX) if name.startswith(k)), None)
+        if kind is None:
+            continue
+        path = os.path.join(parent, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if not stat_mod.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+            continue  # never follow a link, never touch another user's directory
+        pid_text = name[len(kind):].split("-", 1)[0]
+        if pid_text.isdigit() and "-" in name[len(kind):]:
+            stale = int(pid_text) != os.getpid() and not _alive(int(pid_text))
+        else:
+            stale = time.time() - st.st_mtime > STALE_UNNAMED
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            if not os.path.lexists(path):
+                removed.append(name)
+    return removed
+
+
 class Recorder:
     """Collects every answer the live system gave, then writes them as one snapshot directory."""
 
@@ -85,6 +139,7 @@ class Recorder:
         self._spool_parent = spool_parent
         self._spool_dir: Optional[str] = None
         self._open: List["_TeeReader"] = []
+        self._closed = False  # discarded: a thread still reading must not start a new spool
 
     def add(self, key: Key, record: Dict[str, Any], blobs: Dict[str, Blob]) -> None:
         with self._lock:
@@ -102,8 +157,10 @@ class Recorder:
     def spool(self) -> Tuple[SpoolFile, BinaryIO]:
         """A new private spool file for a stream being recorded."""
         with self._lock:
+            if self._closed:
+                raise PostfingerError("the capture was abandoned")
             if self._spool_dir is None:
-                self._spool_dir = tempfile.mkdtemp(prefix=".postfinger-spool-",
+                self._spool_dir = tempfile.mkdtemp(prefix=_work_prefix(SPOOL_PREFIX),
                                                    dir=self._spool_parent)
             fd, path = tempfile.mkstemp(dir=self._spool_dir)
         return SpoolFile(path), os.fdopen(fd, "wb")
@@ -114,11 +171,16 @@ class Recorder:
 
     def discard(self) -> None:
         """Remove spooled data (after writing, or when the capture is abandoned)."""
+        with self._lock:
+            self._closed = True
+            spool_dir, self._spool_dir = self._spool_dir, None
         for tee in list(self._open):
-            tee.close()
-        if self._spool_dir is not None:
-            shutil.rmtree(self._spool_dir, ignore_errors=True)
-            self._spool_dir = None
+            try:
+                tee.close()
+            except Exception:  # noqa: BLE001 - a stream in use by a thread: removed below anyway
+                pass
+        if spool_dir is not None:
+            shutil.rmtree(spool_dir, ignore_errors=True)
 
     def write(self, directory: str, facts: Dict[str, Any]) -> None:
         """Write atomically: a temporary sibling directory renamed into place, mode 0700."""
@@ -128,7 +190,7 @@ class Recorder:
             tee.close()
         check_target(directory)
         try:
-            tmp = tempfile.mkdtemp(prefix=".postfinger-capture-", dir=parent)
+            tmp = tempfile.mkdtemp(prefix=_work_prefix(CAPTURE_PREFIX), dir=parent)
         except OSError as exc:
             raise PostfingerError(f"cannot create a snapshot in {parent}: "
                                   f"{os_error_words(exc)}") from None

@@ -92,3 +92,69 @@ def test_ctrl_c_ends_a_long_scan_within_a_second(tmp_path: Path, argv: List[str]
     assert err.strip() == "postfinger: interrupted; nothing was written"
     assert "Traceback" not in err and out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_capture_leaves_no_spool_behind(tmp_path: Path, signum: int) -> None:
+    log = huge_log(tmp_path)
+    proc = start(["--capture", "snap", "--only", "logs", "--log-file", str(log)], tmp_path)
+    wait_until_reading(proc, log)
+    assert any(p.name.startswith(".postfinger-spool-") for p in tmp_path.iterdir())
+    sent = time.monotonic()
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == ExitStatus.INTERRUPTED and time.monotonic() - sent < 2.0, err
+    assert "Traceback" not in err and err.strip().endswith("interrupted; nothing was written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [log.name]
+
+
+def test_a_capture_that_fails_leaves_no_spool_behind(tmp_path: Path) -> None:
+    from ..helpers import run_cli
+
+    binary = tmp_path / "binary.log"
+    binary.write_bytes(bytes(range(256)) * 1000)
+    res = run_cli(["--capture", str(tmp_path / "snap"), "--only", "logs", "--log-file",
+                   str(binary), "--no-anonymize"])
+    assert res.status == ExitStatus.ERROR and "every section failed" in res.stderr
+    assert "is not a text log (binary data)" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["binary.log"]
+
+
+def test_stale_spools_of_killed_runs_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    from postfinger_py.snapshot import remove_stale_spools
+
+    dead = tmp_path / ".postfinger-spool-999999999-abc"  # above any pid_max: nobody's
+    dead.mkdir()
+    (dead / "tmp1").write_bytes(b"Nov 21 mx1 postfix/smtpd[1]: connect from secret.example\n")
+    dead_capture = tmp_path / ".postfinger-capture-999999999-xyz"
+    (dead_capture / "files").mkdir(parents=True)
+    alive = tmp_path / f".postfinger-spool-{os.getppid()}-def"  # a run still going
+    alive.mkdir()
+    old_style = tmp_path / ".postfinger-spool-q1w2e3"  # no pid: removed only when old
+    old_style.mkdir()
+    os.utime(old_style, (time.time() - 2 * 86400,) * 2)
+    new_style = tmp_path / ".postfinger-spool-r4t5y6"
+    new_style.mkdir()
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep").write_text("x")
+    (tmp_path / ".postfinger-spool-999999998-lnk").symlink_to(target)  # never followed
+    removed = remove_stale_spools(str(tmp_path))
+    assert sorted(removed) == sorted([dead.name, dead_capture.name, old_style.name])
+    assert not dead.exists() and not dead_capture.exists() and not old_style.exists()
+    assert alive.is_dir() and new_style.is_dir() and (target / "keep").exists()
+
+
+def test_a_capture_run_removes_stale_spools_first(tmp_path: Path) -> None:
+    from ..helpers import run_cli
+
+    dead = tmp_path / ".postfinger-spool-999999999-abc"
+    dead.mkdir()
+    log = tmp_path / "mail.log"
+    log.write_bytes(LOG_HEAD)
+    res = run_cli(["--capture", str(tmp_path / "snap"), "--only", "logs", "--log-file",
+                   str(log), "--no-anonymize"])
+    assert res.status == ExitStatus.OK, res.stderr
+    assert f"removed 1 working copy(ies) that an earlier, killed capture left in {tmp_path}" \
+        in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mail.log", "snap"]
