@@ -158,3 +158,14 @@ def test_a_capture_run_removes_stale_spools_first(tmp_path: Path) -> None:
     assert f"removed 1 working copy(ies) that an earlier, killed capture left in {tmp_path}" \
         in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mail.log", "snap"]
+
+
+def test_ctrl_c_after_streamed_lines_says_the_output_is_incomplete(tmp_path: Path) -> None:
+    log = huge_log(tmp_path)
+    proc = start(["logs", "--limit", "0", "--since", "all", "--log-file", str(log)], tmp_path)
+    wait_until_reading(proc, log)
+    status, took, out, err = interrupt(proc)
+    assert status == ExitStatus.INTERRUPTED and took < 2.0
+    assert "warning:" in out  # the problem lines found before the interrupt were printed
+    assert err.strip().endswith("postfinger: interrupted; the output above is incomplete")
+    assert "Traceback" not in err
