@@ -52,7 +52,8 @@ class TraceCollector(Collector):
         if not result.disc.sources and not result.read_failures:
             return self.section(Status.SKIPPED, data=data, notes=notes)
         if not data["lines"]:
-            notes.append(f"nothing in the log names {query} ({data['kind']})")
+            part = "what could be read of " if result.read_failures else ""
+            notes.append(f"nothing in {part}the log names {query} ({data['kind']})")
         status = Status.PARTIAL if result.read_failures else Status.OK
         raw = {"trace.txt": "".join(ln + "\n" for ln in data["lines"])}
         return self.section(status, data=data, notes=notes, raw=raw)

@@ -41,6 +41,8 @@ def main(argv: list[str], env: Env) -> int:
     for note in result.notes:
         env.stderr.write(f"postfinger trace: {clean(note)}\n")
     if not result.disc.sources:
+        if result.read_failures:
+            raise PostfingerError("postfinger trace: no log could be read (the reason is above)")
         raise PostfingerError("postfinger trace: no mail log to read; name one with --log-file")
     shown = data["lines"] or data["noqueue"]
     # One pass over the whole story: the anonymizer learns from all of it first, and its
@@ -58,6 +60,9 @@ def main(argv: list[str], env: Env) -> int:
         env.stderr.write("postfinger trace: only rejected (NOQUEUE) attempts name it:\n")
         env.stdout.write(text)
     if not data["lines"] and not data["noqueue"]:
-        raise PostfingerError(f"postfinger trace: nothing in the log names {clean(args.id)}; "
-                              "check the ID, or name older logs with --log-file")
+        part = "what could be read of " if result.read_failures else ""
+        raise PostfingerError(f"postfinger trace: nothing in {part}the log names "
+                              f"{clean(args.id)}; check the ID, or name older logs with "
+                              "--log-file", ExitStatus.PARTIAL if result.read_failures
+                              else ExitStatus.ERROR)
     return int(ExitStatus.PARTIAL if result.read_failures else ExitStatus.OK)

@@ -183,3 +183,17 @@ def test_an_anon_key_that_is_a_fifo_is_one_line_not_a_hang(tmp_path: Path) -> No
     assert res.stderr == (f"postfinger: cannot read the anonymization key file {fifo}: a FIFO "
                           "(named pipe), not a regular file; not read; check the path given to "
                           "--anon-key\n")
+
+
+def test_trace_of_an_unreadable_log_does_not_say_nothing_names_it(root: Path) -> None:
+    (root / "var/log/mail.log").write_bytes(random_bytes(100_000))
+    (root / "var/log/real.log").write_bytes(REAL_LOG.read_bytes())
+    ctx = make_ctx(root, log_files=(LOG, "/var/log/real.log"), trace="NOSUCHID1")
+    sec = TraceCollector().collect(ctx)
+    assert sec.status is Status.PARTIAL
+    assert any(n.startswith("nothing in what could be read of the log names NOSUCHID1")
+               for n in sec.notes)
+    os.mkfifo(root / "fifo")
+    res = run_cli(["trace", "NOSUCHID1", "--log-file", str(root / "fifo"), "--no-anonymize"])
+    assert res.status == ExitStatus.ERROR and "no log could be read" in res.stderr
+    assert "nothing in the log names" not in res.stderr
