@@ -32,7 +32,7 @@ def chrooted(svc: Dict[str, Any], mail_version: str) -> bool:
     flag = str(svc.get("chroot", "-"))
     if flag == "-":
         m = re.match(r"(\d+)", mail_version)
-        return bool(m) and int(m.group(1)) < 3
+        return m is not None and int(m.group(1)) < 3
     return flag == "y"
 
 
