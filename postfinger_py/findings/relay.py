@@ -125,9 +125,23 @@ def _wide_finding(facts: "Facts", services: List[Dict[str, Any]], wide: List[str
 
 
 # -- smtpd_relay_restrictions / smtpd_recipient_restrictions ---------------------------------
+def working(items: List[str]) -> List[str]:
+    """The list without warn_if_reject and the restriction it defuses (as Postfix counts it)."""
+    out: List[str] = []
+    skip = False
+    for item in items:
+        if skip:
+            skip = False
+        elif item == "warn_if_reject":
+            skip = True
+        else:
+            out.append(item)
+    return out
+
+
 def opens(items: List[str]) -> bool:
     """Whether a client that is nothing special gets past this list for a foreign destination."""
-    for item in items:
+    for item in working(items):
         if item in GUARDS:
             return False
         if item == "permit":
@@ -135,8 +149,20 @@ def opens(items: List[str]) -> bool:
     return True  # the end of a list permits
 
 
+def expanded(facts: "Facts", value: str, depth: int = 0) -> List[str]:
+    """A restriction list with its smtpd_restriction_classes names replaced by their lists."""
+    classes = set(tokens(facts.param("smtpd_restriction_classes")))
+    out: List[str] = []
+    for item in tokens(value):
+        if item in classes and depth < 5:
+            out += expanded(facts, facts.param(item), depth + 1)
+        else:
+            out.append(item)
+    return out
+
+
 def _judge(lists: Dict[str, List[str]]) -> Optional[str]:
-    if not any(item in GUARDS for items in lists.values() for item in items):
+    if not any(item in GUARDS for items in lists.values() for item in working(items)):
         return "refused"
     if all(opens(items) for items in lists.values()):
         return "open"
@@ -150,14 +176,15 @@ def restrictions(facts: "Facts") -> Iterator[Finding]:
         if not any(n in own for n in LISTS):
             inherit.append(svc)
             continue
-        lists = {n: tokens(facts.service_param(svc["service"], svc["type"], n)) for n in LISTS}
+        lists = {n: expanded(facts, facts.service_param(svc["service"], svc["type"], n))
+                 for n in LISTS}
         evidence = tuple(f"master.cf: {_where(svc)} -o {n}={own[n]}" if n in own
                          else _main_line(facts, n) for n in LISTS)
         verdict = _judge(lists)
         if verdict:
             yield _restriction_finding(verdict, _where(svc), evidence)
     if inherit:
-        lists = {n: tokens(facts.param(n)) for n in LISTS}
+        lists = {n: expanded(facts, facts.param(n)) for n in LISTS}
         verdict = _judge(lists)
         if verdict:
             names = ", ".join(_where(s) for s in inherit[:5])

@@ -148,9 +148,9 @@ def socket_holders(facts: "Facts", pids: List[int]) -> Tuple[Dict[int, Set[int]]
     return holders, denied
 
 
-def _comm(facts: "Facts", pid: int) -> str:
+def _comm(facts: "Facts", pid: int) -> Optional[str]:
     data, _problem = facts.read(f"/proc/{pid}/comm", limit=256)
-    return data.decode("utf-8", "replace").strip() if data is not None else "?"
+    return data.decode("utf-8", "replace").strip() if data is not None else None
 
 
 def _all_pids(facts: "Facts") -> List[int]:
@@ -203,7 +203,11 @@ def port25(facts: "Facts") -> Iterator[Finding]:
                            f"{', '.join(a for a, i in listeners if i in unseen)} port 25: {who}")
     strangers: Dict[int, str] = {}
     for inode in sorted(wanted & set(holders)):
-        comms = {pid: _comm(facts, pid) for pid in sorted(holders[inode])}
+        comms: Dict[int, str] = {}
+        for pid in sorted(holders[inode]):
+            comm = _comm(facts, pid)
+            if comm is not None:  # None: the process ended meanwhile, it holds nothing now
+                comms[pid] = comm
         if any(c in POSTFIX_LISTENERS for c in comms.values()):
             continue
         strangers.update(comms)

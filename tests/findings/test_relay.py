@@ -123,3 +123,20 @@ def test_no_smtpd_no_relay_findings() -> None:
     f = facts([maincf({"mynetworks": "0.0.0.0/0"}), mastercf([service("pickup", command="pickup")])],
               effective={**STOCK, "mynetworks": "0.0.0.0/0", "smtpd_relay_restrictions": ""})
     assert found(f) == []
+
+
+def test_a_restriction_class_counts_as_its_list() -> None:
+    main = {**STOCK_MAIN, "smtpd_restriction_classes": "relaycheck",
+            "relaycheck": "permit_mynetworks, reject_unauth_destination",
+            "smtpd_relay_restrictions": "relaycheck"}
+    assert found(site(main)) == []
+    opened = {**main, "relaycheck": "permit"}
+    [one] = found(site(opened))
+    assert one.code == "relay-restrictions-refused"
+
+
+def test_warn_if_reject_defuses_the_guard_as_postfix_counts_it() -> None:
+    main = {**STOCK_MAIN, "smtpd_relay_restrictions":
+            "permit_mynetworks, warn_if_reject reject_unauth_destination"}
+    [one] = found(site(main))
+    assert one.code == "relay-restrictions-refused"
