@@ -43,9 +43,9 @@ subcommands (postfinger SUBCOMMAND --help for their options):
   pcap FILE   readable summaries of the SMTP sessions in a packet capture
   anonymize   anonymize any text (stdin or files) the same way as the report
 
-exit status: 0 ok, 1 error, 2 usage, 3 partial report (some sections failed),
+exit status: 0 ok, 1 error, 2 usage, 3 partial report (a section failed or is partial),
   4 refused: an original value survived anonymization, 5 report kept but mailing it failed,
-  130 interrupted
+  130 interrupted (Ctrl-C)
 """
 
 

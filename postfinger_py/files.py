@@ -104,6 +104,33 @@ def _group(gid: int) -> str:
         return str(gid)
 
 
+_KIND_WORDS = {"dir": "a directory", "fifo": "a FIFO (named pipe)", "socket": "a socket",
+               "link": "a symbolic link", "other": "a device"}
+
+
+def open_regular(path: str, shown: Optional[str] = None) -> BinaryIO:
+    """Open a regular file for reading; FileProblem for anything else (a FIFO, a device, a dir).
+
+    O_NONBLOCK so that opening a FIFO does not wait for a writer; it is cleared once the file
+    is known to be regular. Reading a FIFO or /dev/zero would hang or never end.
+    """
+    shown = path if shown is None else shown
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _problem(shown, exc) from None
+    try:
+        st = os.fstat(fd)
+        if not stat_mod.S_ISREG(st.st_mode):
+            kind = _KIND_WORDS.get(_kind(st.st_mode), "a device")
+            raise FileProblem(shown, "error", f"{kind}, not a regular file; not read")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class LiveFiles:
     """Reads the real file system, optionally below `root` (a fixture tree in tests)."""
 
@@ -121,10 +148,8 @@ class LiveFiles:
 
     def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
         try:
-            with open(self._real(path), "rb") as fh:
+            with open_regular(self._real(path), path) as fh:
                 return fh.read() if limit is None else fh.read(limit)
-        except IsADirectoryError:
-            raise FileProblem(path, "error", "is a directory") from None
         except OSError as exc:
             raise _problem(path, exc) from None
 
@@ -152,10 +177,7 @@ class LiveFiles:
             raise _problem(path, exc) from None
 
     def open_binary(self, path: str) -> BinaryIO:
-        try:
-            return open(self._real(path), "rb")
-        except OSError as exc:
-            raise _problem(path, exc) from None
+        return open_regular(self._real(path), path)
 
     def inspect_binary(self, path: str) -> BinaryInfo:
         with self._binaries_lock:

@@ -10,10 +10,12 @@ from typing import Any, Callable, List, Optional, Tuple
 
 from postfinger_py import __version__
 from postfinger_py.env import Env
-from postfinger_py.errors import ExitStatus, PostfingerError
-from postfinger_py.files import LiveFiles
+from postfinger_py.errors import ExitStatus, PostfingerError, os_error_words
+from postfinger_py.files import FileProblem, LiveFiles, open_regular
 from postfinger_py.model import Context, Options, Report, Section, Status
 from postfinger_py.runner import SubprocessRunner
+
+MAX_SUMMARY = 64 * 1024  # bytes of --summary-file: a problem description, not a log
 
 
 def list_sections() -> str:
@@ -116,11 +118,21 @@ def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> List[
 def read_summary(args: argparse.Namespace) -> str:
     if args.summary_file:
         try:
-            with open(args.summary_file, encoding="utf-8", errors="replace") as fh:
-                return fh.read().strip()
+            with open_regular(args.summary_file) as fh:
+                data = fh.read(MAX_SUMMARY + 1)
+        except FileProblem as exc:
+            raise PostfingerError(f"cannot read --summary-file {args.summary_file}: "
+                                  f"{exc.reason}") from None
         except OSError as exc:
             raise PostfingerError(f"cannot read --summary-file {args.summary_file}: "
-                                  f"{exc.strerror}") from None
+                                  f"{os_error_words(exc)}") from None
+        if len(data) > MAX_SUMMARY:
+            raise PostfingerError(f"--summary-file {args.summary_file} is larger than "
+                                  f"{MAX_SUMMARY // 1024} KiB; a summary is a few lines (put "
+                                  "logs in --log-file)")
+        if b"\0" in data:
+            raise PostfingerError(f"--summary-file {args.summary_file} is not text (binary data)")
+        return data.decode("utf-8", "replace").strip()
     return (args.summary or "").strip()
 
 
@@ -178,9 +190,12 @@ def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
 
     deliver_all.deliver(args, env, result)
     failed = [s.name for s in result.report.sections if s.status is Status.FAILED]
-    if failed:
-        env.stderr.write(f"postfinger: report is incomplete: section(s) {', '.join(failed)} "
-                         "failed (see the notes in those sections)\n")
+    partial = [s.name for s in result.report.sections if s.status is Status.PARTIAL]
+    if failed or partial:
+        what = [f"section(s) {', '.join(names)} {how}"
+                for names, how in ((failed, "failed"), (partial, "partial")) if names]
+        env.stderr.write(f"postfinger: report is incomplete: {'; '.join(what)} "
+                         "(see the notes in those sections)\n")
         return int(ExitStatus.PARTIAL)
     return int(ExitStatus.OK)
 

@@ -276,3 +276,43 @@ def test_a_subcommand_usage_error_is_one_line_and_exit_2(argv: List[str]) -> Non
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and f"postfinger {argv[0]} --help" in lines[0], res.stderr
     assert res.stdout == ""
+
+
+def test_a_partial_section_gives_status_3_and_names_it(tmp_path: Path) -> None:
+    snap = tmp_path / "snap"
+    shutil.copytree(EXAMPLE_SNAPSHOT, snap)
+    manifest = json.loads((snap / "manifest.json").read_text())
+    for record in manifest["records"]:
+        if record.get("argv") == ["postconf", "-P"]:
+            record["status"] = 1  # postconf -P failed: master.cf without its -o overrides
+    (snap / "manifest.json").write_text(json.dumps(manifest))
+    res = run_cli(["--replay", str(snap), "--only", "mastercf"])
+    assert res.status == ExitStatus.PARTIAL, res.stderr
+    assert "[partial]" in res.stdout and "-o overrides not listed" in res.stdout
+    assert res.stderr.strip() == ("postfinger: report is incomplete: section(s) mastercf partial "
+                                  "(see the notes in those sections)")
+
+
+def test_only_and_skip_that_leave_nothing_are_usage_errors() -> None:
+    for argv in (["--only", "maincf", "--skip", "maincf"],
+                 ["--only", "maincf,system", "--skip", "system"]):
+        res = replay(*argv)
+        assert res.status == ExitStatus.USAGE and res.stdout == ""
+        assert res.stderr.count("\n") == 1 and "both --only and --skip" in res.stderr
+    names = [line.split()[0] for line in run_cli(["--list-sections"]).stdout.splitlines()[1:]
+             if line.strip() and not line.startswith("--")]
+    res = replay("--skip", ",".join(names))
+    assert res.status == ExitStatus.USAGE and res.stdout == ""
+    assert res.stderr == ("postfinger: --only/--skip leave no section to report; "
+                          "see --list-sections\n")
+
+
+def test_an_anon_map_that_cannot_be_written_fails_before_any_output(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    for fork in (False, True):
+        res = replay("--only", "system", "--anon-map", str(tmp_path / "no" / "map"),
+                     "-o", str(target), fork=fork)
+        assert res.status == ExitStatus.ERROR, res.stderr
+        assert res.stderr.count("\n") == 1 and "anonymization map was not written" in res.stderr
+        assert "no report was written either" in res.stderr
+        assert not target.exists() and res.stdout == ""

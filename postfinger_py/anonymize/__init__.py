@@ -141,7 +141,9 @@ def anonymize(report: Report, settings: AnonSettings) -> AnonResult:
             try:
                 _write_map(settings.map_file, engine.mapping())
             except PostfingerError as exc:
-                warnings.append(f"the anonymization map was not written: {exc.message}")
+                # Without the map the answers cannot be read back: fail before any output.
+                raise PostfingerError(f"the anonymization map was not written: {exc.message}; "
+                                      "no report was written either") from None
         else:
             warnings.append("--anon-map is only written with --anonymize=on (the default)")
     checker = LeakChecker(engine, [s.title for s in report.sections])

@@ -34,15 +34,18 @@ def load_or_create_key(path: str) -> bytes:
 
 
 def _read_key(path: str) -> bytes:
+    from postfinger_py.files import FileProblem, open_regular
+
     try:
-        with open(path, encoding="ascii", errors="replace") as fh:
-            text = fh.read(4096).strip()
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError as exc:
+        with open_regular(path) as fh:  # a FIFO or a device would hang or never end
+            text = fh.read(4096).decode("ascii", "replace").strip()
+            mode = stat.S_IMODE(os.fstat(fh.fileno()).st_mode)
+    except (FileProblem, OSError) as exc:
+        reason = exc.reason if isinstance(exc, FileProblem) else exc.strerror
         raise PostfingerError(
-            f"cannot read the anonymization key file {path}: {exc.strerror}; "
+            f"cannot read the anonymization key file {path}: {reason}; "
             "check the path given to --anon-key"
-        ) from exc
+        ) from None
     try:
         key = bytes.fromhex(text)
     except ValueError:

@@ -77,6 +77,12 @@ def select(
                 f"unknown section {name!r}; known sections: {', '.join(sorted(known))} "
                 "(see --list-sections)"
             )
+    both = [name for name in only if name in skip]
+    if both:
+        from postfinger_py.errors import UsageError
+
+        raise UsageError(f"section(s) {', '.join(both)} named in both --only and --skip; "
+                         "name each section in one of them")
     given = {name for name, field in NEEDS_OPTION.items()
              if options is not None and getattr(options, field)}
     if only:
@@ -85,7 +91,12 @@ def select(
         chosen = [c for c in collectors
                   if (c.name in given) or (c.name in add)
                   or (c.name not in NEEDS_OPTION and (include_optional or not c.optional))]
-    return [c for c in chosen if c.name not in skip]
+    chosen = [c for c in chosen if c.name not in skip]
+    if not chosen:
+        from postfinger_py.errors import UsageError
+
+        raise UsageError("--only/--skip leave no section to report; see --list-sections")
+    return chosen
 
 
 def run_one(collector: Collector, ctx: Context,

@@ -24,11 +24,11 @@ class LogsCollector(Collector):
             scan, result = run.problems(ctx, max(0, ctx.options.problem_limit), None)
         notes += result.notes
         data = run.problems_data(scan, result)
-        if not result.disc.sources:
+        if not result.disc.sources and not result.read_failures:
             return self.section(Status.SKIPPED, data=data, notes=notes)
         status = Status.OK
         if result.read_failures:
-            failed_all = result.read_failures >= len(result.disc.sources)
+            failed_all = result.read_failures >= len(result.disc.sources) + result.disc.unread
             status = Status.FAILED if failed_all else Status.PARTIAL
         raw = {"logs-problems.txt": "".join(p + "\n" for p in data["problems"])}
         return self.section(status, data=data, notes=notes, raw=raw)
@@ -49,7 +49,7 @@ class TraceCollector(Collector):
                 "the complete handling of one message")])
         data, result = run.trace(ctx, query)
         notes = list(result.notes)
-        if not result.disc.sources:
+        if not result.disc.sources and not result.read_failures:
             return self.section(Status.SKIPPED, data=data, notes=notes)
         if not data["lines"]:
             notes.append(f"nothing in the log names {query} ({data['kind']})")

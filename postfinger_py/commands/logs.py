@@ -75,12 +75,15 @@ def main(argv: list[str], env: Env) -> int:
     for note in result.notes:
         env.stderr.write(f"postfinger logs: {clean(note)}\n")
     if not result.disc.sources:
+        if result.read_failures:
+            raise PostfingerError("postfinger logs: no log could be read (the reason is above)")
         raise PostfingerError("postfinger logs: no mail log to read; name one with --log-file")
     if scan.total > len(scan.problems) and args.limit:
         env.stderr.write(f"postfinger logs: {scan.total - len(scan.problems)} more problem "
                          "line(s) in the window; --limit 0 shows all\n")
     if not scan.total:
-        env.stderr.write(f"postfinger logs: no problem lines in {result.window}\n")
+        part = "what could be read of " if result.read_failures else ""
+        env.stderr.write(f"postfinger logs: no problem lines in {part}{result.window}\n")
     if result.read_failures:
         return int(ExitStatus.PARTIAL)
     return int(ExitStatus.OK)

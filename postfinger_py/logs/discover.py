@@ -20,6 +20,9 @@ SNIFF = 1 << 20  # bytes of a syslog file read to see whether Postfix logs there
 JOURNAL_TIMEOUT = 120.0
 UNREADABLE_SUFFIXES = (".bz2", ".xz", ".zst", ".lz4", ".Z")
 
+_KIND_WORDS = {"dir": "a directory", "fifo": "a FIFO (named pipe)", "socket": "a socket",
+               "other": "a device"}
+
 Consumer = Callable[[Iterator[Window], YearGuesser, ReadNotes], None]
 
 
@@ -31,6 +34,7 @@ class Discovery:
     sources: list[Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     local: tzinfo = timezone.utc
+    unread: int = 0  # logs that were found (or named) but cannot be read: see the notes
 
 
 def local_zone(ctx: Context) -> tuple[tzinfo, str]:
@@ -51,7 +55,7 @@ def _rotated_pattern(base: str) -> re.Pattern[str]:
 
 
 def file_family(ctx: Context, path: str, since: datetime | None,
-                notes: list[str]) -> list[Source]:
+                notes: list[str], unread: list[str] | None = None) -> list[Source]:
     """The file and its rotated siblings, oldest first, skipping those older than `since`."""
     directory, _, base = path.rpartition("/")
     directory = directory or "/"
@@ -70,10 +74,15 @@ def file_family(ctx: Context, path: str, since: datetime | None,
         except FileProblem as exc:
             if name == base:
                 notes.append(f"{full}: {exc.reason}")
+                if unread is not None and exc.kind != "missing":
+                    unread.append(full)
             continue
         if st.kind != "file":
             if name == base and st.kind != "link":
-                notes.append(f"{full}: not a regular file ({st.kind})")
+                notes.append(f"{full}: {_KIND_WORDS.get(st.kind, st.kind)}, not a regular file; "
+                             "not read")
+                if unread is not None:
+                    unread.append(full)
             if st.kind != "link":
                 continue
         if name.endswith(UNREADABLE_SUFFIXES):
@@ -124,6 +133,7 @@ def discover(ctx: Context, since: datetime | None, local: tzinfo) -> Discovery:
     """--log-file if given; else maillog_file; else the first syslog file with Postfix lines;
     else journald."""
     notes: list[str] = []
+    unread: list[str] = []
     given = ctx.options.log_files
     if given:
         sources: list[Source] = []
@@ -131,22 +141,29 @@ def discover(ctx: Context, since: datetime | None, local: tzinfo) -> Discovery:
             try:
                 st = ctx.files.stat(path)
             except FileProblem as exc:
-                notes.append(f"{path}: {exc.reason}")
+                notes.append(f"{path}: {exc.reason}; not read")
+                unread.append(path)
+                continue
+            if st.kind not in ("file", "link"):  # a link is checked when it is opened
+                notes.append(f"{path}: {_KIND_WORDS.get(st.kind, st.kind)}, not a regular file; "
+                             "not read")
+                unread.append(path)
                 continue
             sources.append(_file_source(ctx, path, st.size, st.mtime))
         return Discovery("the files named with --log-file, in the order given", sources, notes,
-                         local)
+                         local, len(unread))
     res = ctx.runner.run(list(ctx.postconf("-h", "maillog_file")))
     maillog = res.stdout.strip() if res.ok else ""
     if maillog and not maillog.startswith("/dev/"):
-        fam = file_family(ctx, maillog, since, notes)
+        fam = file_family(ctx, maillog, since, notes, unread)
         return Discovery(f"Postfix's own log (maillog_file = {maillog}) and its rotated files",
-                         fam, notes, local)
+                         fam, notes, local, len(unread))
     for path in SYSLOG_CANDIDATES:
         holds = _holds_postfix(ctx, path)
         if holds:
-            fam = file_family(ctx, path, since, notes)
-            return Discovery(f"the syslog file {path} and its rotated files", fam, notes, local)
+            fam = file_family(ctx, path, since, notes, unread)
+            return Discovery(f"the syslog file {path} and its rotated files", fam, notes, local,
+                             len(unread))
         if holds is None:
             continue
     src = journal_source(ctx, since, notes)
@@ -185,4 +202,4 @@ def read_source(ctx: Context, src: Source, local: tzinfo,
         if after is None or after.size < notes.bytes_read:
             out.append(f"{src.name}: rotated or truncated while being read; lines written since "
                        "then are in the new file and not in this report")
-    return out, not (notes.read_error or notes.corrupt)
+    return out, not (notes.read_error or notes.corrupt or notes.binary)

@@ -54,7 +54,8 @@ def problems(ctx: Context, limit: int, since: str | None,
     local, zone_note = local_zone(ctx)
     start, phrase = window(since, ctx.now, local)
     disc = discover(ctx, start, local)
-    run = LogRun(disc, phrase, ([zone_note] if zone_note else []) + list(disc.notes))
+    run = LogRun(disc, phrase, ([zone_note] if zone_note else []) + list(disc.notes),
+                 disc.unread)
     scan = ProblemScan(limit=limit, since=start, on_problem=on_problem)
 
     def feed(wins: Iterator[Window], years: YearGuesser, loc: tzinfo, notes: ReadNotes,
@@ -84,6 +85,7 @@ def problems_data(scan: ProblemScan, run: LogRun) -> dict[str, Any]:
         "kinds_other": scan.other_kinds,
         "lifecycle": [ln.text for ln in scan.lifecycle[-20:]],
         "lifecycle_total": scan.lifecycle_total,
+        "unread": run.read_failures,  # logs not (completely) read: "none found" would mislead
     }
 
 
@@ -91,7 +93,8 @@ def trace(ctx: Context, query: str) -> tuple[dict[str, Any], LogRun]:
     """The story of one message; the whole log is read (a message may be days old)."""
     local, zone_note = local_zone(ctx)
     disc = discover(ctx, None, local)
-    run = LogRun(disc, "the whole log", ([zone_note] if zone_note else []) + list(disc.notes))
+    run = LogRun(disc, "the whole log", ([zone_note] if zone_note else []) + list(disc.notes),
+                 disc.unread)
     kind = classify(query)
     data: dict[str, Any] = {"query": query, "kind": kind, "how": disc.how,
                             "sources": run.sources, "queue_ids": [], "lines": [],

@@ -60,10 +60,13 @@ class ReadNotes:
     corrupt: str = ""
     read_error: str = ""
     cut_lines: int = 0
+    binary: bool = False  # not a text log: nothing of it was read
 
     def messages(self) -> list[str]:
         out: list[str] = []
         p = self.path
+        if self.binary:
+            return [f"{p} is not a text log (binary data); not read"]
         if self.read_error:
             out.append(f"{p}: reading stopped after {self.bytes_read} bytes: {self.read_error}")
         if self.truncated_gzip:
@@ -150,6 +153,39 @@ class _Gunzip:
             return b""
 
 
+_TEXT = bytes(range(32, 127)) + b"\t\n\r\f\v\x1b" + bytes(range(128, 256))
+
+
+class TextCheck:
+    """Tells a text log from binary data by its first bytes that are not NUL.
+
+    A real log may hold a few stray bytes or runs of NULs (a crash, a copytruncate rotation
+    leaves a hole at the start): NULs are skipped, up to NUL_LIMIT, and the first SAMPLE bytes
+    after them must be mostly text (printable ASCII or valid UTF-8).
+    """
+
+    SAMPLE = 64 << 10
+    NUL_LIMIT = 16 << 20  # a file that is only NULs this far is not a log
+    MAX_NONTEXT = 0.3
+
+    def __init__(self) -> None:
+        self.decided = False
+        self.nuls = 0
+
+    def binary(self, data: memoryview) -> bool:
+        sample = bytes(data[:self.SAMPLE]).translate(None, b"\0")
+        if not sample:
+            self.nuls += len(data)
+            if not data or self.nuls >= self.NUL_LIMIT:
+                self.decided = True
+                return bool(self.nuls)
+            return False
+        self.decided = True
+        control = len(sample.translate(None, _TEXT))
+        invalid = len(sample) - len(sample.decode("utf-8", "ignore").encode("utf-8"))
+        return control + max(0, invalid - 3) > self.MAX_NONTEXT * len(sample)
+
+
 class _Reader:
     """fill(view) -> bytes put into view, 0 at the end; plain or gzip, told by the first bytes."""
 
@@ -164,16 +200,21 @@ class _Reader:
         self.gz: Optional[_Gunzip] = None
         self.first = True
         self.ended = False
+        self.text = TextCheck()
 
     def __call__(self, mv: memoryview) -> int:
         if self.gz is not None:
-            return self.gz.fill(mv)
-        n = self._raw(mv)
-        if self.first:
-            self.first = False
-            if n >= 2 and is_gzip(bytes(mv[:2])):
-                self.gz = _Gunzip(self.fh, bytes(mv[:n]), self.notes)
-                return self.gz.fill(mv)
+            n = self.gz.fill(mv)
+        else:
+            n = self._raw(mv)
+            if self.first:
+                self.first = False
+                if n >= 2 and is_gzip(bytes(mv[:2])):
+                    self.gz = _Gunzip(self.fh, bytes(mv[:n]), self.notes)
+                    n = self.gz.fill(mv)
+        if not self.text.decided and self.text.binary(mv[:n]):
+            self.notes.binary = True
+            return 0
         return n
 
     def _raw(self, mv: memoryview) -> int:

@@ -10,7 +10,15 @@ from postfinger_py.model import Report
 
 
 def _template_dir() -> str:
-    """templates/ ships inside the wheel as postfinger_py.templates; a checkout has it at the top."""
+    """templates/ ships inside the wheel as postfinger_py.templates; a checkout has it at the top.
+
+    The checkout's own templates come first: an editable install maps postfinger_py.templates
+    to the tree it was installed from, which need not be the tree this code is running from.
+    """
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "templates")
+    if os.path.isfile(os.path.join(here, "report.txt.j2")) and os.path.isfile(
+            os.path.join(here, "__init__.py")):
+        return here
     try:
         from importlib import resources
 

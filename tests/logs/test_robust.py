@@ -28,7 +28,7 @@ def write(root: Path, data: bytes, name: str = "var/log/mail.log") -> None:
 
 def test_missing_file_is_a_note(root: Path) -> None:
     sec = collect(root)
-    assert sec.status.value == "skipped"
+    assert sec.status.value == "failed"  # named with --log-file: not a silent "nothing found"
     assert any("no such file" in n for n in sec.notes)
 
 
