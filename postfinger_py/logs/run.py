@@ -84,6 +84,7 @@ def problems_data(scan: ProblemScan, run: LogRun) -> dict[str, Any]:
         "kinds_other": scan.other_kinds,
         "lifecycle": [ln.text for ln in scan.lifecycle[-20:]],
         "lifecycle_total": scan.lifecycle_total,
+        **scan.explain.data(),
     }
 
 
