@@ -143,6 +143,10 @@ KINDS: Tuple[LogKind, ...] = (
        "DNS); it is shown as unknown and restrictions on its name do not apply.",
        "nothing to do for foreign clients; for your own hosts fix their DNS (PTR and A)",
        "postconf(5) reject_unknown_client_hostname"),
+    _k("log-start-stop-state", r"^fatal: the Postfix mail system is (?:not|already) running",
+       "note", "postfix start or stop was run while Postfix already was in that state: harmless "
+       "in itself, but a start that says so did not apply a changed configuration.",
+       "after changing main.cf or master.cf run postfix reload", "postfix(1)"),
     _k("log-fatal", r"^fatal: ", "problem",
        "A Postfix program stopped with a fatal error: the service it provides does not work.",
        "read the line: it names the cause; fix it, then postfix reload", "DEBUG_README"),
