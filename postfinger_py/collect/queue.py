@@ -6,6 +6,9 @@ import re
 from typing import Any, Dict, List, Tuple
 
 from postfinger_py.collect.base import Collector
+from postfinger_py.collect.common import postconf_values as layout_values
+from postfinger_py.errors import PostfingerError
+from postfinger_py.files import FileProblem
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.queue.postqueue import QUEUE_NAMES, Message
 from postfinger_py.queue.qshape import QshapeOptions, Shape
@@ -19,6 +22,7 @@ from postfinger_py.queue.source import (
 )
 
 REASON_LIMIT = 10  # distinct delay reasons shown
+CORRUPT_NAMES = 5  # names of corrupt queue files shown
 
 # Delay reasons differ per message only in the parts below; replacing them groups alike reasons.
 _NORMALIZERS: Tuple[Tuple["re.Pattern[str]", str], ...] = (
@@ -109,9 +113,12 @@ class QueueCollector(Collector):
         listing = load_json(ctx, null_sender)
         notes = list(listing.notes)
         if listing.listing is None:
-            return self._without_json(ctx, notes, top, now)
-        return self._from_listing(listing.listing.messages, SOURCE_JSON, notes, top, now,
-                                  {"postqueue-j.json": listing.raw})
+            section = self._without_json(ctx, notes, top, now)
+        else:
+            section = self._from_listing(listing.listing.messages, SOURCE_JSON, notes, top, now,
+                                         {"postqueue-j.json": listing.raw})
+        section.data["corrupt"] = corrupt_files(ctx)
+        return section
 
     def _from_listing(
         self,
@@ -184,6 +191,25 @@ class QueueCollector(Collector):
             return self.section(Status.FAILED, data={"source": "none"}, notes=notes)
         return self._from_listing(text.listing.messages, text.source, notes, top, now,
                                   {"postqueue-p.txt": text.raw})
+
+
+def corrupt_files(ctx: Context) -> Dict[str, Any]:
+    """Queue files qmgr set aside as damaged ($queue_directory/corrupt): count, first names."""
+    try:
+        queue_dir = layout_values(ctx).get("queue_directory", "")
+    except PostfingerError as exc:
+        return {"directory": "", "count": None, "files": [], "problem": exc.message}
+    directory = f"{queue_dir.rstrip('/')}/corrupt"
+    try:
+        names = sorted(ctx.files.listdir(directory))
+    except FileProblem as exc:
+        if exc.kind == "missing":  # Postfix creates it only when a file is set aside
+            return {"directory": directory, "count": 0, "files": [], "problem": ""}
+        return {"directory": directory, "count": None, "files": [], "problem": str(exc)}
+    except PostfingerError as exc:  # a replayed snapshot made before this was looked at
+        return {"directory": directory, "count": None, "files": [], "problem": exc.message}
+    return {"directory": directory, "count": len(names), "files": names[:CORRUPT_NAMES],
+            "problem": ""}
 
 
 def _total_of(table: str) -> Any:

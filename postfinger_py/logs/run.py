@@ -86,6 +86,7 @@ def problems_data(scan: ProblemScan, run: LogRun) -> dict[str, Any]:
         "lifecycle": [ln.text for ln in scan.lifecycle[-20:]],
         "lifecycle_total": scan.lifecycle_total,
         "unread": run.read_failures,  # logs not (completely) read: "none found" would mislead
+        **scan.explain.data(),
     }
 
 
