@@ -8,8 +8,9 @@ or lacks a recording becomes a note of the section, never a lost report.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Sequence, Tuple
 
 from postfinger_py.errors import PostfingerError
@@ -102,8 +103,53 @@ def run_checks(facts: "Facts", checks: Sequence[Check]) -> Outcome:
             log.debug("check %s crashed:\n%s", name, traceback.format_exc())
             out.notes.append(f"internal error in check {name}: {type(exc).__name__}: {exc} "
                              "(run with -v for the traceback, and please report it)")
+    out.findings = fold_symptoms(out.findings)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     out.findings.sort(key=lambda f: rank[f.severity])  # stable: check order within a severity
+    return out
+
+
+# A log kind that is the symptom of a cause a configuration check finds: when both are found, the
+# log lines become evidence of the cause (one finding per problem, not two saying the same).
+SYMPTOM_OF: Dict[str, Tuple[str, ...]] = {
+    "log-open-database": ("table-index-missing",),
+    "log-stale-database": ("table-index-stale",),
+    "log-unsupported-dict": ("table-type-unsupported",),
+    "log-relay-restrictions": ("relay-restrictions-refused",),
+    "log-unknown-client": ("chroot-jail-missing",),
+    "log-damaged-message": ("queue-corrupt",),
+}
+
+
+_PATH = re.compile(r"/[\w.+-]+(?:/[\w.+-]+)+")
+
+
+def fold_symptoms(findings: List[Finding]) -> List[Finding]:
+    """Log findings whose cause was found too are folded into the cause, as its log evidence.
+
+    The cause keeps the higher of the two severities; the log's count and first line follow the
+    cause's own evidence, marked "log:".
+    """
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    out = list(findings)
+    for symptom in [f for f in findings if f.code in SYMPTOM_OF]:
+        causes = [i for i, f in enumerate(out) if f.code in SYMPTOM_OF[symptom.code]]
+        if not causes:
+            continue
+        # The cause that names a file the log lines name (transport.db, not sasl_passwd.db),
+        # then the one with the worst severity (the resolv.conf warning, not the note).
+        logged = " ".join(symptom.evidence)
+
+        def fit(k: int, logged: str = logged) -> Tuple[int, int]:
+            paths = _PATH.findall(" ".join((out[k].message, *out[k].evidence)))
+            return (0 if any(p in logged for p in paths) else 1, rank[out[k].severity])
+
+        i = min(causes, key=fit)
+        cause = out[i]
+        severity = min(cause.severity, symptom.severity, key=lambda s: rank[s])
+        out[i] = replace(cause, severity=severity, evidence=cause.evidence + tuple(
+            f"log: {line}" for line in symptom.evidence))
+        out.remove(symptom)
     return out
 
 

@@ -79,3 +79,32 @@ def test_check_command_shows_the_findings_alone() -> None:
     assert "[warning] soft_bounce = yes" in check.stdout
     assert "Privacy" not in check.stdout
     assert run_cli(["check", "--all"]).status == 2
+
+
+def test_a_log_symptom_is_folded_into_the_cause_the_config_shows() -> None:
+    from postfinger_py.findings import Finding, fold_symptoms
+
+    cause = Finding("problem", "table-index-missing", "hash:/etc/postfix/transport: no index",
+                    ("main.cf: transport_maps = hash:/etc/postfix/transport",), "postmap")
+    symptom = Finding("problem", "log-open-database", "an index does not exist",
+                      ("Dec 06 04:47:52 mx postfix/trivial-rewrite[1]: error: open database "
+                       "/etc/postfix/transport.db",
+                       "5 such line(s) in the window"))
+    jail = Finding("note", "chroot-jail-missing", "the jail lacks hosts")
+    jail_dns = Finding("warning", "chroot-jail-missing", "the jail lacks resolv.conf")
+    unknown = Finding("warning", "log-unknown-client", "clients are unknown", ("connect from unknown",))
+    other = Finding("warning", "log-comment-in-value", "a '#' in a value")
+    sasl = Finding("problem", "table-index-missing", "hash:/etc/postfix/sasl_passwd: no index",
+                   ("/etc/postfix/sasl_passwd.db: no such file",))
+    out = fold_symptoms([sasl, cause, symptom, jail, jail_dns, unknown, other])
+    assert out[0] is sasl  # the log line names transport.db: it is the transport finding's
+    out = out[1:]
+    assert [f.code for f in out] == ["table-index-missing", "chroot-jail-missing",
+                                     "chroot-jail-missing", "log-comment-in-value"]
+    assert out[0].evidence == ("main.cf: transport_maps = hash:/etc/postfix/transport",
+                               "log: Dec 06 04:47:52 mx postfix/trivial-rewrite[1]: error: open database "
+                               "/etc/postfix/transport.db", "log: 5 such line(s) in the window")
+    assert out[1] is jail  # the note is untouched; the warning about resolv.conf gets the log
+    assert out[2].evidence == ("log: connect from unknown",)
+    # A symptom without its cause stays a finding of its own.
+    assert fold_symptoms([symptom]) == [symptom]
