@@ -156,6 +156,7 @@ KINDS: Tuple[LogKind, ...] = (
 )
 
 BY_CODE: Dict[str, LogKind] = {k.code: k for k in KINDS}
+_RANK: Dict[str, int] = {k.code: i for i, k in enumerate(KINDS)}  # the table's order
 _BY_SOURCE: Dict[str, Tuple[LogKind, ...]] = {
     s: tuple(k for k in KINDS if k.source == s) for s in (PROBLEM, CONNECT, DELIVERY)}
 
@@ -283,7 +284,8 @@ class Explainer:
     def data(self) -> Dict[str, Any]:
         explained = [{"code": s.code, "count": s.count, "first": s.first,
                       "first_stamp": s.first_stamp, "last_stamp": s.last_stamp,
-                      "escalated": s.escalated} for s in self.seen.values()]
+                      "escalated": s.escalated}
+                     for s in sorted(self.seen.values(), key=lambda s: _RANK[s.code])]
         rejects = sorted(self.rejects.items(), key=lambda kv: (-kv[1][0], kv[0]))
         failures = sorted(self.failures.items(), key=lambda kv: (-kv[1][0], kv[0]))
         return {
