@@ -15,6 +15,7 @@ from postfinger_py import __version__
 from postfinger_py.argparsing import Parser, ParserExit, add_config_dir
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError, os_error_words
+from postfinger_py.runner import kill_running
 
 if TYPE_CHECKING:
     pass
@@ -138,6 +139,7 @@ def run() -> int:
         # Collector threads may still be scanning a large log, and Python waits for every
         # thread at exit: end the process now (the cleanup ran in main's finally blocks).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        kill_running()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Protocol, Sequence, Tuple
@@ -61,6 +63,27 @@ class Runner(Protocol):
     ) -> CommandResult: ...
 
 
+# Process groups of the commands running now; on an interrupt the process ends with os._exit
+# while collector threads may still wait on a command, so their groups are killed from here.
+_LIVE_GROUPS: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def kill_running() -> None:
+    """Kill every command still running, with everything it started (used on the way out)."""
+    with _LIVE_LOCK:
+        groups = list(_LIVE_GROUPS)
+    for pgid in groups:
+        _kill_group(pgid)
+
+
 def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
@@ -91,6 +114,8 @@ class SubprocessRunner:
         args = tuple(argv)
         start = time.monotonic()
         try:
+            # Its own session and process group: a timeout or Ctrl-C kills what the command
+            # started too (a sendmail script's `sleep`), which would otherwise hold the pipes.
             proc = subprocess.Popen(
                 list(args),
                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -98,6 +123,7 @@ class SubprocessRunner:
                 stderr=subprocess.PIPE,
                 env=self._env(),
                 close_fds=True,
+                start_new_session=True,
             )
         except FileNotFoundError:
             return CommandResult(args, None, missing=True, error="command not found")
@@ -105,11 +131,13 @@ class SubprocessRunner:
             return CommandResult(args, None, missing=True, error=f"cannot execute: {exc.strerror}")
         except OSError as exc:
             return CommandResult(args, None, missing=True, error=f"cannot execute: {exc.strerror}")
+        with _LIVE_LOCK:
+            _LIVE_GROUPS.add(proc.pid)
         try:
             out, err = proc.communicate(stdin, timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            out, err = proc.communicate()
+            _kill_group(proc.pid)
+            out, err = _drain(proc)
             return CommandResult(
                 args,
                 None,
@@ -119,10 +147,13 @@ class SubprocessRunner:
                 timed_out=True,
             )
         except BaseException:
-            # Ctrl-C or similar: never leave a child running behind us.
-            proc.kill()
+            # Ctrl-C or similar: never leave a child (or its children) running behind us.
+            _kill_group(proc.pid)
             proc.wait()
             raise
+        finally:
+            with _LIVE_LOCK:
+                _LIVE_GROUPS.discard(proc.pid)
         return CommandResult(
             args,
             proc.returncode,
@@ -130,3 +161,15 @@ class SubprocessRunner:
             _decode(err[: self.max_output]),
             time.monotonic() - start,
         )
+
+
+def _drain(proc: "subprocess.Popen[bytes]") -> Tuple[bytes, bytes]:
+    """What a killed command wrote; a descendant that left the group must not hold us up."""
+    try:
+        return proc.communicate(timeout=2)
+    except subprocess.TimeoutExpired:
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        proc.wait()
+        return b"", b""

@@ -155,6 +155,10 @@ def test_mail_to_builds_a_mime_message(tmp_path: Path) -> None:
     assert "Subject: postfinger report:" in message and "(Postfix 3.7.11)" in message
     assert "filename=\"postfinger-bundle.tar.gz\"" in message
     assert "END OF POSTFINGER REPORT" in message
+    headers = message.split("\n\n", 1)[0]
+    assert "\nFrom: postfinger <admin@example.org>\n" in headers
+    date = next(line for line in headers.splitlines() if line.startswith("Date: "))
+    assert date.endswith(" +0000"), date
 
 
 def test_mail_failure_keeps_the_report_and_says_where(tmp_path: Path) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import timezone
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 from typing import Optional, Tuple
 
 from postfinger_py.model import Report
@@ -25,8 +26,11 @@ def build_message(report: Report, address: str, text: str, bundle: Optional[byte
     when = report.generated_at.strftime("%Y-%m-%d %H:%M UTC")
     msg["Subject"] = (f"postfinger report: {report.hostname or 'unknown host'} "
                       f"(Postfix {report.mail_version or '?'}) {when}")
+    # Mailed to oneself: the sender is the recipient, so a bounce comes back to the same place.
+    msg["From"] = f"postfinger <{address}>" if "@" in address else address
     msg["To"] = address
-    msg["Date"] = formatdate(report.generated_at.timestamp())
+    when_utc = report.generated_at.replace(tzinfo=report.generated_at.tzinfo or timezone.utc)
+    msg["Date"] = format_datetime(when_utc.astimezone(timezone.utc))  # "... +0000"
     message_id = make_msgid("postfinger")
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
