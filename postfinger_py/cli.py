@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "trace": "postfinger_py.commands.trace",
     "qshape": "postfinger_py.commands.qshape",
     "pcap": "postfinger_py.commands.pcap",
+    "lookup": "postfinger_py.commands.lookup",
 }
 
 DESCRIPTION = """\
@@ -43,6 +44,7 @@ subcommands (postfinger SUBCOMMAND --help for their options):
   trace ID    the whole story of one message (queue ID, address or Message-ID)
   qshape      qshape's table from postqueue -j, without Perl or root
   pcap FILE   readable summaries of the SMTP sessions in a packet capture
+  lookup KEY  what every lookup table answers for an address or domain (postmap -q)
   anonymize   anonymize any text (stdin or files) the same way as the report
 
 exit status: 0 ok, 1 error, 2 usage, 3 partial report (a section failed or is partial),

@@ -276,20 +276,25 @@ def learn_live(engine: Any, ctx: Context) -> List[str]:
     return notes
 
 
-def text_filter(ctx: Context, settings: AnonSettings) -> Callable[[str], str]:
+def text_filter(ctx: Context, settings: AnonSettings, map_text: str = "") -> Callable[[str], str]:
     """A function that anonymizes free text (for subcommands: logs, trace, qshape, pcap).
 
     The engine learns the site's own values from the live system reachable through `ctx`
     (postconf -n/-P, the host name, the lookup tables main.cf names), so the same values get the
     same replacements as in the report (with the same --anon-key). The function fails closed:
     if an original value it replaced survives in its output, it raises a PostfingerError
-    (exit status LEAK_REFUSED) instead of returning the text.
+    (exit status LEAK_REFUSED) instead of returning the text. `map_text`: lookup table lines
+    seen by other means (`postfinger lookup`), learned like a table's source.
     """
     from postfinger_py.anonymize.leak import LeakChecker
     from postfinger_py.errors import ExitStatus, PostfingerError
 
     engine = _make_engine(settings)
     learn_live(engine, ctx)
+    if map_text:  # table lines the caller saw (postmap -q answers): their bare user names too
+        from postfinger_py.anonymize import learn
+
+        learn.learn_map_text(engine, map_text)
     engine.freeze()
 
     def apply(text: str) -> str:

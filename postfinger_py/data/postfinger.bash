@@ -6,7 +6,7 @@ _postfinger() {
     sub=_report
     for ((i = 1; i < COMP_CWORD; i++)); do
         case "${COMP_WORDS[i]}" in
-            anonymize|check|logs|trace|qshape|pcap) sub=${COMP_WORDS[i]}; break;;
+            anonymize|check|logs|trace|qshape|pcap|lookup) sub=${COMP_WORDS[i]}; break;;
             -*) ;;
             *) break;;
         esac
@@ -14,7 +14,7 @@ _postfinger() {
     case "$sub" in
         _report)
             case "$prev" in --anon-key|--anon-map|--anonymize|--bundle|--capture|--config-dir|--format|--keep|--log-file|--mail-to|--only|--output|--pcap|--port|--problems|--replay|--sendmail|--since|--skip|--summary|--summary-file|--trace|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
-            COMPREPLY=($(compgen -W "--all --anon-key --anon-map --anonymize --bundle --capture --config-dir --defaultsinmain --format --help --keep --libraries --list-sections --locking --log-file --mail-to --no-anonymize --nowarn --only --output --pcap --permissions --port --problems --replay --sendmail --since --skip --summary --summary-file --tables --trace --verbose --version -c -h -o -v anonymize check logs trace qshape pcap" -- "$cur"));;
+            COMPREPLY=($(compgen -W "--all --anon-key --anon-map --anonymize --bundle --capture --config-dir --defaultsinmain --format --help --keep --libraries --list-sections --locking --log-file --mail-to --no-anonymize --nowarn --only --output --pcap --permissions --port --problems --replay --sendmail --since --skip --summary --summary-file --tables --trace --verbose --version -c -h -o -v anonymize check logs trace qshape pcap lookup" -- "$cur"));;
         anonymize)
             case "$prev" in --anon-key|--anon-map|--anonymize|--keep|-c) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
             COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --help --keep --no-anonymize -c -h" -- "$cur"));;
@@ -33,6 +33,9 @@ _postfinger() {
         pcap)
             case "$prev" in --anon-key|--anon-map|--anonymize|--keep|--port|--sessions) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
             COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --help --json --keep --no-anonymize --port --sessions -h" -- "$cur"));;
+        lookup)
+            case "$prev" in --anon-key|--anon-map|--anonymize|--config-dir|--keep|-c) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
+            COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --config-dir --help --json --keep --no-anonymize --verbose -c -h -v" -- "$cur"));;
     esac
 }
 complete -o default -F _postfinger postfinger
