@@ -201,10 +201,12 @@ def lookup(ctx: Context, key: str) -> List[TableResult]:
 
 
 def learned_text(key: str, results: List[TableResult]) -> str:
-    """What the anonymizer must learn beyond the site's files: the key's bare local part (it is
-    printed alone) and every answer, as `key value` table lines (secret answers are not kept)."""
+    """What the anonymizer must learn beyond the site's files: the local parts printed alone
+    (with and without the extension) and every answer, as table lines (secrets are not kept)."""
     lines = [f"{key} {key.rpartition('@')[0]}"] if "@" in key else []
-    lines += [f"{a.key} {a.value}" for r in results for a in r.answers if a.found and a.value]
+    for r in results:
+        lines += [a.key.rstrip("@") for a in r.answers if a.form.startswith("local part")]
+        lines += [f"{a.key} {a.value}" for a in r.answers if a.found and a.value]
     return "\n".join(lines) + "\n"
 
 

@@ -123,9 +123,9 @@ def key_forms(addr: Address, style: str, spec: str, parent_style: bool,
         forms.append(KeyForm(bare, "address without its extension"))
     if style == ACCESS:
         forms += _domain_chain(addr.domain, parent_style, pattern)
-        forms.append(KeyForm(addr.local + "@", "local part@"))
+        forms.append(KeyForm(addr.local + "@", "local part and @"))
         if addr.has_extension:
-            forms.append(KeyForm(addr.bare_local + "@", "local part@ without its extension"))
+            forms.append(KeyForm(addr.bare_local + "@", "local part and @ without its extension"))
         return forms, ""
     if style == TRANSPORT:
         return forms + _domain_chain(addr.domain, parent_style, pattern) + [
