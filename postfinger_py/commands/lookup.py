@@ -160,7 +160,13 @@ def _local_domain(facts: Facts, domain: str) -> Optional[bool]:
     """Whether Postfix treats the domain as local (myorigin, mydestination); None: unknown."""
     if not domain:
         return None
-    if domain == facts.param("myorigin").lower().rstrip("."):
+    origin = facts.param("myorigin").lower().rstrip(".")
+    if origin.startswith("/"):  # Debian: myorigin = /etc/mailname, the name is in the file
+        data, _problem = facts.read(origin, limit=1024)
+        if data is None:
+            return None
+        origin = (data.decode("utf-8", "replace").split() or [""])[0].lower().rstrip(".")
+    if domain == origin:
         return True
     items = [i.lower().rstrip(".") for i in split_list(facts.param("mydestination"))]
     if domain in items:
