@@ -103,13 +103,15 @@ class Asker:
         if self.prefix is None:
             for prefix in _AS_POSTFIX:
                 res = self.ctx.runner.run(prefix + argv, timeout=_TIMEOUT)
-                log.debug("ran %s: status %s", " ".join(prefix + argv), res.status)
+                log.debug("postmap -q KEY %s as %s: status %s", spec, prefix[0], res.status)
                 if not res.missing:
                     self.prefix = prefix
                     return res
             self.prefix = ()  # neither exists: ask as root, as Postfix's daemons open tables
         res = self.ctx.runner.run(self.prefix + argv, timeout=_TIMEOUT)
-        log.debug("ran %s: status %s", " ".join(self.prefix + argv), res.status)
+        # The key is left out: stderr does not pass through the anonymizer.
+        log.debug("postmap -q KEY %s%s: status %s", spec,
+                  f" as {self.prefix[0]}" if self.prefix else "", res.status)
         return res
 
 
@@ -180,7 +182,9 @@ def lookup(ctx: Context, key: str) -> List[TableResult]:
     addr = split_key(key, facts.param("recipient_delimiter"))
     parent_params = set(split_list(facts.param("parent_domain_matches_subdomains")))
     local = _local_domain(facts, addr.domain)
-    items = {name: split_list(value) for name, value, _line in settings(facts)}
+    items: Dict[str, List[str]] = {}  # main.cf and -o values of one name: the uses of both
+    for name, value, _line in settings(facts):
+        items.setdefault(name, []).extend(split_list(value))
     asker = Asker(ctx)
     results = []
     for use in table_uses(facts):

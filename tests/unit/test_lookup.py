@@ -261,3 +261,26 @@ def test_help_has_examples_and_exit_statuses() -> None:
     assert "postfinger lookup info@example.com" in res.stdout
     assert "exit status: 0" in res.stdout and "--no-anonymize" in res.stdout
     assert "--config-dir" in res.stdout and "--json" in res.stdout
+
+
+def test_an_override_of_a_main_cf_restriction_list_keeps_its_access_style() -> None:
+    class Override(PostmapRunner):
+        def run(self, argv: Sequence[str], *, timeout: float = 30.0,
+                stdin: Optional[bytes] = None) -> CommandResult:
+            if tuple(argv) == ("postconf", "-P"):
+                self.calls.append(tuple(argv))
+                return CommandResult(tuple(argv), 0, stdout=(
+                    "submission/inet/smtpd_recipient_restrictions = "
+                    "check_recipient_access hash:/etc/postfix/sub_access,permit\n"))
+            return super().run(argv, timeout=timeout, stdin=stdin)
+
+    TABLES["hash:/etc/postfix/sub_access"] = {}
+    try:
+        runner = Override()
+        results = {r.spec: r for r in lookup(context(runner), "info@kranich-hof.eu")}
+    finally:
+        del TABLES["hash:/etc/postfix/sub_access"]
+    assert results["hash:/etc/postfix/sub_access"].style == ACCESS
+    assert results["hash:/etc/postfix/access"].style == ACCESS  # main.cf's, same parameter
+    assert asked(runner, "hash:/etc/postfix/sub_access") == [
+        "info@kranich-hof.eu", "kranich-hof.eu", "eu", "info@"]
