@@ -28,6 +28,7 @@ alias_maps = hash:/etc/aliases
 mydestination = $myhostname, localhost
 myhostname = mx1.bluefinch-logistics.de
 recipient_delimiter = +
+relocated_maps = hash:/etc/postfix/private
 smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd
 smtpd_recipient_restrictions = permit_mynetworks, check_recipient_access hash:/etc/postfix/access\
 , reject_unauth_destination
@@ -88,6 +89,9 @@ class PostmapRunner:
         if kind == "mysql":
             return CommandResult(key, 1, stderr="postmap: fatal: unsupported dictionary type: "
                                  "mysql\n")
+        if path == "/etc/postfix/private":  # mode 0600 root: what postmap says as postfix
+            return CommandResult(key, 1, stderr="postmap: fatal: open database "
+                                 "/etc/postfix/private.db: Permission denied\n")
         if table not in TABLES:
             return CommandResult(key, 1, stderr=f"postmap: fatal: open database {path}.db: No "
                                  "such file or directory\n")
@@ -183,6 +187,9 @@ def test_unaskable_tables_say_why_in_one_line() -> None:
     assert results["hash:/etc/postfix/transport"].problem == (
         "open database /etc/postfix/transport.db: No such file or directory")
     assert results["hash:/etc/postfix/transport"].answers == []
+    assert results["hash:/etc/postfix/private"].problem == (
+        "open database /etc/postfix/private.db: Permission denied (this user cannot read it; "
+        "Postfix opens hash: tables as root)")
     internal = results["internal:/etc/postfix/x"]  # named by a master.cf -o override
     assert internal.params == ["smtpd_client_restrictions"] and "postmap cannot" in internal.problem
     text = render("info@kranich-hof.eu", list(results.values()), False, lambda t: t)
@@ -227,6 +234,9 @@ def test_output_is_anonymized_including_the_bare_local_part() -> None:
 def test_as_root_it_asks_as_postfix_with_setpriv_or_runuser() -> None:
     runner = PostmapRunner()
     lookup(context(runner, euid=0), "info@kranich-hof.eu")
+    results = lookup(context(runner, euid=0), "info@kranich-hof.eu")
+    private = next(r for r in results if r.spec == "hash:/etc/postfix/private")
+    assert "(the user postfix cannot read it; Postfix opens hash: tables as root)" in private.problem
     postmaps = [c for c in runner.calls if "postmap" in c]
     assert postmaps and all(c[:4] == ("setpriv", "--reuid=postfix", "--regid=postfix",
                                       "--clear-groups") for c in postmaps)
