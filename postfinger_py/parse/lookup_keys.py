@@ -88,7 +88,15 @@ def _parents(domain: str, parent_style: bool) -> List[KeyForm]:
     return out
 
 
+_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}\Z")
+
+
 def _domain_chain(domain: str, parent_style: bool, pattern: bool) -> List[KeyForm]:
+    if _IPV4.match(domain):
+        # access(5) HOST NAME/ADDRESS PATTERNS: net.work.addr.ess, net.work.addr, net.work, net
+        parts = domain.split(".")
+        return [KeyForm(domain, "address")] + ([] if pattern else [
+            KeyForm(".".join(parts[:n]), "network") for n in (3, 2, 1)])
     forms = [KeyForm(domain, "domain")]
     return forms if pattern or not domain else forms + _parents(domain, parent_style)
 

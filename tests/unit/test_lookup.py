@@ -294,3 +294,12 @@ def test_an_override_of_a_main_cf_restriction_list_keeps_its_access_style() -> N
     assert results["hash:/etc/postfix/access"].style == ACCESS  # main.cf's, same parameter
     assert asked(runner, "hash:/etc/postfix/sub_access") == [
         "info@kranich-hof.eu", "kranich-hof.eu", "eu", "info@"]
+
+
+def test_an_ipv4_key_gets_the_network_forms_not_parent_domains() -> None:
+    forms, _ = key_forms(split_key("10.20.30.40"), ACCESS, "hash:/etc/postfix/client_access",
+                         True, None)
+    assert [f.key for f in forms] == ["10.20.30.40", "10.20.30", "10.20", "10"]
+    forms, _ = key_forms(split_key("10.20.30.40"), ACCESS, "cidr:/etc/postfix/clients.cidr",
+                         True, None)
+    assert [f.key for f in forms] == ["10.20.30.40"]
