@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import List, Optional
 
 from postfinger_py.cli import main
@@ -20,10 +21,14 @@ class Result:
 
 
 def run_cli(argv: List[str], *, tty: bool = False, stdin: bytes = b"",
-            euid: Optional[int] = None, fork: Optional[bool] = None) -> Result:
+            euid: Optional[int] = None, fork: Optional[bool] = None,
+            live_clock: bool = False) -> Result:
+    """The command in process; the clock is fixed unless `live_clock` (checks of a live system
+    compare dates the system made today, such as a certificate's)."""
     out, err = io.StringIO(), io.StringIO()
     env = Env(stdout=out, stderr=err, stdin=io.BytesIO(stdin), environ={},
-              clock=lambda: FIXED_NOW, stderr_isatty=tty, euid=euid, fork_anonymizer=fork)
+              clock=(lambda: datetime.now(timezone.utc)) if live_clock else (lambda: FIXED_NOW),
+              stderr_isatty=tty, euid=euid, fork_anonymizer=fork)
     status = main(argv, env)
     return Result(status, out.getvalue(), err.getvalue())
 

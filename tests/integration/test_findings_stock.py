@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 
 def findings(*argv: str) -> Dict[str, Any]:
-    res = run_cli(["check", *argv, "--format", "json", "--no-anonymize"])
+    res = run_cli(["check", *argv, "--format", "json", "--no-anonymize"], live_clock=True)
     assert res.status in (0, 3), res.stderr
     data: Dict[str, Any] = json.loads(res.stdout)
     found: List[Dict[str, Any]] = [s for s in data["sections"] if s["name"] == "findings"]
