@@ -18,6 +18,7 @@ from postfinger_py.collect.pcap import PcapCollector
 from postfinger_py.collect.processes import ProcessesCollector
 from postfinger_py.collect.queue import QueueCollector
 from postfinger_py.collect.queue_perms import PermissionsCollector
+from postfinger_py.collect.sasltls import SaslTlsCollector
 from postfinger_py.collect.system import SystemCollector
 from postfinger_py.collect.tables import LockingCollector, TablesCollector
 from postfinger_py.errors import PostfingerError
@@ -32,6 +33,7 @@ REGISTRY: List[Type[Collector]] = [
     SystemCollector,
     MainCfCollector,
     MasterCfCollector,
+    SaslTlsCollector,
     LogsCollector,
     TraceCollector,
     QueueCollector,

@@ -40,8 +40,14 @@ def run(now: datetime, params: Optional[Dict[str, str]] = None,
         ("postconf", "-x"): "".join(f"{k} = {v}\n" for k, v in effective.items()),
         ("postconf", "-a"): "cyrus\ndovecot\n", ("postconf", "-A"): "cyrus\n",
         X509_ARGV: X509, PKEY_ARGV: PKEY}
-    recorded.update(answers or {})
     main = {k: v for k, v in effective.items() if k.startswith(("smtpd_tls", "smtp_"))}
+    recorded[("postconf", "-n")] = "".join(f"{k} = {v}\n" for k, v in main.items())
+    recorded[("postconf", "-P")] = "".join(
+        f"{o['service']}/{o['type']}/{o['name']} = {o['value']}\n" for o in overrides)
+    recorded[("postconf", "-M")] = "".join(
+        " ".join(str(s[c]) for c in ("service", "type", "private", "unpriv", "chroot", "wakeup",
+                                     "maxproc", "command")) + "\n" for s in services)
+    recorded.update(answers or {})
     default_files = DictFiles({CERT: b"cert"}, {KEY: stat_info(KEY, mode=0o600)})
     ctx = Context(DictRunner(recorded), files or default_files, now, euid, Options())
     facts = Facts(ctx, [maincf(main), mastercf(list(services), list(overrides))])
@@ -162,3 +168,36 @@ def test_sasl_client_without_passwords_or_plain_plugin() -> None:
     found, _ = run(now, {"smtp_sasl_auth_enable": "yes",
                          "smtp_sasl_password_maps": "hash:/etc/postfix/sasl_passwd"}, files=files)
     assert found == []
+
+
+def test_sasl_tls_section_masks_cyrus_secrets_and_shows_the_key_match() -> None:
+    from postfinger_py.collect.sasltls import SaslTlsCollector
+
+    conf = b"pwcheck_method: auxprop\nauxprop_plugin: sql\nsql_passwd: Hunter2\nmech_list: PLAIN\n"
+    files = DictFiles({CERT: b"c", "/etc/postfix/sasl/smtpd.conf": conf},
+                      {KEY: stat_info(KEY, mode=0o600)})
+    _, facts = run(NOT_AFTER - timedelta(days=200), overrides=SASL_ON, services=(SMTP, SUBMISSION),
+                   files=files)
+    section = SaslTlsCollector().collect(facts.ctx)
+    [server] = section.data["servers"]
+    options = {o["name"]: o["value"] for o in server["options"]}
+    assert options == {"auxprop_plugin": "sql", "mech_list": "PLAIN", "pwcheck_method": "auxprop",
+                       "sql_passwd": "(masked)"}
+    [cert] = section.data["certificates"]
+    assert cert["key_matches"] == "yes" and cert["valid"] == "2026-12-06 to 2028-01-10"
+    assert "Hunter2" not in repr(section.data)
+
+
+def test_sasl_tls_section_of_the_example_site() -> None:
+    import json
+
+    from ..helpers import replay
+
+    res = replay("--only", "sasltls", "--format", "json")
+    assert res.status == 0, res.stderr
+    [section] = json.loads(res.stdout)["sections"]
+    [cert] = section["data"]["certificates"]
+    assert cert["key_matches"] == "yes" and cert["state"] == "readable"
+    assert [s["config"] for s in section["data"]["servers"]] == ["no smtpd.conf found"]
+    states = {p["path"]: p["state"] for p in section["data"]["password_files"]}
+    assert states["/etc/postfix/sasl_passwd.db"] == "no such file or directory"
