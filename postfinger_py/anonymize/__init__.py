@@ -302,10 +302,22 @@ def text_filter(ctx: Context, settings: AnonSettings, map_text: str = "") -> Cal
 
         before = (len(engine.users), len(engine.short_hosts), len(engine.secrets))
         learn.learn_free_text(engine, text)
-        if (len(engine.users), len(engine.short_hosts), len(engine.secrets)) != before:
+        domains = len(engine.learned_domains)
+        # The domains of addresses are the site's (or its peers'): learned before replacing,
+        # so `helo=<dom.tld>` is replaced like `<user@dom.tld>` (`tld` is no public suffix)
+        # and no replacement label lands on another learned name (`b.com` -> `d.com`).
+        for domain in set(_ADDRESS_DOMAIN.findall(text)):
+            engine.learn_host(domain)
+        if (len(engine.users), len(engine.short_hosts), len(engine.secrets),
+                len(engine.learned_domains)) != before + (domains,):
             engine.freeze()
         out = engine.apply(text)
         problem = LeakChecker(engine).describe(out)
+        if problem and _learn_replaced_domains(engine):
+            # A name first seen in an address (`user@dom.tld`, not a public suffix) is now a
+            # site value: replaced everywhere, bare (`helo=<dom.tld>`) too. Once more, whole.
+            out = engine.apply(text)
+            problem = LeakChecker(engine).describe(out)
         if problem:
             raise PostfingerError(f"refusing to print: {problem}; nothing was written "
                                   "(please report this as a postfinger bug)",
@@ -319,6 +331,21 @@ def text_filter(ctx: Context, settings: AnonSettings, map_text: str = "") -> Cal
         return out  # type: ignore[no-any-return]
 
     return apply
+
+
+_ADDRESS_DOMAIN = re.compile(r"(?<=[\w.+-]@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def _learn_replaced_domains(engine: Any) -> bool:
+    """Learn every domain name the engine replaced somewhere; whether any was new."""
+    before = len(engine.learned_domains)
+    for kind, original in list(engine.replaced):
+        if kind == "domain name" and original not in engine.learned_domains:
+            engine.learn_host(original.replace("\\.", "."))
+    if len(engine.learned_domains) == before:
+        return False
+    engine.freeze()
+    return True
 
 
 def add_anon_arguments(parser: argparse.ArgumentParser) -> None:

@@ -518,7 +518,8 @@ class Engine:
 
     def _h_dom_text(self, text: str) -> str:
         plain = text.replace("\\.", ".").lower()
-        if plain not in self.learned_domains and not self._looks_like_domain(plain):
+        if (plain not in self.learned_domains and not self._looks_like_domain(plain)
+                and not self._under_learned(plain)):
             # A domain with a file extension after it (`/help/example.de.html`, `example.de.db`):
             # the domain part is site data even though the whole is a file name.
             head, dot, ext = text.rpartition(".")
@@ -542,6 +543,13 @@ class Engine:
         return self._known_word.sub(self._h_known, text)
 
     # ---- value replacements ---------------------------------------------------------------
+    def _under_learned(self, plain: str) -> bool:
+        """`badhost.dom.tld` once `dom.tld` is a site domain (its TLD no public one)."""
+        if not self.learned_domains or plain.endswith("."):
+            return False
+        labels = plain.split(".")
+        return any(".".join(labels[i:]) in self.learned_domains for i in range(1, len(labels) - 1))
+
     def _looks_like_domain(self, plain: str) -> bool:
         labels = plain.split(".")
         tld = labels[-1]
@@ -619,6 +627,9 @@ class Engine:
             return text
         suffix = public_suffix_of(lowered)
         keep_n = suffix.count(".") + 1
+        # A tail the user keeps (--keep) is kept like a public suffix: `mail.` under it changes.
+        keep_n = max([keep_n] + [len(labels) - i for i in range(1, len(labels) - keep_n)
+                                 if self.kept_by_user(".".join(lowered[i:]))])
         if keep_n >= len(labels):
             return text
         out = list(labels)
@@ -644,7 +655,8 @@ class Engine:
             # Never another label's replacement, and never a value we hide elsewhere: a label
             # that became `vm` while `vm` is the site's host name would read as a leak.
             if (cand != label and self._labels_rev.get((parent, cand), label) == label
-                    and cand not in self.short_hosts and cand not in self.users):
+                    and cand not in self.short_hosts and cand not in self.users
+                    and (not parent or f"{cand}.{parent}" not in self.learned_domains)):
                 break
         self._labels[(parent, label)] = cand
         self._labels_rev[(parent, cand)] = label

@@ -85,8 +85,8 @@ class LeakChecker:
         if engine.mode != "off":
             for (kind, original), _ in engine.replaced.items():
                 original = original.replace("\\.", ".")
-                if len(original) < 2:
-                    continue
+                if len(original) < 2 or engine.kept_by_user(original.rstrip("@")):
+                    continue  # too short to tell, or kept on purpose (--keep)
                 if original.endswith("@"):
                     self._locals[original[:-1]] = kind
                 elif ":" in original:
