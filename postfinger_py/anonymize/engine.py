@@ -248,7 +248,25 @@ class Engine:
         if secret and secret != SECRET_MASK:
             self.secrets.add(secret)
 
+    def _learn_registrable_labels(self) -> None:
+        """The label before each learned domain's public suffix (`acme-robotics` of
+        mx1.acme-robotics.com) is the site's name as a word too (`ESMTP Acme-Robotics mail`):
+        a bare word, replaced in any case exactly as inside the domain (keyed on the suffix)."""
+        for name in sorted(self.learned_domains):
+            labels = name.split(".")
+            suffix = public_suffix_of(labels)
+            keep_n = suffix.count(".") + 1
+            if len(labels) <= keep_n:
+                continue
+            label = labels[-keep_n - 1]
+            if (len(label) >= 3 and label not in self.short_hosts and not label.isdigit()
+                    and not self.is_keyword(label) and not keeplist.domain_is_kept(label)
+                    and not self.kept_by_user(label) and re.fullmatch(r"[\w-]+", label)):
+                self.short_hosts[label] = suffix
+
     def freeze(self) -> None:
+        if self.mode != "off":  # (names are not replaced then: no need of the suffix list)
+            self._learn_registrable_labels()
         bare = set(self.short_hosts) | self.users
         bare_regex = literal_alternation(bare) if bare else ""
         self._scanner = build_scanner(bare_regex, sorted(self.secrets), self.mode == "off")
