@@ -39,13 +39,21 @@ from postfinger_py.anonymize.shape import keyed_shape, recase, strict_shape
 
 SECRET_MASK = "********"
 _SPLIT_DOTS = re.compile(r"(\\?\.)")
-_DN_VALUE = re.compile(r"(=)([^,+]+)")
 # The syslog head of a line, with the program tag (`postfix/smtpd[123]:`) after the host: the
 # outer pattern changes such a tag only where its name holds a learned word (`-o syslog_name=
 # postfix/mx1`), so it is taken whole here instead of being looked up as one more distinct piece
 # per process ID (Engine._prog_changes says which names hold one).
 _SYSLOG_LINE = re.compile(dict(ALTERNATIVES)["SYSLOG"][1:]
                           + r"(?: (?P<sl_prog>[\w/.-]*)\[\d+\]:(?!\S))?")
+_RDN = re.compile(r"(\s*)([^=\s]*)(\s*=\s*|)(.*?)(\s*)", re.DOTALL)
+_DC_LABEL = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
+# Directory words of DNs, not site data (`ou=People`, `cn=Manager`).
+_RDN_KEEP = frozenset({"people", "groups", "group", "manager", "accounts", "services", "hosts",
+                       "domains", "aliases", "directory", "computers", "staff", "mailboxes"})
+# The list-manager words of a VERP local part's head (`owner`, `list-bounces`).
+_VERP_WORDS = frozenset({"bounces", "bounce", "owner", "request", "return", "errors", "confirm",
+                         "leave", "join", "admin", "srs0", "srs1"})
+_RDNS_HINT = re.compile(r"\d{1,3}([.-])\d{1,3}\1\d{1,3}\1\d{1,3}[.-][a-z]")
 _ATOM_CHARS = frozenset("=<>[](),;\"'")
 MEMO_LIMIT = 200_000
 
@@ -191,7 +199,7 @@ class Engine:
             "CFLINE": self._h_cfline, "CRED": self._h_cred, "SASLUSER": self._h_sasluser,
             "KNOWN": self._h_known, "KNOWNDOT": self._h_known, "EMAIL": self._h_email,
             "CATCHALL": self._h_catchall, "IPV4": self._h_ipv4, "IPV6": self._h_ipv6,
-            "DOM": self._h_dom,
+            "DOM": self._h_dom, "DN": self._h_dn, "RDNS": self._h_rdns, "VERP": self._h_verp,
         }
 
     # ---- learning -------------------------------------------------------------------------
@@ -412,6 +420,8 @@ class Engine:
         if not token.isascii() or "]/" in token or "sasl_username=" in token:
             return False
         low = token.lower()
+        if "dc=" in low or "+" in low and "=" in low and "@" in low or _RDNS_HINT.search(low):
+            return False  # an LDAP DN, a VERP address, a name embedding an address
         return not any(word in low for word in SECRET_WORDS)
 
     def _atom(self, atom: str) -> str:
@@ -446,7 +456,8 @@ class Engine:
         whole = m.group(0)
         if group in ("SYSLOG", "CFLINE", "CRED", "SASLUSER"):
             return self._handlers[group](m)
-        cache_key = (group, whole)
+        # (A name embedding an address maps by the bracketed address after it: part of the key.)
+        cache_key = (group, whole + "[" + (m.group("rd_ip") or "") if group == "RDNS" else whole)
         hit = self._occ.get(cache_key)
         if hit is None:
             hit = self._handlers[group](m)
@@ -467,8 +478,7 @@ class Engine:
         if self.mode == "off":
             return m.group(0)
         if key in ("bind_dn", "search_base"):
-            return m.group("cf_pre") + _DN_VALUE.sub(lambda d: d.group(1) + self.user(d.group(2)),
-                                                      value)
+            return m.group("cf_pre") + self.dn(value)
         return m.group("cf_pre") + self.user(value)
 
     def _h_sasluser(self, m: Match[str]) -> str:
@@ -526,6 +536,87 @@ class Engine:
         if m.group("v6br"):  # Postfix writes IPv6 networks as [addr]/len
             out = out.replace("/", "]/", 1)
         return out + colon
+
+    def _h_dn(self, m: Match[str]) -> str:
+        text = m.group("dn")
+        core = text.rstrip(".")  # a sentence's full stop, or the root's dot
+        return self.dn(core) + text[len(core):]
+
+    def dn(self, text: str) -> str:
+        """An LDAP DN: each run of dc= values is one domain name, replaced as that domain
+        (`dc=example,dc=co,dc=uk` as example.co.uk); other values as names; keys kept."""
+        parts = [_RDN.fullmatch(p) for p in text.split(",")]
+        if not all(parts):
+            return text
+        keys = [p.group(2).lower() if p.group(3) else "" for p in parts]  # type: ignore[union-attr]
+        values = [p.group(4) for p in parts]  # type: ignore[union-attr]
+        i = 0
+        while i < len(parts):
+            if keys[i] != "dc":
+                if keys[i]:
+                    values[i] = self._rdn_value(values[i])
+                i += 1
+                continue
+            j = i
+            while j < len(parts) and keys[j] == "dc":
+                j += 1
+            labels = values[i:j]
+            if all(_DC_LABEL.fullmatch(v) for v in labels):
+                name = ".".join(labels)
+                if len(labels) > 1:
+                    anon = self.domain(name).split(".")
+                elif _tld_is_public(name.lower()):  # `dc=com` alone (a DN written with spaces)
+                    anon = labels
+                else:
+                    anon = [self.host(name)]
+                if len(anon) == len(labels):
+                    values[i:j] = anon
+            i = j
+        return ",".join(p.group(1) + p.group(2) + p.group(3) + v + p.group(5)  # type: ignore
+                        for p, v in zip(parts, values))
+
+    def _rdn_value(self, value: str) -> str:
+        low = value.lower()
+        if (not value or "%" in value or self.is_keyword(low) or low in _RDN_KEEP
+                or keeplist.domain_is_kept(low)):
+            return value
+        if "@" in value or "." in value:
+            return self.scanner().sub(self.replace_match, value)
+        return self.user(value)
+
+    def _h_rdns(self, m: Match[str]) -> str:
+        dotted = m.group("rd_q")
+        octets = (dotted or m.group("rd_h")).replace("-", ".").split(".")
+        if any(int(o) > 255 for o in octets):
+            return self._h_dom_text(m.group("rd"))
+        forward = ".".join(str(int(o)) for o in octets)
+        backward = ".".join(str(int(o)) for o in reversed(octets))
+        context = m.group("rd_ip")
+        reverse = (context != forward and (context == backward or dotted is not None))
+        chosen = backward if reverse else forward
+        out = self._address(ipaddress.IPv4Address(chosen), chosen, None)
+        if out is None:
+            return self._h_dom_text(m.group("rd"))
+        new = out.split(".")
+        if reverse:
+            new.reverse()
+        if dotted is not None:
+            middle = ".".join(new)
+        else:
+            middle = (m.group("rd_hp") or "") + "-".join(new) + (m.group("rd_hs") or "")
+        return m.group("rd_pre") + middle + "." + self._h_dom_text(m.group("rd_dom"))
+
+    def _h_verp(self, m: Match[str]) -> str:
+        head = "-".join(p if p.lower() in _VERP_WORDS else self.user(p)
+                        for p in m.group("vp_head").split("-"))
+        local, edom, dom = m.group("vp_local"), m.group("vp_edom"), m.group("vp_dom")
+        if keeplist.domain_is_documentation(edom.replace("\\.", ".")):
+            inner = local + "=" + edom
+        else:
+            inner = self.local_part(local) + "=" + self.host(edom)
+        if not keeplist.domain_is_documentation(dom.replace("\\.", ".")):
+            dom = self.host(dom)
+        return head + "+" + (m.group("vp_id") or "") + inner + "@" + dom
 
     def _h_dom(self, m: Match[str]) -> str:
         text = m.group("dm")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .leaks_helpers import command, filtered, site
@@ -28,3 +29,75 @@ def test_a_learned_label_as_a_word_in_any_case(tmp_path: Path) -> None:
         # The same replacement as inside the domain, with the word's case pattern.
         assert dom == word.lower() + ".com" and word[0].isupper() and word[5].isupper()
         assert word[1:5].islower() and word.upper() in out and word[4] == "-"
+
+
+def test_ldap_dn_components_are_the_domain(tmp_path: Path) -> None:
+    conf = site(tmp_path, "myhostname = mx1.acme.co.uk\nmydomain = acme.co.uk\n")
+    text = ("Nov 21 00:00:01 mx1 postfix/smtpd[3]: warning: dict_ldap_connect: Unable to bind to "
+            "server ldap://ldap.acme.co.uk:389 with dn cn=admin,dc=acme,dc=co,dc=uk: 49 "
+            "(Invalid credentials)\n"
+            "search_base = dc=acme,dc=com\n"
+            "bind_dn = uid=jsmith,ou=People,DC=Acme,DC=co,DC=uk\n"
+            "ldapsource_search_base = ou=People, dc=acme, dc=co, dc=uk\n"
+            "mail from postmaster@acme.co.uk\n")
+    for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
+        assert "acme" not in out.lower() and "jsmith" not in out
+        dom = out.split("mail from postmaster@")[1].split(".")[0]  # how acme.co.uk maps
+        assert f"with dn cn=admin,dc={dom},dc=co,dc=uk: 49 (Invalid credentials)" in out
+        assert f"DC={dom.capitalize()},DC=co,DC=uk" in out and "bind_dn = uid=" in out
+        assert re.search(r"\nsearch_base = dc=[a-z]{4},dc=com\n", out)
+        assert f"ou=People, dc={dom}, dc=co, dc=uk" in out
+        assert "warning: dict_ldap_connect: Unable to bind to server ldap://" in out
+
+
+def test_reverse_dns_names_embedding_the_address(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    text = "".join(
+        f"Nov 21 00:00:02 mx1 postfix/smtpd[4]: connect from {name}[207.45.176.102]\n"
+        for name in ("102.176.45.207.securenet-server.net", "host-207-45-176-102.example-isp.net",
+                     "207-45-176-102.dyn.isp.com", "static.102.176.45.207.clients.hoster.de"))
+    text += "Nov 21 00:00:03 mx1 postfix/smtp[5]: host-207-45-176-102.example-isp.net said hi\n"
+    for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
+        assert "207" not in out and "102" not in out, out
+        for word in ("securenet-server", "example-isp", "dyn.isp", "hoster"):
+            assert word not in out
+        lines = out.splitlines()
+        ip = lines[0].rsplit("[", 1)[1].rstrip("]")
+        rev = ".".join(reversed(ip.split(".")))
+        assert lines[0].split(" from ")[1].startswith(rev + ".") and lines[0].endswith(".net[" + ip + "]")
+        assert f"from host-{ip.replace('.', '-')}." in lines[1]
+        assert f"from {ip.replace('.', '-')}." in lines[2] and lines[2].endswith(".com[" + ip + "]")
+        assert f"from static.{rev}." in lines[3] and ".de[" in lines[3]
+        assert lines[1].split(" from ")[1].split("[")[0] in lines[4]  # same name, same output
+        assert all("postfix/smtpd[4]: connect from " in line for line in lines[:4])
+
+
+def test_verp_local_part_holds_the_recipient(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    text = ("Nov 21 00:00:03 mx1 postfix/smtp[5]: 4F1A2B3C4D: to=<frank.test@partner-corp.net>, "
+            "relay=none\n"
+            "Nov 21 00:00:03 mx1 postfix/qmgr[5]: 5F1A2B3C4D: from=<announce-bounces+123-frank.test"
+            "=partner-corp.net@lists.acme-robotics.com>, size=1234, nrcpt=1 (queue active)\n"
+            "Return-Path: <owner+frank.test=partner-corp.net@acme-robotics.com>\n"
+            "kept: <bounces+info=example.net@lists.example.org>\n")
+    for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
+        assert "frank" not in out and "partner-corp" not in out and "acme-robotics" not in out
+        addr = out.split("to=<")[1].split(">")[0]
+        embedded = addr.replace("@", "=")
+        assert f"-bounces+123-{embedded}@" in out and f"<owner+{embedded}@" in out
+        assert "size=1234, nrcpt=1 (queue active)" in out and "Return-Path: <" in out
+        assert "kept: <bounces+info=example.net@lists.example.org>" in out
+
+
+def test_ipv6_after_a_service_name(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    text = ("Nov 21 00:10:01 mx1 postfix/anvil[6]: statistics: max connection rate 3/60s for "
+            "(smtpd:2604:8d00:0:1::3) at Nov 21 00:00:03\n"
+            "Nov 21 00:10:01 mx1 postfix/anvil[6]: statistics: max connection count 2 for "
+            "(smtp:2604:8d00:0:1::3) at Nov 21 00:00:03\n"
+            "Nov 21 00:10:02 mx1 postfix/smtpd[7]: connect from unknown[2604:8d00:0:1::3]\n")
+    for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
+        assert "2604:8d00" not in out
+        addr = out.split("unknown[")[1].split("]")[0]
+        assert f"rate 3/60s for (smtpd:{addr}) at Nov 21 00:00:03" in out
+        assert f"count 2 for (smtp:{addr}) at" in out
