@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -99,3 +100,34 @@ def test_pasted_sasl_passwd_lines_in_free_text(tmp_path: Path) -> None:
     assert out.count(SECRET_MASK) == 2 and "]:587 " in out
     assert " smtp:[" in out and "]:25" in out  # the transport line is not a password
     assert "# cat /etc/postfix/sasl_passwd" in out and "status=deferred" in out
+
+
+INLINE_CF = """\
+myhostname = mx1.acme-robotics.com
+virtual_alias_maps = inline:{ { sales@acme-robotics.com=frank@partner-corp.com }, \
+{ info@acme-robotics.com = bob.smith@acme-robotics.com }, jdoe=jane.doe }
+smtp_sasl_password_maps = inline:{ {[smtp.relaycorp.net]:587 = relayuser:S3cret!}, \
+{ mail.other-relay.de = frank@acme-robotics.com:pw2secret } }
+transport_maps = inline:{acme-robotics.com=smtp:[10.1.2.3]:25}
+"""
+
+
+def test_inline_maps_keys_values_and_password_results(tmp_path: Path) -> None:
+    conf = site(tmp_path, INLINE_CF)
+    text = INLINE_CF + "Nov 21 00:00:01 mx1 postfix/local[9]: jdoe delivered to jane.doe\n"
+    report_text = anonymize(_report(INLINE_CF), AnonSettings()).report.section(
+        "maincf").data["text"]  # type: ignore[union-attr]
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    for result in (out, report_text):
+        for value in ("acme-robotics", "partner-corp", "relaycorp", "other-relay", "frank",
+                      "bob.smith", "jane.doe", "jdoe", "relayuser", "S3cret!", "pw2secret",
+                      "10.1.2.3"):
+            assert value not in result, value
+        assert result.count(SECRET_MASK) == 2
+        assert "virtual_alias_maps = inline:{ { " in result and "=smtp:[" in result
+        assert re.search(r"smtp_sasl_password_maps = inline:\{ \{\[[\w.-]+\.net\]:587 = \w+:\*+\}, "
+                         r"\{ [\w.-]+\.de = \w+@[\w-]+\.com:\*+ \} \}", result), result
+    assert "postfix/local[9]: " in out and " delivered to " in out
+    off = command(tmp_path, conf, text, ["--no-anonymize"])[1]
+    assert "S3cret!" not in off and "pw2secret" not in off and "relayuser:" + SECRET_MASK in off
