@@ -54,6 +54,26 @@ _RDN_KEEP = frozenset({"people", "groups", "group", "manager", "accounts", "serv
 _VERP_WORDS = frozenset({"bounces", "bounce", "owner", "request", "return", "errors", "confirm",
                          "leave", "join", "admin", "srs0", "srs1"})
 _RDNS_HINT = re.compile(r"\d{1,3}([.-])\d{1,3}\1\d{1,3}\1\d{1,3}[.-][a-z]")
+# Encoded dots, hyphens and at signs: URL, HTML entity, quoted-printable, JSON/C escapes.
+_ENC = (r"%2[EeDd]|%40|&#(?:46|45|64);|&#[xX](?:2[EeDd]|40);|=2[EeDd]|=40"
+        r"|\\u00(?:2[EeDd]|40)|\\x(?:2[EeDd]|40)")
+_ENC_RUN = re.compile(rf"(?:[\w.-]|{_ENC})*(?:{_ENC})(?:[\w.-]|{_ENC})*")
+_ENC_PIECE = re.compile(rf"{_ENC}|.", re.DOTALL)
+_ENC_CHARS = {
+    "%2e": ".", "%2d": "-", "%40": "@", "&#46;": ".", "&#45;": "-", "&#64;": "@",
+    "&#x2e;": ".", "&#x2d;": "-", "&#x40;": "@", "=2e": ".", "=2d": "-", "=40": "@",
+    "\\u002e": ".", "\\u002d": "-", "\\u0040": "@", "\\x2e": ".", "\\x2d": "-",
+    "\\x40": "@",
+}
+_ENC_MARKS = ("%2", "%40", "&#", "=2", "=40", "\\u00", "\\x2", "\\x40")
+
+
+def _has_encoding(token: str) -> bool:
+    return any(mark in token for mark in _ENC_MARKS) and _ENC_RUN.search(token) is not None
+
+
+# A quoted-printable soft line break inside a word (`info@acme-rob=` NEWLINE `otics.com`).
+_SOFT_BREAK = re.compile(r"([\w.@%+-]+)=\n([\w.@-]+)")
 _ATOM_CHARS = frozenset("=<>[](),;\"'")
 MEMO_LIMIT = 200_000
 
@@ -192,6 +212,7 @@ class Engine:
         self.parallel_min = PARALLEL_MIN_CHARS
         self._atoms = _Memo(self._atom)
         self._long_secrets: List[str] = []
+        self._names: Optional[List[str]] = None
         self._tokens: Dict[str, str] = {}
         self._hosts: Dict[str, str] = {}
         self._handlers: Dict[str, Callable[[Match[str]], str]] = {
@@ -296,6 +317,7 @@ class Engine:
         self._progs.clear()
         self._atoms.clear()
         self._long_secrets = self._long_secrets_of(self.secrets)
+        self._names = None
         self._occ.clear()
         self._tokens.clear()
         self._hosts.clear()
@@ -318,11 +340,38 @@ class Engine:
         return self._outer
 
     def mask_secrets(self, text: str) -> str:
-        """Learned secrets are masked wherever they are, before anything else looks at the text."""
+        """Learned secrets are masked wherever they are, before anything else looks at the text.
+
+        First a learned name that a quoted-printable soft line break cuts in two (`acme-rob=`
+        NEWLINE `otics.com`) is made whole: the break moves after it (the same lines, each
+        still decoding to the same text)."""
+        if "=\n" in text:
+            text = _SOFT_BREAK.sub(self._join_soft_break, text)
         for secret in self._long_secrets:
             if secret in text:
                 text = text.replace(secret, SECRET_MASK)
         return text
+
+    def _join_soft_break(self, m: Match[str]) -> str:
+        head, tail = m.group(1), m.group(2)
+        joined = (head + tail).lower()
+        # The halves' boundary cuts one of the learned names, which neither half holds alone.
+        cut = len(head)
+        for name in self._soft_break_names():
+            i = joined.find(name)
+            while i >= 0:
+                if i < cut < i + len(name):
+                    return head + tail + "=\n"
+                i = joined.find(name, i + 1)
+        return m.group(0)
+
+    def _soft_break_names(self) -> List[str]:
+        if self._names is None:
+            names = set(self._long_secrets)
+            if self.mode != "off":  # (then only secrets are replaced)
+                names |= self.learned_domains | set(self.short_hosts) | self.users
+            self._names = sorted(names, key=len, reverse=True)
+        return self._names
 
     def apply(self, text: str) -> str:
         """Anonymize free text (every learned and every detected value): the direct path.
@@ -407,7 +456,32 @@ class Engine:
         token = m.group(0)
         if self._atoms_ok and self._atoms_safe(token):
             return "".join(map(self._atoms.__getitem__, ATOM_SPLIT.split(token)))
-        return self.scanner().sub(self.replace_match, token)
+        return self._scan_token(token)
+
+    def _scan_token(self, token: str) -> str:
+        """The scanner over one token; names written with encoded dots, hyphens or `@`
+        (`%2E`, `&#46;`, `=2E`, `\\u002e`) decoded, replaced, and encoded back the same way."""
+        if not _has_encoding(token):
+            return self.scanner().sub(self.replace_match, token)
+        out: List[str] = []
+        pos = 0
+        for m in _ENC_RUN.finditer(token):
+            out.append(self.scanner().sub(self.replace_match, token[pos:m.start()]))
+            out.append(self._encoded_run(m.group(0)))
+            pos = m.end()
+        out.append(self.scanner().sub(self.replace_match, token[pos:]))
+        return "".join(out)
+
+    def _encoded_run(self, run: str) -> str:
+        pieces = _ENC_PIECE.findall(run)
+        decoded = "".join(_ENC_CHARS.get(p.lower(), p) for p in pieces)
+        out = self.scanner().sub(self.replace_match, decoded)
+        if out == decoded:
+            return run
+        if len(out) != len(decoded) or len(decoded) != len(pieces):
+            return out
+        return "".join(p if len(p) > 1 and o == d else o
+                       for p, d, o in zip(pieces, decoded, out))
 
     @staticmethod
     def _atoms_safe(token: str) -> bool:
@@ -420,8 +494,9 @@ class Engine:
         if not token.isascii() or "]/" in token or "sasl_username=" in token:
             return False
         low = token.lower()
-        if "dc=" in low or "+" in low and "=" in low and "@" in low or _RDNS_HINT.search(low):
-            return False  # an LDAP DN, a VERP address, a name embedding an address
+        if ("dc=" in low or "+" in low and "=" in low and "@" in low or _RDNS_HINT.search(low)
+                or _has_encoding(low)):
+            return False  # an LDAP DN, a VERP address, a name embedding an address, encodings
         return not any(word in low for word in SECRET_WORDS)
 
     def _atom(self, atom: str) -> str:
@@ -446,7 +521,7 @@ class Engine:
         token = m.group(0)
         hit = self._tokens.get(token)
         if hit is None:
-            hit = self.scanner().sub(self.replace_match, token)
+            hit = self._scan_token(token)
             if len(self._tokens) < 200_000:
                 self._tokens[token] = hit
         return hit

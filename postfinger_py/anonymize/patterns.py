@@ -174,7 +174,8 @@ def _outer_parts(known_bare_regex: str, secrets_only: bool) -> Tuple[List[str], 
         token.append(r"(?!(?:[\w/.-]*\[\d+\]:|[A-Za-z_]+=(?![\d.]*\d\.\d+\.\d+\.\d)[\d.,/]*"
                      r"|(?:status|proto|relay|sasl_method)=[A-Za-z]+,?|\d+(?:\.\d+){1,2}[,;:)]?"
                      r"|[A-Za-z]+:|[0-9A-F]{5,}:?)(?!\S))"
-                     r"(?P<TOKEN>[^\s.@:=]*[.@:=]\S*)")
+                     # (`%`, `&`, `\\`: a name with encoded dots, `example%2Ecom`.)
+                     r"(?P<TOKEN>[^\s.@:=%&\\]*[.@:=%&\\]\S*)")
         if known_bare_regex:
             # Any other token where the scanner's KNOWN or KNOWNDOT could match (tried after
             # TOKEN, which takes most tokens at less cost): the learned word at the token's
