@@ -574,7 +574,8 @@ class Engine:
         if not domain:
             return self.local_part(local) + "@"
         if keeplist.domain_is_documentation(domain.replace("\\.", ".")):
-            return m.group(0)
+            # (Its learned words replaced all the same: `postmaster@mx1.example.com`.)
+            return local + "@" + (self.domain(domain) if "." in domain else domain)
         if m.group(0) in keeplist.PLACEHOLDERS:
             return m.group(0)
         return self.local_part(local) + "@" + self.host(domain)
@@ -799,8 +800,16 @@ class Engine:
         labels, seps = parts[0::2], parts[1::2]
         lowered = [lab.lower() for lab in labels]
         name = ".".join(lowered)
-        if keeplist.domain_is_kept(name) or self.kept_by_user(name):
+        if self.kept_by_user(name):
             return text
+        if keeplist.domain_is_kept(name):
+            # Kept (documentation, public services), but a label that is a learned word of the
+            # site (`mx1.example.com` where mx1 is this host) is the site's: replaced as that word.
+            if not any(lab in self.short_hosts or lab in self.users for lab in lowered):
+                return text
+            out = [self.host(lab) if low in self.short_hosts else self.user(lab)
+                   if low in self.users else lab for lab, low in zip(labels, lowered)]
+            return "".join(lab + (seps[i] if i < len(seps) else "") for i, lab in enumerate(out))
         suffix = public_suffix_of(lowered)
         keep_n = suffix.count(".") + 1
         if keep_n >= len(labels):

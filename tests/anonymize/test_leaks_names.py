@@ -101,3 +101,16 @@ def test_ipv6_after_a_service_name(tmp_path: Path) -> None:
         addr = out.split("unknown[")[1].split("]")[0]
         assert f"rate 3/60s for (smtpd:{addr}) at Nov 21 00:00:03" in out
         assert f"count 2 for (smtp:{addr}) at" in out
+
+
+def test_a_learned_word_under_a_kept_domain_is_replaced_not_refused(tmp_path: Path) -> None:
+    """`mx1.example.com` in a pasted how-to, where mx1 is this host: the check refused it."""
+    conf = site(tmp_path, MAIN_CF)
+    text = ("relayhost = [mx1.example.com] ; postmaster@mx1.example.com; "
+            "acme-robotics.example.org; user@example.net; mail.example.com\n")
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert "mx1" not in out and "acme" not in out
+    assert "user@example.net; mail.example.com\n" in out and out.count(".example.com") == 3
+    assert re.search(r"\[[a-z]{2}\d\.example\.com\] ; postmaster@[a-z]{2}\d\.example\.com; "
+                     r"[a-z]{4}-[a-z]{8}\.example\.org;", out)
