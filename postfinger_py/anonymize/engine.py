@@ -27,6 +27,7 @@ from postfinger_py.anonymize.patterns import (
     ALTERNATIVES,
     ATOM_SPLIT,
     CFLINE_KEYS,
+    RDNS_HINT,
     SECRET_WORDS,
     SLOW_LINE,
     build_outer,
@@ -34,6 +35,7 @@ from postfinger_py.anonymize.patterns import (
     build_token_outer,
     known_word,
     literal_alternation,
+    needs_extras,
 )
 from postfinger_py.anonymize.shape import keyed_shape, recase, strict_shape
 
@@ -53,7 +55,6 @@ _RDN_KEEP = frozenset({"people", "groups", "group", "manager", "accounts", "serv
 # The list-manager words of a VERP local part's head (`owner`, `list-bounces`).
 _VERP_WORDS = frozenset({"bounces", "bounce", "owner", "request", "return", "errors", "confirm",
                          "leave", "join", "admin", "srs0", "srs1"})
-_RDNS_HINT = re.compile(r"\d{1,3}([.-])\d{1,3}\1\d{1,3}\1\d{1,3}[.-][a-z]")
 # Encoded dots, hyphens and at signs: URL, HTML entity, quoted-printable, JSON/C escapes.
 _ENC = (r"%2[EeDd]|%40|&#(?:46|45|64);|&#[xX](?:2[EeDd]|40);|=2[EeDd]|=40"
         r"|\\u00(?:2[EeDd]|40)|\\x(?:2[EeDd]|40)")
@@ -65,11 +66,12 @@ _ENC_CHARS = {
     "\\u002e": ".", "\\u002d": "-", "\\u0040": "@", "\\x2e": ".", "\\x2d": "-",
     "\\x40": "@",
 }
-_ENC_MARKS = ("%2", "%40", "&#", "=2", "=40", "\\u00", "\\x2", "\\x40")
+_ENC_MARK = re.compile(r"%[24]|&#|=[24]|\\[ux]")
 
 
 def _has_encoding(token: str) -> bool:
-    return any(mark in token for mark in _ENC_MARKS) and _ENC_RUN.search(token) is not None
+    """Whether the token holds an encoded dot, hyphen or `@` (substring tests first: fast)."""
+    return _ENC_MARK.search(token) is not None and _ENC_RUN.search(token) is not None
 
 
 # A quoted-printable soft line break inside a word (`info@acme-rob=` NEWLINE `otics.com`).
@@ -201,6 +203,8 @@ class Engine:
         self._users_rev: Dict[str, str] = {}
         self._occ: Dict[Tuple[str, str], str] = {}
         self._scanner: Optional[Pattern[str]] = None
+        self._scanner_x: Optional[Pattern[str]] = None  # with EXTRAS, made when first needed
+        self._bare_regex = ""
         self._outer: Optional[Pattern[str]] = None
         self._token_outer: Optional[Pattern[str]] = None
         self._known_word: Optional[Pattern[str]] = None
@@ -299,6 +303,8 @@ class Engine:
         bare = set(self.short_hosts) | self.users
         bare_regex = literal_alternation(bare) if bare else ""
         self._scanner = build_scanner(bare_regex, sorted(self.secrets), self.mode == "off")
+        self._scanner_x = None
+        self._bare_regex = bare_regex
         self._outer = build_outer(bare_regex, self.mode == "off")
         self._token_outer = None if self.mode == "off" else build_token_outer(bare_regex)
         self._known_word = re.compile(known_word(bare_regex)) if bare_regex else None
@@ -333,6 +339,15 @@ class Engine:
             self.freeze()
         assert self._scanner is not None
         return self._scanner
+
+    def scanner_for(self, token: str) -> Pattern[str]:
+        """The scanner, with the EXTRAS alternatives where the token has their marks."""
+        if self.mode == "off" or not needs_extras(token):
+            return self.scanner()
+        if self._scanner_x is None:
+            self.scanner()
+            self._scanner_x = build_scanner(self._bare_regex, sorted(self.secrets), False, True)
+        return self._scanner_x
 
     def outer(self) -> Pattern[str]:
         self.scanner()
@@ -462,20 +477,23 @@ class Engine:
         """The scanner over one token; names written with encoded dots, hyphens or `@`
         (`%2E`, `&#46;`, `=2E`, `\\u002e`) decoded, replaced, and encoded back the same way."""
         if not _has_encoding(token):
-            return self.scanner().sub(self.replace_match, token)
+            return self.scanner_for(token).sub(self.replace_match, token)
         out: List[str] = []
         pos = 0
         for m in _ENC_RUN.finditer(token):
-            out.append(self.scanner().sub(self.replace_match, token[pos:m.start()]))
+            out.append(self._scan_plain(token[pos:m.start()]))
             out.append(self._encoded_run(m.group(0)))
             pos = m.end()
-        out.append(self.scanner().sub(self.replace_match, token[pos:]))
+        out.append(self._scan_plain(token[pos:]))
         return "".join(out)
+
+    def _scan_plain(self, text: str) -> str:
+        return self.scanner_for(text).sub(self.replace_match, text) if text else text
 
     def _encoded_run(self, run: str) -> str:
         pieces = _ENC_PIECE.findall(run)
         decoded = "".join(_ENC_CHARS.get(p.lower(), p) for p in pieces)
-        out = self.scanner().sub(self.replace_match, decoded)
+        out = self._scan_plain(decoded)
         if out == decoded:
             return run
         if len(out) != len(decoded) or len(decoded) != len(pieces):
@@ -494,8 +512,8 @@ class Engine:
         if not token.isascii() or "]/" in token or "sasl_username=" in token:
             return False
         low = token.lower()
-        if ("dc=" in low or "+" in low and "=" in low and "@" in low or _RDNS_HINT.search(low)
-                or _has_encoding(low)):
+        if ("dc=" in low or "+" in low and "=" in low and "@" in low or _has_encoding(low)
+                or RDNS_HINT.search(low)):
             return False  # an LDAP DN, a VERP address, a name embedding an address, encodings
         return not any(word in low for word in SECRET_WORDS)
 

@@ -205,7 +205,11 @@ _NEXTHOP = re.compile(r"\[?[\w.:-]*\]?(?::\w+)?")
 
 # SMTP AUTH (logs of the SMTP dialogue, pcap dialogue text): an initial response after the
 # mechanism, and the client's answer to each `334` challenge. Base64, so masked whole.
-_AUTH_INITIAL = re.compile(r"(?i:\bAUTH[ \t]+([A-Z0-9_-]+))[ \t]+([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")
+# (A literal first, each case spelling its own pattern: Python's re then finds candidates by a
+# fast literal search; one case-insensitive pattern cost 0.2 s on 10 MB of log, here.)
+_AUTH_INITIAL = {word: re.compile(rf"(?<![\w-]){word}[ \t]+([A-Za-z0-9_-]+)[ \t]+"
+                                  r"([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")
+                 for word in ("AUTH", "auth", "Auth")}
 _CHALLENGE = re.compile(r"(?:^|[\s:>])334(?:[ \t]+([A-Za-z0-9+/]*={0,2}))?[ \t]*$")
 _RESPONSE = re.compile(r"^(?:.*?(?:[>:]|\bC:)[ \t]+)?([A-Za-z0-9+/]{4,}={0,2})[ \t]*$")
 
@@ -225,30 +229,32 @@ def _b64(text: str) -> Optional[str]:
 def learn_auth_dialogue(engine: Engine, text: str) -> None:
     """The base64 of AUTH PLAIN/LOGIN (and any mechanism's) responses: masked as secrets; the
     decoded user name learned, the decoded password masked too wherever else it appears."""
-    for m in _AUTH_INITIAL.finditer(text):
-        mech, blob = m.group(1).upper(), m.group(2)
-        decoded = _b64(blob)
-        if decoded is None:
+    for word, pattern in _AUTH_INITIAL.items():
+        if word not in text:
             continue
-        engine.learn_secret(blob)
-        _learn_decoded(engine, mech, decoded, "user" if mech == "LOGIN" else "")
-    if "334" not in text:
-        return
-    lines = text.split("\n")
-    for i, line in enumerate(lines[:-1]):
-        if "334" not in line:
-            continue
-        c = _CHALLENGE.search(line)
-        if c is None:
-            continue
-        r = _RESPONSE.match(lines[i + 1])
-        decoded = _b64(r.group(1)) if r else None
-        if r is None or decoded is None:
-            continue
-        engine.learn_secret(r.group(1))
-        challenge = (_b64(c.group(1) or "") or "").lower()
-        _learn_decoded(engine, "", decoded, "user" if challenge.startswith("user") else
-                       "secret" if challenge.startswith("pass") else "")
+        for m in pattern.finditer(text):
+            mech, blob = m.group(1).upper(), m.group(2)
+            decoded = _b64(blob)
+            if decoded is not None:
+                engine.learn_secret(blob)
+                _learn_decoded(engine, mech, decoded, "user" if mech == "LOGIN" else "")
+    pos = text.find("334")
+    while pos >= 0:
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        if end < 0:
+            break
+        c = _CHALLENGE.search(text, max(start - 1, 0), end)  # (from the newline before)
+        if c is not None:
+            nxt = text.find("\n", end + 1)
+            r = _RESPONSE.match(text[end + 1:nxt if nxt >= 0 else len(text)])
+            decoded = _b64(r.group(1)) if r else None
+            if r is not None and decoded is not None:
+                engine.learn_secret(r.group(1))
+                challenge = (_b64(c.group(1) or "") or "").lower()
+                _learn_decoded(engine, "", decoded, "user" if challenge.startswith("user") else
+                               "secret" if challenge.startswith("pass") else "")
+        pos = text.find("334", end)
 
 
 def _learn_decoded(engine: Engine, mech: str, decoded: str, role: str) -> None:

@@ -93,11 +93,26 @@ def literal_alternation(values: Iterable[str]) -> str:
     return render(trie)
 
 
+# Alternatives only a token with their mark can match (`dc=`; `+`, `=` and `@`; an address
+# written into a name: RDNS_HINT): a second scanner has them, used only for such tokens, so the
+# common token does not pay for trying them at every position.
+EXTRAS = ("DN", "RDNS", "VERP")
+RDNS_HINT = re.compile(r"\d{1,3}([.-])\d{1,3}\1\d{1,3}\1\d{1,3}[.-][^\W_]")
+
+
+def needs_extras(token: str) -> bool:
+    """Whether one of EXTRAS could match in `token` (a superset of where they match)."""
+    return ("dc=" in token or "DC=" in token or "dC=" in token or "Dc=" in token
+            or "+" in token and "=" in token and "@" in token
+            or RDNS_HINT.search(token) is not None)
+
+
 def build_scanner(known_bare_regex: str, secrets: Iterable[str],
-                  secrets_only: bool) -> Pattern[str]:
+                  secrets_only: bool, extras: bool = False) -> Pattern[str]:
     """The token scanner: learned secrets and bare names first, then the generic detectors.
 
     `known_bare_regex` is literal_alternation() of the learned users and short hosts, or ''.
+    Without `extras`, the EXTRAS alternatives are left out.
     """
     head: List[str] = []
     parts: List[str] = []
@@ -112,6 +127,8 @@ def build_scanner(known_bare_regex: str, secrets: Iterable[str],
             continue
         if name in ("SYSLOG", "CFLINE"):
             continue  # line-anchored: the outer pass handles them (tokens are not lines)
+        if name in EXTRAS and not extras:
+            continue
         if name == "EMAIL" and not secrets_only:
             if known_bare_regex:
                 # Before EMAIL: a learned user or short host as a bare word (`j.meier`, `mx1`).
