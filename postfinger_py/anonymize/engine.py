@@ -205,6 +205,7 @@ class Engine:
         self._scanner: Optional[Pattern[str]] = None
         self._scanner_x: Optional[Pattern[str]] = None  # with EXTRAS, made when first needed
         self._bare_regex = ""
+        self._stale = False
         self._outer: Optional[Pattern[str]] = None
         self._token_outer: Optional[Pattern[str]] = None
         self._known_word: Optional[Pattern[str]] = None
@@ -254,7 +255,9 @@ class Engine:
             if not self.is_keyword(lowered):
                 self.short_hosts.setdefault(lowered, "")
             return
-        self.learned_domains.add(lowered)
+        if lowered not in self.learned_domains:
+            self.learned_domains.add(lowered)
+            self._stale = True  # its label is a learned word only after freeze()
         if is_own_host and not self.is_keyword(labels[0]):
             self.short_hosts[labels[0]] = ".".join(labels[1:])
 
@@ -298,6 +301,7 @@ class Engine:
                 self.short_hosts[label] = suffix
 
     def freeze(self) -> None:
+        self._stale = False
         if self.mode != "off":  # (names are not replaced then: no need of the suffix list)
             self._learn_registrable_labels()
         bare = set(self.short_hosts) | self.users
@@ -395,6 +399,8 @@ class Engine:
         by piece, each distinct piece once: on logs, where most pieces repeat, that is several
         times faster than one regex callback per candidate token.
         """
+        if self._stale and self._scanner is not None:
+            self.freeze()  # a domain learned since (text_filter learns from each text)
         text = self.mask_secrets(text)
         if self.mode == "off":
             return self.outer().sub(self.replace_outer, text)

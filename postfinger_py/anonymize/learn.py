@@ -177,13 +177,14 @@ def learn_free_text(engine: Engine, text: str) -> None:
         for user in _SASLUSER.findall(text):
             engine.learn_user(user)
         if "static:" in text or "inline:" in text:
-            for m in _PASTED_PARAM.finditer("\n" + text):
+            for m in _PASTED_PARAM.finditer(text):
                 learn_parameter(engine, m.group(1), m.group(2))
     if ":" in text and ("[" in text or "@" in text):
         for m in _PASTED_SASL.finditer("\n" + text):
             user, _, password = m.group("cred").partition(":")
-            if _TRANSPORT.fullmatch(user) and _NEXTHOP.fullmatch(password):
-                continue  # a transport(5) line (`example.com smtp:[relay]:25`)
+            if (_TRANSPORT.fullmatch(user) and _NEXTHOP.fullmatch(password)
+                    or " " in password and not _APP_PASSWORD.fullmatch(password)):
+                continue  # a transport(5) line (`example.com smtp:[relay]:25`), or prose
             for tok in host_tokens(m.group("host")):
                 engine.learn_host(tok)
             _learn_user_password(engine, m.group("cred"))
@@ -192,15 +193,19 @@ def learn_free_text(engine: Engine, text: str) -> None:
 
 
 # A main.cf line pasted into free text (`smtp_sasl_password_maps = static:user:pw`).
-_PASTED_PARAM = re.compile(r"\n[ \t>#]*([a-z][a-z0-9_]*)[ \t]*=[ \t]*([^\n]*)")
+# Also `-o name=value` of master.cf and `service/type/name = value` of postconf -P.
+_PASTED_PARAM = re.compile(r"(?<![\w/])(?:[\w.:\[\]-]+/[a-z]+/)?([a-z][a-z0-9_]*_maps)[ \t]*=[ \t]*"
+                           r"([^\n]*)")
 # A sasl_passwd line pasted into free text: `[smtp.example.com]:587 user@example.com:secret`
 # (the key an address literal, a dotted name or an address; nothing else on the line).
+# (The password may hold spaces: Google's app passwords are written `abcd efgh ijkl mnop`.)
 _PASTED_SASL = re.compile(r"\n[ \t>]*(?P<host>\[[^\]\s]+\](?::\w+)?|[\w.+-]*@?[\w-]+(?:\.[\w-]+)+"
-                          r"(?::\w+)?)[ \t]+(?P<cred>[^\s:]+:[^\s]+)[ \t]*(?=\n|\Z)")
+                          r"(?::\w+)?)[ \t]+(?P<cred>[^\s:]+:[^\s/][^\n]*?)[ \t]*(?=\n|\Z)")
 
 _TRANSPORT = re.compile(r"(?:smtp|lmtp|relay|local|virtual|error|retry|discard|uucp|pipe|dovecot"
                         r"|maildrop|cyrus|scan|bsmtp|amavis[\w-]*|[\w-]*-(?:smtp|lmtp|relay|filter"
                         r"|out|in|mx))")
+_APP_PASSWORD = re.compile(r"\S{4}(?: \S{4})+")
 _NEXTHOP = re.compile(r"\[?[\w.:-]*\]?(?::\w+)?")
 
 # SMTP AUTH (logs of the SMTP dialogue, pcap dialogue text): an initial response after the
@@ -210,6 +215,7 @@ _NEXTHOP = re.compile(r"\[?[\w.:-]*\]?(?::\w+)?")
 _AUTH_INITIAL = {word: re.compile(rf"(?<![\w-]){word}[ \t]+([A-Za-z0-9_-]+)[ \t]+"
                                   r"([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")
                  for word in ("AUTH", "auth", "Auth")}
+_DECODED = re.compile(r"decoded (?:initial )?response:? ([^\n]*?)[ \t]*$", re.MULTILINE)
 _CHALLENGE = re.compile(r"(?:^|[\s:>])334(?:[ \t]+([A-Za-z0-9+/]*={0,2}))?[ \t]*$")
 _RESPONSE = re.compile(r"^(?:.*?(?:[>:]|\bC:)[ \t]+)?([A-Za-z0-9+/]{4,}={0,2})[ \t]*$")
 
@@ -245,16 +251,28 @@ def learn_auth_dialogue(engine: Engine, text: str) -> None:
         if end < 0:
             break
         c = _CHALLENGE.search(text, max(start - 1, 0), end)  # (from the newline before)
-        if c is not None:
-            nxt = text.find("\n", end + 1)
-            r = _RESPONSE.match(text[end + 1:nxt if nxt >= 0 else len(text)])
+        line_end = end
+        # The client's answer: the next line, or one of the two after it (verbose logs put
+        # the server's own debug lines in between).
+        for _ in range(3) if c is not None else ():
+            nxt = text.find("\n", line_end + 1)
+            nxt = len(text) if nxt < 0 else nxt
+            r = _RESPONSE.match(text[line_end + 1:nxt])
+            line_end = nxt
             decoded = _b64(r.group(1)) if r else None
-            if r is not None and decoded is not None:
-                engine.learn_secret(r.group(1))
-                challenge = (_b64(c.group(1) or "") or "").lower()
-                _learn_decoded(engine, "", decoded, "user" if challenge.startswith("user") else
-                               "secret" if challenge.startswith("pass") else "")
+            if r is None or decoded is None:
+                continue
+            engine.learn_secret(r.group(1))
+            challenge = (_b64(c.group(1) or "") or "").lower()  # type: ignore[union-attr]
+            _learn_decoded(engine, "", decoded, "user" if challenge.startswith("user") else
+                           "secret" if challenge.startswith("pass") else "")
+            break
         pos = text.find("334", end)
+    if "decoded" in text:
+        # Cyrus SASL's verbose logging (smtpd -v) writes the responses decoded.
+        for m in _DECODED.finditer(text):
+            if m.group(1).lower() not in engine.users:  # (the user name, from its base64)
+                engine.learn_secret(m.group(1))
 
 
 def _learn_decoded(engine: Engine, mech: str, decoded: str, role: str) -> None:

@@ -131,3 +131,29 @@ def test_inline_maps_keys_values_and_password_results(tmp_path: Path) -> None:
     assert "postfix/local[9]: " in out and " delivered to " in out
     off = command(tmp_path, conf, text, ["--no-anonymize"])[1]
     assert "S3cret!" not in off and "pw2secret" not in off and "relayuser:" + SECRET_MASK in off
+
+
+def test_verbose_smtpd_sasl_logging_and_pasted_master_cf(tmp_path: Path) -> None:
+    """smtpd -v with Cyrus SASL logs the responses decoded, with debug lines in between."""
+    conf = site(tmp_path, MAIN_CF)
+    head = "Nov 21 00:00:01 mx1 postfix/submission/smtpd[1]: "
+    text = (f"{head}< unknown[198.51.100.1]: AUTH LOGIN\n"
+            f"{head}xsasl_cyrus_server_auth_response: uncoded server challenge: Username:\n"
+            f"{head}> unknown[198.51.100.1]: 334 VXNlcm5hbWU6\n"
+            f"{head}watchdog_pat: 0x55d1c0a0\n"
+            f"{head}< unknown[198.51.100.1]: {base64.b64encode(b'kwalsh').decode()}\n"
+            f"{head}xsasl_cyrus_server_next: decoded response: kwalsh\n"
+            f"{head}> unknown[198.51.100.1]: 334 UGFzc3dvcmQ6\n"
+            f"{head}< unknown[198.51.100.1]: {base64.b64encode(b'Summer2026!').decode()}\n"
+            f"{head}xsasl_cyrus_server_next: decoded response: Summer2026!\n"
+            "submission inet n - y - - smtpd -o smtp_sasl_password_maps=static:u5er:P4ssword\n"
+            "smtp/unix/smtp_sasl_password_maps = static:relay9:Qwerty12\n"
+            "[smtp.gmail.com]:587 kwalsh.acme@gmail.com:abcd efgh ijkl mnop\n")
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    for value in ("kwalsh", "Summer2026!", "P4ssword", "Qwerty12", "u5er", "relay9",
+                  "abcd efgh", base64.b64encode(b"Summer2026!").decode()):
+        assert value not in out, value
+    assert "decoded response: " + SECRET_MASK in out and "watchdog_pat: 0x55d1c0a0" in out
+    assert "smtpd -o smtp_sasl_password_maps=static:" in out and "@gmail.com:" + SECRET_MASK in out
+    assert "uncoded server challenge: Username:" in out and out.count("\n") == text.count("\n")
