@@ -74,6 +74,10 @@ def _has_encoding(token: str) -> bool:
     return _ENC_MARK.search(token) is not None and _ENC_RUN.search(token) is not None
 
 
+# Between the words of a hyphenated label written as words: a space, `_`, nothing, an encoded
+# hyphen (quoted-printable headers: `=?UTF-8?Q?Northwind=2DTraders_invoice?=`).
+_PHRASE_SEP_ONLY = r"=2[Dd]|%2[Dd]|&#45;|\\u002[dD]"
+_PHRASE_SEP = rf"(?:[ _]|{_PHRASE_SEP_ONLY}|)"
 # A quoted-printable soft line break inside a word (`info@acme-rob=` NEWLINE `otics.com`).
 _SOFT_BREAK = re.compile(r"([\w.@%+-]+)=\n([\w.@-]+)")
 _ATOM_CHARS = frozenset("=<>[](),;\"'")
@@ -218,6 +222,9 @@ class Engine:
         self._atoms = _Memo(self._atom)
         self._long_secrets: List[str] = []
         self._names: Optional[List[str]] = None
+        self._phrases: Optional[Pattern[str]] = None
+        self._phrase_labels: Dict[str, str] = {}
+        self._phrase_starts: List[str] = []
         self._tokens: Dict[str, str] = {}
         self._hosts: Dict[str, str] = {}
         self._handlers: Dict[str, Callable[[Match[str]], str]] = {
@@ -328,6 +335,7 @@ class Engine:
         self._atoms.clear()
         self._long_secrets = self._long_secrets_of(self.secrets)
         self._names = None
+        self._learn_phrases()
         self._occ.clear()
         self._tokens.clear()
         self._hosts.clear()
@@ -366,10 +374,73 @@ class Engine:
         still decoding to the same text)."""
         if "=\n" in text:
             text = _SOFT_BREAK.sub(self._join_soft_break, text)
+        if self._phrases is not None:
+            text = self._replace_phrases(text)
         for secret in self._long_secrets:
             if secret in text:
                 text = text.replace(secret, SECRET_MASK)
         return text
+
+    def _learn_phrases(self) -> None:
+        """A learned hyphenated label written as words (`Northwind Traders`, `NorthwindTraders`,
+        `Northwind_Traders`, `Northwind=2DTraders`): the words replaced as the label's parts.
+        Never beside a dot or `@` (there it is a domain's label, replaced as such)."""
+        self._phrases, self._phrase_labels, self._phrase_starts = None, {}, []
+        if self.mode == "off":
+            return
+        for label in sorted(self.short_hosts):
+            parts = label.split("-")
+            if len(parts) > 1 and all(len(p) >= 3 and p.isalpha() for p in parts):
+                self._phrase_labels["".join(parts)] = label
+        if not self._phrase_labels:
+            return
+        alts = [_PHRASE_SEP.join(f"(?i:{re.escape(p)})" for p in label.split("-"))
+                for label in sorted(self._phrase_labels.values(), key=len, reverse=True)]
+        self._phrases = re.compile(rf"(?<![\w.@-])(?:{'|'.join(alts)})(?![^\W_]|[.@-])")
+        self._phrase_starts = sorted({lab.split("-")[0] for lab in self._phrase_labels.values()})
+
+    def _replace_phrases(self, text: str) -> str:
+        """_phrases.sub(_h_phrase, text), tried only where a first word starts (found by
+        substring search: one case-insensitive pass cost 0.2 s on 10 MB of log, here)."""
+        assert self._phrases is not None
+        if not text.isascii():
+            return self._phrases.sub(self._h_phrase, text)
+        low = text.lower()
+        starts = set()
+        for first in self._phrase_starts:
+            i = low.find(first)
+            while i >= 0:
+                if i == 0 or not (low[i - 1].isalnum() or low[i - 1] in "_.@-"):
+                    starts.add(i)
+                i = low.find(first, i + 1)
+        out: List[str] = []
+        pos = 0
+        for start in sorted(starts):
+            if start < pos:
+                continue
+            m = self._phrases.match(text, start)
+            if m is not None:
+                out += [text[pos:start], self._h_phrase(m)]
+                pos = m.end()
+        return "".join(out) + text[pos:] if out else text
+
+    def _h_phrase(self, m: Match[str]) -> str:
+        text = m.group(0)
+        letters = [i for i, ch in enumerate(text) if ch.isalpha()]
+        # The letters of an encoded separator (`=2D`, `&#45;`) are not the label's.
+        seps = [sm.span() for sm in re.finditer(_PHRASE_SEP_ONLY, text)]
+        letters = [i for i in letters if not any(a <= i < b for a, b in seps)]
+        word = "".join(text[i] for i in letters).lower()
+        label = self._phrase_labels.get(word)
+        if label is None:
+            return text
+        repl = self.host(label).replace("-", "").lower()
+        if len(repl) != len(letters):
+            return text
+        out = list(text)
+        for i, ch in zip(letters, repl):
+            out[i] = ch.upper() if text[i].isupper() else ch
+        return "".join(out)
 
     def _join_soft_break(self, m: Match[str]) -> str:
         head, tail = m.group(1), m.group(2)
@@ -581,7 +652,14 @@ class Engine:
         return m.group("cf_pre") + self.user(value)
 
     def _h_sasluser(self, m: Match[str]) -> str:
-        return m.group("su_pre") + self.user(m.group("su_val"))
+        value = m.group("su_val")
+        local, at, domain = value.rpartition("@")
+        if at and local and _DC_LABEL.fullmatch(domain.replace(".", "a").replace("-", "a")):
+            # A login that is an address: replaced as that address is everywhere else.
+            if keeplist.domain_is_documentation(domain):
+                return m.group(0)
+            return m.group("su_pre") + self.local_part(local) + "@" + self.host(domain)
+        return m.group("su_pre") + self.user(value)
 
     def _h_syslog(self, m: Match[str]) -> str:
         return m.group("sl_pre") + self.host(m.group("sl_host"))

@@ -114,3 +114,26 @@ def test_a_learned_word_under_a_kept_domain_is_replaced_not_refused(tmp_path: Pa
     assert "user@example.net; mail.example.com\n" in out and out.count(".example.com") == 3
     assert re.search(r"\[[a-z]{2}\d\.example\.com\] ; postmaster@[a-z]{2}\d\.example\.com; "
                      r"[a-z]{4}-[a-z]{8}\.example\.org;", out)
+
+
+def test_a_hyphenated_site_name_written_as_words(tmp_path: Path) -> None:
+    conf = site(tmp_path, "myhostname = mail.northwind-traders.co.uk\n"
+                "smtpd_banner = $myhostname ESMTP Northwind Traders Mailserver\n")
+    text = ("smtpd_banner = $myhostname ESMTP Northwind Traders Mailserver\n"
+            "Dec  6 10:01:02 mail postfix/smtpd[2211]: 3F2A81C0E4: client=unknown[198.51.100.9], "
+            "sasl_method=LOGIN, sasl_username=j.doe@northwind-traders.co.uk\n"
+            "Dec  6 10:01:09 mail postfix/cleanup[2240]: 5C6D7E8F9A: warning: header Subject: "
+            "=?UTF-8?Q?Northwind=2DTraders_invoice?= from unknown[198.51.100.9]; "
+            "from=<j.doe@northwind-traders.co.uk>\n"
+            "NorthwindTraders, NORTHWIND_TRADERS and the domain mail.northwind-traders.co.uk\n")
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert "northwind" not in out.lower() and "traders" not in out.lower() and "j.doe" not in out
+    label = out.split("the domain ")[1].split(".")[1]  # how northwind-traders maps
+    first, second = label.split("-")
+    assert f"ESMTP {first.capitalize()} {second.capitalize()} Mailserver" in out
+    assert f"=?UTF-8?Q?{first.capitalize()}=2D{second.capitalize()}_invoice?=" in out
+    assert f"{first.capitalize()}{second.capitalize()}, {first.upper()}_{second.upper()} and" in out
+    # The SASL login is the address written elsewhere: one replacement for both.
+    login = out.split("sasl_username=")[1].split("\n")[0]
+    assert f"from=<{login}>" in out and login.endswith(f"@{label}.co.uk")
