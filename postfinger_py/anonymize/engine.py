@@ -79,7 +79,8 @@ def _has_encoding(token: str) -> bool:
 _PHRASE_SEP_ONLY = r"=2[Dd]|%2[Dd]|&#45;|\\u002[dD]"
 _PHRASE_SEP = rf"(?:[ _]|{_PHRASE_SEP_ONLY}|)"
 # A quoted-printable soft line break inside a word (`info@acme-rob=` NEWLINE `otics.com`).
-_SOFT_BREAK = re.compile(r"([\w.@%+-]+)=\n([\w.@-]+)")
+_SOFT_HEAD = re.compile(r"[\w.@%+-]+\Z")
+_SOFT_TAIL = re.compile(r"[\w.@-]+")
 _ATOM_CHARS = frozenset("=<>[](),;\"'")
 MEMO_LIMIT = 200_000
 
@@ -373,7 +374,7 @@ class Engine:
         NEWLINE `otics.com`) is made whole: the break moves after it (the same lines, each
         still decoding to the same text)."""
         if "=\n" in text:
-            text = _SOFT_BREAK.sub(self._join_soft_break, text)
+            text = self._join_soft_breaks(text)
         if self._phrases is not None:
             text = self._replace_phrases(text)
         for secret in self._long_secrets:
@@ -442,8 +443,24 @@ class Engine:
             out[i] = ch.upper() if text[i].isupper() else ch
         return "".join(out)
 
-    def _join_soft_break(self, m: Match[str]) -> str:
-        head, tail = m.group(1), m.group(2)
+    def _join_soft_breaks(self, text: str) -> str:
+        """_SOFT_BREAK's matches, found from each `=` NEWLINE (substring search: the pattern
+        over the whole text cost 0.2 s on 10 MB of log, here), each given to _join_soft_break."""
+        out: List[str] = []
+        pos = 0
+        i = text.find("=\n")
+        while i >= 0:
+            head = _SOFT_HEAD.search(text, max(pos, i - 256), i)
+            tail = _SOFT_TAIL.match(text, i + 2)
+            if head is not None and tail is not None:
+                joined = self._join_soft_break(head.group(0), tail.group(0))
+                if joined is not None:
+                    out += [text[pos:head.start()], joined]
+                    pos = tail.end()
+            i = text.find("=\n", max(i + 2, pos))
+        return "".join(out) + text[pos:] if out else text
+
+    def _join_soft_break(self, head: str, tail: str) -> Optional[str]:
         joined = (head + tail).lower()
         # The halves' boundary cuts one of the learned names, which neither half holds alone.
         cut = len(head)
@@ -453,7 +470,7 @@ class Engine:
                 if i < cut < i + len(name):
                     return head + tail + "=\n"
                 i = joined.find(name, i + 1)
-        return m.group(0)
+        return None
 
     def _soft_break_names(self) -> List[str]:
         if self._names is None:
