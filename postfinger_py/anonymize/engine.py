@@ -782,8 +782,10 @@ class Engine:
     def _h_rdns(self, m: Match[str]) -> str:
         dotted = m.group("rd_q")
         octets = (dotted or m.group("rd_h")).replace("-", ".").split(".")
-        if any(int(o) > 255 for o in octets):
-            return self._h_dom_text(m.group("rd"))
+        rest = m.group("rd_dom").replace("\\.", ".").lower()
+        if (any(int(o) > 255 for o in octets)
+                or rest not in self.learned_domains and not self._looks_like_domain(rest)):
+            return self._h_dom_text(m.group("rd"))  # (`postfix-3.7.11.1.tar.gz`: a file)
         forward = ".".join(str(int(o)) for o in octets)
         backward = ".".join(str(int(o)) for o in reversed(octets))
         context = m.group("rd_ip")
@@ -796,7 +798,7 @@ class Engine:
         if reverse:
             new.reverse()
         if dotted is not None:
-            middle = ".".join(new)
+            middle = (m.group("rd_qp") or "") + ".".join(new)
         else:
             middle = (m.group("rd_hp") or "") + "-".join(new) + (m.group("rd_hs") or "")
         return m.group("rd_pre") + middle + "." + self._h_dom_text(m.group("rd_dom"))

@@ -38,7 +38,7 @@ ALTERNATIVES = [
     # A name that embeds an IPv4 address (`102.176.45.207.isp.net`, `host-207-45-176-102.isp.net`),
     # with the address in brackets after it where Postfix logs one (which says the order).
     ("RDNS", rf"(?<![\w.-])(?P<rd>(?P<rd_pre>(?:[A-Za-z][\w-]*\.){{0,2}})"
-             r"(?:(?P<rd_q>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})"
+             r"(?:(?P<rd_qp>[A-Za-z][A-Za-z0-9]*-)?(?P<rd_q>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})"
              r"|(?P<rd_hp>[A-Za-z][A-Za-z0-9]*-)?(?P<rd_h>\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})"
              r"(?P<rd_hs>-[A-Za-z0-9-]*[A-Za-z0-9])?)"
              rf"\.(?P<rd_dom>{DOMAIN}))(?:(?=\[(?P<rd_ip>\d{{1,3}}(?:\.\d{{1,3}}){{3}})\]))?"),
@@ -97,7 +97,7 @@ def literal_alternation(values: Iterable[str]) -> str:
 # written into a name: RDNS_HINT): a second scanner has them, used only for such tokens, so the
 # common token does not pay for trying them at every position.
 EXTRAS = ("DN", "RDNS", "VERP")
-RDNS_HINT = re.compile(r"\d{1,3}([.-])\d{1,3}\1\d{1,3}\1\d{1,3}[.-][^\W_]")
+RDNS_HINT = re.compile(r"\d{1,3}([.-])\d{1,3}\1\d{1,3}\1\d{1,3}[.-][^\W_]|-\d{1,3}(?:\.\d{1,3}){3}\.")
 
 
 def needs_extras(token: str) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from postfinger_py.anonymize.engine import Engine
+
 from .leaks_helpers import command, filtered, site
 
 KEY = bytes(range(32))
@@ -70,6 +72,21 @@ def test_reverse_dns_names_embedding_the_address(tmp_path: Path) -> None:
         assert f"from static.{rev}." in lines[3] and ".de[" in lines[3]
         assert lines[1].split(" from ")[1].split("[")[0] in lines[4]  # same name, same output
         assert all("postfix/smtpd[4]: connect from " in line for line in lines[:4])
+
+
+def test_embedded_addresses_without_brackets_and_what_is_not_one() -> None:
+    engine = Engine(KEY)
+    engine.freeze()
+    ip = engine.apply("x[207.45.176.102]")[2:-1]
+    out = engine.apply("warning: hostname 207-45-176-102.dyn.isp.com does not resolve to address "
+                       "207.45.176.102: Name or service not known; static-207.45.176.102.isp.net; "
+                       "4.3.2.1.zen.spamhaus.org postfix-3.7.11.1.tar.gz libdb-5.3.28.1.so")
+    assert "207" not in out and "isp.com" not in out and "isp.net" not in out
+    assert out.startswith(f"warning: hostname {ip.replace('.', '-')}.") and f"address {ip}:" in out
+    # (No bracketed address to say the order: a dotted one is taken as reversed, the DNS way.)
+    assert re.search(r"; static-\d+\.\d+\.\d+\.\d+\.[a-z]{3}\.net;", out)
+    assert ".zen.spamhaus.org " in out and "4.3.2.1" not in out
+    assert out.endswith(" postfix-3.7.11.1.tar.gz libdb-5.3.28.1.so")  # versions, not addresses
 
 
 def test_verp_local_part_holds_the_recipient(tmp_path: Path) -> None:
