@@ -440,7 +440,7 @@ class Engine:
             return text
         out = list(text)
         for i, ch in zip(letters, repl):
-            out[i] = ch.upper() if text[i].isupper() else ch
+            out[i] = ch.upper() if text[i].isupper() or self.mode == "strict" else ch
         return "".join(out)
 
     def _join_soft_breaks(self, text: str) -> str:
