@@ -31,13 +31,29 @@ ALTERNATIVES = [
                r"(?P<cf_val>[^\s](?:[^\n]*[^\s])?)(?=[ \t]*$)"),
     ("CRED", rf"(?<![\w-])(?P<cr_pre>(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*)(?P<cr_val>[^\s,;\"'<>]+)"),
     ("SASLUSER", r"(?<![\w-])(?P<su_pre>sasl_username=)(?P<su_val>[^\s,]+)"),
+    # An LDAP DN with domain components (`cn=admin,dc=example,dc=co,dc=uk`): the dc= labels
+    # are one domain name, the other values names.
+    ("DN", r"(?<![\w=,-])(?P<dn>(?:[A-Za-z]+=[^,=\s\"'<>;():]+,)*[Dd][Cc]=[^,=\s\"'<>;():]+"
+           r"(?:,[A-Za-z]+=[^,=\s\"'<>;():]+)*)"),
+    # A name that embeds an IPv4 address (`102.176.45.207.isp.net`, `host-207-45-176-102.isp.net`),
+    # with the address in brackets after it where Postfix logs one (which says the order).
+    ("RDNS", rf"(?<![\w.-])(?P<rd>(?P<rd_pre>(?:[A-Za-z][\w-]*\.){{0,2}})"
+             r"(?:(?P<rd_qp>[A-Za-z][A-Za-z0-9]*-)?(?P<rd_q>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})"
+             r"|(?P<rd_hp>[A-Za-z][A-Za-z0-9]*-)?(?P<rd_h>\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})"
+             r"(?P<rd_hs>-[A-Za-z0-9-]*[A-Za-z0-9])?)"
+             rf"\.(?P<rd_dom>{DOMAIN}))(?:(?=\[(?P<rd_ip>\d{{1,3}}(?:\.\d{{1,3}}){{3}})\]))?"),
+    # A VERP address (`list-bounces+123-frank=example.net@lists.example.com`): the recipient's
+    # address is inside the local part, `=` for its `@`.
+    ("VERP", rf"(?<![\w.%+-])(?P<vp_head>[\w.%-]+)\+(?P<vp_id>\d+-)?(?P<vp_local>[\w.%-]+)="
+             rf"(?P<vp_edom>{DOMAIN})@(?P<vp_dom>{DOMAIN}|{LABEL}(?![\w.-]))"),
     # (Also `user@` with no domain: access(5) keys, `user@[192.0.2.1]` address literals.)
     ("EMAIL", rf"(?<![\w.%+-])(?P<em_local>[\w.%+-]+)@"
               rf"(?P<em_dom>{DOMAIN}|{LABEL}(?![\w.-])|(?![\w.-]))"),
     ("CATCHALL", rf"(?<![\w.%+-])@(?P<ca_dom>{DOMAIN})"),
     ("IPV4", r"(?<![\w.])(?P<v4>\d{1,3}(?:\.\d{1,3}){3})"
              r"(?:/(?P<v4len>\d{1,3})|\.(?P<v4port>\d{1,5}))?(?![\w]|\.\d)"),
-    ("IPV6", r"(?:(?<![\w.:])|(?<=[Ii][Pp][Vv]6:))"
+    # (Also after `service:`: anvil's `(smtpd:2604:8d00::3)`.)
+    ("IPV6", r"(?:(?<![\w.:])|(?<=[Ii][Pp][Vv]6:)|(?<=[^\W\d_]:))"
              r"(?P<v6>(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){6})(?:[0-9A-Fa-f]{0,4}:){2,7}"
              r"(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)"
              r"(?:(?P<v6br>\]?)/(?P<v6len>\d{1,3}))?"
@@ -77,11 +93,26 @@ def literal_alternation(values: Iterable[str]) -> str:
     return render(trie)
 
 
+# Alternatives only a token with their mark can match (`dc=`; `+`, `=` and `@`; an address
+# written into a name: RDNS_HINT): a second scanner has them, used only for such tokens, so the
+# common token does not pay for trying them at every position.
+EXTRAS = ("DN", "RDNS", "VERP")
+RDNS_HINT = re.compile(r"\d{1,3}([.-])\d{1,3}\1\d{1,3}\1\d{1,3}[.-][^\W_]|-\d{1,3}(?:\.\d{1,3}){3}\.")
+
+
+def needs_extras(token: str) -> bool:
+    """Whether one of EXTRAS could match in `token` (a superset of where they match)."""
+    return ("dc=" in token or "DC=" in token or "dC=" in token or "Dc=" in token
+            or "+" in token and "=" in token and "@" in token
+            or RDNS_HINT.search(token) is not None)
+
+
 def build_scanner(known_bare_regex: str, secrets: Iterable[str],
-                  secrets_only: bool) -> Pattern[str]:
+                  secrets_only: bool, extras: bool = False) -> Pattern[str]:
     """The token scanner: learned secrets and bare names first, then the generic detectors.
 
     `known_bare_regex` is literal_alternation() of the learned users and short hosts, or ''.
+    Without `extras`, the EXTRAS alternatives are left out.
     """
     head: List[str] = []
     parts: List[str] = []
@@ -96,6 +127,8 @@ def build_scanner(known_bare_regex: str, secrets: Iterable[str],
             continue
         if name in ("SYSLOG", "CFLINE"):
             continue  # line-anchored: the outer pass handles them (tokens are not lines)
+        if name in EXTRAS and not extras:
+            continue
         if name == "EMAIL" and not secrets_only:
             if known_bare_regex:
                 # Before EMAIL: a learned user or short host as a bare word (`j.meier`, `mx1`).
@@ -158,7 +191,8 @@ def _outer_parts(known_bare_regex: str, secrets_only: bool) -> Tuple[List[str], 
         token.append(r"(?!(?:[\w/.-]*\[\d+\]:|[A-Za-z_]+=(?![\d.]*\d\.\d+\.\d+\.\d)[\d.,/]*"
                      r"|(?:status|proto|relay|sasl_method)=[A-Za-z]+,?|\d+(?:\.\d+){1,2}[,;:)]?"
                      r"|[A-Za-z]+:|[0-9A-F]{5,}:?)(?!\S))"
-                     r"(?P<TOKEN>[^\s.@:=]*[.@:=]\S*)")
+                     # (`%`, `&`, `\\`: a name with encoded dots, `example%2Ecom`.)
+                     r"(?P<TOKEN>[^\s.@:=%&\\]*[.@:=%&\\]\S*)")
         if known_bare_regex:
             # Any other token where the scanner's KNOWN or KNOWNDOT could match (tried after
             # TOKEN, which takes most tokens at less cost): the learned word at the token's

@@ -1,0 +1,51 @@
+"""Shared by the test_leaks_* files: a site configuration directory, and the two ways to run it."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from postfinger_py.anonymize import AnonSettings, text_filter
+from postfinger_py.cli import main
+from postfinger_py.env import Env
+from postfinger_py.files import LiveFiles
+from postfinger_py.model import Context, Options
+from postfinger_py.runner import SubprocessRunner
+
+KEY_HEX = "00" * 16 + "ff" * 16
+
+
+def site(tmp_path: Path, main_cf: str) -> Path:
+    """A Postfix configuration directory holding this main.cf (and an empty master.cf)."""
+    conf = tmp_path / "conf"
+    conf.mkdir(exist_ok=True)
+    (conf / "main.cf").write_text(main_cf)
+    (conf / "master.cf").write_text("")
+    key = tmp_path / "key"
+    key.write_text(KEY_HEX + "\n")
+    key.chmod(0o600)
+    return conf
+
+
+def filtered(tmp_path: Path, conf: Path, text: str, mode: str = "on") -> str:
+    """`text` through the public text filter, which learns the site with the real postconf."""
+    ctx = Context(runner=SubprocessRunner(), files=LiveFiles("/"),
+                  now=datetime(2026, 11, 21, tzinfo=timezone.utc), euid=0,
+                  options=Options(config_dir=str(conf)))
+    settings = AnonSettings(mode=mode, key_file=str(tmp_path / "key"))
+    return text_filter(ctx, settings)(text)
+
+
+def command(tmp_path: Path, conf: Path, text: str,
+            extra: Optional[List[str]] = None) -> Tuple[int, str, str]:
+    """The whole `postfinger anonymize -c CONF FILE` command, in process."""
+    src = tmp_path / "input.txt"
+    src.write_text(text)
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(stdout=out, stderr=err, stdin=io.BytesIO(b""), environ={},
+              clock=lambda: datetime(2026, 11, 21, tzinfo=timezone.utc))
+    status = main(["anonymize", "-c", str(conf), "--anon-key", str(tmp_path / "key"),
+                   *(extra or []), str(src)], env)
+    return status, out.getvalue(), err.getvalue()
