@@ -82,6 +82,7 @@ class LeakChecker:
         self._kinds: Dict[str, str] = {}
         self._locals: Dict[str, str] = {}
         self._v6: Dict[str, str] = {}
+        self._keep_patterns = list(getattr(engine, "_keep", None) or ())
         if engine.mode != "off":
             for (kind, original), _ in engine.replaced.items():
                 original = original.replace("\\.", ".")
@@ -103,6 +104,7 @@ class LeakChecker:
 
     def find(self, text: str) -> Optional[Tuple[str, int]]:
         """(kind, offset) of the first surviving original found, or None."""
+        text = self._without_kept(text)
         if len(text) >= PARALLEL_MIN_CHARS:
             from postfinger_py.anonymize import parallel
 
@@ -160,6 +162,13 @@ class LeakChecker:
                 for token in tokens.intersection(self._v6):
                     found.append((token, self._v6[token]))
         return found
+
+    def _without_kept(self, text: str) -> str:
+        """The text with what --keep matches blanked (same length): kept on purpose, a label
+        inside it (kestrel-logistics of kestrel-logistics.co.uk) is no leak either."""
+        for pattern in self._keep_patterns:
+            text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+        return text
 
     def describe(self, text: str) -> Optional[str]:
         """One line naming the kind of value and the section it is in; never the value."""
