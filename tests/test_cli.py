@@ -320,3 +320,17 @@ def test_an_anon_map_that_cannot_be_written_fails_before_any_output(tmp_path: Pa
         assert res.stderr.count("\n") == 1 and "anonymization map was not written" in res.stderr
         assert "no report was written either" in res.stderr
         assert not target.exists() and res.stdout == ""
+
+
+def test_a_second_mail_failure_keeps_a_second_copy(tmp_path: Path) -> None:
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        first = replay("--mail-to", "admin@example.org", "--sendmail", "/nonexistent/sendmail")
+        second = replay("--mail-to", "admin@example.org", "--sendmail", "/nonexistent/sendmail")
+    finally:
+        os.chdir(cwd)
+    assert first.status == second.status == ExitStatus.DELIVERY_FAILED
+    kept = sorted(p for p in tmp_path.iterdir() if p.name.startswith("postfinger-report-"))
+    assert len(kept) == 2, "the second failure replaced the first kept copy"
+    assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in kept)
