@@ -243,6 +243,11 @@ class Engine:
     def kept_by_user(self, value: str) -> bool:
         return bool(self._keep) and any(p.fullmatch(value) for p in self._keep)
 
+    @property
+    def keep_patterns(self) -> Tuple[Pattern[str], ...]:
+        """The compiled --keep patterns."""
+        return self._keep
+
     def learn_host(self, name: str, is_own_host: bool = False) -> None:
         """A host or domain name the configuration names (myhostname, relayhost, hosts = ...)."""
         name = name.strip().strip("[]").rstrip(".")

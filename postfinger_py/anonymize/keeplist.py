@@ -119,3 +119,10 @@ def domain_is_documentation(name: str) -> bool:
 def compile_user_patterns(patterns: Sequence[str]) -> Tuple[Pattern[str], ...]:
     """`--keep PATTERN`s: a value that fully matches one is never replaced (case-insensitive)."""
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+def blank_kept(text: str, patterns: Sequence[Pattern[str]]) -> str:
+    """The text with what the --keep patterns match blanked (same length: offsets stay right)."""
+    for pattern in patterns:
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text

@@ -8,6 +8,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from postfinger_py.anonymize.engine import Engine, _tld_is_public, public_suffix_of
 from postfinger_py.anonymize.keeplist import (
     FILE_EXTENSIONS,
+    blank_kept,
     domain_is_documentation,
     is_postfix_file_name,
 )
@@ -82,12 +83,14 @@ class LeakChecker:
         self._kinds: Dict[str, str] = {}
         self._locals: Dict[str, str] = {}
         self._v6: Dict[str, str] = {}
-        self._keep_patterns = list(getattr(engine, "_keep", None) or ())
+        # What --keep matches is kept on purpose: so are the labels inside it (the
+        # kestrel-logistics of kestrel-logistics.co.uk), however they were learned.
+        self._keep_patterns = engine.keep_patterns
         if engine.mode != "off":
             for (kind, original), _ in engine.replaced.items():
                 original = original.replace("\\.", ".")
-                if len(original) < 2 or engine.kept_by_user(original.rstrip("@")):
-                    continue  # too short to tell, or kept on purpose (--keep)
+                if len(original) < 2:
+                    continue
                 if original.endswith("@"):
                     self._locals[original[:-1]] = kind
                 elif ":" in original:
@@ -104,7 +107,7 @@ class LeakChecker:
 
     def find(self, text: str) -> Optional[Tuple[str, int]]:
         """(kind, offset) of the first surviving original found, or None."""
-        text = self._without_kept(text)
+        text = blank_kept(text, self._keep_patterns)
         if len(text) >= PARALLEL_MIN_CHARS:
             from postfinger_py.anonymize import parallel
 
@@ -162,13 +165,6 @@ class LeakChecker:
                 for token in tokens.intersection(self._v6):
                     found.append((token, self._v6[token]))
         return found
-
-    def _without_kept(self, text: str) -> str:
-        """The text with what --keep matches blanked (same length): kept on purpose, a label
-        inside it (kestrel-logistics of kestrel-logistics.co.uk) is no leak either."""
-        for pattern in self._keep_patterns:
-            text = pattern.sub(lambda m: " " * len(m.group(0)), text)
-        return text
 
     def describe(self, text: str) -> Optional[str]:
         """One line naming the kind of value and the section it is in; never the value."""
