@@ -50,7 +50,7 @@ class SaslTlsCollector(Collector):
 
     @staticmethod
     def _servers(facts: Any) -> List[Dict[str, Any]]:
-        from postfinger_py.findings.tls import _yes, cyrus_config, smtpd_services
+        from postfinger_py.findings.tls import _yes, cyrus_config, dovecot_socket, smtpd_services
 
         out = []
         for svc in smtpd_services(facts):
@@ -66,9 +66,8 @@ class SaslTlsCollector(Collector):
                 row["config"] = conf or f"no {path or 'smtpd'}.conf found"
                 row["options"] = [{"name": k, "value": "(masked)" if _SECRET_KEY.search(k) else v}
                                   for k, v in sorted(options.items())]
-            elif sasl_type == "dovecot" and path and not path.startswith("inet:"):
-                queue = facts.param("queue_directory", "/var/spool/postfix").rstrip("/")
-                full = path if path.startswith("/") else f"{queue}/{path}"
+            elif sasl_type == "dovecot" and dovecot_socket(facts, path):
+                full = dovecot_socket(facts, path)
                 stat, problem = facts.stat(full)
                 row["socket"] = (f"{full}: {stat.kind} {stat.mode_string} {stat.user}:{stat.group}"
                                  if stat else f"{full}: {problem.reason if problem else 'missing'}")
@@ -95,7 +94,7 @@ class SaslTlsCollector(Collector):
     @staticmethod
     def _certificates(facts: Any) -> List[Dict[str, str]]:
         from postfinger_py.errors import PostfingerError
-        from postfinger_py.findings.tls import cert_uses, read_cert, read_key_pubkey
+        from postfinger_py.findings.tls import cert_uses, read_cert, read_key_pubkey, same_key
 
         out = []
         try:
@@ -105,8 +104,8 @@ class SaslTlsCollector(Collector):
                 match: Optional[str] = None
                 if not info.problem:
                     pub, why = read_key_pubkey(facts, use.key)
-                    match = (("yes" if " ".join(pub.split()) == " ".join(info.pubkey.split())
-                              else "NO") if pub else f"not checked ({why})")
+                    match = ("yes" if same_key(pub, info.pubkey) else "NO") if pub else (
+                        f"not checked ({why})")
                 out.append({
                     "role": use.role, "cert": use.cert, "key": use.key,
                     "state": info.problem or "readable",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 from postfinger_py.collect.common import require
 from postfinger_py.files import FileProblem, StatInfo
 from postfinger_py.model import Context, Section
 from postfinger_py.parse.postconf import parse_master, parse_overrides, parse_parameters
+
+T = TypeVar("T")
 
 _REF = re.compile(r"\$(?:\{([A-Za-z0-9_]+)\}|\(([A-Za-z0-9_]+)\)|([A-Za-z0-9_]+))")
 
@@ -25,6 +27,13 @@ class Facts:
         self.sections: Dict[str, Section] = {s.name: s for s in sections}
         self.notes: List[str] = []
         self._cache: Dict[str, Any] = {}
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """compute(), once per key for every check that asks."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        value: T = self._cache[key]
+        return value
 
     # -- sections ---------------------------------------------------------------------------
     def section(self, name: str) -> Optional[Section]:

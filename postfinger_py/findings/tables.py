@@ -65,9 +65,10 @@ def settings(facts: "Facts") -> List[Tuple[str, str, str]]:
 
 def table_uses(facts: "Facts") -> List[TableUse]:
     """Every table the configuration names (nested ones too), once each, caches left out."""
-    if "table_uses" in facts._cache:
-        cached: List[TableUse] = facts._cache["table_uses"]
-        return cached
+    return facts.cached("table_uses", lambda: _table_uses(facts))
+
+
+def _table_uses(facts: "Facts") -> List[TableUse]:
     found: Dict[Tuple[str, str], TableUse] = {}
     for name, value, line in settings(facts):
         if _CACHE_PARAM.search(name):
@@ -78,9 +79,7 @@ def table_uses(facts: "Facts") -> List[TableUse]:
                 use.params.append(name)
             if line not in use.lines:
                 use.lines.append(line)
-    uses = list(found.values())
-    facts._cache["table_uses"] = uses
-    return uses
+    return list(found.values())
 
 
 def _stat(facts: "Facts", path: str) -> Tuple[Optional[StatInfo], Optional[FileProblem], bool]:

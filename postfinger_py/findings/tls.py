@@ -65,8 +65,8 @@ def _label(svc: Dict[str, Any]) -> str:
     return f"{svc['service']}/{svc['type']}"
 
 
-def _server_tls_on(facts: "Facts", svc: Dict[str, Any]) -> bool:
-    name, kind = str(svc["service"]), str(svc["type"])
+def _server_tls_on(facts: "Facts", name: str, kind: str) -> bool:
+    """STARTTLS offered by this service ("" for main.cf alone: service_param falls back to it)."""
     level = facts.service_param(name, kind, "smtpd_tls_security_level").strip().lower()
     if level in ("may", "encrypt"):
         return True
@@ -86,13 +86,17 @@ def _setting_line(facts: "Facts", svc: Optional[Dict[str, Any]], param: str) -> 
 
 def cert_uses(facts: "Facts") -> List[CertUse]:
     """Every certificate the server and client would load, with the settings that name it."""
+    return facts.cached("tls-cert-uses", lambda: _cert_uses(facts))
+
+
+def _cert_uses(facts: "Facts") -> List[CertUse]:
     uses: Dict[Tuple[str, str, str], CertUse] = {}
 
     def add(role: str, svc: Optional[Dict[str, Any]], cert_p: str, key_p: str, value: str,
             key: str, on: bool) -> None:
         use = uses.setdefault((role, value, key), CertUse(value, key, role))
         for line in (_setting_line(facts, svc, cert_p), _setting_line(facts, svc, key_p)):
-            if line not in use.where and (key_p != cert_p or line.endswith(value)):
+            if line not in use.where:
                 use.where.append(line)
         use.enabled = use.enabled or on
 
@@ -101,10 +105,9 @@ def cert_uses(facts: "Facts") -> List[CertUse]:
         name, kind = (str(svc["service"]), str(svc["type"])) if svc else ("", "")
 
         def get(p: str, name: str = name, kind: str = kind) -> str:
-            return (facts.service_param(name, kind, p) if name else facts.param(p)).strip()
+            return facts.service_param(name, kind, p).strip()
 
-        on = _server_tls_on(facts, svc) if svc else get("smtpd_tls_security_level") in (
-            "may", "encrypt")
+        on = _server_tls_on(facts, name, kind)
         for cert_p, key_p in SERVER_PAIRS:
             cert = get(cert_p)
             if cert and cert.lower() != "none":
@@ -161,19 +164,19 @@ def _openssl_problem(stderr: str) -> str:
 
 
 def read_cert(facts: "Facts", path: str) -> CertInfo:
-    key = f"tls-cert:{path}"
-    if key not in facts._cache:
-        res = facts.ctx.runner.run(["openssl", "x509", "-in", path, "-noout", "-startdate",
-                                    "-enddate", "-subject", "-issuer", "-ext", "subjectAltName",
-                                    "-pubkey"])
-        if res.missing:
-            raise PostfingerError("openssl is not installed; certificates not checked")
-        info = parse_x509(res.stdout) if res.ok else CertInfo(problem=_openssl_problem(res.stderr))
-        if res.ok and info.not_after is None:
-            info.problem = "openssl printed no validity dates"
-        facts._cache[key] = info
-    value: CertInfo = facts._cache[key]
-    return value
+    return facts.cached(f"tls-cert:{path}", lambda: _read_cert(facts, path))
+
+
+def _read_cert(facts: "Facts", path: str) -> CertInfo:
+    res = facts.ctx.runner.run(["openssl", "x509", "-in", path, "-noout", "-startdate",
+                                "-enddate", "-subject", "-issuer", "-ext", "subjectAltName",
+                                "-pubkey"])
+    if res.missing:
+        raise PostfingerError("openssl is not installed; certificates not checked")
+    info = parse_x509(res.stdout) if res.ok else CertInfo(problem=_openssl_problem(res.stderr))
+    if res.ok and info.not_after is None:
+        info.problem = "openssl printed no validity dates"
+    return info
 
 
 def read_key_pubkey(facts: "Facts", path: str) -> Tuple[str, str]:
@@ -184,6 +187,11 @@ def read_key_pubkey(facts: "Facts", path: str) -> Tuple[str, str]:
     return "", _openssl_problem(res.stderr)
 
 
+def same_key(pub: str, cert_pub: str) -> bool:
+    """Whether two PEM public keys are the same (openssl may wrap them differently)."""
+    return " ".join(pub.split()) == " ".join(cert_pub.split())
+
+
 def _date(when: datetime) -> str:
     return when.strftime("%Y-%m-%d")
 
@@ -191,7 +199,7 @@ def _date(when: datetime) -> str:
 def _cert_finding(sev: str, code: str, message: str, use: CertUse, extra: Tuple[str, ...],
                   action: str) -> Finding:
     return Finding(sev, code, message, tuple(use.where) + extra, action,
-                   f"postconf(5) {use.role == 'server' and 'smtpd' or 'smtp'}_tls_cert_file")
+                   f"postconf(5) {'smtpd' if use.role == 'server' else 'smtp'}_tls_cert_file")
 
 
 def certificates(facts: "Facts") -> Iterator[Finding]:
@@ -276,7 +284,7 @@ def _key(facts: "Facts", use: CertUse, info: CertInfo, sev: str) -> Iterator[Fin
                             "install an unencrypted PEM key readable by root "
                             "(openssl pkey -in KEY -out NEWKEY)")
         return
-    if info.pubkey and " ".join(pub.split()) != " ".join(info.pubkey.split()):
+    if info.pubkey and not same_key(pub, info.pubkey):
         yield _cert_finding(sev, "tls-key-mismatch",
                             f"The private key {use.key} does not belong to the certificate "
                             f"{use.cert}: TLS handshakes fail",
@@ -288,6 +296,7 @@ def _key(facts: "Facts", use: CertUse, info: CertInfo, sev: str) -> Iterator[Fin
 
 def port25_tls(facts: "Facts") -> Iterator[Finding]:
     """STARTTLS required on port 25 (refuses mail from servers without TLS), or never offered."""
+    has_cert = any(u.role == "server" for u in cert_uses(facts))
     for svc in smtpd_services(facts):
         if str(svc["type"]) != "inet" or str(svc["service"]).rsplit(":", 1)[-1] not in (
                 "smtp", "25"):
@@ -303,8 +312,7 @@ def port25_tls(facts: "Facts") -> Iterator[Finding]:
                           "use smtpd_tls_security_level = may on port 25; require TLS on "
                           "submission (587) and submissions (465) only",
                           "postconf(5) smtpd_tls_security_level")
-        elif not _server_tls_on(facts, svc) and any(
-                u.role == "server" for u in cert_uses(facts)):
+        elif has_cert and not _server_tls_on(facts, name, kind):
             yield Finding("note", "tls-port25-off",
                           f"{_label(svc)} (port 25) offers no STARTTLS although a certificate is "
                           "configured: mail from other servers arrives unencrypted", (where,),
@@ -313,12 +321,11 @@ def port25_tls(facts: "Facts") -> Iterator[Finding]:
 
 
 def _types(facts: "Facts", flag: str) -> Optional[List[str]]:
-    key = f"sasl-types:{flag}"
-    if key not in facts._cache:
+    def ask() -> Optional[List[str]]:
         res = facts.ctx.runner.run(facts.ctx.postconf(flag))
-        facts._cache[key] = res.stdout.split() if res.ok else None
-    value: Optional[List[str]] = facts._cache[key]
-    return value
+        return res.stdout.split() if res.ok else None
+
+    return facts.cached(f"sasl-types:{flag}", ask)
 
 
 def cyrus_config(facts: "Facts", name: str) -> Tuple[str, Dict[str, str]]:
@@ -361,12 +368,23 @@ def sasl_server(facts: "Facts") -> Iterator[Finding]:
             yield from _cyrus(facts, svc, path or "smtpd", where)
 
 
+def _queue_dir(facts: "Facts") -> str:
+    return facts.param("queue_directory", "/var/spool/postfix").rstrip("/")
+
+
+def dovecot_socket(facts: "Facts", path: str) -> str:
+    """Where smtpd connects for smtpd_sasl_path (relative: below the queue directory); '' for
+    an inet: path or none."""
+    if not path or path.startswith("inet:"):
+        return ""
+    return path if path.startswith("/") else f"{_queue_dir(facts)}/{path}"
+
+
 def _dovecot_socket(facts: "Facts", svc: Dict[str, Any], path: str,
                     where: List[str]) -> Iterator[Finding]:
-    if not path or path.startswith("inet:"):
+    full = dovecot_socket(facts, path)
+    if not full:
         return
-    queue = facts.param("queue_directory", "/var/spool/postfix").rstrip("/")
-    full = path if path.startswith("/") else f"{queue}/{path}"
     stat, problem = facts.stat(full)
     if stat is not None and stat.kind == "socket":
         return
@@ -396,15 +414,15 @@ def _cyrus(facts: "Facts", svc: Dict[str, Any], name: str, where: List[str]) -> 
         return
     if options.get("pwcheck_method", "").split()[:1] == ["saslauthd"]:
         mux = options.get("saslauthd_path", SASLAUTHD_MUX)
-        if chrooted(svc, facts.param("mail_version")) and not mux.startswith(
-                facts.param("queue_directory", "/var/spool/postfix")):
-            mux = facts.param("queue_directory", "/var/spool/postfix").rstrip("/") + mux
+        jailed = chrooted(svc, facts.param("mail_version"))
+        if jailed and not mux.startswith(_queue_dir(facts)):
+            mux = _queue_dir(facts) + mux
         stat, problem = facts.stat(mux)
         if stat is None and problem is not None and problem.kind == "missing":
             yield Finding("problem", "sasl-saslauthd-socket",
                           f"{_label(svc)} checks passwords through saslauthd, but its socket {mux} "
-                          "does not exist" + (" inside the chroot jail" if chrooted(
-                              svc, facts.param("mail_version")) else "") + ": SMTP AUTH fails",
+                          "does not exist" + (" inside the chroot jail" if jailed else "")
+                          + ": SMTP AUTH fails",
                           (*where, f"{conf}: pwcheck_method: saslauthd", f"{mux}: missing"),
                           "start saslauthd; for a chrooted smtpd on Debian set OPTIONS=\"-c -m "
                           "/var/spool/postfix/var/run/saslauthd\" in /etc/default/saslauthd",
