@@ -126,4 +126,22 @@ for _ in $(seq 50); do
     if [ -S /var/spool/postfix/public/showq ] && postqueue -p >/dev/null 2>&1; then break; fi
     sleep 0.1
 done
+# Traffic, so the log shows the planted faults on a fresh machine too (the log tests read it):
+# a message through port 25 (unknown[127.0.0.1] from the empty jail, transport.db missing), a
+# relay attempt refused on 2525, and a connection to 2527, whose smtpd dies at start.
+swaks --server 127.0.0.1:25 --from setup@bluefinch-logistics.de --to info@kranich-hof.eu \
+      --header "Subject: postfinger setup traffic" >/dev/null 2>&1 || true
+swaks --server 127.0.0.1:2525 --from setup@bluefinch-logistics.de --to someone@example.org \
+      >/dev/null 2>&1 || true
+timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/2527; cat <&3' >/dev/null 2>&1 || true
+for _ in $(seq 100); do
+    if grep -q "norelaycheck/smtpd.*fatal" /var/log/postfix.log \
+        && grep -q "kranich-hof.eu.*status=" /var/log/postfix.log; then break; fi
+    sleep 0.2
+done
+
+# A listener added to master.cf after the start, and no postfix reload: nothing listens there
+# (--probe finds it refused).
+postconf -Me "127.0.0.1:2528/inet = 127.0.0.1:2528 inet n - y - - smtpd"
+postconf -Pe "127.0.0.1:2528/inet/syslog_name = postfix/notreloaded"
 echo "setup-postfix: troubled Postfix $(postconf -h mail_version) running on loopback"
