@@ -40,6 +40,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
         trace=args.trace,
         pcap_files=tuple(args.pcap),
         pcap_ports=tuple(args.port),
+        probe=bool(getattr(args, "probe", False)),
     )
 
 
@@ -79,12 +80,13 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
     options = options_from_args(args)
     euid = os.geteuid() if env.euid is None else env.euid
     if args.replay:
+        from postfinger_py.smtpprobe import ReplayProber
         from postfinger_py.snapshot import ReplayFiles, ReplayRunner, Snapshot
 
         snap = Snapshot(args.replay)
         now = snap.recorded_at()
         ctx = Context(ReplayRunner(snap), ReplayFiles(snap), now, int(snap.facts.get("euid", 0)),
-                      options, progress)
+                      options, progress, ReplayProber(snap))
         return ctx, None, "replayed from a snapshot", _nothing
     now = env.clock()
     runner = SubprocessRunner()
@@ -104,9 +106,11 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
         if stale:
             env.stderr.write(f"postfinger: removed {len(stale)} working copy(ies) that an "
                              f"earlier, killed capture left in {parent}\n")
+        from postfinger_py.smtpprobe import LiveProber, RecordingProber
+
         recorder = Recorder(parent)
         ctx = Context(RecordingRunner(runner, recorder), RecordingFiles(files, recorder), now,
-                      euid, options, progress)
+                      euid, options, progress, RecordingProber(LiveProber(), recorder))
         facts = {"now": now.isoformat(), "euid": euid, "tool_version": __version__}
 
         def finish() -> None:
@@ -193,6 +197,9 @@ def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
             progress.done()
             first = next((n for s in sections for n in s.notes), "no section could be collected")
             raise PostfingerError(f"no report: every section failed; the first reason: {first}")
+        # The header's facts are asked before the capture is written, so a replay has them.
+        header = ("", "") if any(s.name == "system" and s.data.get("mail_version")
+                                 for s in sections) else header_facts(ctx)
         if finish_capture is not None:
             progress.done()
             finish_capture()
@@ -201,7 +208,7 @@ def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
     generated = ctx.now if args.replay else env.clock()
     report = make_report(sections, generated, summary, not args.nowarn, source)
     if not report.mail_version:
-        report.mail_version, report.hostname = header_facts(ctx)
+        report.mail_version, report.hostname = header
     progress("anonymizing ...")
     result = worker.anonymize(report) if worker is not None else anon.anonymize(report, settings)
     progress.done()
