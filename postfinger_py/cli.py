@@ -117,6 +117,10 @@ def build_parser(env: Env) -> Parser:
                       help="summarize the SMTP sessions in this capture (repeatable)")
     logs.add_argument("--port", action="append", default=[], type=int, metavar="N",
                       help="also treat this TCP port as SMTP in captures (repeatable)")
+    logs.add_argument("--probe", action="store_true",
+                      help="also connect to this server's own SMTP listeners on loopback: read "
+                           "the greeting and EHLO, try STARTTLS, QUIT (no mail, no AUTH; each "
+                           "connection shows in the mail log)")
     add_anon_arguments(p)
     return p
 

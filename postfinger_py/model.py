@@ -33,6 +33,7 @@ class Options:
     pcap_files: Tuple[str, ...] = ()  # --pcap
     pcap_ports: Tuple[int, ...] = ()  # --port, in addition to 25, 465, 587
     qshape_top: int = 15  # rows of each qshape table in the report
+    probe: bool = False  # --probe: talk to this server's own SMTP listeners on loopback
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Context:
     euid: int  # who we ran as (recorded in snapshots, so replay says the same)
     options: Options = field(default_factory=Options)
     progress: Callable[[str], None] = lambda message: None
+    prober: Any = None  # smtpprobe.Prober for --probe; None: the live one
 
     def postconf(self, *args: str) -> Tuple[str, ...]:
         """argv for postconf, honouring -c."""

@@ -151,7 +151,7 @@ def _record_problem(record: Any) -> Optional[str]:
     if not isinstance(record, dict):
         return "is not an object"
     op = record.get("op")
-    if op not in ("run", "read", "stat", "listdir", "binary"):
+    if op not in ("run", "read", "stat", "listdir", "binary", "probe"):
         return f"has an unknown op {op!r}"
     if op == "run":
         argv = record.get("argv")
@@ -183,6 +183,10 @@ def _record_problem(record: Any) -> Optional[str]:
     if op == "binary":
         why = _fields_ok(record.get("info"), BinaryInfo, ("path", "kind"))
         return f"'info' {why}" if why else None
+    if op == "probe":
+        from postfinger_py.smtpprobe import result_problem
+
+        return result_problem(record.get("result"))
     return None
 
 

@@ -15,6 +15,7 @@ from postfinger_py.collect.logs import LogsCollector, TraceCollector
 from postfinger_py.collect.maincf import MainCfCollector
 from postfinger_py.collect.mastercf import MasterCfCollector
 from postfinger_py.collect.pcap import PcapCollector
+from postfinger_py.collect.probe import ProbeCollector
 from postfinger_py.collect.processes import ProcessesCollector
 from postfinger_py.collect.queue import QueueCollector
 from postfinger_py.collect.queue_perms import PermissionsCollector
@@ -34,6 +35,7 @@ REGISTRY: List[Type[Collector]] = [
     MainCfCollector,
     MasterCfCollector,
     SaslTlsCollector,
+    ProbeCollector,
     LogsCollector,
     TraceCollector,
     QueueCollector,
@@ -48,7 +50,7 @@ REGISTRY: List[Type[Collector]] = [
 
 
 # Sections that only make sense when their option was given: section name -> Options field.
-NEEDS_OPTION = {"trace": "trace", "pcap": "pcap_files"}
+NEEDS_OPTION = {"trace": "trace", "pcap": "pcap_files", "probe": "probe"}
 
 
 def all_collectors() -> List[Collector]:
@@ -137,10 +139,18 @@ def run_collectors(
     """
     from postfinger_py.findings import NEEDS
 
-    late = [c for c in collectors if c.runs_after_others]
+    # The late ones run one after another: the probe (its connections must not show in the log
+    # excerpts read before it), then the findings, which read every other section.
+    late = sorted((c for c in collectors if c.runs_after_others), key=lambda c: c.name == "findings")
     early = [c for c in collectors if not c.runs_after_others]
-    chosen = {c.name for c in early}
-    hidden = [c for c in all_collectors() if late and c.name in NEEDS and c.name not in chosen]
+    chosen = {c.name for c in collectors}
+    wanted = set(NEEDS) | ({"probe"} if ctx.options.probe else set())
+    has_findings = any(c.name == "findings" for c in late)
+    hidden = [c for c in all_collectors()
+              if has_findings and c.name in wanted and c.name not in chosen]
+    late = sorted(late + [c for c in hidden if c.runs_after_others],
+                  key=lambda c: c.name == "findings")
+    hidden = [c for c in hidden if not c.runs_after_others]
     total = len(early) + len(hidden) + len(late)
     if total == 0:
         return []
@@ -156,4 +166,5 @@ def run_collectors(
         section = run_one(c, ctx, results)
         finished(0, section)
         shown[id(c)] = section
+        results.append(section)
     return [shown[id(c)] for c in collectors]

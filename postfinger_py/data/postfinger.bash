@@ -14,13 +14,13 @@ _postfinger() {
     case "$sub" in
         _report)
             case "$prev" in --anon-key|--anon-map|--anonymize|--bundle|--capture|--config-dir|--format|--keep|--log-file|--mail-to|--only|--output|--pcap|--port|--problems|--replay|--sendmail|--since|--skip|--summary|--summary-file|--trace|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
-            COMPREPLY=($(compgen -W "--all --anon-key --anon-map --anonymize --bundle --capture --config-dir --defaultsinmain --format --help --keep --libraries --list-sections --locking --log-file --mail-to --no-anonymize --nowarn --only --output --pcap --permissions --port --problems --replay --sendmail --since --skip --summary --summary-file --tables --trace --verbose --version -c -h -o -v anonymize check logs trace qshape pcap lookup" -- "$cur"));;
+            COMPREPLY=($(compgen -W "--all --anon-key --anon-map --anonymize --bundle --capture --config-dir --defaultsinmain --format --help --keep --libraries --list-sections --locking --log-file --mail-to --no-anonymize --nowarn --only --output --pcap --permissions --port --probe --problems --replay --sendmail --since --skip --summary --summary-file --tables --trace --verbose --version -c -h -o -v anonymize check logs trace qshape pcap lookup" -- "$cur"));;
         anonymize)
             case "$prev" in --anon-key|--anon-map|--anonymize|--keep|-c) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
             COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --help --keep --no-anonymize -c -h" -- "$cur"));;
         check)
             case "$prev" in --anon-key|--anon-map|--anonymize|--bundle|--capture|--config-dir|--format|--keep|--log-file|--mail-to|--only|--output|--pcap|--port|--problems|--replay|--sendmail|--since|--skip|--summary|--summary-file|--trace|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
-            COMPREPLY=($(compgen -W "--all --anon-key --anon-map --anonymize --bundle --capture --config-dir --defaultsinmain --format --help --keep --libraries --list-sections --locking --log-file --mail-to --no-anonymize --nowarn --only --output --pcap --permissions --port --problems --replay --sendmail --since --skip --summary --summary-file --tables --trace --verbose --version -c -h -o -v" -- "$cur"));;
+            COMPREPLY=($(compgen -W "--all --anon-key --anon-map --anonymize --bundle --capture --config-dir --defaultsinmain --format --help --keep --libraries --list-sections --locking --log-file --mail-to --no-anonymize --nowarn --only --output --pcap --permissions --port --probe --problems --replay --sendmail --since --skip --summary --summary-file --tables --trace --verbose --version -c -h -o -v" -- "$cur"));;
         logs)
             case "$prev" in --anon-key|--anon-map|--anonymize|--config-dir|--keep|--limit|--log-file|--since|-c) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
             COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --config-dir --help --json --keep --limit --log-file --no-anonymize --since -c -h" -- "$cur"));;

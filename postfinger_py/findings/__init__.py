@@ -70,10 +70,20 @@ Check = Callable[["Facts"], Iterable[Finding]]
 
 def all_checks() -> List[Check]:
     """Every check, in the order they are reported within one severity."""
-    from postfinger_py.findings import chroot, logs, queue, relay, settings, system, tables, tls
+    from postfinger_py.findings import (
+        chroot,
+        logs,
+        probe,
+        queue,
+        relay,
+        settings,
+        system,
+        tables,
+        tls,
+    )
 
     checks: List[Check] = []
-    for module in (settings, tables, chroot, relay, system, queue, logs, tls):
+    for module in (settings, tables, chroot, relay, system, queue, logs, tls, probe):
         checks.extend(module.CHECKS)
     return checks
 

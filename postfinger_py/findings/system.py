@@ -227,4 +227,25 @@ def port25(facts: "Facts") -> Iterator[Finding]:
             "postconf(5) inet_interfaces")
 
 
-CHECKS: List[Check] = [mixed_versions, inet_interfaces, port25]
+def listeners_missing(facts: "Facts") -> Iterator[Finding]:
+    """A master.cf inet service whose port nothing listens on while master runs (port 25 is the
+    port25 check's)."""
+    data = facts.data("processes")
+    if (data.get("master") or {}).get("state") != "running":
+        return
+    for m in data.get("missing") or []:
+        if not isinstance(m, dict) or m.get("port") == 25:
+            continue
+        svc = str(m.get("service", ""))
+        yield Finding(
+            "problem", "listener-missing",
+            f"master.cf defines {svc}/inet (port {m.get('port')}), but nothing listens on that "
+            "port although the master daemon runs: clients cannot connect there.",
+            (f"master.cf: {svc} inet",
+             f"/proc/net/tcp, /proc/net/tcp6: no LISTEN socket on port {m.get('port')}"),
+            "if master.cf was edited, run postfix reload (a new listener starts only then); "
+            "otherwise look in the log for 'bind' or 'fatal' lines from postfix/master",
+            "master(5)")
+
+
+CHECKS: List[Check] = [mixed_versions, inet_interfaces, port25, listeners_missing]

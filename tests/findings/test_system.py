@@ -6,7 +6,12 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from postfinger_py.findings import Finding
 from postfinger_py.findings.facts import Facts
-from postfinger_py.findings.system import inet_interfaces, mixed_versions, port25
+from postfinger_py.findings.system import (
+    inet_interfaces,
+    listeners_missing,
+    mixed_versions,
+    port25,
+)
 from postfinger_py.runner import CommandResult
 
 from .fakes import DictFiles, DictRunner, facts, maincf, mastercf, section, service
@@ -149,3 +154,16 @@ def test_inet_interfaces_no_note_for_a_local_only_host_or_explicit_listeners() -
     assert interfaces("loopback-only", SITE_PARAMS, explicit) == []
     assert interfaces("all", SITE_PARAMS, SMTP) == []
     assert interfaces("192.0.2.10", SITE_PARAMS, SMTP) == []
+
+
+def test_a_master_cf_listener_nothing_listens_on_is_a_problem() -> None:
+    missing = [{"port": 2528, "service": "127.0.0.1:2528"}, {"port": 25, "service": "smtp"}]
+    processes = section("processes", {"master": {"state": "running", "pid": MASTER},
+                                      "missing": missing})
+    found = list(listeners_missing(facts([processes])))
+    # Port 25 is the port25 check's; 2528 is this one's.
+    assert [(f.code, f.severity) for f in found] == [("listener-missing", "problem")]
+    assert "127.0.0.1:2528/inet (port 2528)" in found[0].message
+    assert "postfix reload" in found[0].action
+    stopped = section("processes", {"master": {"state": "stopped"}, "missing": missing})
+    assert list(listeners_missing(facts([stopped]))) == []

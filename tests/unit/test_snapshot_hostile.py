@@ -215,6 +215,10 @@ def _add_record(record: Dict[str, Any]) -> Callable[[Dict[str, Any]], None]:
     ({"op": "binary", "path": "/x", "problem": {"kind": "missing", "reason": "x"}},
      "'info' is not an object"),
     ({"op": "read", "path": "/x", "problem": "gone"}, "problem without kind and reason"),
+    ({"op": "probe", "path": "127.0.0.1:25", "result": "ok"}, "probe result that is not an"),
+    ({"op": "probe", "path": "127.0.0.1:25", "result": {"features": ["A", 2]}},
+     "probe field 'features' that is not a list of strings"),
+    ({"op": "probe", "result": {}}, "has no path"),
 ])
 def test_records_of_the_wrong_shape_are_damage(snap: Path, record: Dict[str, Any],
                                                words: str) -> None:
