@@ -40,7 +40,8 @@ def _env() -> Env:
 
 def parsers() -> List[Tuple[str, argparse.ArgumentParser]]:
     """("", the report's parser), then (name, parser) of every subcommand, in SUBCOMMANDS order."""
-    from postfinger_py.cli import SUBCOMMANDS, build_parser
+    from postfinger_py.cli import SUBCOMMANDS
+    from postfinger_py.commands.report import build_parser
 
     out: List[Tuple[str, argparse.ArgumentParser]] = [("", build_parser(_env()))]
     for name, module_name in SUBCOMMANDS.items():
@@ -88,7 +89,7 @@ def _help(action: argparse.Action) -> str:
 
 def man_page() -> str:
     from postfinger_py import __version__
-    from postfinger_py.cli import DESCRIPTION, EPILOG
+    from postfinger_py.commands.report import DESCRIPTION, EPILOG
 
     out = io.StringIO()
     w = out.write

@@ -40,7 +40,7 @@ def main() -> int:
     if not os.path.exists(args.capture):
         sys.exit(f"{args.capture} is missing: run benchmarks/pcap/make_capture.sh first")
     size = os.path.getsize(args.capture) / 2**20
-    ours_argv = [sys.executable, "-m", "postfinger_py.pcap.bench_entry", args.capture,
+    ours_argv = [sys.executable, str(Path(__file__).with_name("bench_entry.py")), args.capture,
                  str(args.port)]
     ours_t, ours_rss, ours_out = run(ours_argv)
     print(f"capture: {args.capture} ({size:.0f} MiB), {os.cpu_count()} CPUs (shared)")

@@ -13,7 +13,6 @@ def main(argv: List[str], env: Env) -> int:
            for a in argv):
         raise UsageError("postfinger check: --only, --skip and --all do not apply; "
                          "check always shows the Findings section alone")
-    from postfinger_py.cli import report_command
+    from postfinger_py.commands import report
 
-    return report_command(["--only", "findings", "--nowarn", *argv], env,
-                          prog="postfinger check")
+    return report.main(["--only", "findings", "--nowarn", *argv], env, prog="postfinger check")

@@ -9,10 +9,10 @@ from typing import List
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
 from postfinger_py.argparsing import Parser
-from postfinger_py.collect.pcap import summarize_files
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
 from postfinger_py.model import Options
+from postfinger_py.pcap.captures import summarize_files
 
 
 def _parser(env: Env) -> argparse.ArgumentParser:
