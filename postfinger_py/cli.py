@@ -9,7 +9,8 @@ import os
 import signal
 import sys
 import traceback
-from typing import Any, Optional, Sequence, TextIO, cast
+from collections.abc import Sequence
+from typing import Any, TextIO, cast
 
 from postfinger_py.argparsing import ParserExit
 from postfinger_py.env import Env
@@ -98,7 +99,7 @@ def main(argv: Sequence[str], env: Env) -> int:
         if verbose:
             traceback.print_exc(file=env.stderr)
         return int(ExitStatus.ERROR)
-    except Exception as exc:  # the last line of defence: one line, a traceback only with -v
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, a traceback only with -v
         env.stderr.write(f"postfinger: internal error: {type(exc).__name__}: {exc}"
                          f"{'' if verbose else ' (run with -v for the traceback, and report it)'}\n")
         if verbose:
@@ -111,7 +112,7 @@ class _WatchedStream:
 
     def __init__(self, inner: TextIO) -> None:
         self._inner = inner
-        self.failure: Optional[OSError] = None
+        self.failure: OSError | None = None
         self.written = False  # whether anything reached the stream (Ctrl-C says so)
 
     def write(self, text: str) -> int:

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 def run(argv: list[str]) -> tuple[float, int, bytes]:
     """Wall seconds, peak RSS of that child (KiB), stdout."""
     start = time.perf_counter()
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    proc = subprocess.run(argv, capture_output=True, check=False)
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import List
-
 from postfinger_py.env import Env
 from postfinger_py.errors import UsageError
 
 
-def main(argv: List[str], env: Env) -> int:
+def main(argv: list[str], env: Env) -> int:
     if any(a in ("--only", "--skip", "--all") or a.startswith(("--only=", "--skip="))
            for a in argv):
         raise UsageError("postfinger check: --only, --skip and --all do not apply; "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import List
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
 from postfinger_py.argparsing import Parser
@@ -33,7 +32,7 @@ def _parser(env: Env) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: List[str], env: Env) -> int:
+def main(argv: list[str], env: Env) -> int:
     args = _parser(env).parse_args(argv)
     for port in args.ports:
         if not 0 < port < 65536:

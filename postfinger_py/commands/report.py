@@ -6,7 +6,7 @@ import argparse
 import os
 import threading
 from datetime import datetime, timezone
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable
 
 from postfinger_py import __version__
 from postfinger_py.argparsing import Parser, add_config_dir
@@ -50,7 +50,7 @@ CLASSIC_OPTIONS = (
 )
 
 
-def _csv(value: str) -> List[str]:
+def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
@@ -108,7 +108,7 @@ def build_parser(env: Env) -> Parser:
     return p
 
 
-def main(argv: List[str], env: Env, prog: str = "postfinger") -> int:
+def main(argv: list[str], env: Env, prog: str = "postfinger") -> int:
     """`postfinger [options]`: check the options, then collect, anonymize, render, deliver."""
     parser = build_parser(env)
     parser.prog = prog
@@ -199,7 +199,7 @@ def _nothing() -> None:
 
 
 def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], None]
-                  ) -> Tuple[Context, Optional[Callable[[], None]], str, Callable[[], None]]:
+                  ) -> tuple[Context, Callable[[], None] | None, str, Callable[[], None]]:
     """The Context to collect from (live, recording, or replaying), a finisher, the source, and
     what to call on every way out (it removes a capture's un-anonymized spool)."""
     options = options_from_args(args)
@@ -244,7 +244,7 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
     return Context(runner, files, now, euid, options, progress), None, "live", _nothing
 
 
-def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> List[Section]:
+def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> list[Section]:
     from postfinger_py.collect import all_collectors, run_collectors, select
 
     chosen = select(all_collectors(), args.only, args.skip, args.all, ctx.options,
@@ -345,7 +345,7 @@ def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
     return int(ExitStatus.OK)
 
 
-def header_facts(ctx: Context) -> Tuple[str, str]:
+def header_facts(ctx: Context) -> tuple[str, str]:
     """mail_version and myhostname for the header when the system section was left out."""
     from postfinger_py.collect.common import SYSTEM_PARAMS
     from postfinger_py.errors import ReplayMissing
@@ -371,7 +371,7 @@ def _quiet(fn: Callable[[], None]) -> Callable[[], None]:
     return run
 
 
-def make_report(sections: List[Section], generated: datetime, summary: str, warn: bool,
+def make_report(sections: list[Section], generated: datetime, summary: str, warn: bool,
                 source: str) -> Report:
     system = next((s for s in sections if s.name == "system"), None)
     data = system.data if system is not None else {}

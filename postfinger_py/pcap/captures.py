@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from postfinger_py.files import FileProblem
 from postfinger_py.model import Context
 
 
-def summarize_files(ctx: Context, limit: Optional[int] = None) -> Dict[str, Any]:
+def summarize_files(ctx: Context, limit: int | None = None) -> dict[str, Any]:
     """Summaries of ctx.options.pcap_files, read through ctx.files (so snapshots replay them);
     at most `limit` sessions of each in full (None: the summary's default)."""
     # Imported here, not above: the collector registry imports this module, and a report
@@ -16,7 +16,7 @@ def summarize_files(ctx: Context, limit: Optional[int] = None) -> Dict[str, Any]
     from postfinger_py.pcap.summary import DETAIL_LIMIT, smtp_ports, summarize
 
     ports = smtp_ports(ctx.options.pcap_ports)
-    files: List[Dict[str, Any]] = []
+    files: list[dict[str, Any]] = []
     for path in ctx.options.pcap_files:
         ctx.progress(f"reading capture {path}")
         try:

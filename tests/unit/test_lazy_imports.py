@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import List, Set
 
 import pytest
 
@@ -16,7 +15,7 @@ READER = {f"postfinger_py.pcap.{m}" for m in ("reader", "reassembly", "smtp", "s
 REPLAY = ["--replay", str(EXAMPLE_SNAPSHOT), "--anon-key", str(EXAMPLE_KEY)]
 
 
-def _imported(argv: List[str]) -> Set[str]:
+def _imported(argv: list[str]) -> set[str]:
     """The modules `python -m postfinger_py ARGV` imported (also in a forked anonymizer)."""
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "postfinger_py", *argv],
                           capture_output=True, text=True, cwd=REPO, check=False)
@@ -27,9 +26,9 @@ def _imported(argv: List[str]) -> Set[str]:
             if line.startswith("import time:") and line.count("|") == 2}
 
 
-@pytest.mark.parametrize("argv", [["--version"], REPLAY + ["--all"], REPLAY],
+@pytest.mark.parametrize("argv", [["--version"], [*REPLAY, "--all"], REPLAY],
                          ids=["version", "report-all", "report"])
-def test_no_capture_asked_no_dpkt(argv: List[str]) -> None:
+def test_no_capture_asked_no_dpkt(argv: list[str]) -> None:
     modules = _imported(argv)
     assert "postfinger_py" in modules  # the list is read right
     assert not {m for m in modules if m.split(".")[0] == "dpkt" or m in READER}
