@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from postfinger_py.errors import UsageError
 
@@ -30,16 +30,16 @@ class ParserExit(Exception):
 class Parser(argparse.ArgumentParser):
     """argparse that writes to our streams and raises instead of exiting."""
 
-    def __init__(self, *args: Any, env: "Env", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, env: Env, **kwargs: Any) -> None:
         self._env = env
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
 
-    def _print_message(self, message: str, file: Optional["SupportsWrite[str]"] = None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         if message:
             (self._env.stderr if file is sys.stderr else self._env.stdout).write(message)
 
-    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
             self._env.stderr.write(message)
         raise ParserExit(status)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import BinaryIO, Callable, Mapping, Optional, TextIO
+from typing import BinaryIO, Callable, TextIO
 
 from postfinger_py.files import LiveFiles
 from postfinger_py.model import Context, Options
@@ -27,9 +28,9 @@ class Env:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     clock: Callable[[], datetime] = _utcnow
     root: str = "/"  # where the inspected system's files are (a fixture tree in tests)
-    euid: Optional[int] = None  # None: the real effective uid
-    stderr_isatty: Optional[bool] = None  # None: ask the stream
-    fork_anonymizer: Optional[bool] = None  # None: fork the anonymizer where that is safe
+    euid: int | None = None  # None: the real effective uid
+    stderr_isatty: bool | None = None  # None: ask the stream
+    fork_anonymizer: bool | None = None  # None: fork the anonymizer where that is safe
 
     @property
     def progress_enabled(self) -> bool:

@@ -9,7 +9,7 @@ import pwd
 import stat as stat_mod
 import threading
 from dataclasses import dataclass
-from typing import BinaryIO, Dict, List, Optional, Protocol
+from typing import BinaryIO, Protocol
 
 from postfinger_py.parse.elf import BinaryInfo, parse_elf
 
@@ -55,11 +55,11 @@ _KIND_BITS = {
 class Files(Protocol):
     """The file operations collectors may use. Paths are absolute paths of the inspected system."""
 
-    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes: ...
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes: ...
 
     def stat(self, path: str) -> StatInfo: ...
 
-    def listdir(self, path: str) -> List[str]: ...
+    def listdir(self, path: str) -> list[str]: ...
 
     def open_binary(self, path: str) -> BinaryIO: ...
 
@@ -108,7 +108,7 @@ _KIND_WORDS = {"dir": "a directory", "fifo": "a FIFO (named pipe)", "socket": "a
                "link": "a symbolic link", "other": "a device"}
 
 
-def open_regular(path: str, shown: Optional[str] = None) -> BinaryIO:
+def open_regular(path: str, shown: str | None = None) -> BinaryIO:
     """Open a regular file for reading; FileProblem for anything else (a FIFO, a device, a dir).
 
     O_NONBLOCK so that opening a FIFO does not wait for a writer; it is cleared once the file
@@ -138,7 +138,7 @@ class LiveFiles:
         self.root = root
         # The daemons and libraries collectors both inspect every Postfix program (~5 MB of
         # ELF files); the answer is the same, so each file is read and parsed once.
-        self._binaries: Dict[str, BinaryInfo] = {}
+        self._binaries: dict[str, BinaryInfo] = {}
         self._binaries_lock = threading.Lock()
 
     def _real(self, path: str) -> str:
@@ -146,7 +146,7 @@ class LiveFiles:
             return path
         return os.path.join(self.root, path.lstrip("/"))
 
-    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         try:
             with open_regular(self._real(path), path) as fh:
                 return fh.read() if limit is None else fh.read(limit)
@@ -170,7 +170,7 @@ class LiveFiles:
             mtime=st.st_mtime,
         )
 
-    def listdir(self, path: str) -> List[str]:
+    def listdir(self, path: str) -> list[str]:
         try:
             return sorted(os.listdir(self._real(path)))
         except OSError as exc:

@@ -13,7 +13,6 @@ import io
 import re
 import sys
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 from postfinger_py.env import Env
 
@@ -38,11 +37,12 @@ def _env() -> Env:
     return Env(stdout=io.StringIO(), stderr=io.StringIO(), environ={})
 
 
-def parsers() -> List[Tuple[str, argparse.ArgumentParser]]:
+def parsers() -> list[tuple[str, argparse.ArgumentParser]]:
     """("", the report's parser), then (name, parser) of every subcommand, in SUBCOMMANDS order."""
-    from postfinger_py.cli import SUBCOMMANDS, build_parser
+    from postfinger_py.cli import SUBCOMMANDS
+    from postfinger_py.commands.report import build_parser
 
-    out: List[Tuple[str, argparse.ArgumentParser]] = [("", build_parser(_env()))]
+    out: list[tuple[str, argparse.ArgumentParser]] = [("", build_parser(_env()))]
     for name, module_name in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)
         build = getattr(module, "build_parser", None) or getattr(module, "_parser", None)
@@ -58,7 +58,7 @@ def parsers() -> List[Tuple[str, argparse.ArgumentParser]]:
     return out
 
 
-def _options(parser: argparse.ArgumentParser) -> List[argparse.Action]:
+def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     return [a for a in parser._actions if a.option_strings and a.help != argparse.SUPPRESS]
 
 
@@ -88,7 +88,7 @@ def _help(action: argparse.Action) -> str:
 
 def man_page() -> str:
     from postfinger_py import __version__
-    from postfinger_py.cli import DESCRIPTION, EPILOG
+    from postfinger_py.commands.report import DESCRIPTION, EPILOG
 
     out = io.StringIO()
     w = out.write
@@ -139,8 +139,8 @@ def man_page() -> str:
 
 def bash_completion() -> str:
     all_parsers = parsers()
-    words: Dict[str, List[str]] = {}
-    takes_value: Dict[str, List[str]] = {}
+    words: dict[str, list[str]] = {}
+    takes_value: dict[str, list[str]] = {}
     for name, parser in all_parsers:
         flags = sorted(f for a in _options(parser) for f in a.option_strings)
         words[name or "_report"] = flags
@@ -177,7 +177,7 @@ def bash_completion() -> str:
     return "\n".join(lines)
 
 
-def main(argv: List[str]) -> int:
+def main(argv: list[str]) -> int:
     DATA.mkdir(exist_ok=True)
     (DATA / "postfinger.1").write_text(man_page())
     (DATA / "postfinger.bash").write_text(bash_completion())

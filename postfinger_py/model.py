@@ -6,7 +6,7 @@ import dataclasses
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable
 
 from postfinger_py.files import Files
 from postfinger_py.runner import Runner
@@ -25,13 +25,13 @@ class Status(str, enum.Enum):
 class Options:
     """What the user asked for that collectors need to know. One place, typed, with defaults."""
 
-    config_dir: Optional[str] = None  # postconf -c DIR
-    log_files: Tuple[str, ...] = ()  # --log-file, overrides discovery
-    since: Optional[str] = None  # --since: a duration (2h), a timestamp, or "all"
+    config_dir: str | None = None  # postconf -c DIR
+    log_files: tuple[str, ...] = ()  # --log-file, overrides discovery
+    since: str | None = None  # --since: a duration (2h), a timestamp, or "all"
     problem_limit: int = 20  # how many first problem lines to show
-    trace: Optional[str] = None  # --trace QUEUEID|ADDRESS|MESSAGE-ID
-    pcap_files: Tuple[str, ...] = ()  # --pcap
-    pcap_ports: Tuple[int, ...] = ()  # --port, in addition to 25, 465, 587
+    trace: str | None = None  # --trace QUEUEID|ADDRESS|MESSAGE-ID
+    pcap_files: tuple[str, ...] = ()  # --pcap
+    pcap_ports: tuple[int, ...] = ()  # --port, in addition to 25, 465, 587
     qshape_top: int = 15  # rows of each qshape table in the report
     probe: bool = False  # --probe: talk to this server's own SMTP listeners on loopback
 
@@ -48,9 +48,9 @@ class Context:
     progress: Callable[[str], None] = lambda message: None
     prober: Any = None  # smtpprobe.Prober for --probe; None: the live one
 
-    def postconf(self, *args: str) -> Tuple[str, ...]:
+    def postconf(self, *args: str) -> tuple[str, ...]:
         """argv for postconf, honouring -c."""
-        argv: Tuple[str, ...] = ("postconf",)
+        argv: tuple[str, ...] = ("postconf",)
         if self.options.config_dir:
             argv += ("-c", self.options.config_dir)
         return argv + args
@@ -68,11 +68,11 @@ class Section:
     name: str
     title: str
     status: Status
-    data: Dict[str, Any] = field(default_factory=dict)
-    notes: List[str] = field(default_factory=list)
-    raw: Dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    raw: dict[str, str] = field(default_factory=dict)
 
-    def to_plain(self) -> Dict[str, Any]:
+    def to_plain(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "title": self.title,
@@ -88,7 +88,7 @@ class Report:
 
     tool_version: str
     generated_at: datetime
-    sections: List[Section]
+    sections: list[Section]
     summary: str = ""  # the user's own problem summary
     warn: bool = True  # show the privacy warning
     anonymized: str = "off"  # off | on | strict, as the anonymize stage did it
@@ -96,14 +96,14 @@ class Report:
     hostname: str = ""
     source: str = "live"  # live | replay of <capture time>
 
-    def section(self, name: str) -> Optional[Section]:
+    def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)
 
     @property
-    def failed(self) -> List[Section]:
+    def failed(self) -> list[Section]:
         return [s for s in self.sections if s.status is Status.FAILED]
 
-    def to_plain(self) -> Dict[str, Any]:
+    def to_plain(self) -> dict[str, Any]:
         return {
             "tool": "postfinger-py",
             "tool_version": self.tool_version,
@@ -116,5 +116,5 @@ class Report:
             "sections": [s.to_plain() for s in self.sections],
         }
 
-    def replace_sections(self, sections: List[Section]) -> "Report":
+    def replace_sections(self, sections: list[Section]) -> Report:
         return dataclasses.replace(self, sections=sections)

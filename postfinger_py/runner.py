@@ -7,8 +7,9 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Protocol
 
 DEFAULT_TIMEOUT = 30.0
 # Enough for `postqueue -j` of a large queue; anything beyond is cut and said so.
@@ -22,8 +23,8 @@ SAFE_PATH = "/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin"
 class CommandResult:
     """What one command did. A missing binary or a timeout is a result, not an exception."""
 
-    argv: Tuple[str, ...]
-    status: Optional[int]  # exit status; None when it never ran or was killed
+    argv: tuple[str, ...]
+    status: int | None  # exit status; None when it never ran or was killed
     stdout: str = ""
     stderr: str = ""
     duration: float = 0.0
@@ -59,7 +60,7 @@ class Runner(Protocol):
         argv: Sequence[str],
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        stdin: Optional[bytes] = None,
+        stdin: bytes | None = None,
     ) -> CommandResult: ...
 
 
@@ -109,7 +110,7 @@ class SubprocessRunner:
         argv: Sequence[str],
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        stdin: Optional[bytes] = None,
+        stdin: bytes | None = None,
     ) -> CommandResult:
         args = tuple(argv)
         start = time.monotonic()
@@ -163,7 +164,7 @@ class SubprocessRunner:
         )
 
 
-def _drain(proc: "subprocess.Popen[bytes]") -> Tuple[bytes, bytes]:
+def _drain(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
     """What a killed command wrote; a descendant that left the group must not hold us up."""
     try:
         return proc.communicate(timeout=2)

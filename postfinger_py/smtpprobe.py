@@ -20,7 +20,7 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from typing import Any, Dict, List, Optional, Protocol, Tuple
+from typing import Any, Protocol
 
 from postfinger_py.errors import ReplayMissing
 
@@ -30,7 +30,7 @@ MAX_REPLY = 64 * 1024  # bytes of one reply; more is not an SMTP server we want 
 MAX_LINES = 200
 HELO_NAME = "postfinger.invalid"  # RFC 2606: a name that is never a real host
 
-Result = Dict[str, Any]
+Result = dict[str, Any]
 FIELDS_STR = ("outcome", "detail", "banner", "tls")
 FIELDS_LIST = ("features", "features_tls")
 
@@ -64,10 +64,10 @@ class _Conn:
     def send(self, line: str) -> None:
         self.sock.sendall(line.encode("ascii") + b"\r\n")
 
-    def reply(self) -> Tuple[int, List[str]]:
+    def reply(self) -> tuple[int, list[str]]:
         """One SMTP reply: its code and its lines' texts, within REPLY_TIMEOUT in all."""
         deadline = time.monotonic() + self.timeout
-        lines: List[str] = []
+        lines: list[str] = []
         total = 0
         while True:
             while b"\n" not in self.buf:
@@ -105,7 +105,7 @@ def _tls_words(sock: Any) -> str:
     return " ".join(x for x in (sock.version() or "", cipher[0] if cipher else "") if x)
 
 
-def _features(lines: List[str]) -> List[str]:
+def _features(lines: list[str]) -> list[str]:
     return [line.strip() for line in lines[1:] if line.strip()]
 
 
@@ -116,7 +116,7 @@ def probe_live(host: str, port: int, wrapper: bool = False, *,
     res: Result = {"outcome": "ok", "detail": "", "banner": "", "tls": "",
                    "features": [], "features_tls": []}
     stage = "connect"
-    sock: Optional[Any] = None
+    sock: Any | None = None
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -232,7 +232,7 @@ class ReplayProber:
         return dict(record["result"])
 
 
-def result_problem(result: Any) -> Optional[str]:
+def result_problem(result: Any) -> str | None:
     """Why a recorded result is not one (a hostile or damaged snapshot), or None."""
     if not isinstance(result, dict):
         return "has a probe result that is not an object"

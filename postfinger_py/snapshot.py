@@ -10,17 +10,13 @@ import stat as stat_mod
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import (
     Any,
     BinaryIO,
     Callable,
-    Dict,
-    List,
-    Optional,
-    Sequence,
-    Tuple,
     TypeVar,
     Union,
     cast,
@@ -43,7 +39,7 @@ FORMAT = "postfinger-snapshot"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 
-Key = Tuple[str, ...]
+Key = tuple[str, ...]
 T = TypeVar("T")
 
 
@@ -98,10 +94,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_spools(parent: str) -> List[str]:
+def remove_stale_spools(parent: str) -> list[str]:
     """Remove the un-anonymized spool and capture working directories that earlier runs, killed
     before they could clean up, left in `parent`; the names removed."""
-    removed: List[str] = []
+    removed: list[str] = []
     try:
         names = os.listdir(parent or ".")
     except OSError:
@@ -132,16 +128,16 @@ def remove_stale_spools(parent: str) -> List[str]:
 class Recorder:
     """Collects every answer the live system gave, then writes them as one snapshot directory."""
 
-    def __init__(self, spool_parent: Optional[str] = None) -> None:
+    def __init__(self, spool_parent: str | None = None) -> None:
         self._lock = threading.Lock()
-        self._records: Dict[Key, Dict[str, Any]] = {}
-        self._blobs: Dict[Key, Dict[str, Blob]] = {}
+        self._records: dict[Key, dict[str, Any]] = {}
+        self._blobs: dict[Key, dict[str, Blob]] = {}
         self._spool_parent = spool_parent
-        self._spool_dir: Optional[str] = None
-        self._open: List["_TeeReader"] = []
+        self._spool_dir: str | None = None
+        self._open: list[_TeeReader] = []
         self._closed = False  # discarded: a thread still reading must not start a new spool
 
-    def add(self, key: Key, record: Dict[str, Any], blobs: Dict[str, Blob]) -> None:
+    def add(self, key: Key, record: dict[str, Any], blobs: dict[str, Blob]) -> None:
         with self._lock:
             old = self._records.get(key)
             # Keep the longest read of a file: shorter limited reads are replayed by truncation.
@@ -154,7 +150,7 @@ class Recorder:
             self._records[key] = record
             self._blobs[key] = blobs
 
-    def spool(self) -> Tuple[SpoolFile, BinaryIO]:
+    def spool(self) -> tuple[SpoolFile, BinaryIO]:
         """A new private spool file for a stream being recorded."""
         with self._lock:
             if self._closed:
@@ -165,7 +161,7 @@ class Recorder:
             fd, path = tempfile.mkstemp(dir=self._spool_dir)
         return SpoolFile(path), os.fdopen(fd, "wb")
 
-    def track(self, tee: "_TeeReader") -> None:
+    def track(self, tee: _TeeReader) -> None:
         with self._lock:
             self._open.append(tee)
 
@@ -182,7 +178,7 @@ class Recorder:
         if spool_dir is not None:
             shutil.rmtree(spool_dir, ignore_errors=True)
 
-    def write(self, directory: str, facts: Dict[str, Any]) -> None:
+    def write(self, directory: str, facts: dict[str, Any]) -> None:
         """Write atomically: a temporary sibling directory renamed into place, mode 0700."""
         directory = os.path.abspath(directory)
         parent = os.path.dirname(directory) or "."
@@ -196,7 +192,7 @@ class Recorder:
                                   f"{os_error_words(exc)}") from None
         try:
             os.chmod(tmp, 0o700)
-            records: List[Dict[str, Any]] = []
+            records: list[dict[str, Any]] = []
             with self._lock:
                 items = sorted(self._records.items())
             for n, (key, record) in enumerate(items, 1):
@@ -242,7 +238,7 @@ def _write_private(path: str, data: bytes) -> None:
         fh.write(data)
 
 
-def _problem_record(exc: FileProblem) -> Dict[str, str]:
+def _problem_record(exc: FileProblem) -> dict[str, str]:
     return {"kind": exc.kind, "reason": exc.reason}
 
 
@@ -258,7 +254,7 @@ class RecordingRunner:
         argv: Sequence[str],
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        stdin: Optional[bytes] = None,
+        stdin: bytes | None = None,
     ) -> CommandResult:
         result = self.inner.run(argv, timeout=timeout, stdin=stdin)
         record = {
@@ -269,7 +265,7 @@ class RecordingRunner:
             "missing": result.missing,
             "error": result.error,
         }
-        blobs: Dict[str, Blob] = {"stdout": result.stdout.encode(), "stderr": result.stderr.encode()}
+        blobs: dict[str, Blob] = {"stdout": result.stdout.encode(), "stderr": result.stderr.encode()}
         self.recorder.add(("run", *result.argv), record, blobs)
         return result
 
@@ -290,7 +286,7 @@ class RecordingFiles:
                                            "problem": _problem_record(exc)}, {})
             raise
 
-    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         data = self._ask("read", path, lambda: self.inner.read_bytes(path, limit))
         self.recorder.add(("read", path), {"op": "read", "path": path}, {"data": data})
         return data
@@ -300,7 +296,7 @@ class RecordingFiles:
         self.recorder.add(("stat", path), {"op": "stat", "path": path, "stat": asdict(st)}, {})
         return st
 
-    def listdir(self, path: str) -> List[str]:
+    def listdir(self, path: str) -> list[str]:
         names = self._ask("listdir", path, lambda: self.inner.listdir(path))
         self.recorder.add(("listdir", path), {"op": "listdir", "path": path, "names": names}, {})
         return names
@@ -372,8 +368,8 @@ class Snapshot:
         data = self.members.read(MANIFEST, max_size=MAX_MANIFEST)
         facts, self.tool_version, records = parse_manifest(directory, data, FORMAT,
                                                            FORMAT_VERSION)
-        self.facts: Dict[str, Any] = dict(facts)
-        self._records: Dict[Key, Dict[str, Any]] = {}
+        self.facts: dict[str, Any] = dict(facts)
+        self._records: dict[Key, dict[str, Any]] = {}
         for record in records:
             for rel in member_names(record):
                 self.members.check(rel)
@@ -386,15 +382,15 @@ class Snapshot:
     def recorded_at(self) -> datetime:
         return recorded_at(self.directory, self.facts)
 
-    def blob(self, record: Dict[str, Any], slot: str, limit: Optional[int] = None) -> bytes:
+    def blob(self, record: dict[str, Any], slot: str, limit: int | None = None) -> bytes:
         rel = record.get(slot)
         return self.members.read(rel, limit) if rel else b""
 
-    def open_blob(self, record: Dict[str, Any], slot: str) -> BinaryIO:
+    def open_blob(self, record: dict[str, Any], slot: str) -> BinaryIO:
         rel = record.get(slot)
         return self.members.open(rel) if rel else io.BytesIO(b"")
 
-    def lookup(self, key: Key) -> Dict[str, Any]:
+    def lookup(self, key: Key) -> dict[str, Any]:
         try:
             return self._records[key]
         except KeyError:
@@ -415,7 +411,7 @@ class ReplayRunner:
         argv: Sequence[str],
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        stdin: Optional[bytes] = None,
+        stdin: bytes | None = None,
     ) -> CommandResult:
         record = self.snapshot.lookup(("run", *argv))
         return CommandResult(
@@ -435,20 +431,20 @@ class ReplayFiles:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
 
-    def _get(self, op: str, path: str) -> Dict[str, Any]:
+    def _get(self, op: str, path: str) -> dict[str, Any]:
         record = self.snapshot.lookup((op, path))
         problem = record.get("problem")
         if problem:
             raise FileProblem(path, problem["kind"], problem["reason"])
         return record
 
-    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         return self.snapshot.blob(self._get("read", path), "data", limit)
 
     def stat(self, path: str) -> StatInfo:
         return StatInfo(**self._get("stat", path)["stat"])
 
-    def listdir(self, path: str) -> List[str]:
+    def listdir(self, path: str) -> list[str]:
         return list(self._get("listdir", path)["names"])
 
     def open_binary(self, path: str) -> BinaryIO:

@@ -7,7 +7,7 @@ import os
 import stat
 from dataclasses import fields
 from datetime import datetime
-from typing import Any, BinaryIO, Dict, List, Optional, Tuple
+from typing import Any, BinaryIO
 
 from postfinger_py.errors import PostfingerError, os_error_words
 from postfinger_py.files import StatInfo
@@ -54,7 +54,7 @@ class Members:
                                f"{rel!r} {why} (a snapshot holds only regular files inside "
                                f"itself); do not use it, or {AGAIN}")
 
-    def parts(self, rel: Any) -> List[str]:
+    def parts(self, rel: Any) -> list[str]:
         if not isinstance(rel, str) or not rel or "\0" in rel:
             raise damaged(self.directory, f"a member name is not a file name: {rel!r}")
         parts = rel.split("/")
@@ -64,7 +64,7 @@ class Members:
             raise damaged(self.directory, f"a member name is not a plain path: {rel!r}")
         return parts
 
-    def open_fd(self, rel: str) -> Tuple[int, int]:
+    def open_fd(self, rel: str) -> tuple[int, int]:
         """An fd of the member opened for reading, and its size."""
         parts = self.parts(rel)
         try:
@@ -104,7 +104,7 @@ class Members:
         if size > MAX_MEMBER and not rel.startswith("files/"):
             raise self.refuse(rel, f"is {size} bytes, more than a command's output can be")
 
-    def read(self, rel: str, limit: Optional[int] = None, max_size: int = MAX_MEMBER) -> bytes:
+    def read(self, rel: str, limit: int | None = None, max_size: int = MAX_MEMBER) -> bytes:
         """The member's bytes (at most `limit`); more than `max_size` is refused, not read."""
         fd, size = self.open_fd(rel)
         with os.fdopen(fd, "rb") as fh:
@@ -127,7 +127,7 @@ class Members:
 _SLOTS = {"run": ("stdout", "stderr"), "read": ("data",)}
 
 
-def _fields_ok(data: Any, cls: type, required: Tuple[str, ...]) -> Optional[str]:
+def _fields_ok(data: Any, cls: type, required: tuple[str, ...]) -> str | None:
     if not isinstance(data, dict):
         return "is not an object"
     known = {f.name: f for f in fields(cls)}
@@ -136,7 +136,7 @@ def _fields_ok(data: Any, cls: type, required: Tuple[str, ...]) -> Optional[str]
         if f is None:
             return f"has an unknown field {key!r}"
         kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
-        if "Tuple" in kind:
+        if kind.lower().startswith("tuple"):  # "tuple[str, ...]" (or typing's "Tuple[...]")
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 return f"field {key!r} is not a list of strings"
         elif kind in ("int", "float", "str"):
@@ -147,7 +147,7 @@ def _fields_ok(data: Any, cls: type, required: Tuple[str, ...]) -> Optional[str]
     return f"lacks the field {missing[0]!r}" if missing else None
 
 
-def _record_problem(record: Any) -> Optional[str]:
+def _record_problem(record: Any) -> str | None:
     if not isinstance(record, dict):
         return "is not an object"
     op = record.get("op")
@@ -191,7 +191,7 @@ def _record_problem(record: Any) -> Optional[str]:
 
 
 def parse_manifest(directory: str, data: bytes, fmt: str, version: int
-                   ) -> Tuple[Dict[str, Any], str, List[Dict[str, Any]]]:
+                   ) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
     """facts, tool_version and records of a manifest, or a one-line error saying what is wrong."""
     try:
         manifest = json.loads(data.decode("utf-8"))
@@ -224,7 +224,7 @@ def parse_manifest(directory: str, data: bytes, fmt: str, version: int
     return facts, str(manifest.get("tool_version", "?")), records
 
 
-def recorded_at(directory: str, facts: Dict[str, Any]) -> datetime:
+def recorded_at(directory: str, facts: dict[str, Any]) -> datetime:
     """When the snapshot was recorded (the replayed report's time), timezone-aware."""
     try:
         when = datetime.fromisoformat(str(facts["now"]))
@@ -235,6 +235,6 @@ def recorded_at(directory: str, facts: Dict[str, Any]) -> datetime:
     return when
 
 
-def member_names(record: Dict[str, Any]) -> List[str]:
+def member_names(record: dict[str, Any]) -> list[str]:
     """The member files a record refers to."""
     return [record[s] for s in _SLOTS.get(str(record.get("op")), ()) if record.get(s)]

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -43,7 +43,7 @@ def _postfix_problem() -> str:
 
 
 @pytest.fixture(scope="session")
-def real_postfix() -> Dict[str, Any]:
+def real_postfix() -> dict[str, Any]:
     """The running, deliberately troubled Postfix; its made-up site values as a dict.
 
     Skips with the reason when it is not there, except under CI=true, where a missing Postfix
@@ -54,7 +54,7 @@ def real_postfix() -> Dict[str, Any]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but the real Postfix is not usable: {problem}")
         pytest.skip(problem)
-    site: Dict[str, Any] = json.loads(SITE_FILE.read_text())
+    site: dict[str, Any] = json.loads(SITE_FILE.read_text())
     return site
 
 
@@ -81,7 +81,7 @@ STOCK_LOG = Path("/var/log/postfix-stock.log")
 
 
 @pytest.fixture(scope="session")
-def stock_postfix(real_postfix: Dict[str, Any]) -> Path:
+def stock_postfix(real_postfix: dict[str, Any]) -> Path:
     """Debian's stock configuration beside the test site (tests/integration/setup-stock.sh)."""
     if not (STOCK_DIR / "main.cf").is_file():
         problem = "no stock configuration (run tests/integration/setup-stock.sh as root)"

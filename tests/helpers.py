@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import List, Optional
 
 from postfinger_py.cli import main
 from postfinger_py.env import Env
@@ -20,8 +19,8 @@ class Result:
     stderr: str
 
 
-def run_cli(argv: List[str], *, tty: bool = False, stdin: bytes = b"",
-            euid: Optional[int] = None, fork: Optional[bool] = None,
+def run_cli(argv: list[str], *, tty: bool = False, stdin: bytes = b"",
+            euid: int | None = None, fork: bool | None = None,
             live_clock: bool = False) -> Result:
     """The command in process; the clock is fixed unless `live_clock` (checks of a live system
     compare dates the system made today, such as a certificate's)."""
@@ -33,7 +32,7 @@ def run_cli(argv: List[str], *, tty: bool = False, stdin: bytes = b"",
     return Result(status, out.getvalue(), err.getvalue())
 
 
-def replay(*extra: str, tty: bool = False, fork: Optional[bool] = None) -> Result:
+def replay(*extra: str, tty: bool = False, fork: bool | None = None) -> Result:
     """The example snapshot, anonymized with the example's fixed key (so outputs are stable)."""
     return run_cli(["--replay", str(EXAMPLE_SNAPSHOT), "--anon-key", str(EXAMPLE_KEY), *extra],
                    tty=tty, fork=fork)

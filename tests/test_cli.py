@@ -10,7 +10,6 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
 
 import pytest
 
@@ -274,7 +273,7 @@ def test_every_subcommand_that_reads_the_config_names_it_config_dir(command: str
 
 @pytest.mark.parametrize("argv", [["pcap"], ["trace"], ["logs", "--limit", "x"],
                                   ["qshape", "--bogus"]])
-def test_a_subcommand_usage_error_is_one_line_and_exit_2(argv: List[str]) -> None:
+def test_a_subcommand_usage_error_is_one_line_and_exit_2(argv: list[str]) -> None:
     res = run_cli(argv)
     assert res.status == 2
     lines = res.stderr.strip().splitlines()

@@ -22,14 +22,14 @@ if "PYTHONPATH" not in os.environ:
 
 
 def _collect(argv: List[str]):  # type: ignore[no-untyped-def]
-    from postfinger_py import pipeline
-    from postfinger_py.cli import build_parser
+    from postfinger_py.commands import report as pipeline
+    from postfinger_py.commands.report import build_parser
     from postfinger_py.env import Env
 
     env = Env(stdout=io.StringIO(), stderr=io.StringIO(), stderr_isatty=False)
     args = build_parser(env).parse_args(argv)
     progress = pipeline.Progress(env)
-    ctx, _finish, source = pipeline.build_context(args, env, progress)
+    ctx, _finish, source, _cleanup = pipeline.build_context(args, env, progress)
     sections = pipeline.collect(args, ctx, progress)
     report = pipeline.make_report(sections, env.clock(), "", True, source)
     if not report.mail_version:

@@ -51,7 +51,7 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV.update(LC_ALL="C", PYTHONPATH=REPO)
 
 
-def timed(argv: "list[str] | str", shell: bool = False) -> "tuple[float, float, str]":
+def timed(argv: list[str] | str, shell: bool = False) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds user + system of the command and its children, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 def run(argv: list[str]) -> tuple[float, int, bytes]:
     """Wall seconds, peak RSS of that child (KiB), stdout."""
     start = time.perf_counter()
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    proc = subprocess.run(argv, capture_output=True, check=False)
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:
@@ -40,7 +40,7 @@ def main() -> int:
     if not os.path.exists(args.capture):
         sys.exit(f"{args.capture} is missing: run benchmarks/pcap/make_capture.sh first")
     size = os.path.getsize(args.capture) / 2**20
-    ours_argv = [sys.executable, "-m", "postfinger_py.pcap.bench_entry", args.capture,
+    ours_argv = [sys.executable, str(Path(__file__).with_name("bench_entry.py")), args.capture,
                  str(args.port)]
     ours_t, ours_rss, ours_out = run(ours_argv)
     print(f"capture: {args.capture} ({size:.0f} MiB), {os.cpu_count()} CPUs (shared)")

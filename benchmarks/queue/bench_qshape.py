@@ -34,9 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "queue"))
@@ -47,7 +47,7 @@ from tablecmp import same_table  # type: ignore[import-not-found]  # noqa: E402
 from postfinger_py.commands.qshape import main as qshape_main  # noqa: E402
 from postfinger_py.env import Env  # noqa: E402
 
-Measure = Tuple[float, float, int, bytes, bytes]  # wall s, cpu s, peak RSS KiB, stdout, stderr
+Measure = tuple[float, float, int, bytes, bytes]  # wall s, cpu s, peak RSS KiB, stdout, stderr
 
 
 def measure(argv: Sequence[str]) -> Measure:
@@ -110,18 +110,18 @@ def main() -> int:
     a = p.parse_args()
     conf = f"{a.dir}/etc"
     py = [sys.executable]
-    runs: Dict[str, List[str]] = {
-        "postfinger qshape deferred": py + ["-m", "postfinger_py", "qshape", "-c", conf,
-                                           "--no-anonymize", "deferred"],
+    runs: dict[str, list[str]] = {
+        "postfinger qshape deferred": [*py, "-m", "postfinger_py", "qshape", "-c", conf,
+                                        "--no-anonymize", "deferred"],
         "qshape deferred": ["qshape", "-c", conf, "deferred"],
     }
     if a.showq:
-        runs["postfinger qshape deferred (postqueue -j)"] = py + [
-            "-c", "import sys; from postfinger_py.commands.qshape import main; "
+        runs["postfinger qshape deferred (postqueue -j)"] = [
+            *py, "-c", "import sys; from postfinger_py.commands.qshape import main; "
             "from postfinger_py.env import Env; sys.exit(main(sys.argv[1:], Env(euid=1000)))",
             "-c", conf, "--no-anonymize", "deferred"]
     names = list(runs)
-    results: Dict[str, List[Measure]] = {n: [] for n in names}
+    results: dict[str, list[Measure]] = {n: [] for n in names}
     print(f"load average before: {load()} (2 cores shared with other sessions)")
     for r in range(a.rounds):
         order = names if r % 2 == 0 else names[::-1]

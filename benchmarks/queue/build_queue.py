@@ -40,8 +40,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 DEFAULT_DIR = Path("/var/tmp/postfinger-qbench")  # not below /work or /root: showq runs as postfix
 MARK = "qsh-helper.example"
@@ -107,7 +108,7 @@ _HOSTS = ("mail", "mx", "mx1", "mx2", "in", "smtp", "eu", "us", "mailin", "lists
 _TLDS = ("", "", "", "eu.", "co.uk.", "net.")  # levels below MARK
 
 
-def paths(base: Path) -> Tuple[Path, Path, Path]:
+def paths(base: Path) -> tuple[Path, Path, Path]:
     return base / "etc", base / "spool", base / "lib"
 
 
@@ -115,13 +116,13 @@ def run(argv: Sequence[str], **kw: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(argv), text=True, capture_output=True, **kw)  # type: ignore
 
 
-def zipf_weights(n: int, s: float) -> List[float]:
+def zipf_weights(n: int, s: float) -> list[float]:
     return [1.0 / (i + 1) ** s for i in range(n)]
 
 
-def domain_pools(rng: random.Random) -> Tuple[List[str], List[str]]:
+def domain_pools(rng: random.Random) -> tuple[list[str], list[str]]:
     """Recipient domains (organisations with subdomains) and sender domains, all under MARK."""
-    rdoms: List[str] = []
+    rdoms: list[str] = []
     for i in range(160):
         org = f"{rng.choice(_WORDS)}{i}.{rng.choice(_TLDS)}{MARK}"
         subs = rng.choice((0, 0, 1, 2, 3, 5, 8))
@@ -185,7 +186,7 @@ def stop(base: Path) -> None:
             time.sleep(0.2)
 
 
-def listing(base: Path) -> Optional[List[Dict[str, Any]]]:
+def listing(base: Path) -> list[dict[str, Any]] | None:
     """`postqueue -j` through showq; None when showq did not answer."""
     res = run(["postqueue", "-c", str(paths(base)[0]), "-j"])
     if res.returncode or "mail system is down" in res.stderr.lower():
@@ -194,7 +195,7 @@ def listing(base: Path) -> Optional[List[Dict[str, Any]]]:
 
 
 def filler(rng: random.Random, size: int) -> str:
-    words: List[str] = []
+    words: list[str] = []
     total = 0
     while total < size:
         line = " ".join(rng.choice(_WORDS) for _ in range(11))
@@ -221,10 +222,10 @@ def submit_templates(base: Path, k: int, rdoms: Sequence[str], sdoms: Sequence[s
             sys.exit(f"sendmail -C {conf} failed: {res.stderr.decode().strip()}")
 
 
-def wait_deferred(base: Path, k: int, timeout: float = 300.0) -> List[Dict[str, Any]]:
+def wait_deferred(base: Path, k: int, timeout: float = 300.0) -> list[dict[str, Any]]:
     """Wait until all K templates sit in the deferred queue with a delay reason each."""
     deadline = time.time() + timeout
-    msgs: List[Dict[str, Any]] = []
+    msgs: list[dict[str, Any]] = []
     while time.time() < deadline:
         msgs = listing(base) or []
         done = [m for m in msgs if m["queue_name"] == "deferred" and all(
@@ -238,7 +239,7 @@ def wait_deferred(base: Path, k: int, timeout: float = 300.0) -> List[Dict[str, 
 _T_RECORD = re.compile(rb"T[\x00-\x7f](\d{10}) ")
 
 
-def clone_all(base: Path, n: int, templates: Sequence[Dict[str, Any]],
+def clone_all(base: Path, n: int, templates: Sequence[dict[str, Any]],
               rng: random.Random) -> None:
     spool = paths(base)[1]
     now = int(time.time())
@@ -283,7 +284,7 @@ def clone_all(base: Path, n: int, templates: Sequence[Dict[str, Any]],
             os.close(fd)
         os.utime(path, (mtime, mtime))
 
-    def swap(blob: bytes, pairs: Sequence[Tuple[bytes, bytes]]) -> bytes:
+    def swap(blob: bytes, pairs: Sequence[tuple[bytes, bytes]]) -> bytes:
         for old, new in pairs:
             blob = blob.replace(old, new)
         return blob

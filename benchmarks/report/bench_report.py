@@ -22,16 +22,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def postfinger(*args: str) -> List[str]:
+def postfinger(*args: str) -> list[str]:
     return [sys.executable, "-m", "postfinger_py", *args]
 
 
-def timed(argv: List[str]) -> float:
+def timed(argv: list[str]) -> float:
     """Wall time of one run; a run that fails counts as NaN and is reported, not hidden."""
     start = time.perf_counter()
     res = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import List
-
 from postfinger_py.env import Env
 from postfinger_py.errors import UsageError
 
 
-def main(argv: List[str], env: Env) -> int:
+def main(argv: list[str], env: Env) -> int:
     if any(a in ("--only", "--skip", "--all") or a.startswith(("--only=", "--skip="))
            for a in argv):
         raise UsageError("postfinger check: --only, --skip and --all do not apply; "
                          "check always shows the Findings section alone")
-    from postfinger_py.cli import report_command
+    from postfinger_py.commands import report
 
-    return report_command(["--only", "findings", "--nowarn", *argv], env,
-                          prog="postfinger check")
+    return report.main(["--only", "findings", "--nowarn", *argv], env, prog="postfinger check")

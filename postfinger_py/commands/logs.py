@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, Dict
+from typing import Any
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
 from postfinger_py.argparsing import Parser, add_config_dir
@@ -89,7 +89,7 @@ def main(argv: list[str], env: Env) -> int:
     return int(ExitStatus.OK)
 
 
-def _line(line: LogLine, clean: Any) -> Dict[str, Any]:
+def _line(line: LogLine, clean: Any) -> dict[str, Any]:
     return {"text": clean(line.text), "time": line.when.isoformat() if line.when else None,
             "program": line.prog, "severity": line.severity}
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
 from postfinger_py.argparsing import Parser, add_config_dir
@@ -55,15 +56,15 @@ class Answer:
 @dataclass
 class TableResult:
     spec: str
-    params: List[str]
+    params: list[str]
     style: str
     secret: bool
-    answers: List[Answer] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
     problem: str = ""  # why it could not be asked (one line), "" when it could
-    warnings: List[str] = field(default_factory=list)  # postmap's own warnings
+    warnings: list[str] = field(default_factory=list)  # postmap's own warnings
 
     @property
-    def winner(self) -> Optional[Answer]:
+    def winner(self) -> Answer | None:
         return next((a for a in self.answers if a.found), None)
 
 
@@ -90,13 +91,13 @@ class Asker:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.prefix: Optional[Tuple[str, ...]] = () if ctx.euid != 0 else None
+        self.prefix: tuple[str, ...] | None = () if ctx.euid != 0 else None
 
-    def _argv(self, key: str, spec: str) -> Tuple[str, ...]:
-        argv: Tuple[str, ...] = ("postmap",)
+    def _argv(self, key: str, spec: str) -> tuple[str, ...]:
+        argv: tuple[str, ...] = ("postmap",)
         if self.ctx.options.config_dir:
             argv += ("-c", self.ctx.options.config_dir)
-        return argv + ("-q", key, spec)
+        return (*argv, "-q", key, spec)
 
     def ask(self, key: str, spec: str) -> Any:
         argv = self._argv(key, spec)
@@ -133,7 +134,7 @@ def _why(fatal: str, spec: str, as_postfix: bool) -> str:
     return fatal
 
 
-def ask_table(asker: Asker, result: TableResult, forms: List[KeyForm]) -> None:
+def ask_table(asker: Asker, result: TableResult, forms: list[KeyForm]) -> None:
     for form in forms:
         res = asker.ask(form.key, result.spec)
         for line in res.stderr.splitlines():
@@ -158,7 +159,7 @@ def ask_table(asker: Asker, result: TableResult, forms: List[KeyForm]) -> None:
             return
 
 
-def _local_domain(facts: Facts, domain: str) -> Optional[bool]:
+def _local_domain(facts: Facts, domain: str) -> bool | None:
     """Whether Postfix treats the domain as local (myorigin, mydestination); None: unknown."""
     if not domain:
         return None
@@ -176,13 +177,13 @@ def _local_domain(facts: Facts, domain: str) -> Optional[bool]:
     return None if any(":" in i for i in items) else False
 
 
-def lookup(ctx: Context, key: str) -> List[TableResult]:
+def lookup(ctx: Context, key: str) -> list[TableResult]:
     """Ask every table the configuration names (top level, as Postfix asks them) about KEY."""
     facts = Facts(ctx, [])
     addr = split_key(key, facts.param("recipient_delimiter"))
     parent_params = set(split_list(facts.param("parent_domain_matches_subdomains")))
     local = _local_domain(facts, addr.domain)
-    items: Dict[str, List[str]] = {}  # main.cf and -o values of one name: the uses of both
+    items: dict[str, list[str]] = {}  # main.cf and -o values of one name: the uses of both
     for name, value, _line in settings(facts):
         items.setdefault(name, []).extend(split_list(value))
     asker = Asker(ctx)
@@ -210,7 +211,7 @@ def lookup(ctx: Context, key: str) -> List[TableResult]:
     return results
 
 
-def learned_text(key: str, results: List[TableResult]) -> str:
+def learned_text(key: str, results: list[TableResult]) -> str:
     """What the anonymizer must learn beyond the site's files: the local parts printed alone
     (with and without the extension) and every answer, as table lines (secrets are not kept)."""
     lines = [f"{key} {key.rpartition('@')[0]}"] if "@" in key else []
@@ -220,7 +221,7 @@ def learned_text(key: str, results: List[TableResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _text(key: str, results: List[TableResult]) -> str:
+def _text(key: str, results: list[TableResult]) -> str:
     out = [f"lookup of {key} in {len(results)} table(s)"]
     for r in results:
         out.append("")
@@ -241,7 +242,7 @@ def _text(key: str, results: List[TableResult]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _plain(key: str, results: List[TableResult]) -> Dict[str, Any]:
+def _plain(key: str, results: list[TableResult]) -> dict[str, Any]:
     return {"key": key, "tables": [
         {"table": r.spec, "parameters": r.params, "style": r.style, "secret": r.secret,
          "asked": [{"key": a.key, "form": a.form, "found": a.found,
@@ -251,7 +252,7 @@ def _plain(key: str, results: List[TableResult]) -> Dict[str, Any]:
         for r in results]}
 
 
-def render(key: str, results: List[TableResult], as_json: bool,
+def render(key: str, results: list[TableResult], as_json: bool,
            clean: Callable[[str], str]) -> str:
     """The whole output in one pass through the anonymizer (its leak check refuses it whole)."""
     if as_json:
@@ -259,7 +260,7 @@ def render(key: str, results: List[TableResult], as_json: bool,
     return clean(_text(key, results))
 
 
-def main(argv: List[str], env: Env) -> int:
+def main(argv: list[str], env: Env) -> int:
     args = build_parser(env).parse_args(argv)
     key = args.key.strip()
     if not key or any(c.isspace() for c in key) or key.startswith("@") or key.endswith("@"):

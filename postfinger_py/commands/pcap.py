@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import List
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
 from postfinger_py.argparsing import Parser
-from postfinger_py.collect.pcap import summarize_files
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
 from postfinger_py.model import Options
+from postfinger_py.pcap.captures import summarize_files
 
 
 def _parser(env: Env) -> argparse.ArgumentParser:
@@ -33,7 +32,7 @@ def _parser(env: Env) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: List[str], env: Env) -> int:
+def main(argv: list[str], env: Env) -> int:
     args = _parser(env).parse_args(argv)
     for port in args.ports:
         if not 0 < port < 65536:

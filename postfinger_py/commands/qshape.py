@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import List
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
 from postfinger_py.argparsing import Parser, add_config_dir
@@ -62,7 +61,7 @@ def _write(env: Env, text: str) -> None:
         env.stdout.write(data.decode("utf-8", "replace"))
 
 
-def main(argv: List[str], env: Env) -> int:
+def main(argv: list[str], env: Env) -> int:
     args = build_parser(env).parse_args(argv)
     top = 0
     if _isatty(env):

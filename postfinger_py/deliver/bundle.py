@@ -9,20 +9,20 @@ import json
 import re
 import tarfile
 from datetime import datetime
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable
 
 from postfinger_py.model import Report
 
-Member = Tuple[str, bytes]
+Member = tuple[str, bytes]
 
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "_"
 
 
-def bundle_members(report: Report, text: str, json_text: str) -> List[Member]:
+def bundle_members(report: Report, text: str, json_text: str) -> list[Member]:
     """Every member, in a fixed order; manifest.json last, holding the sha256 of the others."""
-    members: List[Member] = [("report.txt", text.encode()), ("report.json", json_text.encode())]
+    members: list[Member] = [("report.txt", text.encode()), ("report.json", json_text.encode())]
     for section in report.sections:
         for fname, content in sorted(section.raw.items()):
             members.append((f"sections/{_safe(section.name)}/{_safe(fname)}", content.encode()))
@@ -41,7 +41,7 @@ def bundle_members(report: Report, text: str, json_text: str) -> List[Member]:
     return members
 
 
-def check_members(members: List[Member], find_leak: Callable[[str], Optional[str]]) -> Optional[str]:
+def check_members(members: list[Member], find_leak: Callable[[str], str | None]) -> str | None:
     """The first leak in any member, as 'member: description', or None."""
     for name, data in members:
         leak = find_leak(data.decode("utf-8", "replace"))
@@ -50,7 +50,7 @@ def check_members(members: List[Member], find_leak: Callable[[str], Optional[str
     return None
 
 
-def build_tar_gz(members: List[Member], mtime: datetime) -> bytes:
+def build_tar_gz(members: list[Member], mtime: datetime) -> bytes:
     """A deterministic .tar.gz: fixed owner, mode 0600, the report's time on every member."""
     raw = io.BytesIO()
     stamp = int(mtime.timestamp())
@@ -69,9 +69,9 @@ def build_tar_gz(members: List[Member], mtime: datetime) -> bytes:
     return out.getvalue()
 
 
-def read_members(data: bytes) -> Dict[str, bytes]:
+def read_members(data: bytes) -> dict[str, bytes]:
     """Members of a bundle by name (without the top directory), for tests and checks."""
-    out: Dict[str, bytes] = {}
+    out: dict[str, bytes] = {}
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         for info in tar.getmembers():
             fh = tar.extractfile(info)

@@ -6,7 +6,7 @@ import errno
 import os
 import stat
 import tempfile
-from typing import Callable, List, Optional
+from typing import Callable
 
 from postfinger_py.errors import PostfingerError, os_error_words
 
@@ -20,7 +20,7 @@ _KINDS = (
 )
 
 
-def _not_regular(mode: int) -> Optional[str]:
+def _not_regular(mode: int) -> str | None:
     for test, words in _KINDS:
         if test(mode):
             return words
@@ -62,7 +62,7 @@ def write_private_new(directory: str, stem: str, suffix: str, data: bytes) -> st
     directory = os.path.abspath(directory)
     if not os.path.isdir(directory):
         raise PostfingerError(f"cannot write in {directory}: it is not a directory")
-    chosen: List[str] = []
+    chosen: list[str] = []
 
     def place(tmp: str) -> None:
         for n in range(1, 1000):
@@ -79,7 +79,7 @@ def write_private_new(directory: str, stem: str, suffix: str, data: bytes) -> st
 def write_private_exclusive(path: str, data: bytes) -> bool:
     """Write `data` to `path` only if nothing has that name (False then); all or nothing, 0600."""
     path = os.path.abspath(path)
-    placed: List[bool] = []
+    placed: list[bool] = []
     _write_then(path, data, lambda tmp: placed.append(_link_new(tmp, path)))
     return placed[0]
 

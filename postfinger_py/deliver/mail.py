@@ -6,7 +6,6 @@ import re
 from datetime import timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Optional, Tuple
 
 from postfinger_py.model import Report
 from postfinger_py.runner import CommandResult, Runner
@@ -19,8 +18,8 @@ def valid_address(address: str) -> bool:
     return bool(_ADDRESS.match(address)) and not address.startswith("-")
 
 
-def build_message(report: Report, address: str, text: str, bundle: Optional[bytes]
-                  ) -> Tuple[bytes, str]:
+def build_message(report: Report, address: str, text: str, bundle: bytes | None
+                  ) -> tuple[bytes, str]:
     """The message, and its Message-ID (users can trace it in their own log)."""
     msg = EmailMessage()
     when = report.generated_at.strftime("%Y-%m-%d %H:%M UTC")

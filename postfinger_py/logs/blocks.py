@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import mmap
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 
-def _load_memmem() -> Optional[Callable[..., Any]]:
+def _load_memmem() -> Callable[..., Any] | None:
     """libc memmem(), or None where it cannot be had (bytes.find is then used)."""
     try:
         import ctypes

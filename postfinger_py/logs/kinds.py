@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from postfinger_py.logs.lines import LogLine
 
@@ -21,14 +21,14 @@ PROBLEM, CONNECT, DELIVERY = "problem", "connect", "delivery"
 @dataclass(frozen=True)
 class LogKind:
     code: str
-    regex: "re.Pattern[str]"
+    regex: re.Pattern[str]
     severity: str  # problem | warning | note (a Finding's severity)
     message: str
     action: str
     manual: str
     source: str = PROBLEM
     # A line matching this makes the kind one step more severe (e.g. loopback shown as unknown).
-    escalate: Optional["re.Pattern[str]"] = None
+    escalate: re.Pattern[str] | None = None
 
 
 def _k(code: str, regex: str, severity: str, message: str, action: str, manual: str,
@@ -37,7 +37,7 @@ def _k(code: str, regex: str, severity: str, message: str, action: str, manual: 
                    re.compile(escalate) if escalate else None)
 
 
-KINDS: Tuple[LogKind, ...] = (
+KINDS: tuple[LogKind, ...] = (
     _k("log-unknown-client", r"^connect from unknown\[", "note",
        "smtpd logs clients as unknown[address]: their names could not be looked up. For a few "
        "clients without reverse DNS that is normal; for loopback or your own networks DNS does "
@@ -155,9 +155,9 @@ KINDS: Tuple[LogKind, ...] = (
        "report it to postfix-users with this line and postfinger's report", "DEBUG_README"),
 )
 
-BY_CODE: Dict[str, LogKind] = {k.code: k for k in KINDS}
-_RANK: Dict[str, int] = {k.code: i for i, k in enumerate(KINDS)}  # the table's order
-_BY_SOURCE: Dict[str, Tuple[LogKind, ...]] = {
+BY_CODE: dict[str, LogKind] = {k.code: k for k in KINDS}
+_RANK: dict[str, int] = {k.code: i for i, k in enumerate(KINDS)}  # the table's order
+_BY_SOURCE: dict[str, tuple[LogKind, ...]] = {
     s: tuple(k for k in KINDS if k.source == s) for s in (PROBLEM, CONNECT, DELIVERY)}
 
 MAX_GROUPS = 200  # distinct reject / failure classes tracked; beyond that counted as "other"
@@ -170,7 +170,7 @@ _LEAD = re.compile(r"^(?:<[^>]*>|[^\s\[\]]*\[[^\]]*\]): ")
 _BLOCKED = re.compile(r"blocked using (\S+?)[;,]?(?:\s|$)")
 _STATUS = re.compile(r", dsn=(\d\.\d{1,3}\.\d{1,3}), status=(deferred|bounced) \((.*)\)\s*$")
 
-_NORMALIZERS: Tuple[Tuple["re.Pattern[str]", str], ...] = (
+_NORMALIZERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"<[^<>\s]*@[^<>\s]*>"), "<ADDRESS>"),
     (re.compile(r"\b[\w.-]+\[(?:[0-9.]+|[0-9A-Fa-f:.]+|ipv6:[0-9A-Fa-f:.]+)\]"), "HOST[IP]"),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "IP"),
@@ -187,7 +187,7 @@ def normalize_reason(reason: str) -> str:
     return text
 
 
-def classify(line: LogLine, source: str = PROBLEM) -> Optional[LogKind]:
+def classify(line: LogLine, source: str = PROBLEM) -> LogKind | None:
     """The first known kind whose regex matches the line's message, or None."""
     msg = line.message
     if source == DELIVERY:
@@ -224,11 +224,11 @@ class Seen:
 class Explainer:
     """Counts what the scan hands it; `data()` is plain data for the logs section."""
 
-    seen: Dict[str, Seen] = field(default_factory=dict)
-    rejects: Dict[Tuple[str, str], List[Any]] = field(default_factory=dict)
+    seen: dict[str, Seen] = field(default_factory=dict)
+    rejects: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     reject_total: int = 0
-    failures: Dict[Tuple[str, str], List[Any]] = field(default_factory=dict)
-    failure_totals: Dict[str, int] = field(default_factory=lambda: {"deferred": 0, "bounced": 0})
+    failures: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    failure_totals: dict[str, int] = field(default_factory=lambda: {"deferred": 0, "bounced": 0})
     sent: int = 0
     other: int = 0
 
@@ -271,8 +271,8 @@ class Explainer:
         if entry is not None:
             entry[0] += 1
 
-    def _group(self, groups: Dict[Tuple[str, str], List[Any]], key: Tuple[str, str],
-               line: LogLine, new: List[Any]) -> Optional[List[Any]]:
+    def _group(self, groups: dict[tuple[str, str], list[Any]], key: tuple[str, str],
+               line: LogLine, new: list[Any]) -> list[Any] | None:
         entry = groups.get(key)
         if entry is None:
             if len(self.rejects) + len(self.failures) >= MAX_GROUPS:
@@ -281,7 +281,7 @@ class Explainer:
             entry = groups[key] = new
         return entry
 
-    def data(self) -> Dict[str, Any]:
+    def data(self) -> dict[str, Any]:
         explained = [{"code": s.code, "count": s.count, "first": s.first,
                       "first_stamp": s.first_stamp, "last_stamp": s.last_stamp,
                       "escalated": s.escalated}

@@ -8,7 +8,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Optional, Union
+from typing import BinaryIO, Callable, Union
 
 from postfinger_py.logs.blocks import Block, find
 
@@ -197,7 +197,7 @@ class _Reader:
             os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
         except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
             pass  # not a real file (a snapshot, journald text), or no posix_fadvise here
-        self.gz: Optional[_Gunzip] = None
+        self.gz: _Gunzip | None = None
         self.first = True
         self.ended = False
         self.text = TextCheck()
@@ -313,7 +313,7 @@ class _Long:
         self.data = bytearray()
         yield from self.add(data)
 
-    def add(self, data: Union[memoryview, bytes]) -> Iterator[Window]:
+    def add(self, data: memoryview | bytes) -> Iterator[Window]:
         # A view of the read buffer: nothing is copied beyond what is kept.
         if self.skipping:
             return
@@ -327,7 +327,7 @@ class _Long:
         else:
             self.data += data
 
-    def finish(self, data: Union[memoryview, bytes]) -> Iterator[Window]:
+    def finish(self, data: memoryview | bytes) -> Iterator[Window]:
         yield from self.add(data)
         if not self.skipping:
             line = bytes(self.data)

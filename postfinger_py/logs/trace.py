@@ -95,7 +95,7 @@ class Tracer:
                     for ww in look:
                         self._search(ww, lit, years, local, notes, file_index)
             self._fresh.clear()
-            prev = (prev + [w])[-LOOK_BACK:]
+            prev = [*prev, w][-LOOK_BACK:]
 
     def _search(self, w: Window, lit: bytes, years: YearGuesser, local: tzinfo,
                 notes: ReadNotes, file_index: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
 
 # Every Postfix program embeds MAIL_VERSION_STAMP: "mail_version=3.7.11".
 _STAMP = re.compile(rb"mail_version=([0-9][0-9A-Za-z.+~_-]{0,40})\x00")
@@ -23,16 +22,16 @@ class BinaryInfo:
 
     path: str
     kind: str  # elf, script, other, unreadable
-    version_stamps: Tuple[str, ...] = ()
-    needed: Tuple[str, ...] = ()
+    version_stamps: tuple[str, ...] = ()
+    needed: tuple[str, ...] = ()
     interpreter: str = ""
     elf_class: int = 0  # 32 or 64
     problem: str = ""  # why it could not be read or parsed
 
 
-def version_stamps(data: bytes) -> Tuple[str, ...]:
+def version_stamps(data: bytes) -> tuple[str, ...]:
     """Distinct mail_version stamps in a binary, in order of appearance."""
-    seen: List[str] = []
+    seen: list[str] = []
     for m in _STAMP.finditer(data):
         value = m.group(1).decode("ascii", "replace")
         if value not in seen:
@@ -47,7 +46,7 @@ def _cstr(data: bytes, offset: int) -> str:
     return data[offset:end].decode("utf-8", "replace")
 
 
-def _vaddr_to_offset(loads: List[Tuple[int, int, int]], vaddr: int) -> Optional[int]:
+def _vaddr_to_offset(loads: list[tuple[int, int, int]], vaddr: int) -> int | None:
     for p_offset, p_vaddr, p_filesz in loads:
         if p_vaddr <= vaddr < p_vaddr + p_filesz:
             return p_offset + (vaddr - p_vaddr)
@@ -78,8 +77,8 @@ def _parse_elf(path: str, data: bytes) -> BinaryInfo:
         e_phoff, = struct.unpack_from(endian + "I", data, 0x1C)
         e_phentsize, e_phnum = struct.unpack_from(endian + "HH", data, 0x2A)
         ph_fmt = endian + "IIIIIIII"  # type offset vaddr paddr filesz memsz flags align
-    loads: List[Tuple[int, int, int]] = []
-    dynamic: Optional[Tuple[int, int]] = None
+    loads: list[tuple[int, int, int]] = []
+    dynamic: tuple[int, int] | None = None
     interp = ""
     for i in range(min(e_phnum, 256)):
         fields = struct.unpack_from(ph_fmt, data, e_phoff + i * e_phentsize)
@@ -93,8 +92,8 @@ def _parse_elf(path: str, data: bytes) -> BinaryInfo:
             dynamic = (p_offset, p_filesz)
         elif p_type == PT_INTERP:
             interp = _cstr(data, p_offset)
-    needed_offsets: List[int] = []
-    strtab_vaddr: Optional[int] = None
+    needed_offsets: list[int] = []
+    strtab_vaddr: int | None = None
     if dynamic is not None:
         entry_fmt = endian + ("qQ" if is64 else "iI")
         size = struct.calcsize(entry_fmt)
@@ -107,7 +106,7 @@ def _parse_elf(path: str, data: bytes) -> BinaryInfo:
                 needed_offsets.append(val)
             elif tag == DT_STRTAB:
                 strtab_vaddr = val
-    needed: List[str] = []
+    needed: list[str] = []
     if strtab_vaddr is not None:
         base = _vaddr_to_offset(loads, strtab_vaddr)
         if base is not None:

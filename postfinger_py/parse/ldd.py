@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
 
 _ARROW = re.compile(r"^\s*(\S+) => (.*?)\s*(?:\(0x[0-9a-fA-F]+\))?\s*$")
 _PLAIN = re.compile(r"^\s*(\S+)\s*(?:\(0x[0-9a-fA-F]+\))?\s*$")
 
 
-def parse_ldd(text: str) -> List[Tuple[str, Optional[str]]]:
+def parse_ldd(text: str) -> list[tuple[str, str | None]]:
     """[(soname, path)]; path None means "not found". vdso entries are skipped."""
-    out: List[Tuple[str, Optional[str]]] = []
+    out: list[tuple[str, str | None]] = []
     for line in text.splitlines():
         if not line.strip() or "vdso" in line or line.strip().startswith(("statically", "not a")):
             continue

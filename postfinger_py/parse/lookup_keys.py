@@ -9,8 +9,8 @@ the setting is listed in parent_domain_matches_subdomains and as ".parent" when 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
 
 # How a table is used decides its key forms.
 ACCESS = "access"  # check_*_access, *_access_maps: access(5)
@@ -79,7 +79,7 @@ def style_of(param: str, value_items: Sequence[str], spec: str) -> str:
     return ADDRESS
 
 
-def _parents(domain: str, parent_style: bool) -> List[KeyForm]:
+def _parents(domain: str, parent_style: bool) -> list[KeyForm]:
     out = []
     rest = domain
     while "." in rest:
@@ -91,7 +91,7 @@ def _parents(domain: str, parent_style: bool) -> List[KeyForm]:
 _IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}\Z")
 
 
-def _domain_chain(domain: str, parent_style: bool, pattern: bool) -> List[KeyForm]:
+def _domain_chain(domain: str, parent_style: bool, pattern: bool) -> list[KeyForm]:
     if _IPV4.match(domain):
         # access(5) HOST NAME/ADDRESS PATTERNS: net.work.addr.ess, net.work.addr, net.work, net
         parts = domain.split(".")
@@ -102,7 +102,7 @@ def _domain_chain(domain: str, parent_style: bool, pattern: bool) -> List[KeyFor
 
 
 def key_forms(addr: Address, style: str, spec: str, parent_style: bool,
-              local_domain: Optional[bool]) -> Tuple[List[KeyForm], str]:
+              local_domain: bool | None) -> tuple[list[KeyForm], str]:
     """(the keys to ask, in Postfix's order; why none apply when the list is empty).
 
     `local_domain`: whether the address's domain is local ($myorigin, $mydestination); None
@@ -111,7 +111,7 @@ def key_forms(addr: Address, style: str, spec: str, parent_style: bool,
     pattern = spec.startswith(PATTERN_TYPES) or any(f":{t}" in spec for t in PATTERN_TYPES)
     full = f"{addr.local}@{addr.domain}"
     bare = f"{addr.bare_local}@{addr.domain}"
-    forms: List[KeyForm] = []
+    forms: list[KeyForm] = []
     if style == DOMAINS:
         return _domain_chain(addr.domain, parent_style, pattern), ""
     if not addr.is_address:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
 
 # Every table type Postfix 3.x knows (built in or as a dynamically loaded plug-in).
 MAP_TYPES = frozenset({
@@ -15,7 +14,7 @@ MAP_TYPES = frozenset({
     "texthash", "unionmap", "unix",
 })
 # Indexed (postmap/postalias built) types: the index file(s) beside the source.
-INDEX_SUFFIXES: Dict[str, Tuple[str, ...]] = {
+INDEX_SUFFIXES: dict[str, tuple[str, ...]] = {
     "hash": (".db",), "btree": (".db",), "lmdb": (".lmdb",), "cdb": (".cdb",),
     "dbm": (".dir", ".pag"), "sdbm": (".dir", ".pag"),
 }
@@ -35,7 +34,7 @@ class MapRef:
 
     type: str
     name: str
-    within: Tuple[str, ...] = ()
+    within: tuple[str, ...] = ()
 
     @property
     def spec(self) -> str:
@@ -49,15 +48,15 @@ class MapRef:
     def indexed(self) -> bool:
         return self.type in INDEX_SUFFIXES and self.name.startswith("/")
 
-    def index_files(self) -> List[str]:
+    def index_files(self) -> list[str]:
         return [self.name + s for s in INDEX_SUFFIXES.get(self.type, ())] if self.indexed else []
 
 
-def split_list(value: str) -> List[str]:
+def split_list(value: str) -> list[str]:
     """A parameter value's items: separated by white space or commas, {...} kept whole."""
-    out: List[str] = []
+    out: list[str] = []
     depth = 0
-    cur: List[str] = []
+    cur: list[str] = []
     for ch in value:
         if ch == "{":
             depth += 1
@@ -79,7 +78,7 @@ def _unbrace(text: str) -> str:
     return text[1:-1] if text.startswith("{") and text.endswith("}") else text
 
 
-def table_of(item: str) -> Tuple[str, str]:
+def table_of(item: str) -> tuple[str, str]:
     """(type, name) when one list item names a table, else ("", "")."""
     m = _TYPE.match(item)
     if not m or m.group(1) not in MAP_TYPES:
@@ -93,28 +92,28 @@ def table_of(item: str) -> Tuple[str, str]:
     return kind, name
 
 
-def refs_in_item(item: str, within: Tuple[str, ...] = ()) -> List[MapRef]:
+def refs_in_item(item: str, within: tuple[str, ...] = ()) -> list[MapRef]:
     """Every table one item names: the item itself, and the tables nested inside it."""
     kind, name = table_of(item)
     if not kind:
         return []
     if kind == "proxy":
-        return [MapRef(kind, name, within)] + refs_in_item(name, within + (kind,))
+        return [MapRef(kind, name, within), *refs_in_item(name, (*within, kind))]
     out = [MapRef(kind, name, within)]
     if kind in COMPOSITE:
         for inner in split_list(_unbrace(name)):
-            out.extend(refs_in_item(inner, within + (kind,)))
+            out.extend(refs_in_item(inner, (*within, kind)))
     return out
 
 
-def map_refs(value: str) -> List[MapRef]:
+def map_refs(value: str) -> list[MapRef]:
     """Every table a parameter value names, nested ones included, in order."""
-    out: List[MapRef] = []
+    out: list[MapRef] = []
     for item in split_list(value):
         out.extend(refs_in_item(item))
     return out
 
 
-def top_tables(value: str) -> List[str]:
+def top_tables(value: str) -> list[str]:
     """The tables a parameter value names at its top level, as written (proxy:, pipemap:{} whole)."""
     return [item for item in split_list(value) if table_of(item)[0]]

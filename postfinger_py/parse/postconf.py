@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Tuple
 
 _PARAM = re.compile(r"^([A-Za-z0-9_.:/-]+) = ?(.*)$")
 
 
-def unfold(text: str) -> List[str]:
+def unfold(text: str) -> list[str]:
     """Join Postfix-style folded lines (continuations start with white space) into logical lines."""
-    lines: List[str] = []
+    lines: list[str] = []
     for raw in text.splitlines():
         if raw[:1] in (" ", "\t") and lines:
             lines[-1] = lines[-1] + " " + raw.strip()
@@ -19,9 +18,9 @@ def unfold(text: str) -> List[str]:
     return lines
 
 
-def parse_parameters(text: str) -> List[Tuple[str, str]]:
+def parse_parameters(text: str) -> list[tuple[str, str]]:
     """`postconf -n`/`-d`/`-nf` output as (name, value) pairs, in output order."""
-    pairs: List[Tuple[str, str]] = []
+    pairs: list[tuple[str, str]] = []
     for line in unfold(text):
         m = _PARAM.match(line)
         if m:
@@ -29,7 +28,7 @@ def parse_parameters(text: str) -> List[Tuple[str, str]]:
     return pairs
 
 
-def parse_warnings(stderr: str) -> List[str]:
+def parse_warnings(stderr: str) -> list[str]:
     """postconf's own complaints (unused parameters, syntax) from its stderr, program prefix kept."""
     out = []
     for line in stderr.splitlines():
@@ -42,14 +41,14 @@ def parse_warnings(stderr: str) -> List[str]:
 MASTER_FIELDS = ("service", "type", "private", "unpriv", "chroot", "wakeup", "maxproc", "command")
 
 
-def parse_master(text: str) -> List[Dict[str, object]]:
+def parse_master(text: str) -> list[dict[str, object]]:
     """`postconf -M` (or -Mf) output: one dict per service with the eight columns and the args."""
-    services: List[Dict[str, object]] = []
+    services: list[dict[str, object]] = []
     for line in unfold(text):
         fields = line.split()
         if len(fields) < 8 or line.lstrip().startswith("#"):
             continue
-        entry: Dict[str, object] = dict(zip(MASTER_FIELDS, fields[:8]))
+        entry: dict[str, object] = dict(zip(MASTER_FIELDS, fields[:8]))
         entry["args"] = fields[8:]
         services.append(entry)
     return services
@@ -58,7 +57,7 @@ def parse_master(text: str) -> List[Dict[str, object]]:
 _OVERRIDE = re.compile(r"^([^/\s]+)/([^/\s]+)/([A-Za-z0-9_]+) = ?(.*)$")
 
 
-def parse_overrides(text: str) -> List[Dict[str, str]]:
+def parse_overrides(text: str) -> list[dict[str, str]]:
     """`postconf -P` output: service/type/name = value lines."""
     out = []
     for line in unfold(text):
@@ -69,7 +68,7 @@ def parse_overrides(text: str) -> List[Dict[str, str]]:
     return out
 
 
-def parse_list(text: str) -> List[str]:
+def parse_list(text: str) -> list[str]:
     """`postconf -m` / `-l`: one word per line."""
     return [ln.strip() for ln in text.splitlines() if ln.strip()]
 
@@ -79,8 +78,8 @@ def _norm(value: str) -> str:
 
 
 def defaults_in_main(
-    set_params: List[Tuple[str, str]], defaults: List[Tuple[str, str]]
-) -> List[Tuple[str, str]]:
+    set_params: list[tuple[str, str]], defaults: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
     """Parameters set in main.cf to exactly their built-in default (postfinger --defaultsinmain).
 
     White space and comma spacing are ignored, as Postfix ignores them in lists.
@@ -93,6 +92,6 @@ def defaults_in_main(
     ]
 
 
-def comment_in_value(params: List[Tuple[str, str]]) -> List[str]:
+def comment_in_value(params: list[tuple[str, str]]) -> list[str]:
     """Parameters whose value holds a '#': main.cf comments only work at the start of a line."""
     return [name for name, value in params if "#" in value]

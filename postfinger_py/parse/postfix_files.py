@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, List
 
 
 @dataclass(frozen=True)
@@ -22,13 +21,13 @@ class Entry:
 _VAR = re.compile(r"\$(\w+)|\$\{(\w+)\}")
 
 
-def expand(text: str, params: Dict[str, str]) -> str:
+def expand(text: str, params: dict[str, str]) -> str:
     """Substitute $name and ${name} from params (unknown names stay as written)."""
     return _VAR.sub(lambda m: params.get(m.group(1) or m.group(2), m.group(0)), text)
 
 
-def parse_postfix_files(text: str, params: Dict[str, str]) -> List[Entry]:
-    entries: List[Entry] = []
+def parse_postfix_files(text: str, params: dict[str, str]) -> list[Entry]:
+    entries: list[Entry] = []
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#") or ":" not in line:
@@ -49,7 +48,7 @@ def parse_postfix_files(text: str, params: Dict[str, str]) -> List[Entry]:
     return entries
 
 
-def program_paths(entries: List[Entry], params: Dict[str, str]) -> List[str]:
+def program_paths(entries: list[Entry], params: dict[str, str]) -> list[str]:
     """Programs and shared libraries Postfix installed (files in daemon/command/shlib dirs)."""
     dirs = [params.get(k, "") for k in ("daemon_directory", "command_directory", "shlib_directory")]
     dirs = [d.rstrip("/") + "/" for d in dirs if d]

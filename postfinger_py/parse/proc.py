@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Dict, List, Tuple
 
 LISTEN = "0A"
 
@@ -19,9 +18,9 @@ def _addr(hexaddr: str) -> str:
     return str(addr.ipv4_mapped) if addr.ipv4_mapped else str(addr)
 
 
-def parse_listeners(text: str) -> List[Tuple[str, int, int]]:
+def parse_listeners(text: str) -> list[tuple[str, int, int]]:
     """Listening sockets as (address, port, inode) from /proc/net/tcp or tcp6 text."""
-    out: List[Tuple[str, int, int]] = []
+    out: list[tuple[str, int, int]] = []
     for line in text.splitlines()[1:]:
         fields = line.split()
         if len(fields) < 10 or fields[3] != LISTEN:
@@ -34,9 +33,9 @@ def parse_listeners(text: str) -> List[Tuple[str, int, int]]:
     return out
 
 
-def parse_services(text: str) -> Dict[str, int]:
+def parse_services(text: str) -> dict[str, int]:
     """/etc/services: tcp service name (and aliases) -> port."""
-    ports: Dict[str, int] = {}
+    ports: dict[str, int] = {}
     for line in text.splitlines():
         line = line.split("#", 1)[0]
         fields = line.split()

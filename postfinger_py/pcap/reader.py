@@ -10,8 +10,9 @@ from __future__ import annotations
 import socket
 import struct
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Dict, FrozenSet, Iterator, List, Optional, Tuple
+from typing import Any, BinaryIO
 
 import dpkt
 
@@ -21,7 +22,7 @@ TCP14 = struct.Struct("!HHIIBB")  # ports, seq, ack, data offset, flags
 # No link layer frame is this big; a larger record length means the file is corrupt.
 MAX_RECORD = 1 << 26
 
-LINK_NAMES: Dict[int, str] = {
+LINK_NAMES: dict[int, str] = {
     0: "BSD loopback",
     1: "Ethernet",
     12: "raw IP",
@@ -36,7 +37,7 @@ LINK_NAMES: Dict[int, str] = {
 
 # (timestamp, source addr bytes, source port, dest addr bytes, dest port, seq, ack, flags,
 #  payload, bytes of payload cut off by the snap length)
-Segment = Tuple[float, bytes, int, bytes, int, int, int, int, bytes, int]
+Segment = tuple[float, bytes, int, bytes, int, int, int, int, bytes, int]
 
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
 
@@ -50,7 +51,7 @@ class ReadStats:
     """What the reader saw and skipped, for notes."""
 
     format: str = ""
-    link_types: List[int] = field(default_factory=list)
+    link_types: list[int] = field(default_factory=list)
     snaplen: int = 0
     packets: int = 0
     tcp_packets: int = 0  # TCP packets on the ports we look at
@@ -70,7 +71,7 @@ def addr_text(addr: bytes) -> str:
 
 
 def _records_pcap(fh: BinaryIO, head: bytes, stats: ReadStats
-                  ) -> Iterator[Tuple[float, int, bytes, int, int, int]]:
+                  ) -> Iterator[tuple[float, int, bytes, int, int, int]]:
     """(ts, linktype, buffer, start, end, original length) for each record of a classic pcap."""
     magic = head[:4]
     if len(head) < 24:
@@ -120,7 +121,7 @@ def _records_pcap(fh: BinaryIO, head: bytes, stats: ReadStats
 
 
 def _records_pcapng(fh: BinaryIO, head: bytes, stats: ReadStats
-                    ) -> Iterator[Tuple[float, int, bytes, int, int, int]]:
+                    ) -> Iterator[tuple[float, int, bytes, int, int, int]]:
     """The same for pcapng: sections, several interfaces, enhanced and simple packet blocks."""
     stats.format = "pcapng"
     data = head
@@ -128,7 +129,7 @@ def _records_pcapng(fh: BinaryIO, head: bytes, stats: ReadStats
     eof = False
     endian = "<"
     # per interface: linktype, snaplen, divisor, offset
-    ifaces: List[Tuple[int, int, float, int]] = []
+    ifaces: list[tuple[int, int, float, int]] = []
     count = 0
     while True:
         if len(data) - pos < 65536 and not eof:
@@ -225,7 +226,7 @@ def _ip_offset(link: int, buf: bytes, i: int, end: int) -> int:
     return -2
 
 
-def segments(fh: BinaryIO, ports: FrozenSet[int], stats: ReadStats) -> Iterator[Segment]:
+def segments(fh: BinaryIO, ports: frozenset[int], stats: ReadStats) -> Iterator[Segment]:
     """The TCP segments to or from `ports`, decoded cheaply; everything else is only counted."""
     head = fh.read(CHUNK)
     magic = head[:4]
@@ -280,9 +281,9 @@ def segments(fh: BinaryIO, ports: FrozenSet[int], stats: ReadStats) -> Iterator[
         stats.tcp_packets += ours
 
 
-def _decode(link: int, buf: bytes, i: int, end: int, origlen: int, ports: FrozenSet[int],
+def _decode(link: int, buf: bytes, i: int, end: int, origlen: int, ports: frozenset[int],
             stats: ReadStats, unpack_tcp: Any
-            ) -> Optional[Tuple[bytes, int, bytes, int, int, int, int, bytes, int]]:
+            ) -> tuple[bytes, int, bytes, int, int, int, int, bytes, int] | None:
     """Any other link layer, IPv6, IP options: the general (slower) way."""
     try:
         ip = _ip_offset(link, buf, i, end)
@@ -361,9 +362,9 @@ def describe_links(stats: ReadStats) -> str:
     return ", ".join(LINK_NAMES.get(lt, f"link type {lt}") for lt in stats.link_types)
 
 
-def reader_notes(stats: ReadStats, ports: FrozenSet[int]) -> List[str]:
+def reader_notes(stats: ReadStats, ports: frozenset[int]) -> list[str]:
     """What a user should know about what was not read, in words they can act on."""
-    notes: List[str] = []
+    notes: list[str] = []
     if stats.file_problem:
         notes.append(stats.file_problem + "; sessions still open at that point are marked "
                      "'capture ended'")

@@ -9,7 +9,7 @@ given up as a hole, and finished connections are handed on and forgotten.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
+from typing import Callable
 
 from postfinger_py.pcap.reader import ACK, FIN, RST, SYN, Segment, addr_text
 from postfinger_py.pcap.smtp import SmtpSession
@@ -31,12 +31,20 @@ def _diff(a: int, b: int) -> int:
 class Stream:
     """One direction of a connection."""
 
-    __slots__ = ("next_seq", "parked", "parked_bytes", "deliver", "fin", "holes", "hole_bytes",
-                 "retransmitted")
+    __slots__ = (
+        "deliver",
+        "fin",
+        "hole_bytes",
+        "holes",
+        "next_seq",
+        "parked",
+        "parked_bytes",
+        "retransmitted",
+    )
 
     def __init__(self, deliver: Deliver) -> None:
-        self.next_seq: Optional[int] = None
-        self.parked: Dict[int, Tuple[bytes, float, int]] = {}
+        self.next_seq: int | None = None
+        self.parked: dict[int, tuple[bytes, float, int]] = {}
         self.parked_bytes = 0
         self.deliver = deliver
         self.fin = False
@@ -130,7 +138,7 @@ class Stream:
             first = min(self.parked, key=lambda s: _diff(s, nxt))
             gap = _diff(first, nxt)
             if gap > 0:
-                payload, ts, _cut = self.parked[first]
+                _payload, ts, _cut = self.parked[first]
                 self.holes += 1
                 self.hole_bytes += gap
                 self.deliver(b"", ts, gap)
@@ -141,10 +149,19 @@ class Stream:
 class Connection:
     """Both directions of one TCP connection and the SMTP session they carry."""
 
-    __slots__ = ("client", "server", "session", "c2s", "s2c", "fin_by", "rst_by", "client_isn",
-                 "start")
+    __slots__ = (
+        "c2s",
+        "client",
+        "client_isn",
+        "fin_by",
+        "rst_by",
+        "s2c",
+        "server",
+        "session",
+        "start",
+    )
 
-    def __init__(self, ts: float, client: Tuple[bytes, int], server: Tuple[bytes, int]) -> None:
+    def __init__(self, ts: float, client: tuple[bytes, int], server: tuple[bytes, int]) -> None:
         self.client = client
         self.server = server
         self.start = ts
@@ -152,11 +169,11 @@ class Connection:
         self.session = session
         self.c2s = Stream(session.client_data)
         self.s2c = Stream(session.server_data)
-        self.fin_by: Optional[str] = None
-        self.rst_by: Optional[str] = None
-        self.client_isn: Optional[int] = None
+        self.fin_by: str | None = None
+        self.rst_by: str | None = None
+        self.client_isn: int | None = None
 
-    def finish(self) -> Dict[str, object]:
+    def finish(self) -> dict[str, object]:
         self.c2s.skip_hole()
         self.s2c.skip_hole()
         result = self.session.finish({"fin_by": self.fin_by, "rst_by": self.rst_by})
@@ -173,18 +190,18 @@ def _endpoint(addr: bytes, port: int) -> str:
     return f"[{text}]:{port}" if ":" in text else f"{text}:{port}"
 
 
-Done = Callable[[Dict[str, object]], None]
+Done = Callable[[dict[str, object]], None]
 
 
 class Tracker:
     """Routes segments to connections; hands each finished session to `done`."""
 
-    def __init__(self, ports: FrozenSet[int], done: Done) -> None:
+    def __init__(self, ports: frozenset[int], done: Done) -> None:
         self.ports = ports
         self.done = done
         # 4-tuple as sent -> (connection, sent by the client?)
-        self.conns: Dict[Tuple[bytes, int, bytes, int], Tuple[Connection, bool]] = {}
-        self.closed: "OrderedDict[Tuple[bytes, int, bytes, int], None]" = OrderedDict()
+        self.conns: dict[tuple[bytes, int, bytes, int], tuple[Connection, bool]] = {}
+        self.closed: OrderedDict[tuple[bytes, int, bytes, int], None] = OrderedDict()
         self.midstream = 0  # connections whose handshake was not captured
         self.stray = 0  # packets of connections already closed (or never seen) without data
 
@@ -219,8 +236,8 @@ class Tracker:
             if conn.c2s.fin and conn.s2c.fin:
                 self._close(conn)
 
-    def _syn(self, key: Tuple[bytes, int, bytes, int], entry: Optional[Tuple[Connection, bool]],
-             ts: float, seq: int, flags: int) -> Optional[Tuple[Connection, bool]]:
+    def _syn(self, key: tuple[bytes, int, bytes, int], entry: tuple[Connection, bool] | None,
+             ts: float, seq: int, flags: int) -> tuple[Connection, bool] | None:
         src, sport, dst, dport = key
         if flags & ACK:  # SYN-ACK: the server's side
             if entry is None:
@@ -246,15 +263,15 @@ class Tracker:
         conn.c2s.syn(seq)
         return entry
 
-    def _open(self, ts: float, client: Tuple[bytes, int], server: Tuple[bytes, int]
-              ) -> Tuple[Connection, bool]:
+    def _open(self, ts: float, client: tuple[bytes, int], server: tuple[bytes, int]
+              ) -> tuple[Connection, bool]:
         conn = Connection(ts, client, server)
         self.conns[(client[0], client[1], server[0], server[1])] = (conn, True)
         self.conns[(server[0], server[1], client[0], client[1])] = (conn, False)
         return (conn, True)
 
-    def _open_midstream(self, key: Tuple[bytes, int, bytes, int], ts: float
-                        ) -> Tuple[Connection, bool]:
+    def _open_midstream(self, key: tuple[bytes, int, bytes, int], ts: float
+                        ) -> tuple[Connection, bool]:
         src, sport, dst, dport = key
         self.midstream += 1
         if sport in self.ports and (dport not in self.ports or sport < dport):
@@ -276,7 +293,7 @@ class Tracker:
 
     def close_all(self) -> None:
         """End of capture: finish what is still open, in the order the connections started."""
-        seen: List[Connection] = []
+        seen: list[Connection] = []
         ids = set()
         for conn, _from_client in self.conns.values():
             if id(conn) not in ids:

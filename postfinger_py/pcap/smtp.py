@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from typing import Any, Deque, Dict, List, Optional, Tuple
+from typing import Any
 
 from postfinger_py.pcap.tls import looks_like_tls, parse_client_hello, parse_server_hello
 
@@ -34,9 +34,9 @@ KNOWN = frozenset({"EHLO", "HELO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET
                    "XFORWARD", "TURN", "ATRN"})
 
 # (verb, shown text, timestamp, kind)
-Pending = Tuple[str, str, float, str]
+Pending = tuple[str, str, float, str]
 # (code, lines, timestamp)
-Reply = Tuple[int, List[str], float]
+Reply = tuple[int, list[str], float]
 
 
 def _text(raw: bytes) -> str:
@@ -61,31 +61,31 @@ class SmtpSession:
         self.last = start
         self.cmode = "start"  # start, cmd, authline, hold, data, bdat, tls
         self.smode = "start"  # start, reply, hold, tls
-        self.cin: Deque[Tuple[bytes, float, int]] = deque()  # held client input (data, ts, gap)
+        self.cin: deque[tuple[bytes, float, int]] = deque()  # held client input (data, ts, gap)
         self.cin_bytes = 0
-        self.sin: Deque[Tuple[bytes, float, int]] = deque()
+        self.sin: deque[tuple[bytes, float, int]] = deque()
         self.cline = bytearray()
         self.cline_long = False
         self.sline = bytearray()
-        self.reply_lines: List[str] = []
-        self.cmds: Deque[Pending] = deque([("(connect)", "(connect)", start, "connect")])
-        self.replies: Deque[Reply] = deque()
-        self.steps: List[Dict[str, Any]] = []
+        self.reply_lines: list[str] = []
+        self.cmds: deque[Pending] = deque([("(connect)", "(connect)", start, "connect")])
+        self.replies: deque[Reply] = deque()
+        self.steps: list[dict[str, Any]] = []
         self.more_steps = 0
-        self.banner: Optional[str] = None
-        self.helo: Optional[str] = None
-        self.capabilities: List[str] = []
+        self.banner: str | None = None
+        self.helo: str | None = None
+        self.capabilities: list[str] = []
         self.pipelining = False
-        self.mail_from: List[str] = []
-        self.rcpt_to: List[str] = []
+        self.mail_from: list[str] = []
+        self.rcpt_to: list[str] = []
         self.rcpt_count = 0
-        self.messages: List[Dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []
         self.msg_bytes = 0
         self.msg_incomplete = False
         self.tail = b"\r\n"
         self.bdat_left = 0
         self.bdat_bytes = 0
-        self.starttls: Optional[Dict[str, Any]] = None
+        self.starttls: dict[str, Any] | None = None
         self.implicit_tls = False
         self.cstart = b""  # first bytes that may begin a TLS record (implicit TLS)
         self.sstart = b""
@@ -93,18 +93,18 @@ class SmtpSession:
         self.tls_s = bytearray()
         self.tls_c_done = False
         self.tls_s_done = False
-        self.auth: List[Dict[str, Any]] = []
-        self.anomalies: List[str] = []
+        self.auth: list[dict[str, Any]] = []
+        self.anomalies: list[str] = []
         self.more_anomalies = 0
         self.codes: Counter[int] = Counter()
         self.verbs: Counter[str] = Counter()
         self.quit = False
         self.timeout_reply = False
         self.not_smtp = False
-        self.prev_reply_ts: Optional[float] = None
+        self.prev_reply_ts: float | None = None
         self.prev_verb = "(connect)"
         self.gaps = {"client": 0, "server": 0}
-        self.waits: List[Tuple[float, str]] = []  # the slowest few replies (wait, verb)
+        self.waits: list[tuple[float, str]] = []  # the slowest few replies (wait, verb)
 
     # ---------------------------------------------------------------- input
     def client_data(self, data: bytes, ts: float, gap: int = 0) -> None:
@@ -300,7 +300,7 @@ class SmtpSession:
             self.cmode = "hold"  # before pairing: the reply may already be here
         self._push((verb, shown, ts, kind))
 
-    def _resolve_hold(self, code: Optional[int]) -> None:
+    def _resolve_hold(self, code: int | None) -> None:
         """Too much client data waited for a reply that never came: assume it went well."""
         if self.cmds:
             verb = self.cmds[-1][0]
@@ -420,7 +420,7 @@ class SmtpSession:
         self.prev_reply_ts, self.prev_verb = rts, verb
         self._effects(verb, shown, kind, code, lines)
 
-    def _effects(self, verb: str, shown: str, kind: str, code: int, lines: List[str]) -> None:
+    def _effects(self, verb: str, shown: str, kind: str, code: int, lines: list[str]) -> None:
         if verb in ("EHLO", "LHLO") and code == 250:
             self.capabilities = [c for c in (line[4:].strip() for line in lines[1:]) if c]
             self.pipelining = any(c.upper() == "PIPELINING" for c in self.capabilities)
@@ -460,12 +460,12 @@ class SmtpSession:
                                   "incomplete": self.msg_incomplete})
         self.msg_bytes = 0
 
-    def _step(self, cmd: Pending, reply: Optional[Reply]) -> None:
+    def _step(self, cmd: Pending, reply: Reply | None) -> None:
         if len(self.steps) >= MAX_STEPS:
             self.more_steps += 1
             return
         _verb, shown, cts, kind = cmd
-        step: Dict[str, Any] = {"at": round(cts - self.start, 3), "command": shown,
+        step: dict[str, Any] = {"at": round(cts - self.start, 3), "command": shown,
                                 "reply": None, "text": "", "wait": None}
         if reply is not None:
             code, lines, rts = reply
@@ -516,14 +516,14 @@ class SmtpSession:
                 target = self.starttls if self.starttls is not None else self._implicit()
                 target["server_version"] = chosen
 
-    def _implicit(self) -> Dict[str, Any]:
+    def _implicit(self) -> dict[str, Any]:
         if self.starttls is None:
             self.starttls = {"reply": None, "client_version": None, "sni": None,
                              "server_version": None}
         return self.starttls
 
     # ---------------------------------------------------------------- result
-    def finish(self, end: Dict[str, Any]) -> Dict[str, Any]:
+    def finish(self, end: dict[str, Any]) -> dict[str, Any]:
         """The session as plain data. `end`: fin_by, rst_by (client/server/None)."""
         if self.cmode == "hold":
             self._resolve_hold(None)
@@ -566,7 +566,7 @@ class SmtpSession:
             "waits": sorted(self.waits, reverse=True)[:3],
         }
 
-    def _end(self, end: Dict[str, Any]) -> str:
+    def _end(self, end: dict[str, Any]) -> str:
         if self.quit:
             return "QUIT"
         if self.timeout_reply:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, BinaryIO, Dict, FrozenSet, Iterable, List, Tuple
+from collections.abc import Iterable
+from typing import Any, BinaryIO
 
 from postfinger_py.pcap.reader import CaptureError, ReadStats, describe_links, reader_notes, segments
 from postfinger_py.pcap.reassembly import Tracker
@@ -15,11 +16,11 @@ SLOWEST = 5
 NORMAL_OUTCOMES = ("mail accepted", "no mail sent", "encrypted after STARTTLS")
 
 
-def smtp_ports(extra: Iterable[int] = ()) -> FrozenSet[int]:
+def smtp_ports(extra: Iterable[int] = ()) -> frozenset[int]:
     return frozenset(DEFAULT_PORTS) | frozenset(extra)
 
 
-def _interesting(session: Dict[str, Any]) -> bool:
+def _interesting(session: dict[str, Any]) -> bool:
     if session["anomalies"] or session["holes"]:
         return True
     tls = session["tls"]
@@ -41,10 +42,10 @@ class Totals:
         self.with_holes = 0
         self.messages = 0
         self.message_bytes = 0
-        self.slowest: List[Tuple[float, str, str, str]] = []  # wait, verb, client, start
-        self.kept: List[Dict[str, Any]] = []
+        self.slowest: list[tuple[float, str, str, str]] = []  # wait, verb, client, start
+        self.kept: list[dict[str, Any]] = []
 
-    def add(self, session: Dict[str, Any]) -> None:
+    def add(self, session: dict[str, Any]) -> None:
         self.count += 1
         outcome = session["outcome"]
         self.outcomes["mail accepted" if outcome.endswith("messages accepted") else outcome] += 1
@@ -66,7 +67,7 @@ class Totals:
             del self.slowest[SLOWEST:]
         self._keep(session)
 
-    def _keep(self, session: Dict[str, Any]) -> None:
+    def _keep(self, session: dict[str, Any]) -> None:
         if len(self.kept) < self.limit:
             self.kept.append(session)
             return
@@ -78,7 +79,7 @@ class Totals:
                 self.kept.append(session)
                 return
 
-    def to_plain(self) -> Dict[str, Any]:
+    def to_plain(self) -> dict[str, Any]:
         self.slowest.sort(reverse=True)
         return {
             "sessions": self.count,
@@ -94,14 +95,14 @@ class Totals:
         }
 
 
-def summarize(fh: BinaryIO, name: str, ports: FrozenSet[int], limit: int = DETAIL_LIMIT
-              ) -> Dict[str, Any]:
+def summarize(fh: BinaryIO, name: str, ports: frozenset[int], limit: int = DETAIL_LIMIT
+              ) -> dict[str, Any]:
     """The summary of one capture as plain data; an unreadable file gives 'error'."""
     stats = ReadStats()
     totals = Totals(limit)
     tracker = Tracker(ports, totals.add)
     feed = tracker.feed
-    result: Dict[str, Any] = {"file": name, "error": "", "ports": sorted(ports)}
+    result: dict[str, Any] = {"file": name, "error": "", "ports": sorted(ports)}
     try:
         for seg in segments(fh, ports, stats):
             feed(seg)
@@ -133,11 +134,11 @@ def summarize(fh: BinaryIO, name: str, ports: FrozenSet[int], limit: int = DETAI
     return result
 
 
-def _counts(counter: Dict[str, int]) -> str:
+def _counts(counter: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counter.items()) or "none"
 
 
-def format_lines(result: Dict[str, Any]) -> List[str]:
+def format_lines(result: dict[str, Any]) -> list[str]:
     """The readable account of one capture, one string per output line."""
     if result["error"]:
         return [f"Capture {result['file']}: cannot be read: {result['error']}"]
@@ -170,7 +171,7 @@ def format_lines(result: Dict[str, Any]) -> List[str]:
     return lines
 
 
-def _session_lines(n: int, s: Dict[str, Any]) -> List[str]:
+def _session_lines(n: int, s: dict[str, Any]) -> list[str]:
     out = [f"Session {n}: client {s['client']} -> server {s['server']}, {s['start']} UTC, "
            f"{s['duration']:.3f} s; {s['outcome']}; ended by {s['end']}"]
     if s["banner"] is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional
-
 VERSIONS = {
     0x0300: "SSLv3",
     0x0301: "TLSv1.0",
@@ -22,7 +20,7 @@ def looks_like_tls(data: bytes) -> bool:
     return len(data) >= 3 and data[0] == 0x16 and data[1] == 0x03
 
 
-def _handshake(data: bytes, wanted: int) -> Optional[bytes]:
+def _handshake(data: bytes, wanted: int) -> bytes | None:
     """The body of the first handshake message of type `wanted`, from one or more records."""
     body = bytearray()
     pos = 0
@@ -42,8 +40,8 @@ def _handshake(data: bytes, wanted: int) -> Optional[bytes]:
     return bytes(body[4:4 + length])
 
 
-def _extensions(body: bytes, pos: int) -> Dict[int, bytes]:
-    out: Dict[int, bytes] = {}
+def _extensions(body: bytes, pos: int) -> dict[int, bytes]:
+    out: dict[int, bytes] = {}
     if pos + 2 > len(body):
         return out
     end = min(len(body), pos + 2 + ((body[pos] << 8) | body[pos + 1]))
@@ -56,7 +54,7 @@ def _extensions(body: bytes, pos: int) -> Dict[int, bytes]:
     return out
 
 
-def _sni(ext: bytes) -> Optional[str]:
+def _sni(ext: bytes) -> str | None:
     # server_name_list length (2), then entries: type (1), length (2), name
     pos = 2
     while pos + 3 <= len(ext):
@@ -68,7 +66,7 @@ def _sni(ext: bytes) -> Optional[str]:
     return None
 
 
-def parse_client_hello(data: bytes) -> Optional[Dict[str, object]]:
+def parse_client_hello(data: bytes) -> dict[str, object] | None:
     """{'version': highest offered, 'sni': name or None}, or None if this is no ClientHello."""
     body = _handshake(data, 1)
     if body is None or len(body) < 35:
@@ -94,7 +92,7 @@ def parse_client_hello(data: bytes) -> Optional[Dict[str, object]]:
     return {"version": version_name(best), "sni": sni}
 
 
-def parse_server_hello(data: bytes) -> Optional[str]:
+def parse_server_hello(data: bytes) -> str | None:
     """The version the server chose, or None if this is no ServerHello."""
     body = _handshake(data, 2)
     if body is None or len(body) < 35:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import List, Optional, Tuple
 
 from postfinger_py.queue.postqueue import Message, QueueListing, Recipient
 
@@ -27,7 +26,7 @@ APPROXIMATION_NOTE = (
 )
 
 
-def parse_utc_offset(text: str) -> Optional[timezone]:
+def parse_utc_offset(text: str) -> timezone | None:
     """`date +%z` output (e.g. +0100) as a timezone, or None."""
     m = _OFFSET.match(text.strip())
     if not m:
@@ -53,8 +52,8 @@ def _arrival(when: str, now: datetime, tz: timezone) -> int:
 def parse_mailq(text: str, now: datetime, tz: timezone = timezone.utc) -> QueueListing:
     """Messages of `mailq` text; lines that fit no pattern are counted as unreadable."""
     listing = QueueListing()
-    current: Optional[Tuple[str, str, int, int, str]] = None
-    rcpts: List[Recipient] = []
+    current: tuple[str, str, int, int, str] | None = None
+    rcpts: list[Recipient] = []
     reason = ""
     has_reason = False
 

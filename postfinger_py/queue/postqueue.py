@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Collection, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Any, NamedTuple
 
-QUEUE_NAMES: Tuple[str, ...] = ("maildrop", "incoming", "active", "deferred", "hold")
+QUEUE_NAMES: tuple[str, ...] = ("maildrop", "incoming", "active", "deferred", "hold")
 
 
 class Recipient(NamedTuple):
@@ -22,7 +23,7 @@ class Message(NamedTuple):
     arrival_time: int
     size: int
     sender: str
-    recipients: Tuple[Recipient, ...]
+    recipients: tuple[Recipient, ...]
     forced_expire: bool = False
 
 
@@ -30,10 +31,10 @@ class Message(NamedTuple):
 class QueueListing:
     """All messages of a listing, and what could not be read (line numbers, why)."""
 
-    messages: List[Message] = field(default_factory=list)
-    bad_lines: List[Tuple[int, str]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    bad_lines: list[tuple[int, str]] = field(default_factory=list)
 
-    def problems(self, what: str = "postqueue -j") -> List[str]:
+    def problems(self, what: str = "postqueue -j") -> list[str]:
         """Notes for the user: how many lines were unreadable, with the first reason."""
         if not self.bad_lines:
             return []
@@ -43,7 +44,7 @@ class QueueListing:
             f"left out (first: line {first_no}: {first_why})"
         ]
 
-    def in_queues(self, names: "Collection[str]") -> List[Message]:
+    def in_queues(self, names: Collection[str]) -> list[Message]:
         return [m for m in self.messages if m.queue_name in names]
 
 
@@ -82,7 +83,7 @@ def _message(obj: Any, null_sender: str) -> Message:
 _BATCH = 1000  # lines parsed by one json.loads: several times faster than one call a line
 
 
-def _lines(text: str) -> Iterator[Tuple[int, str]]:
+def _lines(text: str) -> Iterator[tuple[int, str]]:
     """(line number, line) of `text`, split at newlines only (no list of all lines in memory;
     JSON from postqueue escapes control characters, so a newline always ends a message)."""
     pos, no, end_of_text = 0, 0, len(text)
@@ -96,14 +97,14 @@ def _lines(text: str) -> Iterator[Tuple[int, str]]:
 
 
 def _parse_batch(
-    batch: List[Tuple[int, str]], null_sender: str, bad_lines: List[Tuple[int, str]]
+    batch: list[tuple[int, str]], null_sender: str, bad_lines: list[tuple[int, str]]
 ) -> Iterator[Message]:
-    objects: Optional[List[Any]]
+    objects: list[Any] | None
     try:
         objects = json.loads("[" + ",".join(line for _, line in batch) + "]")
     except ValueError:
         objects = None
-    pairs: List[Tuple[int, Any]]
+    pairs: list[tuple[int, Any]]
     if isinstance(objects, list) and len(objects) == len(batch):
         pairs = [(no, obj) for (no, _), obj in zip(batch, objects)]
     else:  # some line is broken (or holds more than one value): find which, one by one
@@ -121,11 +122,11 @@ def _parse_batch(
 
 
 def iter_postqueue_json(
-    text: str, bad_lines: List[Tuple[int, str]], null_sender: str = "MAILER-DAEMON"
+    text: str, bad_lines: list[tuple[int, str]], null_sender: str = "MAILER-DAEMON"
 ) -> Iterator[Message]:
     """Messages of `postqueue -j` output one by one, parsed in batches (memory stays small on a
     queue of 100,000 messages); unreadable lines go to `bad_lines` as (line number, why)."""
-    batch: List[Tuple[int, str]] = []
+    batch: list[tuple[int, str]] = []
     for no, line in _lines(text):
         if not line.strip():
             continue

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Union
 
 Number = Union[int, float]
 
-DEFAULT_QUEUES: Tuple[str, ...] = ("incoming", "active")
+DEFAULT_QUEUES: tuple[str, ...] = ("incoming", "active")
 TOTAL = "TOTAL"
 _DOMAIN_WIDTH = 18  # qshape's $dwidth: the narrowest the domain column gets
 
@@ -47,7 +48,7 @@ def perl_str(value: Number) -> str:
     """How Perl prints a number: integers as digits, floats with %.15g."""
     if isinstance(value, int):
         return str(value)
-    return "%.15g" % value
+    return f"{value:.15g}"
 
 
 def ascii_lower(text: str) -> str:
@@ -83,14 +84,14 @@ class QshapeOptions:
         senders: bool = False,
         parents: bool = False,
         linear: bool = False,
-        buckets: Optional[str] = None,
-        tick: Optional[str] = None,
-        min_subdomains: Optional[str] = None,
-        width: Optional[str] = None,
+        buckets: str | None = None,
+        tick: str | None = None,
+        min_subdomains: str | None = None,
+        width: str | None = None,
         top: int = 0,
-    ) -> "QshapeOptions":
+    ) -> QshapeOptions:
         """Apply qshape's rules: -w only when > 80, -b/-t/-m only when > 0."""
-        values: Dict[str, Number] = {}
+        values: dict[str, Number] = {}
         for name, raw, floor in (
             ("buckets", buckets, 0),
             ("tick", tick, 0),
@@ -120,7 +121,7 @@ def normalize_domain(part: str) -> str:
     return _STRIP_DOTS.sub(r"\1", part, count=1)
 
 
-def parent_chain(domain: str) -> List[str]:
+def parent_chain(domain: str) -> list[str]:
     """The domain and, for -p, each ancestor with two or more labels, written with a leading dot."""
     chain = [domain]
     while True:
@@ -137,11 +138,11 @@ class Shape:
 
     options: QshapeOptions
     now: int
-    counts: Dict[str, List[int]] = field(default_factory=dict)
-    children: Dict[str, int] = field(default_factory=dict)
+    counts: dict[str, list[int]] = field(default_factory=dict)
+    children: dict[str, int] = field(default_factory=dict)
     messages: int = 0
-    _domains: Dict[str, str] = field(default_factory=dict, repr=False)
-    _chains: Dict[str, List[str]] = field(default_factory=dict, repr=False)
+    _domains: dict[str, str] = field(default_factory=dict, repr=False)
+    _chains: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._slots = int(self.options.buckets) + 1
@@ -211,7 +212,7 @@ class Shape:
                     self.children[key] = self.children.get(key, 0) + 1
                 new = not old
 
-    def rows(self, top: Optional[int] = None) -> List[Tuple[str, List[int]]]:
+    def rows(self, top: int | None = None) -> list[tuple[str, list[int]]]:
         """Rows in qshape's order, parents with too few children left out, cut to `top` rows
         (default: the options' top; 0: all)."""
         opts = self.options
@@ -220,7 +221,7 @@ class Shape:
             self.counts,
             key=lambda d: (-self.counts[d][0], byte_len(d), d != TOTAL, d),
         )
-        out: List[Tuple[str, List[int]]] = []
+        out: list[tuple[str, list[int]]] = []
         for d in keys:
             if d.startswith(".") and self.children.get(d, 0) < opts.min_subdomains:
                 continue
@@ -229,11 +230,11 @@ class Shape:
             out.append((d, self.counts[d]))
         return out
 
-    def heads(self) -> List[str]:
+    def heads(self) -> list[str]:
         """Column heads: T, then the upper age bound of each bucket in minutes, the last with '+'."""
         opts = self.options
-        heads: List[str] = []
-        t: Union[Number, str] = 0
+        heads: list[str] = []
+        t: Number | str = 0
         i = 0
         while i <= opts.buckets:
             heads.append("T" if i == 0 else perl_str(t) if not isinstance(t, str) else t)
@@ -245,11 +246,11 @@ class Shape:
                 t = (perl_str(t) if not isinstance(t, str) else t) + "+"
         return heads
 
-    def table(self, top: Optional[int] = None) -> str:
+    def table(self, top: int | None = None) -> str:
         """The text qshape prints (each line ends with a newline); `top` as for rows()."""
         heads = self.heads()
         total = self._total
-        widths: List[int] = []
+        widths: list[int] = []
         dw: Number = self.options.width
         for i, h in enumerate(heads):
             n = len(str(total[i])) if i < len(total) else 1
@@ -283,7 +284,7 @@ def _name_cell(d: str, dw: Number) -> str:
 
 
 def shape(
-    messages: Iterable[Tuple[Number, str, Sequence[str]]],
+    messages: Iterable[tuple[Number, str, Sequence[str]]],
     options: QshapeOptions,
     now: int,
 ) -> Shape:

@@ -35,9 +35,10 @@ import errno
 import os
 import re
 import stat as stat_mod
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import BinaryIO, Callable, Optional, Union
 
 from postfinger_py.files import FileProblem, Files, LiveFiles
 from postfinger_py.queue.qshape import Number, perl_number
@@ -49,7 +50,7 @@ _CHUNK = 8192  # the envelope and most messages: one read (as Perl's 8 KiB buffe
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
 
-Envelope = Tuple[Number, str, List[str]]  # arrival time, sender, pending recipients
+Envelope = tuple[Number, str, list[str]]  # arrival time, sender, pending recipients
 ReadAt = Callable[[int, int], bytes]  # (offset, size) -> at most size bytes from offset
 
 # Record types (bytes of the queue file format)
@@ -62,7 +63,7 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-_Slow = Optional[Tuple[int, bytes, int, bytes, int]]
+_Slow = Optional[tuple[int, bytes, int, bytes, int]]
 
 
 def _slow_record(pos: int, buf: bytes, base: int, read_at: ReadAt) -> _Slow:
@@ -100,7 +101,7 @@ def _slow_record(pos: int, buf: bytes, base: int, read_at: ReadAt) -> _Slow:
 INVALID: Envelope = (0, "", [])  # see the module docstring: qenv()'s `return undef`
 
 
-def read_envelope(first: bytes, read_at: ReadAt, mtime: float) -> Optional[Envelope]:
+def read_envelope(first: bytes, read_at: ReadAt, mtime: float) -> Envelope | None:
     """qshape's qenv() of one queue file whose first bytes are `first`; `read_at` reads more.
 
     Returns (arrival time, sender, pending recipients), None when qshape would skip the file,
@@ -108,10 +109,10 @@ def read_envelope(first: bytes, read_at: ReadAt, mtime: float) -> Optional[Envel
     """
     buf, base, pos = first, 0, 0
     n = len(buf)
-    arrival: Optional[Number] = None
-    sender: Optional[str] = None
-    dlen: Optional[int] = None
-    recipients: List[str] = []
+    arrival: Number | None = None
+    sender: str | None = None
+    dlen: int | None = None
+    recipients: list[str] = []
     # 0: first record; 1: after C (T must follow); 2: after F (S must follow); 3: envelope;
     # 4: after the skipped content (X must follow)
     state = 0
@@ -204,18 +205,18 @@ _ACTIVE = frozenset((_R, _S, _P, _M, _E, _ZERO))  # record types that matter in 
 class QueueScan:
     """What could not be read while iterating over queue files (filled in as iteration goes)."""
 
-    notes: List[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     unreadable: int = 0  # files or subdirectories that could not be opened (not: vanished)
     files: int = 0  # queue files whose envelope counted
 
-    def problems(self) -> List[str]:
+    def problems(self) -> list[str]:
         out = list(self.notes)
         if self.unreadable:
             out.append(f"{self.unreadable} queue file(s) or directories could not be read")
         return out
 
 
-def queue_paths(names: Sequence[str], queue_directory: str) -> List[str]:
+def queue_paths(names: Sequence[str], queue_directory: str) -> list[str]:
     """qshape's queue arguments as absolute paths: relative names are below queue_directory."""
     return [n if n.startswith("/") else os.path.join(queue_directory, n) for n in names]
 
@@ -225,7 +226,7 @@ _BAD = "bad"  # could not be read
 Result = Union[Envelope, str, None]  # None: does not count (or vanished since listed)
 
 
-def _read_live(name: str, dir_fd: Optional[int]) -> Result:
+def _read_live(name: str, dir_fd: int | None) -> Result:
     """One candidate on the live file system, with as few system calls as it takes (opened
     relative to its directory: the kernel looks up one name, not the whole path)."""
     try:
@@ -279,7 +280,7 @@ def _seek_reader(fh: BinaryIO) -> ReadAt:
 @contextmanager
 def _directory(files: Files, d: str) -> Iterator[Callable[[str], Result]]:
     """A reader of the candidates (by name) in directory `d`."""
-    dir_fd: Optional[int] = None
+    dir_fd: int | None = None
     if type(files) is LiveFiles and os.open in os.supports_dir_fd:
         root = files.root
         real = d if root in ("", "/") else os.path.join(root, d.lstrip("/"))

@@ -8,9 +8,9 @@ offers. Every result says which source was used and why the better ones were not
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timezone
-from typing import List, Optional, Sequence, Tuple
 
 from postfinger_py.errors import PostfingerError
 from postfinger_py.files import FileProblem
@@ -43,14 +43,14 @@ QUEUE_TIMEOUT = 600.0  # showq walks every queue file; 100,000 messages take sec
 class Listing:
     """The messages of all queues, which source gave them, and notes on what went wrong."""
 
-    listing: Optional[QueueListing]
+    listing: QueueListing | None
     source: str
-    notes: List[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     raw: str = ""
 
 
-def _postqueue(ctx: Context, *args: str) -> Tuple[str, ...]:
-    argv: Tuple[str, ...] = ("postqueue",)
+def _postqueue(ctx: Context, *args: str) -> tuple[str, ...]:
+    argv: tuple[str, ...] = ("postqueue",)
     if ctx.options.config_dir:
         argv += ("-c", ctx.options.config_dir)
     return argv + args
@@ -74,7 +74,7 @@ def explain_failure(result: CommandResult) -> str:
     return result.describe_failure()
 
 
-def postconf_values(ctx: Context, *names: str) -> List[str]:
+def postconf_values(ctx: Context, *names: str) -> list[str]:
     """`postconf -h` values in order, or [] when postconf fails."""
     res = ctx.runner.run(list(ctx.postconf("-h", *names)))
     lines = res.stdout.splitlines() if res.ok else []
@@ -112,10 +112,10 @@ def load_listing(ctx: Context, null_sender: str = "MAILER-DAEMON") -> Listing:
     return second
 
 
-def resolve_queues(names: Sequence[str], queue_directory: str) -> Tuple[List[str], List[str]]:
+def resolve_queues(names: Sequence[str], queue_directory: str) -> tuple[list[str], list[str]]:
     """Queue names that a listing can answer for, and the names it cannot (other directories)."""
-    known: List[str] = []
-    unknown: List[str] = []
+    known: list[str] = []
+    unknown: list[str] = []
     for name in names:
         path = name
         if path.startswith("/"):
@@ -127,7 +127,7 @@ def resolve_queues(names: Sequence[str], queue_directory: str) -> Tuple[List[str
     return known, unknown
 
 
-def perl_qshape_argv(ctx: Context, options: QshapeOptions, queues: Sequence[str]) -> List[str]:
+def perl_qshape_argv(ctx: Context, options: QshapeOptions, queues: Sequence[str]) -> list[str]:
     """The qshape command line that asks the Perl qshape for the same table."""
     argv = ["qshape"]
     if options.senders:
@@ -145,7 +145,7 @@ def perl_qshape_argv(ctx: Context, options: QshapeOptions, queues: Sequence[str]
         argv += [flag, str(value)]
     if ctx.options.config_dir:
         argv += ["-c", ctx.options.config_dir]
-    return argv + ["--", *queues]
+    return [*argv, "--", *queues]
 
 
 @dataclass
@@ -154,12 +154,12 @@ class ShapeResult:
 
     text: str
     source: str
-    notes: List[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def run_perl_qshape(
     ctx: Context, options: QshapeOptions, queues: Sequence[str]
-) -> Tuple[Optional[str], str]:
+) -> tuple[str | None, str]:
     """The Perl qshape's table, or None and why not."""
     res = ctx.runner.run(perl_qshape_argv(ctx, options, queues), timeout=QUEUE_TIMEOUT)
     if res.ok and "permission denied" not in res.stderr.lower():
@@ -178,7 +178,7 @@ def qshape_table(
     values = postconf_values(ctx, "empty_address_recipient", "queue_directory")
     null_sender, queue_directory = values if values else ("MAILER-DAEMON", "")
     known, unknown = resolve_queues(names, queue_directory)
-    notes: List[str] = []
+    notes: list[str] = []
     now = int(ctx.now.timestamp())
     if ctx.euid == 0 and queue_directory:
         # As root, read the queue files as qshape does: several times faster than showq, which
@@ -191,7 +191,7 @@ def qshape_table(
         res = ctx.runner.run(list(_postqueue(ctx, "-j")), timeout=QUEUE_TIMEOUT)
         if res.ok:
             # Counted message by message: no list of 100,000 parsed messages in memory.
-            bad: List[Tuple[int, str]] = []
+            bad: list[tuple[int, str]] = []
             wanted = set(known)
             messages = iter_postqueue_json(res.stdout, bad, null_sender)
             table = shape(
@@ -224,7 +224,7 @@ def qshape_table(
 
 def _table_from_files(
     ctx: Context, options: QshapeOptions, names: Sequence[str], queue_directory: str, now: int
-) -> "ShapeResult | str":
+) -> ShapeResult | str:
     """The table read from the queue files, or why they could not be read."""
     paths = queue_paths(names, queue_directory)
     scan = QueueScan()

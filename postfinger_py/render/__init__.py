@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict
+from typing import Any
 
 from postfinger_py.model import Report
 
@@ -68,5 +68,5 @@ def _exists(name: str) -> bool:
 
 def render_json(report: Report) -> str:
     """The same data as the text report, with stable keys."""
-    data: Dict[str, Any] = report.to_plain()
+    data: dict[str, Any] = report.to_plain()
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

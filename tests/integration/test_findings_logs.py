@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
@@ -44,8 +44,8 @@ def grep_count(pattern: str, path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def logs_and_findings(real_postfix: Dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-                      ) -> Dict[str, Any]:
+def logs_and_findings(real_postfix: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+                      ) -> dict[str, Any]:
     # A copy: the live log grows while the tests run; the tool and grep must see the same lines.
     copy = tmp_path_factory.mktemp("log") / "postfix.log"
     shutil.copyfile(REAL_LOG, copy)
@@ -59,7 +59,7 @@ def logs_and_findings(real_postfix: Dict[str, Any], tmp_path_factory: pytest.Tem
 
 
 def test_each_kind_in_the_real_log_is_found_once_with_the_grep_count(
-        logs_and_findings: Dict[str, Any]) -> None:
+        logs_and_findings: dict[str, Any]) -> None:
     copy = logs_and_findings["copy"]
     explained = {e["code"]: e for e in logs_and_findings["logs"]["explained"]}
     findings = [f for f in logs_and_findings["findings"] if f["code"].startswith("log-")]
@@ -88,7 +88,7 @@ def test_each_kind_in_the_real_log_is_found_once_with_the_grep_count(
 
 
 def test_unknown_loopback_clients_are_a_warning_with_the_first_line(
-        logs_and_findings: Dict[str, Any]) -> None:
+        logs_and_findings: dict[str, Any]) -> None:
     # Folded into the jail finding (its cause), which stays a warning and quotes the first line.
     first = next(ln for ln in logs_and_findings["copy"].read_text(errors="replace").splitlines()
                  if "]: connect from unknown[" in ln)
@@ -97,7 +97,7 @@ def test_unknown_loopback_clients_are_a_warning_with_the_first_line(
     assert "resolv.conf" in jail["message"]
 
 
-def test_rejects_and_deferrals_match_grep(logs_and_findings: Dict[str, Any]) -> None:
+def test_rejects_and_deferrals_match_grep(logs_and_findings: dict[str, Any]) -> None:
     copy, logs = logs_and_findings["copy"], logs_and_findings["logs"]
     assert logs["reject_total"] == grep_count(r"\]: NOQUEUE: reject: ", copy)
     assert sum(r["count"] for r in logs["rejects"]) == logs["reject_total"]
@@ -108,7 +108,7 @@ def test_rejects_and_deferrals_match_grep(logs_and_findings: Dict[str, Any]) -> 
                                                           + logs["bounced_total"])
 
 
-def test_the_corrupt_queue_file_is_found(logs_and_findings: Dict[str, Any]) -> None:
+def test_the_corrupt_queue_file_is_found(logs_and_findings: dict[str, Any]) -> None:
     [corrupt] = [f for f in logs_and_findings["findings"] if f["code"] == "queue-corrupt"]
     assert "4C1A2B3C4D5" in corrupt["evidence"][0]
     names = sorted(p.name for p in Path("/var/spool/postfix/corrupt").iterdir())

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List, Set, Tuple
+from typing import Any
 
 import pytest
 
@@ -23,7 +23,7 @@ MINE = ("chroot", "chrooted-", "mynetworks", "relay-", "mixed-daemon", "inet-int
         "port25")
 
 
-def findings(*argv: str) -> Tuple[List[Dict[str, Any]], List[str]]:
+def findings(*argv: str) -> tuple[list[dict[str, Any]], list[str]]:
     res = run_cli(["check", "--format", "json", "--no-anonymize", *argv])
     assert res.status == 0, res.stderr
     [section] = json.loads(res.stdout)["sections"]
@@ -31,11 +31,11 @@ def findings(*argv: str) -> Tuple[List[Dict[str, Any]], List[str]]:
     return found, section["notes"]
 
 
-def subjects(found: List[Dict[str, Any]], code: str) -> List[str]:
+def subjects(found: list[dict[str, Any]], code: str) -> list[str]:
     return [f["message"].split(": ")[0] for f in found if f["code"] == code]
 
 
-def test_relay_faults_are_found_on_their_own_services(real_postfix: Dict[str, Any]) -> None:
+def test_relay_faults_are_found_on_their_own_services(real_postfix: dict[str, Any]) -> None:
     found, _notes = findings()
     relay = [f for f in found if f["code"].startswith(("mynetworks", "relay-"))]
     assert {(f["code"], f["message"].split(": ")[0]) for f in relay} == {
@@ -53,7 +53,7 @@ def test_relay_faults_are_found_on_their_own_services(real_postfix: Dict[str, An
         Path("/var/log/postfix.log").read_text(errors="replace")
 
 
-def test_chrooted_local_and_the_empty_jail_are_found(real_postfix: Dict[str, Any]) -> None:
+def test_chrooted_local_and_the_empty_jail_are_found(real_postfix: dict[str, Any]) -> None:
     found, _notes = findings()
     [local] = [f for f in found if f["code"] == "chrooted-local"]
     assert local["severity"] == "problem"
@@ -63,7 +63,7 @@ def test_chrooted_local_and_the_empty_jail_are_found(real_postfix: Dict[str, Any
     missing = {name for name in ("resolv.conf", "hosts", "services", "nsswitch.conf", "localtime")
                if os.path.exists(f"/etc/{name}") and not os.path.exists(f"{QUEUE}/etc/{name}")}
     assert "resolv.conf" in missing, "the test site's jail was meant to be empty"
-    listed: Set[str] = {e.split(":")[0].rsplit("/", 1)[-1] for f in jail for e in f["evidence"]}
+    listed: set[str] = {e.split(":")[0].rsplit("/", 1)[-1] for f in jail for e in f["evidence"]}
     assert listed == missing
     [dns] = [f for f in jail if f["severity"] == "warning"]
     assert dns["evidence"] == [f"{QUEUE}/etc/resolv.conf: missing (/etc/resolv.conf exists)"]
@@ -71,7 +71,7 @@ def test_chrooted_local_and_the_empty_jail_are_found(real_postfix: Dict[str, Any
     assert subjects(found, "chroot-no-log-socket") == []
 
 
-def test_system_checks_see_master_on_port_25_and_one_version(real_postfix: Dict[str, Any]) -> None:
+def test_system_checks_see_master_on_port_25_and_one_version(real_postfix: dict[str, Any]) -> None:
     found, notes = findings()
     assert [f["code"] for f in found if f["code"].startswith(("port25", "mixed-daemon"))] == []
     assert not [n for n in notes if n.startswith("port 25 check")]
@@ -82,7 +82,7 @@ def test_system_checks_see_master_on_port_25_and_one_version(real_postfix: Dict[
 
 
 def test_as_nobody_port_25_is_a_note_of_what_could_not_be_seen(
-        real_postfix: Dict[str, Any]) -> None:
+        real_postfix: dict[str, Any]) -> None:
     if not os.path.exists(SYSTEM_PYTHON) or shutil.which("runuser") is None:
         pytest.fail("needs /usr/bin/python3 and runuser (both are in Debian's base system)")
     work = Path(tempfile.mkdtemp(prefix="postfinger-nobody-", dir="/tmp"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -14,11 +14,11 @@ from ..helpers import run_cli
 pytestmark = pytest.mark.integration
 
 
-def findings(*argv: str) -> Dict[str, Any]:
+def findings(*argv: str) -> dict[str, Any]:
     res = run_cli(["check", *argv, "--format", "json", "--no-anonymize"], live_clock=True)
     assert res.status in (0, 3), res.stderr
-    data: Dict[str, Any] = json.loads(res.stdout)
-    found: List[Dict[str, Any]] = [s for s in data["sections"] if s["name"] == "findings"]
+    data: dict[str, Any] = json.loads(res.stdout)
+    found: list[dict[str, Any]] = [s for s in data["sections"] if s["name"] == "findings"]
     assert found, "no findings section"
     return found[0]
 
@@ -31,7 +31,7 @@ def test_stock_debian_configuration_has_nothing_above_note(stock_postfix: Path) 
     assert section["status"] != "failed", section["notes"]
 
 
-def test_the_troubled_site_beside_it_does_have_problems(real_postfix: Dict[str, Any]) -> None:
+def test_the_troubled_site_beside_it_does_have_problems(real_postfix: dict[str, Any]) -> None:
     # The same command on the troubled site must not be quiet: the stock test above is only
     # meaningful while the checks do find the planted faults.
     section = findings()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -14,15 +14,15 @@ from ..helpers import run_cli
 pytestmark = pytest.mark.integration
 
 
-def findings(*argv: str) -> List[Dict[str, Any]]:
+def findings(*argv: str) -> list[dict[str, Any]]:
     res = run_cli(["check", "--format", "json", *argv])
     assert res.status in (0, 3), res.stderr
     [section] = [s for s in json.loads(res.stdout)["sections"] if s["name"] == "findings"]
-    found: List[Dict[str, Any]] = section["data"]["findings"]
+    found: list[dict[str, Any]] = section["data"]["findings"]
     return found
 
 
-def table_findings(found: List[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+def table_findings(found: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """code + the first path in its message -> the finding."""
     out = {}
     for f in found:
@@ -33,7 +33,7 @@ def table_findings(found: List[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
     return out
 
 
-def test_every_planted_table_fault_is_found(real_postfix: Dict[str, Any]) -> None:
+def test_every_planted_table_fault_is_found(real_postfix: dict[str, Any]) -> None:
     found = table_findings(findings("--no-anonymize"))
     assert set(found) == {
         "table-index-stale /etc/postfix/virtual",
@@ -54,7 +54,7 @@ def test_every_planted_table_fault_is_found(real_postfix: Dict[str, Any]) -> Non
     assert real_postfix["mysql_password"] not in text and real_postfix["sasl_password"] not in text
 
 
-def test_the_findings_are_anonymized_like_the_report(real_postfix: Dict[str, Any]) -> None:
+def test_the_findings_are_anonymized_like_the_report(real_postfix: dict[str, Any]) -> None:
     found = findings()
     text = json.dumps(found)
     assert "table-index-missing" in text and "/etc/postfix/transport.db" in text
@@ -89,7 +89,7 @@ inet_protocols = all
 """
 
 
-def test_debian_stock_configuration_gives_no_table_finding(real_postfix: Dict[str, Any],
+def test_debian_stock_configuration_gives_no_table_finding(real_postfix: dict[str, Any],
                                                            tmp_path: Path) -> None:
     assert Path("/etc/aliases.db").stat().st_mtime >= Path("/etc/aliases").stat().st_mtime
     (tmp_path / "main.cf").write_text(STOCK_MAIN_CF)

@@ -8,7 +8,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -17,7 +17,7 @@ from ..helpers import run_cli
 pytestmark = pytest.mark.integration
 
 
-def findings(*argv: str) -> List[Dict[str, Any]]:
+def findings(*argv: str) -> list[dict[str, Any]]:
     res = run_cli(["check", "--format", "json", "--no-anonymize", *argv], live_clock=True)
     assert res.status in (0, 3), res.stderr
     [section] = [s for s in json.loads(res.stdout)["sections"] if s["name"] == "findings"]
@@ -26,7 +26,7 @@ def findings(*argv: str) -> List[Dict[str, Any]]:
 
 
 def test_the_test_sites_expiring_certificate_and_cyrus_without_config(
-        real_postfix: Dict[str, Any]) -> None:
+        real_postfix: dict[str, Any]) -> None:
     found = findings()
     codes = sorted(f["code"] for f in found)
     assert codes == ["sasl-cyrus-no-config", "tls-cert-expiring", "tls-port25-off"], found

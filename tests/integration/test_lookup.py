@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -13,14 +13,14 @@ from ..helpers import run_cli
 pytestmark = pytest.mark.integration
 
 
-def tables(*argv: str) -> Dict[str, Dict[str, Any]]:
+def tables(*argv: str) -> dict[str, dict[str, Any]]:
     res = run_cli(["lookup", "--json", *argv])
     assert res.status in (0, 3), res.stderr
-    doc: Dict[str, Any] = json.loads(res.stdout)
+    doc: dict[str, Any] = json.loads(res.stdout)
     return {t["table"]: t for t in doc["tables"]}
 
 
-def table_lines(path: str) -> Dict[str, str]:
+def table_lines(path: str) -> dict[str, str]:
     """key -> right-hand side of a real table source, read here independently of the tool."""
     out = {}
     for line in Path(path).read_text().splitlines():
@@ -30,11 +30,11 @@ def table_lines(path: str) -> Dict[str, str]:
     return out
 
 
-def found(table: Dict[str, Any]) -> List[Any]:
+def found(table: dict[str, Any]) -> list[Any]:
     return [(a["key"], a["answer"]) for a in table["asked"] if a["found"]]
 
 
-def test_a_key_in_the_real_virtual_table_is_found_there(real_postfix: Dict[str, Any]) -> None:
+def test_a_key_in_the_real_virtual_table_is_found_there(real_postfix: dict[str, Any]) -> None:
     virtual = table_lines("/etc/postfix/virtual")
     address = "info@" + real_postfix["virtual_domain"]
     got = tables("--no-anonymize", address)
@@ -53,7 +53,7 @@ def test_a_key_in_the_real_virtual_table_is_found_there(real_postfix: Dict[str, 
     assert got["hash:/etc/postfix/sasl_passwd"]["secret"] is True
 
 
-def test_the_real_answers_are_anonymized(real_postfix: Dict[str, Any]) -> None:
+def test_the_real_answers_are_anonymized(real_postfix: dict[str, Any]) -> None:
     res = run_cli(["lookup", "lager@" + real_postfix["domain"]])
     assert res.status == 3, res.stderr  # transport and mysql cannot be asked
     assert "lookup of " in res.stdout and "hash:/etc/postfix/virtual" in res.stdout

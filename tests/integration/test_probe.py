@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def probed(real_postfix: Dict[str, Any]) -> Dict[str, Any]:
+def probed(real_postfix: dict[str, Any]) -> dict[str, Any]:
     res = run_cli(["--probe", "--only", "probe,findings", "--format", "json", "--no-anonymize",
                    "--nowarn"], live_clock=True)
     assert res.status in (0, 3), res.stderr
@@ -25,8 +25,8 @@ def probed(real_postfix: Dict[str, Any]) -> Dict[str, Any]:
     return sections
 
 
-def test_the_listeners_answer_as_a_client_sees_them(probed: Dict[str, Any],
-                                                    real_postfix: Dict[str, Any]) -> None:
+def test_the_listeners_answer_as_a_client_sees_them(probed: dict[str, Any],
+                                                    real_postfix: dict[str, Any]) -> None:
     rows = {r["service"]: r for r in probed["probe"]["data"]["listeners"]}
     master = subprocess.run(["postconf", "-M"], capture_output=True, text=True).stdout
     inet = {line.split()[0] + "/inet" for line in master.splitlines()
@@ -45,7 +45,7 @@ def test_the_listeners_answer_as_a_client_sees_them(probed: Dict[str, Any],
     assert rows["127.0.0.1:2527/inet"]["outcome"] in ("timeout", "closed")
 
 
-def test_the_planted_listener_faults_are_found_and_nothing_else(probed: Dict[str, Any]) -> None:
+def test_the_planted_listener_faults_are_found_and_nothing_else(probed: dict[str, Any]) -> None:
     found = [f for f in probed["findings"]["data"]["findings"] if f["code"].startswith("probe-")]
     by_code = {(f["code"], f["evidence"][0].split()[1]) for f in found}
     # 2528 refuses; the processes section saw that nothing listens there, so it is the
@@ -55,7 +55,7 @@ def test_the_planted_listener_faults_are_found_and_nothing_else(probed: Dict[str
     assert codes.count("listener-missing") == 1
 
 
-def test_the_probe_is_recorded_and_replayed(real_postfix: Dict[str, Any], tmp_path: Path) -> None:
+def test_the_probe_is_recorded_and_replayed(real_postfix: dict[str, Any], tmp_path: Path) -> None:
     snap = tmp_path / "snap"
     key = ["--anon-key", str(tmp_path / "key")]
     argv = ["--probe", "--only", "probe", "--nowarn", *key]

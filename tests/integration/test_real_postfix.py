@@ -7,7 +7,7 @@ import os
 import stat
 import subprocess
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -21,20 +21,20 @@ def sh(*argv: str) -> str:
                           env={"LC_ALL": "C", "PATH": os.environ["PATH"]}).stdout
 
 
-def report_json(*extra: str) -> Dict[str, Any]:
+def report_json(*extra: str) -> dict[str, Any]:
     res = run_cli(["--all", "--format", "json", "--no-anonymize", *extra])
     assert res.status == 0, res.stderr
-    data: Dict[str, Any] = json.loads(res.stdout)
+    data: dict[str, Any] = json.loads(res.stdout)
     return data
 
 
-def section(data: Dict[str, Any], name: str) -> Dict[str, Any]:
-    found: List[Dict[str, Any]] = [s for s in data["sections"] if s["name"] == name]
+def section(data: dict[str, Any], name: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [s for s in data["sections"] if s["name"] == name]
     assert found, f"no {name} section"
     return found[0]
 
 
-def test_maincf_holds_every_parameter_of_postconf_n(real_postfix: Dict[str, Any]) -> None:
+def test_maincf_holds_every_parameter_of_postconf_n(real_postfix: dict[str, Any]) -> None:
     data = report_json()
     maincf = section(data, "maincf")
     assert maincf["status"] == "ok"
@@ -49,7 +49,7 @@ def test_maincf_holds_every_parameter_of_postconf_n(real_postfix: Dict[str, Any]
     assert {"maximal_queue_lifetime", "message_size_limit"} <= defaults
 
 
-def test_mastercf_holds_every_service_of_postconf_m(real_postfix: Dict[str, Any]) -> None:
+def test_mastercf_holds_every_service_of_postconf_m(real_postfix: dict[str, Any]) -> None:
     mastercf = section(report_json(), "mastercf")
     expected = [tuple(line.split()[:2]) for line in sh("postconf", "-M").splitlines()]
     assert [(s["service"], s["type"]) for s in mastercf["data"]["services"]] == expected
@@ -59,7 +59,7 @@ def test_mastercf_holds_every_service_of_postconf_m(real_postfix: Dict[str, Any]
     assert any(f["code"] == "verbose-service" and "smtp/inet" in f["message"] for f in findings)
 
 
-def test_daemon_versions_equal_mail_version(real_postfix: Dict[str, Any]) -> None:
+def test_daemon_versions_equal_mail_version(real_postfix: dict[str, Any]) -> None:
     daemons = section(report_json(), "daemons")
     mail_version = sh("postconf", "-h", "mail_version").strip()
     assert daemons["data"]["mail_version"] == mail_version
@@ -71,7 +71,7 @@ def test_daemon_versions_equal_mail_version(real_postfix: Dict[str, Any]) -> Non
     assert daemons["data"]["mismatches"] == []
 
 
-def test_libraries_match_ldd(real_postfix: Dict[str, Any]) -> None:
+def test_libraries_match_ldd(real_postfix: dict[str, Any]) -> None:
     libs = section(report_json(), "libraries")
     daemon_dir = sh("postconf", "-h", "daemon_directory").strip()
     smtpd_libs = [line.split()[0] for line in sh("ldd", f"{daemon_dir}/smtpd").splitlines()
@@ -84,7 +84,7 @@ def test_libraries_match_ldd(real_postfix: Dict[str, Any]) -> None:
     assert libs["data"]["unresolved"] == []
 
 
-def test_running_state_and_listeners(real_postfix: Dict[str, Any]) -> None:
+def test_running_state_and_listeners(real_postfix: dict[str, Any]) -> None:
     proc = section(report_json(), "processes")
     assert proc["data"]["master"]["state"] == "running"
     pid = int(Path("/var/spool/postfix/pid/master.pid").read_text().strip())
@@ -95,7 +95,7 @@ def test_running_state_and_listeners(real_postfix: Dict[str, Any]) -> None:
     assert proc["data"]["missing"] == [{"port": 2528, "service": "127.0.0.1:2528"}]
 
 
-def test_tables_and_permissions(real_postfix: Dict[str, Any]) -> None:
+def test_tables_and_permissions(real_postfix: dict[str, Any]) -> None:
     data = report_json()
     assert section(data, "tables")["data"]["types"] == sh("postconf", "-m").split()
     assert section(data, "locking")["data"]["methods"] == sh("postconf", "-l").split()
@@ -105,7 +105,7 @@ def test_tables_and_permissions(real_postfix: Dict[str, Any]) -> None:
     assert perms["wrong"] == []
 
 
-def test_system_section(real_postfix: Dict[str, Any]) -> None:
+def test_system_section(real_postfix: dict[str, Any]) -> None:
     system = section(report_json(), "system")["data"]
     assert system["mail_version"] == sh("postconf", "-h", "mail_version").strip()
     assert system["package"]["package"] == "postfix"
@@ -113,7 +113,7 @@ def test_system_section(real_postfix: Dict[str, Any]) -> None:
     assert system["kernel"] == sh("uname", "-srvm").strip()
 
 
-def test_capture_then_replay_gives_the_identical_report(real_postfix: Dict[str, Any],
+def test_capture_then_replay_gives_the_identical_report(real_postfix: dict[str, Any],
                                                         tmp_path: Path) -> None:
     snap = tmp_path / "snap"
     key = ["--anon-key", str(tmp_path / "key")]  # one key: the two anonymized reports compare
@@ -126,7 +126,7 @@ def test_capture_then_replay_gives_the_identical_report(real_postfix: Dict[str, 
     assert strip(replayed.stdout) == strip(live.stdout)
 
 
-def test_the_tool_only_reads(real_postfix: Dict[str, Any], tmp_path: Path) -> None:
+def test_the_tool_only_reads(real_postfix: dict[str, Any], tmp_path: Path) -> None:
     """The configuration is byte-for-byte unchanged, and no file in it was even opened for writing.
 
     (The queue cannot be compared the same way: the running Postfix itself moves mail.)
@@ -138,7 +138,7 @@ def test_the_tool_only_reads(real_postfix: Dict[str, Any], tmp_path: Path) -> No
     assert before == after
 
 
-def test_mail_to_self_through_the_real_sendmail(real_postfix: Dict[str, Any]) -> None:
+def test_mail_to_self_through_the_real_sendmail(real_postfix: dict[str, Any]) -> None:
     res = run_cli(["--only", "system", "--mail-to", "root", "--no-anonymize"])
     assert res.status == 0, res.stderr
     message_id = res.stderr.split("(Message-ID ")[1].split(")")[0]

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import dpkt
 import jinja2
@@ -34,7 +34,7 @@ def _world_readable_copy(tmp: Path) -> Path:
     return lib
 
 
-def test_as_nobody_the_report_says_what_it_could_not_see(real_postfix: Dict[str, Any]) -> None:
+def test_as_nobody_the_report_says_what_it_could_not_see(real_postfix: dict[str, Any]) -> None:
     if not os.path.exists(SYSTEM_PYTHON) or shutil.which("runuser") is None:
         pytest.fail("needs /usr/bin/python3 and runuser (both are in Debian's base system)")
     # pytest's tmp_path lies below a root-only directory; nobody needs a path it can reach.
@@ -59,7 +59,7 @@ def test_as_nobody_the_report_says_what_it_could_not_see(real_postfix: Dict[str,
     assert "==== END OF POSTFINGER REPORT ====" in report
 
 
-def _run_as_nobody(lib: Path) -> "subprocess.CompletedProcess[str]":
+def _run_as_nobody(lib: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["runuser", "-u", "nobody", "--", SYSTEM_PYTHON, "-m", "postfinger_py", "--all",
          "--no-anonymize", "--nowarn"],

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple
 
 from postfinger_py.files import LiveFiles
 from postfinger_py.model import Context, Options
@@ -19,22 +19,22 @@ NOW = datetime(2026, 11, 21, 22, 0, 0, tzinfo=timezone.utc)
 class TableRunner:
     """Answers commands from a dict; anything else is a missing program."""
 
-    def __init__(self, table: Optional[Dict[Tuple[str, ...], CommandResult]] = None) -> None:
+    def __init__(self, table: dict[tuple[str, ...], CommandResult] | None = None) -> None:
         self.table = table or {}
         self.calls: list = []
 
     def run(self, argv: Sequence[str], *, timeout: float = 30.0,
-            stdin: Optional[bytes] = None) -> CommandResult:
+            stdin: bytes | None = None) -> CommandResult:
         self.calls.append(tuple(argv))
         return self.table.get(tuple(argv), CommandResult(tuple(argv), None, missing=True,
                                                          error="command not found"))
 
 
-def ok(argv: Sequence[str], out: str) -> Tuple[Tuple[str, ...], CommandResult]:
+def ok(argv: Sequence[str], out: str) -> tuple[tuple[str, ...], CommandResult]:
     return tuple(argv), CommandResult(tuple(argv), 0, out)
 
 
-def make_ctx(root: Path, runner: Optional[TableRunner] = None, now: datetime = NOW,
+def make_ctx(root: Path, runner: TableRunner | None = None, now: datetime = NOW,
              **options: object) -> Context:
     return Context(runner=runner or TableRunner(dict([ok(["date", "+%z"], "+0000\n")])),
                    files=LiveFiles(str(root)), now=now, euid=0,

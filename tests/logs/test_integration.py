@@ -9,7 +9,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
@@ -47,7 +47,7 @@ def wait_for(pattern: str, timeout: float = 20.0) -> None:
 
 
 @pytest.mark.integration
-def test_problems_and_trace_match_grep(real_postfix: Dict[str, Any], tmp_path: Path) -> None:
+def test_problems_and_trace_match_grep(real_postfix: dict[str, Any], tmp_path: Path) -> None:
     tag = "t" + uuid.uuid4().hex[:10]
     qid = send(f"{tag}@{real_postfix['virtual_domain']}", tag)
     wait_for(f"{qid}: to=<")
@@ -74,7 +74,7 @@ def test_problems_and_trace_match_grep(real_postfix: Dict[str, Any], tmp_path: P
 
 
 @pytest.mark.integration
-def test_discovery_finds_maillog_file(real_postfix: Dict[str, Any]) -> None:
-    scan, result = run.problems(live(), 20, "1h")
+def test_discovery_finds_maillog_file(real_postfix: dict[str, Any]) -> None:
+    _scan, result = run.problems(live(), 20, "1h")
     assert result.disc.sources and result.disc.sources[-1].name == LOG
     assert "maillog_file" in result.disc.how

@@ -99,7 +99,7 @@ def test_since() -> None:
 
 
 def _year_by_search(ref: datetime, mon: int, day: int, h: int, m: int, s: int,
-                    tz: timezone) -> "datetime | None":
+                    tz: timezone) -> datetime | None:
     """The rule without the per-day cache: the latest year within 5 that is not after ref + 1 day."""
     for year in range(ref.year, ref.year - 5, -1):
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timezone
 from pathlib import Path
-from typing import List
 
 from postfinger_py.logs.lines import YearGuesser
 from postfinger_py.logs.problems import ProblemScan, normalize
@@ -26,7 +25,7 @@ def scan(path: Path, limit: int = 1000) -> ProblemScan:
     return result
 
 
-def oracle(path: Path) -> List[str]:
+def oracle(path: Path) -> list[str]:
     return [ln for ln in path.read_text().splitlines() if ORACLE.match(ln)]
 
 

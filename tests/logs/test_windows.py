@@ -6,9 +6,9 @@ from __future__ import annotations
 import gzip
 import io
 import random
+from collections.abc import Iterator
 from datetime import timezone
 from pathlib import Path
-from typing import Iterator, List, Tuple
 
 import pytest
 
@@ -43,7 +43,7 @@ class ShortReads(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b: "memoryview") -> int:  # type: ignore[override]
+    def readinto(self, b: memoryview) -> int:  # type: ignore[override]
         piece = self.data[self.pos:self.pos + min(self.step, len(b))]
         b[:len(piece)] = piece
         self.pos += len(piece)
@@ -61,10 +61,10 @@ class ReadOnly:
 
 
 def collect(fh: object, chunk: int = CHUNK, room: int = ROOM
-            ) -> Tuple[List[Tuple[int, bytes]], ReadNotes]:
+            ) -> tuple[list[tuple[int, bytes]], ReadNotes]:
     """(stream offset, line) for every line, checking each window holds whole lines."""
     notes = ReadNotes("x")
-    got: List[Tuple[int, bytes]] = []
+    got: list[tuple[int, bytes]] = []
     for w in windows(fh, notes, chunk, room):  # type: ignore[arg-type]
         assert 0 <= w.start <= w.end <= len(w.buf)
         part = bytes(w.buf[w.start:w.end])
@@ -75,7 +75,7 @@ def collect(fh: object, chunk: int = CHUNK, room: int = ROOM
     return got, notes
 
 
-def expected(data: bytes) -> List[Tuple[int, bytes]]:
+def expected(data: bytes) -> list[tuple[int, bytes]]:
     out, off = [], 0
     for line in data.splitlines(keepends=True):
         out.append((off, line))
@@ -101,7 +101,7 @@ def test_default_sizes_and_a_last_line_without_newline() -> None:
     assert got == expected(data)
 
 
-def _defaults() -> Tuple[int, int]:
+def _defaults() -> tuple[int, int]:
     from postfinger_py.logs import scan
     return scan.CHUNK, scan.ROOM
 
@@ -143,11 +143,11 @@ def test_line_longer_than_the_cut_is_cut_once_and_reading_goes_on() -> None:
 
 def test_windows_before_the_current_one_stay_intact() -> None:
     data = random_log(6)
-    prev: List[Tuple[Window, bytes]] = []
+    prev: list[tuple[Window, bytes]] = []
     for w in windows(io.BytesIO(data), ReadNotes("x"), CHUNK, ROOM):
         for p, snap in prev:
             assert bytes(p.buf[p.start:p.end]) == snap
-        prev = (prev + [(w, bytes(w.buf[w.start:w.end]))])[-LOOK_BACK:]
+        prev = [*prev, (w, bytes(w.buf[w.start:w.end]))][-LOOK_BACK:]
 
 
 def test_memmem_find_agrees_with_bytes_find() -> None:
@@ -185,9 +185,9 @@ def _windows(path: Path, chunk: int, room: int) -> Iterator[Window]:
     (REAL_LOG, "D031E160026", ((16384, 512), (20000, 300))),
 ])
 def test_trace_and_problems_do_not_depend_on_the_read_size(
-        path: Path, qid: str, sizes: Tuple[Tuple[int, int], ...]) -> None:
+        path: Path, qid: str, sizes: tuple[tuple[int, int], ...]) -> None:
     results = []
-    for chunk, room in ((1 << 20, 1 << 16),) + sizes:
+    for chunk, room in ((1 << 20, 1 << 16), *sizes):
         tracer = Tracer(qid)
         tracer.feed(_windows(path, chunk, room), YearGuesser(NOW), timezone.utc,
                     ReadNotes("x"), 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
@@ -15,7 +15,7 @@ DATA = Path(__file__).resolve().parent / "data"
 PORTS = smtp_ports([2626, 2627, 2628])
 
 
-def summarize_bytes(data: bytes, name: str = "test.pcap", limit: int = 20) -> Dict[str, Any]:
+def summarize_bytes(data: bytes, name: str = "test.pcap", limit: int = 20) -> dict[str, Any]:
     return summarize(io.BytesIO(data), name, PORTS, limit)
 
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import io
-from typing import Callable, List, Tuple
+from typing import Callable
 
 import dpkt
 
-Packet = Tuple[float, bytes]
+Packet = tuple[float, bytes]
 
 
-def read(path: str) -> Tuple[List[Packet], int]:
+def read(path: str) -> tuple[list[Packet], int]:
     with open(path, "rb") as fh:
         reader = dpkt.pcap.Reader(fh)
         return list(reader), reader.datalink()
 
 
-def write(packets: List[Packet], link: int = 1, snaplen: int = 262144) -> bytes:
+def write(packets: list[Packet], link: int = 1, snaplen: int = 262144) -> bytes:
     out = io.BytesIO()
     writer = dpkt.pcap.Writer(out, snaplen=snaplen, linktype=link)
     for ts, buf in packets:
@@ -24,7 +24,7 @@ def write(packets: List[Packet], link: int = 1, snaplen: int = 262144) -> bytes:
     return out.getvalue()
 
 
-def write_pcapng(packets: List[Packet], link: int = 1) -> bytes:
+def write_pcapng(packets: list[Packet], link: int = 1) -> bytes:
     out = io.BytesIO()
     writer = dpkt.pcapng.Writer(out, linktype=link)
     for ts, buf in packets:
@@ -32,7 +32,7 @@ def write_pcapng(packets: List[Packet], link: int = 1) -> bytes:
     return out.getvalue()
 
 
-def _tcp(buf: bytes) -> Tuple[dpkt.ethernet.Ethernet, dpkt.tcp.TCP]:
+def _tcp(buf: bytes) -> tuple[dpkt.ethernet.Ethernet, dpkt.tcp.TCP]:
     eth = dpkt.ethernet.Ethernet(buf)
     return eth, eth.data.data
 
@@ -56,12 +56,12 @@ def has_data(buf: bytes) -> bool:
     return bool(_tcp(buf)[1].data)
 
 
-def direction(buf: bytes) -> Tuple[int, int]:
+def direction(buf: bytes) -> tuple[int, int]:
     tcp = _tcp(buf)[1]
     return tcp.sport, tcp.dport
 
 
-def reorder(packets: List[Packet]) -> List[Packet]:
+def reorder(packets: list[Packet]) -> list[Packet]:
     """Swap each data segment with the next data segment of the same direction."""
     out = list(packets)
     i = 0
@@ -76,7 +76,7 @@ def reorder(packets: List[Packet]) -> List[Packet]:
     return out
 
 
-def duplicate(packets: List[Packet]) -> List[Packet]:
+def duplicate(packets: list[Packet]) -> list[Packet]:
     """Every data segment twice: once in place, once again three packets later."""
     out = list(packets)
     for i in range(len(packets) - 1, -1, -1):
@@ -85,11 +85,11 @@ def duplicate(packets: List[Packet]) -> List[Packet]:
     return out
 
 
-def overlap(packets: List[Packet]) -> List[Packet]:
+def overlap(packets: list[Packet]) -> list[Packet]:
     """Split each data segment into pieces that overlap by a few bytes, the second one first."""
-    out: List[Packet] = []
+    out: list[Packet] = []
     for ts, buf in packets:
-        eth, tcp = _tcp(buf)
+        _eth, tcp = _tcp(buf)
         data = bytes(tcp.data)
         if len(data) < 8:
             out.append((ts, buf))
@@ -101,11 +101,11 @@ def overlap(packets: List[Packet]) -> List[Packet]:
     return out
 
 
-def split_bytes(packets: List[Packet], size: int = 1) -> List[Packet]:
+def split_bytes(packets: list[Packet], size: int = 1) -> list[Packet]:
     """Each data segment as tiny segments of `size` bytes."""
-    out: List[Packet] = []
+    out: list[Packet] = []
     for ts, buf in packets:
-        eth, tcp = _tcp(buf)
+        _eth, tcp = _tcp(buf)
         data = bytes(tcp.data)
         if not data:
             out.append((ts, buf))
@@ -115,11 +115,11 @@ def split_bytes(packets: List[Packet], size: int = 1) -> List[Packet]:
     return out
 
 
-def drop_handshake(packets: List[Packet]) -> List[Packet]:
+def drop_handshake(packets: list[Packet]) -> list[Packet]:
     return [(ts, b) for ts, b in packets if not _tcp(b)[1].flags & dpkt.tcp.TH_SYN]
 
 
-def drop_first_data(packets: List[Packet], sport_filter: Callable[[int], bool]) -> List[Packet]:
+def drop_first_data(packets: list[Packet], sport_filter: Callable[[int], bool]) -> list[Packet]:
     """Lose the first data segment sent from a port matching sport_filter (a hole)."""
     out = list(packets)
     for i, (_ts, buf) in enumerate(out):

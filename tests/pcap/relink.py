@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import struct
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Callable
 
 import dpkt
 
@@ -49,7 +49,7 @@ def raw(frame: bytes) -> bytes:
     return _ip(frame)
 
 
-def vlan(*tags: Tuple[int, int]) -> Callable[[bytes], bytes]:
+def vlan(*tags: tuple[int, int]) -> Callable[[bytes], bytes]:
     """Ethernet with (TPID, VLAN id) tags inserted after the MAC addresses, outermost first."""
     def convert(frame: bytes) -> bytes:
         _ip(frame)  # only untagged IP frames are expected
@@ -58,7 +58,7 @@ def vlan(*tags: Tuple[int, int]) -> Callable[[bytes], bytes]:
     return convert
 
 
-def relink(packets: List[Packet], convert: Callable[[bytes], bytes], linktype: int) -> bytes:
+def relink(packets: list[Packet], convert: Callable[[bytes], bytes], linktype: int) -> bytes:
     """A classic pcap (as tcpdump writes it) of the converted packets."""
     out = io.BytesIO()
     writer = dpkt.pcap.Writer(out, snaplen=SNAPLEN, linktype=linktype)
@@ -68,7 +68,7 @@ def relink(packets: List[Packet], convert: Callable[[bytes], bytes], linktype: i
 
 
 # derived file -> (real Ethernet original, link type, conversion)
-DERIVED: Dict[str, Tuple[str, int, Callable[[bytes], bytes]]] = {
+DERIVED: dict[str, tuple[str, int, Callable[[bytes], bytes]]] = {
     "smtp-v4-null.pcap": ("smtp-v4-ethernet.pcap", 0, null(AF_INET)),
     "smtp-v4-loop.pcap": ("smtp-v4-ethernet.pcap", 108, loop(AF_INET)),
     "smtp-v4-raw101.pcap": ("smtp-v4-ethernet.pcap", 101, raw),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -13,11 +13,11 @@ from tests.pcap.conftest import DATA, summarize_bytes
 CAPTURES = ["accepted", "relay", "starttls", "pipelining", "auth", "tempfail"]
 
 
-def load(name: str) -> Dict[str, Any]:
+def load(name: str) -> dict[str, Any]:
     return summarize_bytes((DATA / f"{name}.pcap").read_bytes(), f"{name}.pcap")
 
 
-def dialogue(session: Dict[str, Any]) -> List[Any]:
+def dialogue(session: dict[str, Any]) -> list[Any]:
     return [(s["command"], s["reply"]) for s in session["steps"]]
 
 
@@ -52,7 +52,7 @@ def test_message_content_never_shown() -> None:
 
 def test_relay_refused() -> None:
     (s,) = load("relay")["sessions"]
-    step = [st for st in s["steps"] if st["reply"] == 554][0]
+    step = next(st for st in s["steps"] if st["reply"] == 554)
     assert step["command"] == "RCPT TO:<pcap-rcpt@pcap-dest.example>"
     assert "Relay access denied" in step["text"]
     assert s["outcome"] == "rejected (5xx)"
@@ -97,7 +97,7 @@ def test_auth_shows_mechanism_only() -> None:
     assert "AUTH PLAIN (initial response hidden)" in text
 
 
-def _sessions(data: bytes) -> List[Dict[str, Any]]:
+def _sessions(data: bytes) -> list[dict[str, Any]]:
     result = summarize_bytes(data)
     assert result["error"] == ""
     out = []

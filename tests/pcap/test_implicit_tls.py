@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime, timezone
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -22,7 +22,7 @@ SECRETS = ["pcap-secret-body-marker", "pcap-client.test", "pcap-sender", "pcap-r
            "Bye"]
 
 
-def load(data: bytes, limit: int = 20) -> Dict[str, Any]:
+def load(data: bytes, limit: int = 20) -> dict[str, Any]:
     return summarize(io.BytesIO(data), "implicit-tls.pcap", smtp_ports(), limit)
 
 
@@ -88,7 +88,7 @@ def test_the_command_shows_tls_and_no_content() -> None:
         assert secret not in out
 
 
-def _shifted(packets: List[perturb.Packet], offset: float) -> List[perturb.Packet]:
+def _shifted(packets: list[perturb.Packet], offset: float) -> list[perturb.Packet]:
     return [(ts + offset, buf) for ts, buf in packets]
 
 
@@ -97,7 +97,7 @@ def test_encrypted_sessions_do_not_crowd_out_real_problems() -> None:
     is normal and must not take the place of a refused one in the sessions shown in full."""
     tls, link = perturb.read(str(CAPTURE))
     relay, _ = perturb.read(str(DATA / "relay.pcap"))
-    packets: List[perturb.Packet] = []
+    packets: list[perturb.Packet] = []
     for i in range(3):  # six encrypted sessions (the 4-tuples repeat; each opens with a SYN)
         packets += _shifted(tls, i * 10.0)
     packets += _shifted(relay, 100.0 - relay[0][0] + tls[0][0])

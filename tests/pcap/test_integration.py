@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -39,7 +39,7 @@ def _record(tmp_path: Path) -> Path:
 
 
 @pytest.mark.integration
-def test_fresh_capture_matches_what_was_sent(real_postfix: Dict[str, Any], tmp_path: Path
+def test_fresh_capture_matches_what_was_sent(real_postfix: dict[str, Any], tmp_path: Path
                                              ) -> None:
     capture = _record(tmp_path)
     with open(capture, "rb") as fh:
@@ -64,20 +64,20 @@ def test_fresh_capture_matches_what_was_sent(real_postfix: Dict[str, Any], tmp_p
     assert ours_codes == theirs_codes
 
 
-def _collapse(codes: List[int]) -> List[int]:
-    out: List[int] = []
+def _collapse(codes: list[int]) -> list[int]:
+    out: list[int] = []
     for c in codes:
         if not out or out[-1] != c:
             out.append(c)
     return out
 
 
-def _tshark(capture: Path) -> tuple[List[str], List[int]]:
+def _tshark(capture: Path) -> tuple[list[str], list[int]]:
     proc = subprocess.run(["tshark", "-r", str(capture), "-Y", "smtp", "-T", "fields", "-e",
                            "smtp.req.command", "-e", "smtp.response.code"],
                           capture_output=True, text=True, timeout=120, check=True)
-    cmds: List[str] = []
-    codes: List[int] = []
+    cmds: list[str] = []
+    codes: list[int] = []
     for line in proc.stdout.splitlines():
         req, _, rsp = line.partition("\t")
         cmds += [c.upper() for c in req.split(",") if c]

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable
 
 import pytest
 
@@ -27,16 +27,16 @@ PORTS = smtp_ports([2631, 2632])  # smtp-sink on 127.0.0.1:2631 and [::1]:2632
 TIMING = ("start", "duration", "waits")
 
 
-def load(path: Path, ports: Any = PORTS) -> Dict[str, Any]:
+def load(path: Path, ports: Any = PORTS) -> dict[str, Any]:
     with open(path, "rb") as fh:
         return summarize(fh, path.name, ports)
 
 
-def load_bytes(data: bytes) -> Dict[str, Any]:
+def load_bytes(data: bytes) -> dict[str, Any]:
     return summarize(io.BytesIO(data), "derived.pcap", PORTS)
 
 
-def timeless(session: Dict[str, Any]) -> Dict[str, Any]:
+def timeless(session: dict[str, Any]) -> dict[str, Any]:
     """A session without its timings: captures made side by side differ by microseconds."""
     out = {k: v for k, v in session.items() if k not in TIMING}
     out["steps"] = [{k: v for k, v in st.items() if k not in ("at", "wait")}
@@ -44,7 +44,7 @@ def timeless(session: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def only_session(result: Dict[str, Any]) -> Dict[str, Any]:
+def only_session(result: dict[str, Any]) -> dict[str, Any]:
     assert result["error"] == ""
     assert result["notes"] == []
     (session,) = result["sessions"]
@@ -52,7 +52,7 @@ def only_session(result: Dict[str, Any]) -> Dict[str, Any]:
     return session
 
 
-def dialogue(session: Dict[str, Any]) -> List[Tuple[str, Any]]:
+def dialogue(session: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(st["command"], st["reply"]) for st in session["steps"]]
 
 
@@ -132,7 +132,7 @@ def test_derived_link_types_give_the_identical_session(name: str) -> None:
 
 # Further variants made on the fly: other DLT_RAW numbers, per-family raw IP, other BSDs'
 # AF_INET6 values, IEEE 802.1ad (QinQ) double tags.
-ON_THE_FLY: List[Tuple[str, int, Callable[[bytes], bytes], str]] = [
+ON_THE_FLY: list[tuple[str, int, Callable[[bytes], bytes], str]] = [
     ("v4", 14, relink.raw, "raw IP"),
     ("v4", 228, relink.raw, "raw IPv4"),
     ("v6", 229, relink.raw, "raw IPv6"),
@@ -192,7 +192,7 @@ def test_a_non_standard_port_needs_port_and_the_note_says_so(version: str, port:
     assert "QUIT" in out and "hello from the pcap link-type tests" not in out
 
 
-def _tshark_dialogues(capture: Path) -> List[List[str]]:
+def _tshark_dialogues(capture: Path) -> list[list[str]]:
     """Per interface (one per input file), the SMTP commands and reply codes tshark sees.
 
     The files repeat the same packets (same 4-tuples and sequence numbers), so tshark's
@@ -204,9 +204,9 @@ def _tshark_dialogues(capture: Path) -> List[List[str]]:
          "-T", "fields", "-e", "frame.interface_id", "-e", "smtp.req.command",
          "-e", "smtp.response.code"],
         capture_output=True, text=True, timeout=120, check=True)
-    streams: Dict[int, List[str]] = {}
+    streams: dict[int, list[str]] = {}
     for line in proc.stdout.splitlines():
-        stream, req, rsp = (line.split("\t") + ["", ""])[:3]
+        stream, req, rsp = [*line.split("\t"), "", ""][:3]
         items = streams.setdefault(int(stream), [])
         items += [c.upper() for c in req.split(",") if c]
         items += [c for c in rsp.split(",") if c]

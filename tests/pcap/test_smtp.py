@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 from postfinger_py.pcap.smtp import SmtpSession
 
-Event = Tuple[str, float, bytes]
+Event = tuple[str, float, bytes]
 
 
-def run(events: List[Event], end: Dict[str, Any] | None = None) -> Dict[str, Any]:
+def run(events: list[Event], end: dict[str, Any] | None = None) -> dict[str, Any]:
     s = SmtpSession(100.0)
     for who, ts, data in events:
         (s.client_data if who == "c" else s.server_data)(data, 100.0 + ts)
     return s.finish(end or {})
 
 
-def cmds(result: Dict[str, Any]) -> List[Tuple[str, Any]]:
+def cmds(result: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(st["command"], st["reply"]) for st in result["steps"]]
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import qbuild  # noqa: E402
+import qbuild
 
 H = "qsh-helper.example"
 MIN = 60
@@ -37,7 +38,7 @@ PLAN = [
 
 
 @pytest.fixture(scope="session")
-def hold_queue(real_postfix: Dict[str, Any]) -> Iterator[List[str]]:
+def hold_queue(real_postfix: dict[str, Any]) -> Iterator[list[str]]:
     """Our PLAN, held and aged in the real Postfix; deleted (by our IDs only) afterwards."""
     ids = qbuild.build_hold_queue(PLAN)
     try:

@@ -12,12 +12,12 @@ import json
 import os
 import subprocess
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 MARK = "qsh-helper"  # every address we create contains this, so we recognise our own mail
 
 
-def _records(data: bytes) -> List[Tuple[int, int, int]]:
+def _records(data: bytes) -> list[tuple[int, int, int]]:
     """(type, data offset, data length) of the leading records of a queue file."""
     out = []
     pos = 0
@@ -54,7 +54,7 @@ def set_arrival(path: str, arrival: int) -> None:
     raise ValueError(f"{path}: no T record")
 
 
-def listing() -> List[Dict[str, object]]:
+def listing() -> list[dict[str, object]]:
     res = subprocess.run(["postqueue", "-j"], capture_output=True, text=True, check=True)
     return [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
 
@@ -64,7 +64,7 @@ def submit(sender: str, recipients: Sequence[str]) -> None:
     subprocess.run(["sendmail", "-f", sender, "--", *recipients], input=body, check=True)
 
 
-def _ours(m: Dict[str, object]) -> bool:
+def _ours(m: dict[str, object]) -> bool:
     rcpts = m.get("recipients") or []
     return MARK in str(m.get("sender", "")).lower() or any(
         MARK in str(r.get("address", "")).lower() for r in rcpts  # type: ignore[union-attr]
@@ -72,15 +72,15 @@ def _ours(m: Dict[str, object]) -> bool:
 
 
 def build_hold_queue(
-    plan: Sequence[Tuple[str, Sequence[str], int]], timeout: float = 60.0
-) -> List[str]:
+    plan: Sequence[tuple[str, Sequence[str], int]], timeout: float = 60.0
+) -> list[str]:
     """Submit (sender, recipients, age in seconds) messages; hold and age them; return IDs."""
     known = {str(m["queue_id"]) for m in listing()}
     for sender, rcpts, _age in plan:
         submit(sender, rcpts)
     wanted = len(plan)
     deadline = time.time() + timeout
-    ids: Dict[str, Dict[str, object]] = {}
+    ids: dict[str, dict[str, object]] = {}
     while time.time() < deadline:
         for m in listing():
             qid = str(m["queue_id"])
@@ -113,7 +113,7 @@ def _same_sender(planned: str, shown: str) -> bool:
     return planned == shown or (planned == "" and shown == "MAILER-DAEMON")
 
 
-def hold_path(qid: str, queue_directory: Optional[str] = None) -> str:
+def hold_path(qid: str, queue_directory: str | None = None) -> str:
     qdir = queue_directory or subprocess.run(
         ["postconf", "-h", "queue_directory"], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -3,10 +3,8 @@ same total and the same name length follows Perl's randomized hash order (run qs
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
 
-
-def _tie_key(line: str) -> Optional[Tuple[str, int]]:
+def _tie_key(line: str) -> tuple[str, int] | None:
     parts = line.split()
     if len(parts) >= 2 and parts[1].isdigit():
         return parts[1], len(parts[0].encode("utf-8", "surrogateescape"))
@@ -15,9 +13,9 @@ def _tie_key(line: str) -> Optional[Tuple[str, int]]:
 
 def canonical(text: str) -> str:
     """The table with each run of tied rows sorted; everything else as it was."""
-    out: List[str] = []
-    group: List[str] = []
-    key: Optional[Tuple[str, int]] = None
+    out: list[str] = []
+    group: list[str] = []
+    key: tuple[str, int] | None = None
     for line in text.split("\n"):
         k = _tie_key(line)
         if k is not None and k == key:

@@ -6,13 +6,12 @@ import io
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tablecmp import same_table  # noqa: E402
+from tablecmp import same_table
 
 from postfinger_py.commands.qshape import main
 from postfinger_py.env import Env
@@ -39,18 +38,18 @@ class _Out(io.StringIO):
         self.buffer = io.BytesIO()
 
 
-def ours(args: List[str]) -> str:
+def ours(args: list[str]) -> str:
     out = _Out()
     assert main(["--no-anonymize", *args], Env(stdout=out, stderr=io.StringIO())) == 0
     return out.buffer.getvalue().decode("utf-8", "surrogateescape") + out.getvalue()
 
 
-def theirs(args: List[str]) -> str:
+def theirs(args: list[str]) -> str:
     res = subprocess.run(["/usr/sbin/qshape", *args], capture_output=True, check=True)
     return res.stdout.decode("utf-8", "surrogateescape")
 
 
-def agree(args: List[str], tries: int = 5) -> None:
+def agree(args: list[str], tries: int = 5) -> None:
     """Other helpers' mail moves through this Postfix: retry until one pair of runs agrees."""
     a = b = ""
     for _ in range(tries):
@@ -62,7 +61,7 @@ def agree(args: List[str], tries: int = 5) -> None:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("opts", OPTION_SETS, ids=lambda o: " ".join(o) or "defaults")
-def test_hold_queue_equals_perl_qshape(hold_queue: List[str], opts: List[str]) -> None:
+def test_hold_queue_equals_perl_qshape(hold_queue: list[str], opts: list[str]) -> None:
     table = ours([*opts, "hold"])
     assert int(table.splitlines()[1].split()[1]) >= 13  # our held messages are in it
     agree([*opts, "hold"])
@@ -71,6 +70,6 @@ def test_hold_queue_equals_perl_qshape(hold_queue: List[str], opts: List[str]) -
 @pytest.mark.integration
 @pytest.mark.parametrize("queues", [["deferred"], [], ["hold", "deferred"],
                                     ["/var/spool/postfix/hold"]], ids=str)
-def test_other_queue_sets_equal_perl_qshape(hold_queue: List[str], queues: List[str]) -> None:
+def test_other_queue_sets_equal_perl_qshape(hold_queue: list[str], queues: list[str]) -> None:
     agree(queues)
     agree(["-s", *queues])

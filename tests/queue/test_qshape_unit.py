@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tablecmp import canonical, same_table  # noqa: E402
+from tablecmp import canonical, same_table
 
 from postfinger_py.queue.postqueue import parse_postqueue_json
 from postfinger_py.queue.qshape import (
@@ -76,7 +75,7 @@ def test_empty_queue_prints_heading_and_zero_total() -> None:
     )
 
 
-def _msg(sender: str, rcpts: List[str], arrival: int = NOW, queue: str = "deferred") -> str:
+def _msg(sender: str, rcpts: list[str], arrival: int = NOW, queue: str = "deferred") -> str:
     return json.dumps(
         {
             "queue_name": queue,

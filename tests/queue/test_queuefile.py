@@ -17,14 +17,15 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Tuple
+from typing import Any, BinaryIO
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tablecmp import same_table  # type: ignore[import-not-found]  # noqa: E402
+from tablecmp import same_table  # type: ignore[import-not-found]
 
 from postfinger_py.commands.qshape import main
 from postfinger_py.env import Env
@@ -57,7 +58,7 @@ def _spool(tmp_path: Path) -> Path:
     return spool
 
 
-def _expected() -> List[Tuple[int, str, List[str]]]:
+def _expected() -> list[tuple[int, str, list[str]]]:
     out = []
     for line in (DATA / "postqueue.jsonl").read_text(encoding="utf-8").splitlines():
         m = json.loads(line)
@@ -66,7 +67,7 @@ def _expected() -> List[Tuple[int, str, List[str]]]:
     return sorted(out)
 
 
-def _scan(files: Any, paths: Sequence[str]) -> Tuple[List[Any], QueueScan]:
+def _scan(files: Any, paths: Sequence[str]) -> tuple[list[Any], QueueScan]:
     scan = QueueScan()
     return sorted(iter_envelopes(files, paths, scan)), scan
 
@@ -105,13 +106,13 @@ class _OtherFiles:
     def __init__(self, root: str) -> None:
         self.live = LiveFiles(root)
 
-    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         return self.live.read_bytes(path, limit)
 
     def stat(self, path: str) -> StatInfo:
         return self.live.stat(path)
 
-    def listdir(self, path: str) -> List[str]:
+    def listdir(self, path: str) -> list[str]:
         return self.live.listdir(path)
 
     def open_binary(self, path: str) -> BinaryIO:
@@ -223,7 +224,7 @@ def test_which_files_count(tmp_path: Path) -> None:
 # Against the real Perl qshape, on the same files
 
 
-def _ours(args: List[str], **env: Any) -> str:
+def _ours(args: list[str], **env: Any) -> str:
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape")
     assert main(["--no-anonymize", *args], Env(stdout=out, stderr=io.StringIO(), **env)) == 0
@@ -231,12 +232,12 @@ def _ours(args: List[str], **env: Any) -> str:
     return raw.getvalue().decode("utf-8", "surrogateescape")
 
 
-def _theirs(args: List[str]) -> str:
+def _theirs(args: list[str]) -> str:
     res = subprocess.run(["/usr/sbin/qshape", *args], capture_output=True, check=True)
     return res.stdout.decode("utf-8", "surrogateescape")
 
 
-def _agree(args: List[str], tries: int = 3, **env: Any) -> None:
+def _agree(args: list[str], tries: int = 3, **env: Any) -> None:
     """Retry: a message may cross a bucket boundary between the two runs."""
     a = b = ""
     for _ in range(tries):
@@ -250,7 +251,7 @@ def _agree(args: List[str], tries: int = 3, **env: Any) -> None:
 @pytest.mark.parametrize("opts", [[], ["-s"], ["-p", "-m", "1"], ["-b", "4", "-t", "1"]],
                          ids=lambda o: " ".join(o) or "defaults")
 def test_recorded_and_edge_files_equal_perl_qshape(
-    real_postfix: Dict[str, Any], tmp_path: Path, opts: List[str]
+    real_postfix: dict[str, Any], tmp_path: Path, opts: list[str]
 ) -> None:
     spool = _spool(tmp_path)
     q = spool / "deferred" / "F"
@@ -272,7 +273,7 @@ def test_recorded_and_edge_files_equal_perl_qshape(
 @pytest.mark.integration
 @pytest.mark.parametrize("opts", [[], ["-s", "-p", "-m", "1"]], ids=lambda o: " ".join(o) or "defaults")
 def test_non_root_path_still_equals_perl_qshape(
-    hold_queue: List[str], opts: List[str]
+    hold_queue: list[str], opts: list[str]
 ) -> None:
     """As another user, the table comes from `postqueue -j` (showq); it must be the same."""
     err = io.StringIO()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -33,12 +33,12 @@ DOWN = "postqueue: fatal: Queue report unavailable - mail system is down\n"
 class FakeRunner:
     """Answers by program and first argument; anything unknown is a missing command."""
 
-    def __init__(self, answers: Dict[Tuple[str, ...], CommandResult]) -> None:
+    def __init__(self, answers: dict[tuple[str, ...], CommandResult]) -> None:
         self.answers = answers
-        self.calls: List[Tuple[str, ...]] = []
+        self.calls: list[tuple[str, ...]] = []
 
     def run(self, argv: Sequence[str], *, timeout: float = 30.0,
-            stdin: Optional[bytes] = None) -> CommandResult:
+            stdin: bytes | None = None) -> CommandResult:
         key = tuple(argv)
         self.calls.append(key)
         for n in range(len(key), 0, -1):
@@ -47,15 +47,15 @@ class FakeRunner:
         return CommandResult(key, None, missing=True, error="command not found")
 
 
-def ok(argv: Tuple[str, ...], out: str) -> CommandResult:
+def ok(argv: tuple[str, ...], out: str) -> CommandResult:
     return CommandResult(argv, 0, out)
 
 
-def fail(argv: Tuple[str, ...], err: str, status: int = 69) -> CommandResult:
+def fail(argv: tuple[str, ...], err: str, status: int = 69) -> CommandResult:
     return CommandResult(argv, status, "", err)
 
 
-def ctx_for(answers: Dict[Tuple[str, ...], CommandResult], now: int = NOW,
+def ctx_for(answers: dict[tuple[str, ...], CommandResult], now: int = NOW,
             top: int = 15) -> Context:
     return Context(
         runner=FakeRunner(answers),

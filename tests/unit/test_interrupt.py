@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import List
 
 import pytest
 
@@ -38,13 +37,13 @@ def huge_pcap(tmp_path: Path) -> Path:
     return path
 
 
-def start(argv: List[str], cwd: Path) -> "subprocess.Popen[str]":
+def start(argv: list[str], cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "postfinger_py", *argv, "--no-anonymize"],
                             cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
-def wait_until_reading(proc: "subprocess.Popen[str]", path: Path, past: int = 1 << 20) -> None:
+def wait_until_reading(proc: subprocess.Popen[str], path: Path, past: int = 1 << 20) -> None:
     """Until the process has read `past` bytes into `path` (so the interrupt hits the scan)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -66,7 +65,7 @@ def wait_until_reading(proc: "subprocess.Popen[str]", path: Path, past: int = 1 
     raise AssertionError(f"the process never read {path}")
 
 
-def interrupt(proc: "subprocess.Popen[str]") -> tuple:
+def interrupt(proc: subprocess.Popen[str]) -> tuple:
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
@@ -81,7 +80,7 @@ def interrupt(proc: "subprocess.Popen[str]") -> tuple:
     ["pcap", "{pcap}"],
     ["--only", "pcap", "--pcap", "{pcap}"],
 ], ids=["logs", "trace", "report-logs", "report-threads", "pcap", "report-pcap"])
-def test_ctrl_c_ends_a_long_scan_within_a_second(tmp_path: Path, argv: List[str]) -> None:
+def test_ctrl_c_ends_a_long_scan_within_a_second(tmp_path: Path, argv: list[str]) -> None:
     target = huge_pcap(tmp_path) if "{pcap}" in argv else huge_log(tmp_path)
     args = [a.format(log=target, pcap=target) for a in argv]
     proc = start(args, tmp_path)
@@ -102,7 +101,7 @@ def test_an_interrupted_capture_leaves_no_spool_behind(tmp_path: Path, signum: i
     assert any(p.name.startswith(".postfinger-spool-") for p in tmp_path.iterdir())
     sent = time.monotonic()
     proc.send_signal(signum)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == ExitStatus.INTERRUPTED and time.monotonic() - sent < 2.0, err
     assert "Traceback" not in err and err.strip().endswith("interrupted; nothing was written")
     assert sorted(p.name for p in tmp_path.iterdir()) == [log.name]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 from postfinger_py.anonymize import AnonSettings, text_filter
 from postfinger_py.commands.lookup import learned_text, lookup, render
@@ -49,7 +49,7 @@ permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_ma
 recipient_delimiter = +
 """
 # What each table holds (postmap -q answers); a table not here has no index built.
-TABLES: Dict[str, Dict[str, str]] = {
+TABLES: dict[str, dict[str, str]] = {
     "hash:/etc/aliases": {"postmaster": "root"},
     "hash:/etc/postfix/virtual": {"info@kranich-hof.eu": "anna.schulz@kranich-hof.eu",
                                   "@kranich-hof.eu": "j.meier@bluefinch-logistics.de"},
@@ -65,10 +65,10 @@ class PostmapRunner:
 
     def __init__(self, missing: Sequence[str] = ()) -> None:
         self.missing = set(missing)
-        self.calls: List[Tuple[str, ...]] = []
+        self.calls: list[tuple[str, ...]] = []
 
     def run(self, argv: Sequence[str], *, timeout: float = 30.0,
-            stdin: Optional[bytes] = None) -> CommandResult:
+            stdin: bytes | None = None) -> CommandResult:
         key = tuple(argv)
         self.calls.append(key)
         if key[0] in self.missing:
@@ -104,7 +104,7 @@ def context(runner: PostmapRunner, euid: int = 1000) -> Context:
     return Context(runner, DictFiles(), NOW, euid, Options())
 
 
-def asked(runner: PostmapRunner, table: str) -> List[str]:
+def asked(runner: PostmapRunner, table: str) -> list[str]:
     return [c[c.index("-q") + 1] for c in runner.calls if "postmap" in c and c[-1] == table]
 
 
@@ -223,7 +223,7 @@ def test_output_is_anonymized_including_the_bare_local_part() -> None:
     results = lookup(ctx, key)
     clean = text_filter(ctx, AnonSettings(), learned_text(key, results))
     out = render(key, results, False, clean)
-    virtual = [r for r in results if r.spec == "hash:/etc/postfix/virtual"][0]
+    virtual = next(r for r in results if r.spec == "hash:/etc/postfix/virtual")
     assert "zq.walther+news" in [a.key for a in virtual.answers]  # asked bare: a local domain
     for value in ("zq.walther", "news", "bluefinch", "kranich-hof", "anna.schulz"):
         assert value not in out, value
@@ -276,7 +276,7 @@ def test_help_has_examples_and_exit_statuses() -> None:
 def test_an_override_of_a_main_cf_restriction_list_keeps_its_access_style() -> None:
     class Override(PostmapRunner):
         def run(self, argv: Sequence[str], *, timeout: float = 30.0,
-                stdin: Optional[bytes] = None) -> CommandResult:
+                stdin: bytes | None = None) -> CommandResult:
             if tuple(argv) == ("postconf", "-P"):
                 self.calls.append(tuple(argv))
                 return CommandResult(tuple(argv), 0, stdout=(

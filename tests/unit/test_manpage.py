@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from typing import List
 
 import pytest
 
@@ -37,7 +36,7 @@ def test_every_option_of_every_command_is_in_the_page() -> None:
     (["postfinger", "logs", "--js"], "--json"),
     (["postfinger", "--mail"], "--mail-to"),
 ])
-def test_bash_completes_subcommands_and_their_options(words: List[str], expected: str) -> None:
+def test_bash_completes_subcommands_and_their_options(words: list[str], expected: str) -> None:
     script = (f"source {manpage.DATA / 'postfinger.bash'}; COMP_WORDS=({' '.join(words)}); "
               f"COMP_CWORD={len(words) - 1}; _postfinger; printf '%s\\n' \"${{COMPREPLY[@]}}\"")
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Iterator, List, Tuple
+from typing import Callable
 
 import pytest
 
 from postfinger_py.smtpprobe import HELO_NAME, probe_live, result_problem, target
 
-Script = Callable[[socket.socket, List[bytes]], None]
+Script = Callable[[socket.socket, list[bytes]], None]
 
 
 def _lines(conn: socket.socket) -> Iterator[bytes]:
@@ -35,7 +36,7 @@ class Server:
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(1)
         self.port = self.sock.getsockname()[1]
-        self.said: List[bytes] = []
+        self.said: list[bytes] = []
         self.thread = threading.Thread(target=self._serve, args=(script,), daemon=True)
         self.thread.start()
 
@@ -55,7 +56,7 @@ EHLO = (b"250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-START
 
 
 @pytest.fixture(scope="module")
-def cert(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Path, Path]:
+def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     d = tmp_path_factory.mktemp("tls")
     crt, key = d / "c.pem", d / "k.pem"
     res = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
@@ -66,8 +67,8 @@ def cert(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Path, Path]:
     return crt, key
 
 
-def smtp(ehlo: bytes = EHLO, tls: "Tuple[Path, Path] | None" = None) -> Script:
-    def run(conn: socket.socket, said: List[bytes]) -> None:
+def smtp(ehlo: bytes = EHLO, tls: tuple[Path, Path] | None = None) -> Script:
+    def run(conn: socket.socket, said: list[bytes]) -> None:
         import ssl
 
         conn.sendall(b"220 mx.example.net ESMTP Postfix\r\n")
@@ -97,7 +98,7 @@ def smtp(ehlo: bytes = EHLO, tls: "Tuple[Path, Path] | None" = None) -> Script:
     return run
 
 
-def test_a_listener_with_starttls_and_auth_after_tls(cert: Tuple[Path, Path]) -> None:
+def test_a_listener_with_starttls_and_auth_after_tls(cert: tuple[Path, Path]) -> None:
     srv = Server(smtp(tls=cert))
     res = probe_live("127.0.0.1", srv.port)
     srv.thread.join(5)
@@ -122,7 +123,7 @@ def test_no_starttls_offered_means_no_tls_attempt() -> None:
 
 
 def test_a_421_greeting_is_reported_and_the_client_quits() -> None:
-    def greet_421(conn: socket.socket, said: List[bytes]) -> None:
+    def greet_421(conn: socket.socket, said: list[bytes]) -> None:
         conn.sendall(b"421 4.3.2 Service shutting down\r\n")
         said.extend(_lines(conn))
 
@@ -160,7 +161,7 @@ def test_refused() -> None:
 
 
 def test_an_endless_reply_is_cut_off_not_read_forever() -> None:
-    def endless(conn: socket.socket, said: List[bytes]) -> None:
+    def endless(conn: socket.socket, said: list[bytes]) -> None:
         conn.sendall(b"220-" + b"x" * 1000 + b"\r\n")
         for _ in range(200):
             conn.sendall(b"220-" + b"y" * 1000 + b"\r\n")

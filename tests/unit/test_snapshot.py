@@ -105,7 +105,7 @@ def test_not_a_snapshot(tmp_path: Path) -> None:
     with pytest.raises(PostfingerError, match="is not a postfinger snapshot"):
         Snapshot(str(tmp_path))
     (tmp_path / "manifest.json").write_text("{not json")
-    with pytest.raises(PostfingerError, match="is damaged: its manifest.json is not valid JSON"):
+    with pytest.raises(PostfingerError, match=r"is damaged: its manifest\.json is not valid JSON"):
         Snapshot(str(tmp_path))
 
 

@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Callable, Dict
+from typing import Any, Callable
 
 import pytest
 
@@ -48,8 +48,8 @@ def snap(tmp_path: Path) -> Path:
     return out
 
 
-def _manifest(snap: Path) -> Dict[str, Any]:
-    data: Dict[str, Any] = json.loads((snap / "manifest.json").read_text())
+def _manifest(snap: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((snap / "manifest.json").read_text())
     return data
 
 
@@ -58,7 +58,7 @@ def _member(snap: Path, op: str, slot: str) -> Path:
     return snap / record[slot]
 
 
-def _edit(snap: Path, change: Callable[[Dict[str, Any]], None]) -> None:
+def _edit(snap: Path, change: Callable[[dict[str, Any]], None]) -> None:
     manifest = _manifest(snap)
     change(manifest)
     (snap / "manifest.json").write_text(json.dumps(manifest))
@@ -100,7 +100,7 @@ def test_a_symlinked_manifest_is_refused(snap: Path, tmp_path: Path) -> None:
     real = tmp_path / "m.json"
     shutil.move(str(snap / "manifest.json"), str(real))
     (snap / "manifest.json").symlink_to(real)
-    with pytest.raises(PostfingerError, match="'manifest.json' is a symbolic link"):
+    with pytest.raises(PostfingerError, match=r"'manifest\.json' is a symbolic link"):
         Snapshot(str(snap))
 
 
@@ -108,7 +108,7 @@ def test_a_symlinked_manifest_is_refused(snap: Path, tmp_path: Path) -> None:
 def test_a_member_name_leading_outside_is_refused(snap: Path, tmp_path: Path, rel: str) -> None:
     (tmp_path / "shadow").write_text(SECRET)
 
-    def point_out(m: Dict[str, Any]) -> None:
+    def point_out(m: dict[str, Any]) -> None:
         next(r for r in m["records"] if r["op"] == "read" and r.get("data"))["data"] = rel
 
     _edit(snap, point_out)
@@ -164,8 +164,8 @@ def test_a_missing_member_is_damage(snap: Path) -> None:
         Snapshot(str(snap))
 
 
-def _set(path: str, value: Any) -> Callable[[Dict[str, Any]], None]:
-    def change(m: Dict[str, Any]) -> None:
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(m: dict[str, Any]) -> None:
         keys = path.split(".")
         target: Any = m
         run = next(n for n, r in enumerate(m["records"]) if r["op"] == "run")
@@ -202,7 +202,7 @@ def test_wrong_types_in_the_manifest_are_damage(snap: Path, change: Any, words: 
     assert exc.value.message.endswith("; record it again with --capture")
 
 
-def _add_record(record: Dict[str, Any]) -> Callable[[Dict[str, Any]], None]:
+def _add_record(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     return lambda m: m["records"].append(record)
 
 
@@ -220,7 +220,7 @@ def _add_record(record: Dict[str, Any]) -> Callable[[Dict[str, Any]], None]:
      "probe field 'features' that is not a list of strings"),
     ({"op": "probe", "result": {}}, "has no path"),
 ])
-def test_records_of_the_wrong_shape_are_damage(snap: Path, record: Dict[str, Any],
+def test_records_of_the_wrong_shape_are_damage(snap: Path, record: dict[str, Any],
                                                words: str) -> None:
     _edit(snap, _add_record(record))
     with pytest.raises(PostfingerError, match="is damaged: record 4 .*" + words.replace(

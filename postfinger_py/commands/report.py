@@ -1,4 +1,4 @@
-"""The report pipeline: collect -> anonymize -> render -> deliver, for `postfinger [options]`."""
+"""`postfinger [options]`, the report: its options, then collect -> anonymize -> render -> deliver."""
 
 from __future__ import annotations
 
@@ -6,16 +6,146 @@ import argparse
 import os
 import threading
 from datetime import datetime, timezone
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable
 
 from postfinger_py import __version__
+from postfinger_py.argparsing import Parser, add_config_dir
 from postfinger_py.env import Env
-from postfinger_py.errors import ExitStatus, PostfingerError, os_error_words
+from postfinger_py.errors import ExitStatus, PostfingerError, UsageError, os_error_words
 from postfinger_py.files import FileProblem, LiveFiles, open_regular
 from postfinger_py.model import Context, Options, Report, Section, Status
 from postfinger_py.runner import SubprocessRunner
 
 MAX_SUMMARY = 64 * 1024  # bytes of --summary-file: a problem description, not a log
+
+DESCRIPTION = """\
+Gather what the people on postfix-users need to diagnose a Postfix problem (postconf -nf and -Mf,
+versions, libraries, logs, queue shape, ...) into one plain-text report that is anonymized by
+default and safe to post. The tool only reads: it never changes the configuration, queue or logs.
+"""
+
+EPILOG = """\
+subcommands (postfinger SUBCOMMAND --help for their options):
+  check       only the Findings: what looks wrong, with the evidence (takes the report's options)
+  logs        the first warning/error/fatal/panic lines of the mail log
+  trace ID    the whole story of one message (queue ID, address or Message-ID)
+  qshape      qshape's table from postqueue -j, without Perl or root
+  pcap FILE   readable summaries of the SMTP sessions in a packet capture
+  lookup KEY  what every lookup table answers for an address or domain (postmap -q)
+  anonymize   anonymize any text (stdin or files) the same way as the report
+
+exit status: 0 ok, 1 error, 2 usage, 3 partial report (a section failed or is partial),
+  4 refused: an original value survived anonymization, 5 report kept but mailing it failed,
+  130 interrupted (Ctrl-C)
+"""
+
+
+# postfinger 1.30's options and the sections that now show the same.
+CLASSIC_OPTIONS = (
+    ("tables", "tables", "the lookup table types (postconf -m)"),
+    ("locking", "locking", "the mailbox locking methods (postconf -l)"),
+    ("permissions", "permissions", "queue and program permissions"),
+    ("libraries", "libraries", "the libraries linked by Postfix (ldd)"),
+    ("defaultsinmain", "maincf", "main.cf with the settings equal to their default"),
+)
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser(env: Env) -> Parser:
+    from postfinger_py.anonymize import add_anon_arguments
+
+    p = Parser(prog="postfinger", description=DESCRIPTION, epilog=EPILOG, env=env)
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show debugging detail and tracebacks")
+    add_config_dir(p)
+    sel = p.add_argument_group("sections")
+    sel.add_argument("--only", type=_csv, default=[], metavar="A,B",
+                     help="only these sections (see --list-sections)")
+    sel.add_argument("--skip", type=_csv, default=[], metavar="A,B", help="leave these out")
+    sel.add_argument("--all", action="store_true", help="include the optional sections")
+    sel.add_argument("--list-sections", action="store_true", help="list sections and exit")
+    # The classic postfinger 1.30 options: each adds its section to the default ones.
+    sel.set_defaults(add_sections=[])
+    for option, name, what in CLASSIC_OPTIONS:
+        sel.add_argument(f"--{option}", dest="add_sections", action="append_const", const=name,
+                         help=f"also show {what} (the {name} section; classic postfinger)")
+    rep = p.add_argument_group("report")
+    rep.add_argument("--summary", metavar="TEXT", help="your own short problem summary")
+    rep.add_argument("--summary-file", metavar="FILE", help="read the problem summary from FILE")
+    rep.add_argument("--nowarn", action="store_true", help="leave out the privacy warning")
+    rep.add_argument("--format", choices=["text", "json"], default="text")
+    out = p.add_argument_group("output (the report goes to stdout unless one is named)")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (mode 0600)")
+    out.add_argument("--bundle", metavar="FILE.tar.gz",
+                     help="write a tar.gz with report.txt, report.json, raw parts and a manifest")
+    out.add_argument("--mail-to", metavar="ADDRESS",
+                     help="mail the report (bundle attached) through the local sendmail")
+    out.add_argument("--sendmail", metavar="PATH",
+                     help="the sendmail program for --mail-to (default: postconf sendmail_path)")
+    snap = p.add_argument_group("snapshots")
+    snap.add_argument("--capture", metavar="DIR",
+                      help="also record everything read into DIR (mode 0700; NOT anonymized)")
+    snap.add_argument("--replay", metavar="DIR",
+                      help="build the report from a snapshot DIR instead of this machine")
+    logs = p.add_argument_group("logs, trace, queue, captures")
+    logs.add_argument("--log-file", action="append", default=[], metavar="PATH",
+                      help="read this mail log instead of finding one (repeatable)")
+    logs.add_argument("--since", metavar="WHEN",
+                      help="log window: a duration (2h, 3d), today, yesterday, a timestamp, or 'all'")
+    logs.add_argument("--problems", type=int, default=20, metavar="N",
+                      help="how many first problem lines to show (default 20)")
+    logs.add_argument("--trace", metavar="ID",
+                      help="add the whole story of one message: queue ID, address or Message-ID")
+    logs.add_argument("--pcap", action="append", default=[], metavar="FILE",
+                      help="summarize the SMTP sessions in this capture (repeatable)")
+    logs.add_argument("--port", action="append", default=[], type=int, metavar="N",
+                      help="also treat this TCP port as SMTP in captures (repeatable)")
+    logs.add_argument("--probe", action="store_true",
+                      help="also connect to this server's own SMTP listeners on loopback: read "
+                           "the greeting and EHLO, try STARTTLS, QUIT (no mail, no AUTH; each "
+                           "connection shows in the mail log)")
+    add_anon_arguments(p)
+    return p
+
+
+def main(argv: list[str], env: Env, prog: str = "postfinger") -> int:
+    """`postfinger [options]`: check the options, then collect, anonymize, render, deliver."""
+    parser = build_parser(env)
+    parser.prog = prog
+    args = parser.parse_args(argv)
+    if args.version:
+        env.stdout.write(f"postfinger-py {__version__}\n")
+        return int(ExitStatus.OK)
+    if args.list_sections:
+        env.stdout.write(list_sections())
+        return int(ExitStatus.OK)
+    if args.capture and args.replay:
+        raise UsageError("--capture and --replay exclude each other")
+    if args.summary and args.summary_file:
+        raise UsageError("give the summary either with --summary or with --summary-file")
+    if args.problems < 0:
+        raise UsageError("--problems takes a number of lines, 0 or more")
+    if args.since:
+        from datetime import timezone
+
+        from postfinger_py.logs.since import parse_since
+
+        try:
+            parse_since(args.since, env.clock(), timezone.utc)
+        except ValueError as exc:
+            raise UsageError(f"{exc} (use a duration like 2h or 3d, a timestamp like "
+                             "2026-11-20T08:00, or 'all')") from None
+    if args.mail_to:
+        from postfinger_py.deliver.mail import valid_address
+
+        if not valid_address(args.mail_to):
+            raise UsageError(f"--mail-to {args.mail_to!r} is not a mail address (user@domain)")
+    return run_report(args, env)
+
 
 
 def list_sections() -> str:
@@ -74,7 +204,7 @@ def _nothing() -> None:
 
 
 def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], None]
-                  ) -> Tuple[Context, Optional[Callable[[], None]], str, Callable[[], None]]:
+                  ) -> tuple[Context, Callable[[], None] | None, str, Callable[[], None]]:
     """The Context to collect from (live, recording, or replaying), a finisher, the source, and
     what to call on every way out (it removes a capture's un-anonymized spool)."""
     options = options_from_args(args)
@@ -122,7 +252,7 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
     return Context(runner, files, now, euid, options, progress), None, "live", _nothing
 
 
-def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> List[Section]:
+def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> list[Section]:
     from postfinger_py.collect import all_collectors, run_collectors, select
 
     chosen = select(all_collectors(), args.only, args.skip, args.all, ctx.options,
@@ -212,9 +342,9 @@ def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
     progress("anonymizing ...")
     result = worker.anonymize(report) if worker is not None else anon.anonymize(report, settings)
     progress.done()
-    from postfinger_py import deliver_all
+    from postfinger_py.deliver.dispatch import deliver
 
-    deliver_all.deliver(args, env, result)
+    deliver(args, env, result)
     failed = [s.name for s in result.report.sections if s.status is Status.FAILED]
     partial = [s.name for s in result.report.sections if s.status is Status.PARTIAL]
     if failed or partial:
@@ -226,7 +356,7 @@ def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
     return int(ExitStatus.OK)
 
 
-def header_facts(ctx: Context) -> Tuple[str, str]:
+def header_facts(ctx: Context) -> tuple[str, str]:
     """mail_version and myhostname for the header when the system section was left out."""
     from postfinger_py.collect.common import SYSTEM_PARAMS
     from postfinger_py.errors import ReplayMissing
@@ -252,7 +382,7 @@ def _quiet(fn: Callable[[], None]) -> Callable[[], None]:
     return run
 
 
-def make_report(sections: List[Section], generated: datetime, summary: str, warn: bool,
+def make_report(sections: list[Section], generated: datetime, summary: str, warn: bool,
                 source: str) -> Report:
     system = next((s for s in sections if s.name == "system"), None)
     data = system.data if system is not None else {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import List, Optional
 
 from postfinger_py.anonymize import AnonResult
 from postfinger_py.deliver.bundle import build_tar_gz, bundle_members, check_members
@@ -33,7 +32,7 @@ def deliver(args: argparse.Namespace, env: Env, result: AnonResult) -> None:
     leak = result.find_leak(text) or result.find_leak(json_text)
     if leak:
         raise _refuse(leak)
-    bundle: Optional[bytes] = None
+    bundle: bytes | None = None
     if args.bundle or args.mail_to:
         members = bundle_members(report, text, json_text)
         leak = check_members(members, result.find_leak)
@@ -42,7 +41,7 @@ def deliver(args: argparse.Namespace, env: Env, result: AnonResult) -> None:
         bundle = build_tar_gz(members, report.generated_at)
     for warning in result.warnings:
         env.stderr.write(f"postfinger: {warning}\n")
-    written: List[str] = []
+    written: list[str] = []
     if args.output:
         write_private(args.output, main_text.encode())
         written.append(args.output)
@@ -58,7 +57,7 @@ def deliver(args: argparse.Namespace, env: Env, result: AnonResult) -> None:
 
 
 def _mail(args: argparse.Namespace, env: Env, report: Report, text: str,
-          bundle: Optional[bytes], written: List[str]) -> None:
+          bundle: bytes | None, written: list[str]) -> None:
     from postfinger_py.deliver.mail import build_message, send
 
     runner = SubprocessRunner()
@@ -95,7 +94,7 @@ def write_stdout(env: Env, text: str) -> None:
 def _keep_copy(report: Report, text: str) -> str:
     """A new file each failure (an earlier kept copy is never replaced), mode 0600; its path."""
     stem = f"postfinger-report-{report.generated_at.strftime('%Y%m%d-%H%M%S')}"
-    reasons: List[str] = []
+    reasons: list[str] = []
     for directory in (os.curdir, os.environ.get("TMPDIR", "/tmp")):
         try:
             return write_private_new(directory, stem, ".txt", text.encode())
