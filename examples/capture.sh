@@ -38,7 +38,7 @@ rm -rf "$dir/snapshot"
 mkdir -p "$dir"
 echo "$start" > "$dir/since"
 cd "$repo"
-"$python" -m postfinger_py --all --capture "$dir/snapshot" --no-anonymize \
+"$python" -m postfinger_py --all --probe --capture "$dir/snapshot" --no-anonymize \
     --since "$start" --trace '<lieferschein-4711@bluefinch-logistics.de>' --pcap "$pcap" >/dev/null || true
 rm -rf "$(dirname "$pcap")"
 echo "captured $dir/snapshot (log window since $start)"

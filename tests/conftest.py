@@ -69,7 +69,7 @@ class FakeTty(io.StringIO):
 EXAMPLE_KEY = EXAMPLE_SNAPSHOT.parent / "anon.key"
 # The options the example report is rendered with (examples/capture.sh captured with the same).
 EXAMPLE_ARGS = [
-    "--all",
+    "--all", "--probe",
     "--since", (EXAMPLE_SNAPSHOT.parent / "since").read_text().strip(),
     "--trace", "<lieferschein-4711@bluefinch-logistics.de>",
     "--pcap", "/tmp/postfinger-example/smtp.pcap", "--port", "2525",
