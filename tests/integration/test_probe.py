@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ..helpers import replay, run_cli
+from ..helpers import run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +70,13 @@ def test_the_probe_is_recorded_and_replayed(real_postfix: dict[str, Any], tmp_pa
     assert "127.0.0.1:2527" in live.stdout and "no greeting" in live.stdout
 
 
-def test_a_snapshot_without_the_probe_says_so() -> None:
-    res = replay("--probe", "--only", "probe", "--nowarn")
+def test_a_snapshot_without_the_probe_says_so(real_postfix: dict[str, Any],
+                                              tmp_path: Path) -> None:
+    snap = tmp_path / "snap"
+    captured = run_cli(["--all", "--nowarn", "--capture", str(snap)])  # all but --probe
+    assert captured.status == 0, captured.stderr
+    assert not any(r["op"] == "probe"
+                   for r in json.loads((snap / "manifest.json").read_text())["records"])
+    res = run_cli(["--probe", "--only", "probe", "--nowarn", "--replay", str(snap)])
     assert res.status == 3, res.stderr
     assert "captured without --probe" in res.stdout
