@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from postfinger_py.files import Files
 from postfinger_py.runner import Runner
+
+T = TypeVar("T")
 
 
 class Status(str, enum.Enum):
@@ -47,6 +50,19 @@ class Context:
     options: Options = field(default_factory=Options)
     progress: Callable[[str], None] = lambda message: None
     prober: Any = None  # smtpprobe.Prober for --probe; None: the live one
+    # Answers shared by every collector and check of one run (an openssl read of a certificate
+    # serves both the SASL and TLS section and the findings); see once().
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _shared_lock: threading.RLock = field(default_factory=threading.RLock, repr=False,
+                                         compare=False)
+
+    def once(self, key: str, compute: Callable[[], T]) -> T:
+        """compute(), once per key for this run, whichever collector or check asks first."""
+        with self._shared_lock:
+            if key not in self._shared:
+                self._shared[key] = compute()
+            value: T = self._shared[key]
+            return value
 
     def postconf(self, *args: str) -> tuple[str, ...]:
         """argv for postconf, honouring -c."""

@@ -164,7 +164,8 @@ def _openssl_problem(stderr: str) -> str:
 
 
 def read_cert(facts: "Facts", path: str) -> CertInfo:
-    return facts.cached(f"tls-cert:{path}", lambda: _read_cert(facts, path))
+    """openssl's view of the certificate, read once per run (the section and the checks share it)."""
+    return facts.ctx.once(f"tls-cert:{path}", lambda: _read_cert(facts, path))
 
 
 def _read_cert(facts: "Facts", path: str) -> CertInfo:
@@ -180,7 +181,12 @@ def _read_cert(facts: "Facts", path: str) -> CertInfo:
 
 
 def read_key_pubkey(facts: "Facts", path: str) -> Tuple[str, str]:
-    """(the key's public half in PEM, '') or ('', why not); the private key never leaves openssl."""
+    """(the key's public half in PEM, '') or ('', why not); the private key never leaves openssl.
+    Read once per run."""
+    return facts.ctx.once(f"tls-key:{path}", lambda: _read_key_pubkey(facts, path))
+
+
+def _read_key_pubkey(facts: "Facts", path: str) -> Tuple[str, str]:
     res = facts.ctx.runner.run(["openssl", "pkey", "-in", path, "-pubout", "-passin", "pass:"])
     if res.ok and "BEGIN PUBLIC KEY" in res.stdout:
         return res.stdout.strip(), ""

@@ -201,3 +201,16 @@ def test_sasl_tls_section_of_the_example_site() -> None:
     assert [s["config"] for s in section["data"]["servers"]] == ["no smtpd.conf found"]
     states = {p["path"]: p["state"] for p in section["data"]["password_files"]}
     assert states["/etc/postfix/sasl_passwd.db"] == "no such file or directory"
+
+
+def test_each_certificate_and_key_is_read_by_openssl_once_per_run() -> None:
+    """The SASL and TLS section and the TLS checks share one openssl read of each file."""
+    from postfinger_py.collect.sasltls import SaslTlsCollector
+
+    found, facts = run(NOT_AFTER - timedelta(days=200), services=(SMTP, SUBMISSION))
+    section = SaslTlsCollector().collect(facts.ctx)
+    found_again = [f for check in CHECKS for f in check(Facts(facts.ctx, list(facts.sections.values())))]
+    assert section.data["certificates"][0]["key_matches"] == "yes"
+    assert codes(found_again) == codes(found)
+    calls = facts.ctx.runner.calls  # type: ignore[attr-defined]
+    assert calls.count(X509_ARGV) == 1 and calls.count(PKEY_ARGV) == 1
