@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable
 
 from postfinger_py.errors import PostfingerError
 from postfinger_py.model import Context, Section, Status
@@ -36,7 +37,7 @@ class Finding:
     severity: str  # problem | warning | note
     code: str  # stable identifier, e.g. "soft-bounce"
     message: str
-    evidence: Tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
     action: str = ""
     manual: str = ""
 
@@ -44,7 +45,7 @@ class Finding:
         if self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}")
 
-    def to_plain(self) -> Dict[str, Any]:
+    def to_plain(self) -> dict[str, Any]:
         return {"severity": self.severity, "code": self.code, "message": self.message,
                 "evidence": list(self.evidence), "action": self.action,
                 "manual": self.manual, "url": manual_url(self.manual)}
@@ -68,7 +69,7 @@ def manual_url(manual: str) -> str:
 Check = Callable[["Facts"], Iterable[Finding]]
 
 
-def all_checks() -> List[Check]:
+def all_checks() -> list[Check]:
     """Every check, in the order they are reported within one severity."""
     from postfinger_py.findings import (
         chroot,
@@ -82,7 +83,7 @@ def all_checks() -> List[Check]:
         tls,
     )
 
-    checks: List[Check] = []
+    checks: list[Check] = []
     for module in (settings, tables, chroot, relay, system, queue, logs, tls, probe):
         checks.extend(module.CHECKS)
     return checks
@@ -94,11 +95,11 @@ NEEDS = ("system", "maincf", "mastercf", "logs", "queue", "processes", "daemons"
 
 @dataclass
 class Outcome:
-    findings: List[Finding] = field(default_factory=list)
-    notes: List[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-def run_checks(facts: "Facts", checks: Sequence[Check]) -> Outcome:
+def run_checks(facts: Facts, checks: Sequence[Check]) -> Outcome:
     """Run every check; one that fails is reported as a note and the others go on."""
     out = Outcome()
     for check in checks:
@@ -121,7 +122,7 @@ def run_checks(facts: "Facts", checks: Sequence[Check]) -> Outcome:
 
 # A log kind that is the symptom of a cause a configuration check finds: when both are found, the
 # log lines become evidence of the cause (one finding per problem, not two saying the same).
-SYMPTOM_OF: Dict[str, Tuple[str, ...]] = {
+SYMPTOM_OF: dict[str, tuple[str, ...]] = {
     "log-open-database": ("table-index-missing",),
     "log-stale-database": ("table-index-stale",),
     "log-unsupported-dict": ("table-type-unsupported",),
@@ -134,7 +135,7 @@ SYMPTOM_OF: Dict[str, Tuple[str, ...]] = {
 _PATH = re.compile(r"/[\w.+-]+(?:/[\w.+-]+)+")
 
 
-def fold_symptoms(findings: List[Finding]) -> List[Finding]:
+def fold_symptoms(findings: list[Finding]) -> list[Finding]:
     """Log findings whose cause was found too are folded into the cause, as its log evidence.
 
     The cause keeps the higher of the two severities; the log's count and first line follow the
@@ -150,7 +151,7 @@ def fold_symptoms(findings: List[Finding]) -> List[Finding]:
         # then the one with the worst severity (the resolv.conf warning, not the note).
         logged = " ".join(symptom.evidence)
 
-        def fit(k: int, logged: str = logged) -> Tuple[int, int]:
+        def fit(k: int, logged: str = logged) -> tuple[int, int]:
             paths = _PATH.findall(" ".join((out[k].message, *out[k].evidence)))
             return (0 if any(p in logged for p in paths) else 1, rank[out[k].severity])
 

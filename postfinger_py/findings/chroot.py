@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from postfinger_py.findings import Check, Finding
 
@@ -27,7 +28,7 @@ UNJAILABLE = {
 }
 
 
-def chrooted(svc: Dict[str, Any], mail_version: str) -> bool:
+def chrooted(svc: dict[str, Any], mail_version: str) -> bool:
     """The chroot column: y/n, '-' is n since Postfix 3.0 and y before."""
     flag = str(svc.get("chroot", "-"))
     if flag == "-":
@@ -36,16 +37,16 @@ def chrooted(svc: Dict[str, Any], mail_version: str) -> bool:
     return flag == "y"
 
 
-def jailed_services(facts: "Facts") -> List[Dict[str, Any]]:
+def jailed_services(facts: Facts) -> list[dict[str, Any]]:
     version = facts.param("mail_version")
     return [s for s in facts.services if chrooted(s, version)]
 
 
-def _name(svc: Dict[str, Any]) -> str:
+def _name(svc: dict[str, Any]) -> str:
     return f"{svc['service']}/{svc['type']}"
 
 
-def _digest(facts: "Facts", path: str) -> Tuple[Optional[str], str]:
+def _digest(facts: Facts, path: str) -> tuple[str | None, str]:
     """(sha256 of the file, '') or (None, 'missing' | the reason it could not be read)."""
     data, problem = facts.read(path)
     if data is not None:
@@ -54,7 +55,7 @@ def _digest(facts: "Facts", path: str) -> Tuple[Optional[str], str]:
     return None, "missing" if problem.kind == "missing" else problem.reason
 
 
-def jail_copies(facts: "Facts") -> Iterator[Finding]:
+def jail_copies(facts: Facts) -> Iterator[Finding]:
     jailed = jailed_services(facts)
     if not jailed:
         return
@@ -62,8 +63,8 @@ def jail_copies(facts: "Facts") -> Iterator[Finding]:
     # the standard services (smtp/inet, relay/unix) first, then extra listeners
     dns = sorted((_name(s) for s in jailed if s.get("command") in DNS_COMMANDS),
                  key=lambda n: (":" in n, n))
-    missing: List[str] = []
-    differs: List[str] = []
+    missing: list[str] = []
+    differs: list[str] = []
     for name in JAIL_FILES:
         host_sum, host_problem = _digest(facts, f"/etc/{name}")
         if host_sum is None:
@@ -92,7 +93,7 @@ def jail_copies(facts: "Facts") -> Iterator[Finding]:
             yield _jail_finding(facts, queue, names, label, severity, services, refresh)
 
 
-def _jail_finding(facts: "Facts", queue: str, names: List[str], label: str, severity: str,
+def _jail_finding(facts: Facts, queue: str, names: list[str], label: str, severity: str,
                   services: str, refresh: str) -> Finding:
     listed = ", ".join(f"{queue}/etc/{n}" for n in names)
     if label == "missing":
@@ -112,7 +113,7 @@ def _jail_finding(facts: "Facts", queue: str, names: List[str], label: str, seve
                    refresh, "BASIC_CONFIGURATION_README chroot_setup")
 
 
-def unjailable(facts: "Facts") -> Iterator[Finding]:
+def unjailable(facts: Facts) -> Iterator[Finding]:
     for svc in jailed_services(facts):
         command = str(svc.get("command", ""))
         if command not in UNJAILABLE:
@@ -127,7 +128,7 @@ def unjailable(facts: "Facts") -> Iterator[Finding]:
             "master(5)")
 
 
-def log_socket(facts: "Facts") -> Iterator[Finding]:
+def log_socket(facts: Facts) -> Iterator[Finding]:
     if facts.param("maillog_file").strip():
         return  # postlogd writes the log (Postfix >= 3.4): no /dev/log needed in the jail
     jailed = jailed_services(facts)
@@ -150,4 +151,4 @@ def log_socket(facts: "Facts") -> Iterator[Finding]:
         "MAILLOG_README")
 
 
-CHECKS: List[Check] = [jail_copies, unjailable, log_socket]
+CHECKS: list[Check] = [jail_copies, unjailable, log_socket]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+from collections.abc import Sequence
+from typing import Any, Callable, TypeVar
 
 from postfinger_py.collect.common import require
 from postfinger_py.files import FileProblem, StatInfo
@@ -24,9 +25,9 @@ class Facts:
 
     def __init__(self, ctx: Context, sections: Sequence[Section]) -> None:
         self.ctx = ctx
-        self.sections: Dict[str, Section] = {s.name: s for s in sections}
-        self.notes: List[str] = []
-        self._cache: Dict[str, Any] = {}
+        self.sections: dict[str, Section] = {s.name: s for s in sections}
+        self.notes: list[str] = []
+        self._cache: dict[str, Any] = {}
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """compute(), once per key for every check that asks."""
@@ -36,16 +37,16 @@ class Facts:
         return value
 
     # -- sections ---------------------------------------------------------------------------
-    def section(self, name: str) -> Optional[Section]:
+    def section(self, name: str) -> Section | None:
         return self.sections.get(name)
 
-    def data(self, name: str) -> Dict[str, Any]:
+    def data(self, name: str) -> dict[str, Any]:
         s = self.sections.get(name)
         return s.data if s is not None and isinstance(s.data, dict) else {}
 
     # -- main.cf ----------------------------------------------------------------------------
     @property
-    def main(self) -> Dict[str, str]:
+    def main(self) -> dict[str, str]:
         """Parameters set in main.cf (postconf -n), unexpanded."""
         if "main" not in self._cache:
             params = self.data("maincf").get("parameters")
@@ -54,17 +55,17 @@ class Facts:
             else:
                 res = require(self.ctx.runner.run(self.ctx.postconf("-n")), "read main.cf")
                 self._cache["main"] = dict(parse_parameters(res.stdout))
-        value: Dict[str, str] = self._cache["main"]
+        value: dict[str, str] = self._cache["main"]
         return value
 
     @property
-    def effective(self) -> Dict[str, str]:
+    def effective(self) -> dict[str, str]:
         """Every parameter's value in effect, $names expanded (postconf -x)."""
         if "effective" not in self._cache:
             res = require(self.ctx.runner.run(self.ctx.postconf("-x")),
                           "read the parameters in effect (postconf -x)")
             self._cache["effective"] = dict(parse_parameters(res.stdout))
-        value: Dict[str, str] = self._cache["effective"]
+        value: dict[str, str] = self._cache["effective"]
         return value
 
     def param(self, name: str, default: str = "") -> str:
@@ -76,7 +77,7 @@ class Facts:
         if depth > 10 or "$" not in value:
             return value
 
-        def sub(m: "re.Match[str]") -> str:
+        def sub(m: re.Match[str]) -> str:
             name = m.group(1) or m.group(2) or m.group(3)
             return self.expand(self.effective.get(name, ""), depth + 1)
 
@@ -84,7 +85,7 @@ class Facts:
 
     # -- master.cf --------------------------------------------------------------------------
     @property
-    def services(self) -> List[Dict[str, Any]]:
+    def services(self) -> list[dict[str, Any]]:
         """master.cf services (postconf -M): service, type, private, unpriv, chroot, ..., args."""
         if "services" not in self._cache:
             found = self.data("mastercf").get("services")
@@ -92,11 +93,11 @@ class Facts:
                 res = require(self.ctx.runner.run(self.ctx.postconf("-M")), "read master.cf")
                 found = parse_master(res.stdout)
             self._cache["services"] = found
-        value: List[Dict[str, Any]] = self._cache["services"]
+        value: list[dict[str, Any]] = self._cache["services"]
         return value
 
     @property
-    def overrides(self) -> List[Dict[str, str]]:
+    def overrides(self) -> list[dict[str, str]]:
         """Per-service -o overrides (postconf -P)."""
         if "overrides" not in self._cache:
             found = self.data("mastercf").get("overrides")
@@ -104,7 +105,7 @@ class Facts:
                 res = self.ctx.runner.run(self.ctx.postconf("-P"))
                 found = parse_overrides(res.stdout) if res.ok else []
             self._cache["overrides"] = found
-        value: List[Dict[str, str]] = self._cache["overrides"]
+        value: list[dict[str, str]] = self._cache["overrides"]
         return value
 
     def service_param(self, service: str, kind: str, name: str) -> str:
@@ -114,12 +115,12 @@ class Facts:
                 return self.expand(o["value"])
         return self.param(name)
 
-    def service_overrides(self, service: str, kind: str) -> Dict[str, str]:
+    def service_overrides(self, service: str, kind: str) -> dict[str, str]:
         return {o["name"]: o["value"] for o in self.overrides
                 if o["service"] == service and o["type"] == kind}
 
     # -- files ------------------------------------------------------------------------------
-    def stat(self, path: str) -> Tuple[Optional[StatInfo], Optional[FileProblem]]:
+    def stat(self, path: str) -> tuple[StatInfo | None, FileProblem | None]:
         """lstat of a path: (info, None), or (None, the problem: missing, denied, error)."""
         key = f"stat:{path}"
         if key not in self._cache:
@@ -127,10 +128,10 @@ class Facts:
                 self._cache[key] = (self.ctx.files.stat(path), None)
             except FileProblem as exc:
                 self._cache[key] = (None, exc)
-        value: Tuple[Optional[StatInfo], Optional[FileProblem]] = self._cache[key]
+        value: tuple[StatInfo | None, FileProblem | None] = self._cache[key]
         return value
 
-    def read(self, path: str, limit: int = 1024 * 1024) -> Tuple[Optional[bytes], Optional[FileProblem]]:
+    def read(self, path: str, limit: int = 1024 * 1024) -> tuple[bytes | None, FileProblem | None]:
         """The start of a file: (bytes, None), or (None, the problem)."""
         key = f"read:{path}:{limit}"
         if key not in self._cache:
@@ -138,5 +139,5 @@ class Facts:
                 self._cache[key] = (self.ctx.files.read_bytes(path, limit=limit), None)
             except FileProblem as exc:
                 self._cache[key] = (None, exc)
-        value: Tuple[Optional[bytes], Optional[FileProblem]] = self._cache[key]
+        value: tuple[bytes | None, FileProblem | None] = self._cache[key]
         return value

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Set
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from postfinger_py.findings import SEVERITIES, Finding
 from postfinger_py.logs.kinds import BY_CODE, DELIVERY
@@ -19,7 +20,7 @@ def _escalate(severity: str) -> str:
     return SEVERITIES[max(0, SEVERITIES.index(severity) - 1)]
 
 
-def explained(facts: "Facts") -> Iterator[Finding]:
+def explained(facts: Facts) -> Iterator[Finding]:
     """Each known kind of log line once: its count, the first line, what it means, what to do."""
     for seen in facts.data("logs").get("explained", []):
         kind = BY_CODE.get(str(seen.get("code")))
@@ -39,7 +40,7 @@ def explained(facts: "Facts") -> Iterator[Finding]:
         yield Finding(severity, kind.code, message, tuple(evidence), kind.action, kind.manual)
 
 
-def _main_value(facts: "Facts", name: str) -> str:
+def _main_value(facts: Facts, name: str) -> str:
     """A main.cf setting from the collected section (no extra command for the log checks)."""
     for p in facts.data("maincf").get("parameters", []) or []:
         if p.get("name") == name:
@@ -50,8 +51,8 @@ def _main_value(facts: "Facts", name: str) -> str:
 _SPLIT = re.compile(r"[\s,]+")
 
 
-def _own_domains(facts: "Facts") -> Set[str]:
-    out: Set[str] = set()
+def _own_domains(facts: Facts) -> set[str]:
+    out: set[str] = set()
     for name in ("mydestination", "virtual_alias_domains", "virtual_mailbox_domains",
                  "relay_domains"):
         for item in _SPLIT.split(facts.param(name)):
@@ -60,14 +61,14 @@ def _own_domains(facts: "Facts") -> Set[str]:
     return out
 
 
-def relay_denied_own(facts: "Facts") -> Iterator[Finding]:
+def relay_denied_own(facts: Facts) -> Iterator[Finding]:
     """Relay access denied for mail to the site's own domains: a domain missing from the config."""
     rows = [r for r in facts.data("logs").get("rejects", [])
             if r.get("reason") == "Relay access denied"]
     if not rows:
         return
     own = _own_domains(facts)
-    hits: Dict[str, int] = {}
+    hits: dict[str, int] = {}
     example = ""
     for r in rows:
         for d in r.get("domains", []):
@@ -88,11 +89,11 @@ def relay_denied_own(facts: "Facts") -> Iterator[Finding]:
         "postconf(5) smtpd_relay_restrictions")
 
 
-def failures_one_reason(facts: "Facts") -> Iterator[Finding]:
+def failures_one_reason(facts: Facts) -> Iterator[Finding]:
     """Most deliveries deferred (or bounced), mostly for one reason."""
     data = facts.data("logs")
     sent = int(data.get("sent_total", 0) or 0)
-    failures: List[Dict[str, Any]] = list(data.get("failures", []))
+    failures: list[dict[str, Any]] = list(data.get("failures", []))
     for status in ("deferred", "bounced"):
         total = int(data.get(f"{status}_total", 0) or 0)
         rows = [f for f in failures if f.get("status") == status]

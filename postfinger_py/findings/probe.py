@@ -6,7 +6,8 @@ These checks read only the probe section; without --probe they find nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from postfinger_py.findings import Check, Finding
 
@@ -18,32 +19,32 @@ def _yes(value: str) -> bool:
     return value.strip().lower() in ("yes", "true", "1")
 
 
-def _service(facts: "Facts", row: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+def _service(facts: Facts, row: dict[str, Any]) -> dict[str, Any] | None:
     name = str(row["service"]).rsplit("/", 1)[0]
     return next((s for s in facts.services if s.get("service") == name
                  and s.get("type") == "inet"), None)
 
 
-def _master_line(svc: Optional[Dict[str, Any]], row: Dict[str, Any]) -> str:
+def _master_line(svc: dict[str, Any] | None, row: dict[str, Any]) -> str:
     if svc is None:
         return f"master.cf: {row['service']}"
     args = " ".join(str(a) for a in svc.get("args", []) or [])
     return f"master.cf: {svc['service']} inet ... {svc['command']}{' ' + args if args else ''}"
 
 
-def _probe_line(row: Dict[str, Any]) -> str:
+def _probe_line(row: dict[str, Any]) -> str:
     what = row.get("detail") or "answers"
     banner = f"; greeting {row['banner']}" if row.get("banner") else ""
     return f"probe {row['address']}: {what}{banner}"
 
 
-def _rows(facts: "Facts") -> List[Dict[str, Any]]:
+def _rows(facts: Facts) -> list[dict[str, Any]]:
     listeners = facts.data("probe").get("listeners")
     return [r for r in listeners if isinstance(r, dict) and r.get("outcome") != "skipped"] \
         if isinstance(listeners, list) else []
 
 
-def _setting(facts: "Facts", row: Dict[str, Any], param: str) -> str:
+def _setting(facts: Facts, row: dict[str, Any], param: str) -> str:
     name = str(row["service"]).rsplit("/", 1)[0]
     over = facts.service_overrides(name, "inet")
     if param in over:
@@ -53,7 +54,7 @@ def _setting(facts: "Facts", row: Dict[str, Any], param: str) -> str:
     return f"{param} = {facts.param(param) or '(empty)'} (the default)"
 
 
-def probe_answers(facts: "Facts") -> Iterator[Finding]:
+def probe_answers(facts: Facts) -> Iterator[Finding]:
     """A listener master.cf defines that refuses, hangs, or closes without a greeting.
 
     A refused port that the processes section already found not listening is the
@@ -105,7 +106,7 @@ def probe_answers(facts: "Facts") -> Iterator[Finding]:
                 "smtpd(8)")
 
 
-def probe_tls(facts: "Facts") -> Iterator[Finding]:
+def probe_tls(facts: Facts) -> Iterator[Finding]:
     """TLS configured but not offered, or a handshake that fails."""
     for row in _rows(facts):
         if not row.get("greeted") or row.get("program") != "smtpd":
@@ -142,7 +143,7 @@ def probe_tls(facts: "Facts") -> Iterator[Finding]:
                 "TLS_README")
 
 
-def probe_auth(facts: "Facts") -> Iterator[Finding]:
+def probe_auth(facts: Facts) -> Iterator[Finding]:
     """SASL enabled for a listener that offers no AUTH, even after STARTTLS."""
     for row in _rows(facts):
         if row.get("outcome") != "ok" or row.get("program") != "smtpd":
@@ -173,7 +174,7 @@ def probe_auth(facts: "Facts") -> Iterator[Finding]:
             "SASL_README")
 
 
-def probe_auth_in_clear(facts: "Facts") -> Iterator[Finding]:
+def probe_auth_in_clear(facts: Facts) -> Iterator[Finding]:
     """AUTH offered before STARTTLS where STARTTLS is offered: passwords may cross in clear."""
     for row in _rows(facts):
         if row.get("outcome") != "ok" or row.get("starttls") != "offered" or not row.get("auth"):
@@ -188,4 +189,4 @@ def probe_auth_in_clear(facts: "Facts") -> Iterator[Finding]:
             "postconf(5) smtpd_tls_auth_only")
 
 
-CHECKS: List[Check] = [probe_answers, probe_tls, probe_auth, probe_auth_in_clear]
+CHECKS: list[Check] = [probe_answers, probe_tls, probe_auth, probe_auth_in_clear]

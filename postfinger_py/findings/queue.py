@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from postfinger_py.findings import Finding
 
@@ -13,12 +14,12 @@ DEFERRED_NOTE = 10  # deferred messages from which the top reason is worth a not
 DEFERRED_WARNING = 100  # ... and a warning
 
 
-def corrupt_queue_files(facts: "Facts") -> Iterator[Finding]:
-    corrupt: Dict[str, Any] = facts.data("queue").get("corrupt") or {}
+def corrupt_queue_files(facts: Facts) -> Iterator[Finding]:
+    corrupt: dict[str, Any] = facts.data("queue").get("corrupt") or {}
     count = corrupt.get("count")
     if not count:
         return
-    names: List[str] = list(corrupt.get("files", []))
+    names: list[str] = list(corrupt.get("files", []))
     directory = str(corrupt.get("directory", "corrupt"))
     shown = ", ".join(names) + (f" and {count - len(names)} more" if count > len(names) else "")
     yield Finding(
@@ -31,7 +32,7 @@ def corrupt_queue_files(facts: "Facts") -> Iterator[Finding]:
         "postsuper(1)")
 
 
-def deferred_reason(facts: "Facts") -> Iterator[Finding]:
+def deferred_reason(facts: Facts) -> Iterator[Finding]:
     data = facts.data("queue")
     deferred = data.get("deferred_messages") or 0
     top = (data.get("reasons") or {}).get("top") or []

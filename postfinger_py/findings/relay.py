@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Union
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Union
 
 from postfinger_py.findings import Check, Finding
 
@@ -24,26 +25,26 @@ NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
 _SPLIT = re.compile(r"[\s,]+")
 
 
-def tokens(value: str) -> List[str]:
+def tokens(value: str) -> list[str]:
     return [t for t in _SPLIT.split(value) if t]
 
 
-def smtpd_services(facts: "Facts") -> List[Dict[str, Any]]:
+def smtpd_services(facts: Facts) -> list[dict[str, Any]]:
     return [s for s in facts.services if s.get("command") == "smtpd"]
 
 
-def _where(svc: Dict[str, Any]) -> str:
+def _where(svc: dict[str, Any]) -> str:
     return f"{svc['service']}/{svc['type']}"
 
 
-def _main_line(facts: "Facts", name: str) -> str:
+def _main_line(facts: Facts, name: str) -> str:
     if name in facts.main:
         return f"main.cf: {name} = {facts.main[name]}"
     return f"{name} = {facts.param(name)} (the default)"
 
 
 # -- mynetworks -------------------------------------------------------------------------------
-def _network(entry: str) -> Optional[Network]:
+def _network(entry: str) -> Network | None:
     text = entry.lstrip("!").replace("[", "").replace("]", "")
     try:  # a table (hash:/etc/postfix/networks) or a file name is not a network
         return ipaddress.ip_network(text, strict=False)
@@ -51,7 +52,7 @@ def _network(entry: str) -> Optional[Network]:
         return None
 
 
-def too_wide(value: str) -> List[str]:
+def too_wide(value: str) -> list[str]:
     """The entries of a mynetworks value that take in (part of) the public Internet."""
     out = []
     for entry in tokens(value):
@@ -68,13 +69,13 @@ def too_wide(value: str) -> List[str]:
     return out
 
 
-def _trusts_mynetworks(facts: "Facts", svc: Dict[str, Any]) -> bool:
+def _trusts_mynetworks(facts: Facts, svc: dict[str, Any]) -> bool:
     return any("permit_mynetworks" in tokens(facts.service_param(svc["service"], svc["type"], n))
                for n in LISTS)
 
 
-def mynetworks(facts: "Facts") -> Iterator[Finding]:
-    inherit: List[Dict[str, Any]] = []
+def mynetworks(facts: Facts) -> Iterator[Finding]:
+    inherit: list[dict[str, Any]] = []
     for svc in smtpd_services(facts):
         own = facts.service_overrides(svc["service"], svc["type"])
         if "mynetworks" in own:
@@ -107,7 +108,7 @@ def mynetworks(facts: "Facts") -> Iterator[Finding]:
                                 "main.cf: mynetworks")
 
 
-def _wide_finding(facts: "Facts", services: List[Dict[str, Any]], wide: List[str],
+def _wide_finding(facts: Facts, services: list[dict[str, Any]], wide: list[str],
                   line: str, subject: str) -> Finding:
     trusted = any(_trusts_mynetworks(facts, s) for s in services)
     used = "permit_mynetworks lets them relay: an open relay" if trusted else \
@@ -125,9 +126,9 @@ def _wide_finding(facts: "Facts", services: List[Dict[str, Any]], wide: List[str
 
 
 # -- smtpd_relay_restrictions / smtpd_recipient_restrictions ---------------------------------
-def working(items: List[str]) -> List[str]:
+def working(items: list[str]) -> list[str]:
     """The list without warn_if_reject and the restriction it defuses (as Postfix counts it)."""
-    out: List[str] = []
+    out: list[str] = []
     skip = False
     for item in items:
         if skip:
@@ -139,7 +140,7 @@ def working(items: List[str]) -> List[str]:
     return out
 
 
-def opens(items: List[str]) -> bool:
+def opens(items: list[str]) -> bool:
     """Whether a client that is nothing special gets past this list for a foreign destination."""
     for item in working(items):
         if item in GUARDS:
@@ -149,10 +150,10 @@ def opens(items: List[str]) -> bool:
     return True  # the end of a list permits
 
 
-def expanded(facts: "Facts", value: str, depth: int = 0) -> List[str]:
+def expanded(facts: Facts, value: str, depth: int = 0) -> list[str]:
     """A restriction list with its smtpd_restriction_classes names replaced by their lists."""
     classes = set(tokens(facts.param("smtpd_restriction_classes")))
-    out: List[str] = []
+    out: list[str] = []
     for item in tokens(value):
         if item in classes and depth < 5:
             out += expanded(facts, facts.param(item), depth + 1)
@@ -161,7 +162,7 @@ def expanded(facts: "Facts", value: str, depth: int = 0) -> List[str]:
     return out
 
 
-def _judge(lists: Dict[str, List[str]]) -> Optional[str]:
+def _judge(lists: dict[str, list[str]]) -> str | None:
     if not any(item in GUARDS for items in lists.values() for item in working(items)):
         return "refused"
     if all(opens(items) for items in lists.values()):
@@ -169,8 +170,8 @@ def _judge(lists: Dict[str, List[str]]) -> Optional[str]:
     return None
 
 
-def restrictions(facts: "Facts") -> Iterator[Finding]:
-    inherit: List[Dict[str, Any]] = []
+def restrictions(facts: Facts) -> Iterator[Finding]:
+    inherit: list[dict[str, Any]] = []
     for svc in smtpd_services(facts):
         own = facts.service_overrides(svc["service"], svc["type"])
         if not any(n in own for n in LISTS):
@@ -190,10 +191,10 @@ def restrictions(facts: "Facts") -> Iterator[Finding]:
             names = ", ".join(_where(s) for s in inherit[:5])
             yield _restriction_finding(
                 verdict, "main.cf",
-                tuple(_main_line(facts, n) for n in LISTS) + (f"used by: {names}",))
+                (*tuple(_main_line(facts, n) for n in LISTS), f"used by: {names}"))
 
 
-def _restriction_finding(verdict: str, subject: str, evidence: Tuple[str, ...]) -> Finding:
+def _restriction_finding(verdict: str, subject: str, evidence: tuple[str, ...]) -> Finding:
     if verdict == "refused":
         return Finding(
             "problem", "relay-restrictions-refused",
@@ -215,4 +216,4 @@ def _restriction_finding(verdict: str, subject: str, evidence: Tuple[str, ...]) 
         "postconf(5) smtpd_relay_restrictions")
 
 
-CHECKS: List[Check] = [mynetworks, restrictions]
+CHECKS: list[Check] = [mynetworks, restrictions]

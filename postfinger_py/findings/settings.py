@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, List
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from postfinger_py.findings import Finding
 
@@ -10,7 +11,7 @@ if TYPE_CHECKING:
     from postfinger_py.findings.facts import Facts
 
 
-def _where_set(facts: "Facts", name: str) -> List[str]:
+def _where_set(facts: Facts, name: str) -> list[str]:
     """Evidence lines: main.cf and every -o override that sets `name`."""
     out = []
     if name in facts.main:
@@ -21,7 +22,7 @@ def _where_set(facts: "Facts", name: str) -> List[str]:
     return out
 
 
-def soft_bounce(facts: "Facts") -> Iterator[Finding]:
+def soft_bounce(facts: Facts) -> Iterator[Finding]:
     where = [line for line in _where_set(facts, "soft_bounce")
              if line.rsplit("=", 1)[-1].strip().lower() in ("yes", "true", "1")]
     if where:
@@ -34,7 +35,7 @@ def soft_bounce(facts: "Facts") -> Iterator[Finding]:
             "postconf(5) soft_bounce")
 
 
-def debug_peers(facts: "Facts") -> Iterator[Finding]:
+def debug_peers(facts: Facts) -> Iterator[Finding]:
     where = [line for line in _where_set(facts, "debug_peer_list")
              if line.split("=", 1)[-1].strip()]
     if where:
@@ -48,7 +49,7 @@ def debug_peers(facts: "Facts") -> Iterator[Finding]:
             "DEBUG_README debug_peer")
 
 
-def verbose_services(facts: "Facts") -> Iterator[Finding]:
+def verbose_services(facts: Facts) -> Iterator[Finding]:
     for svc in facts.services:
         args = [str(a) for a in svc.get("args", [])]
         where = f"{svc['service']}/{svc['type']}"

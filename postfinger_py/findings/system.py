@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Set, Tuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from postfinger_py.files import FileProblem
 from postfinger_py.findings import Check, Finding
@@ -19,12 +20,12 @@ POSTFIX_LISTENERS = ("master", "smtpd", "postscreen")
 LOCAL_NAMES = ("localhost", "localhost.localdomain")
 
 
-def _tokens(value: str) -> List[str]:
+def _tokens(value: str) -> list[str]:
     return [t for t in _SPLIT.split(value) if t]
 
 
 # -- daemon versions ----------------------------------------------------------------------------
-def mixed_versions(facts: "Facts") -> Iterator[Finding]:
+def mixed_versions(facts: Facts) -> Iterator[Finding]:
     data = facts.data("daemons")
     mismatches = [m for m in data.get("mismatches", []) if isinstance(m, dict)]
     if not mismatches:
@@ -60,11 +61,11 @@ def _loopback_only(value: str) -> bool:
     return True
 
 
-def _served_domains(facts: "Facts") -> List[str]:
+def _served_domains(facts: Facts) -> list[str]:
     """Domains main.cf says this host receives mail for, beyond its own host names."""
     own = {facts.param("myhostname").lower(), *LOCAL_NAMES,
            f"localhost.{facts.param('mydomain').lower()}"}
-    out: List[str] = []
+    out: list[str] = []
     for name in ("mydestination", "virtual_alias_domains", "virtual_mailbox_domains",
                  "relay_domains"):
         for item in _tokens(facts.param(name)):
@@ -78,7 +79,7 @@ def _served_domains(facts: "Facts") -> List[str]:
     return out
 
 
-def inet_interfaces(facts: "Facts") -> Iterator[Finding]:
+def inet_interfaces(facts: Facts) -> Iterator[Finding]:
     value = facts.param("inet_interfaces")
     if not _loopback_only(value):
         return
@@ -105,16 +106,16 @@ def inet_interfaces(facts: "Facts") -> Iterator[Finding]:
         "postconf(5) inet_interfaces")
 
 
-def _main_line(facts: "Facts", name: str) -> str:
+def _main_line(facts: Facts, name: str) -> str:
     if name in facts.main:
         return f"main.cf: {name} = {facts.main[name]}"
     return f"{name} = {facts.param(name)} (the default)"
 
 
 # -- port 25 ------------------------------------------------------------------------------------
-def _port25(facts: "Facts") -> Tuple[Optional[List[Tuple[str, int]]], List[str]]:
+def _port25(facts: Facts) -> tuple[list[tuple[str, int]] | None, list[str]]:
     """Listening sockets on port 25 as (address, inode), or None when /proc/net/tcp is unreadable."""
-    found: List[Tuple[str, int]] = []
+    found: list[tuple[str, int]] = []
     seen = False
     problems = []
     for path in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -129,7 +130,7 @@ def _port25(facts: "Facts") -> Tuple[Optional[List[Tuple[str, int]]], List[str]]
     return (found if seen else None), problems
 
 
-def socket_holders(facts: "Facts", pids: List[int]) -> Tuple[Dict[int, Set[int]], List[int]]:
+def socket_holders(facts: Facts, pids: list[int]) -> tuple[dict[int, set[int]], list[int]]:
     """inode -> pids holding that socket, and the pids whose /proc/PID/fd could not be read."""
     if not pids:
         return {}, []
@@ -138,7 +139,7 @@ def socket_holders(facts: "Facts", pids: List[int]) -> Tuple[Dict[int, Set[int]]
     res = facts.ctx.runner.run(argv)
     if res.missing:
         raise LookupError(f"find is not available ({res.error})")
-    holders: Dict[int, Set[int]] = {}
+    holders: dict[int, set[int]] = {}
     for line in res.stdout.splitlines():
         m = re.match(r"/proc/(\d+)/fd socket:\[(\d+)\]$", line.strip())
         if m:
@@ -148,25 +149,25 @@ def socket_holders(facts: "Facts", pids: List[int]) -> Tuple[Dict[int, Set[int]]
     return holders, denied
 
 
-def _comm(facts: "Facts", pid: int) -> Optional[str]:
+def _comm(facts: Facts, pid: int) -> str | None:
     data, _problem = facts.read(f"/proc/{pid}/comm", limit=256)
     return data.decode("utf-8", "replace").strip() if data is not None else None
 
 
-def _all_pids(facts: "Facts") -> List[int]:
+def _all_pids(facts: Facts) -> list[int]:
     try:
         return sorted(int(n) for n in facts.ctx.files.listdir("/proc") if n.isdigit())
     except FileProblem:
         return []
 
 
-def port25(facts: "Facts") -> Iterator[Finding]:
+def port25(facts: Facts) -> Iterator[Finding]:
     listeners, problems = _port25(facts)
     if listeners is None:
         facts.notes.append("port 25 check: cannot read /proc/net/tcp"
                            + (f" ({'; '.join(problems)})" if problems else ""))
         return
-    master: Dict[str, Any] = facts.data("processes").get("master") or {}
+    master: dict[str, Any] = facts.data("processes").get("master") or {}
     smtp = [s for s in facts.services if s.get("type") == "inet"
             and s["service"].rsplit(":", 1)[-1] in ("smtp", "25")]
     if not listeners:
@@ -183,8 +184,8 @@ def port25(facts: "Facts") -> Iterator[Finding]:
                 "postconf(5) inet_interfaces")
         return
     wanted = {inode for _a, inode in listeners}
-    holders: Dict[int, Set[int]] = {}
-    denied: List[int] = []
+    holders: dict[int, set[int]] = {}
+    denied: list[int] = []
     master_pid = master.get("pid") if master.get("state") == "running" else None
     try:
         if isinstance(master_pid, int):
@@ -201,9 +202,9 @@ def port25(facts: "Facts") -> Iterator[Finding]:
                else "no process was found holding the socket")
         facts.notes.append(f"port 25 check: cannot tell which process listens on "
                            f"{', '.join(a for a, i in listeners if i in unseen)} port 25: {who}")
-    strangers: Dict[int, str] = {}
+    strangers: dict[int, str] = {}
     for inode in sorted(wanted & set(holders)):
-        comms: Dict[int, str] = {}
+        comms: dict[int, str] = {}
         for pid in sorted(holders[inode]):
             comm = _comm(facts, pid)
             if comm is not None:  # None: the process ended meanwhile, it holds nothing now
@@ -227,7 +228,7 @@ def port25(facts: "Facts") -> Iterator[Finding]:
             "postconf(5) inet_interfaces")
 
 
-def listeners_missing(facts: "Facts") -> Iterator[Finding]:
+def listeners_missing(facts: Facts) -> Iterator[Finding]:
     """A master.cf inet service whose port nothing listens on while master runs (port 25 is the
     port25 check's)."""
     data = facts.data("processes")
@@ -248,4 +249,4 @@ def listeners_missing(facts: "Facts") -> Iterator[Finding]:
             "master(5)")
 
 
-CHECKS: List[Check] = [mixed_versions, inet_interfaces, port25, listeners_missing]
+CHECKS: list[Check] = [mixed_versions, inet_interfaces, port25, listeners_missing]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING
 
 from postfinger_py.errors import PostfingerError, ReplayMissing
 from postfinger_py.files import FileProblem, StatInfo
@@ -34,11 +35,11 @@ class TableUse:
     """One table and every setting that names it."""
 
     ref: MapRef
-    params: List[str] = field(default_factory=list)
-    lines: List[str] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
 
 
-def _expanded(facts: "Facts", value: str) -> str:
+def _expanded(facts: Facts, value: str) -> str:
     if "$" not in value:
         return value
     try:
@@ -48,12 +49,12 @@ def _expanded(facts: "Facts", value: str) -> str:
         return value
 
 
-def _note(facts: "Facts", text: str) -> None:
+def _note(facts: Facts, text: str) -> None:
     if text not in facts.notes:
         facts.notes.append(text)
 
 
-def settings(facts: "Facts") -> List[Tuple[str, str, str]]:
+def settings(facts: Facts) -> list[tuple[str, str, str]]:
     """(parameter, value with $names expanded, evidence line) for main.cf and every -o override."""
     out = [(name, _expanded(facts, value), f"main.cf: {name} = {value}")
            for name, value in sorted(facts.main.items())]
@@ -63,13 +64,13 @@ def settings(facts: "Facts") -> List[Tuple[str, str, str]]:
     return out
 
 
-def table_uses(facts: "Facts") -> List[TableUse]:
+def table_uses(facts: Facts) -> list[TableUse]:
     """Every table the configuration names (nested ones too), once each, caches left out."""
     return facts.cached("table_uses", lambda: _table_uses(facts))
 
 
-def _table_uses(facts: "Facts") -> List[TableUse]:
-    found: Dict[Tuple[str, str], TableUse] = {}
+def _table_uses(facts: Facts) -> list[TableUse]:
+    found: dict[tuple[str, str], TableUse] = {}
     for name, value, line in settings(facts):
         if _CACHE_PARAM.search(name):
             continue
@@ -82,7 +83,7 @@ def _table_uses(facts: "Facts") -> List[TableUse]:
     return list(found.values())
 
 
-def _stat(facts: "Facts", path: str) -> Tuple[Optional[StatInfo], Optional[FileProblem], bool]:
+def _stat(facts: Facts, path: str) -> tuple[StatInfo | None, FileProblem | None, bool]:
     """(info, problem, answered): answered is False when a replay snapshot has no recording."""
     try:
         info, problem = facts.stat(path)
@@ -107,17 +108,17 @@ def _rebuild(use: TableUse) -> str:
     return f"run postmap {ref.spec} (Postfix notices the new index by itself)"
 
 
-def _evidence(use: TableUse, *more: str) -> Tuple[str, ...]:
+def _evidence(use: TableUse, *more: str) -> tuple[str, ...]:
     return tuple(use.lines[:3]) + more
 
 
-def table_files(facts: "Facts") -> Iterator[Finding]:
+def table_files(facts: Facts) -> Iterator[Finding]:
     """Sources and indexes of file-based tables: missing, or the index older than its source."""
     for use in table_uses(facts):
         ref = use.ref
         if not ref.is_file:
             continue
-        src, src_problem, answered = _stat(facts, ref.name)
+        src, _src_problem, answered = _stat(facts, ref.name)
         if not answered:
             continue
         if not ref.indexed:
@@ -140,8 +141,8 @@ def table_files(facts: "Facts") -> Iterator[Finding]:
             yield from _index_findings(use, src, indexes)
 
 
-def _index_findings(use: TableUse, src: Optional[StatInfo],
-                    indexes: List[Tuple[str, Optional[StatInfo]]]) -> Iterator[Finding]:
+def _index_findings(use: TableUse, src: StatInfo | None,
+                    indexes: list[tuple[str, StatInfo | None]]) -> Iterator[Finding]:
     ref = use.ref
     manual = "postalias(1)" if any(p in ALIAS_PARAMS for p in use.params) else "postmap(1)"
     missing = [path for path, info in indexes if info is None]
@@ -181,7 +182,7 @@ def _index_findings(use: TableUse, src: Optional[StatInfo],
             _rebuild(use), manual)
 
 
-def _supported(facts: "Facts") -> Optional[List[str]]:
+def _supported(facts: Facts) -> list[str] | None:
     types = facts.data("tables").get("types")
     if isinstance(types, list) and types:
         return [str(t) for t in types]
@@ -196,7 +197,7 @@ def _supported(facts: "Facts") -> Optional[List[str]]:
     return parse_list(res.stdout)
 
 
-def unsupported_types(facts: "Facts") -> Iterator[Finding]:
+def unsupported_types(facts: Facts) -> Iterator[Finding]:
     """Table types the configuration uses that this Postfix cannot open (postconf -m)."""
     uses = table_uses(facts)
     if not uses:
@@ -204,12 +205,12 @@ def unsupported_types(facts: "Facts") -> Iterator[Finding]:
     supported = _supported(facts)
     if supported is None:
         return
-    by_type: Dict[str, List[TableUse]] = {}
+    by_type: dict[str, list[TableUse]] = {}
     for use in uses:
         if use.ref.type not in supported:
             by_type.setdefault(use.ref.type, []).append(use)
     for kind, kind_uses in by_type.items():
-        lines: List[str] = []
+        lines: list[str] = []
         for use in kind_uses:
             lines += [ln for ln in use.lines if ln not in lines]
         package = DEBIAN_PACKAGES.get(kind)
@@ -221,11 +222,11 @@ def unsupported_types(facts: "Facts") -> Iterator[Finding]:
             "problem", "table-type-unsupported",
             f"{kind}: tables are used but this Postfix does not support them (not in postconf "
             "-m): lookups fail with \"unsupported dictionary type\".",
-            tuple(lines[:4]) + (f"postconf -m: {' '.join(supported)}",),
+            (*tuple(lines[:4]), f"postconf -m: {' '.join(supported)}"),
             action, "DATABASE_README")
 
 
-def _secret_files(facts: "Facts") -> Iterator[Tuple[TableUse, str, str]]:
+def _secret_files(facts: Facts) -> Iterator[tuple[TableUse, str, str]]:
     """(table, file, why it is secret) for every file that holds a password."""
     for use in table_uses(facts):
         ref = use.ref
@@ -246,7 +247,7 @@ def _secret_files(facts: "Facts") -> Iterator[Tuple[TableUse, str, str]]:
                 yield use, ref.name, "sets a database password (value not shown)"
 
 
-def readable_secrets(facts: "Facts") -> Iterator[Finding]:
+def readable_secrets(facts: Facts) -> Iterator[Finding]:
     """Password-holding table files that every local user can read."""
     seen = set()
     for use, path, why in _secret_files(facts):

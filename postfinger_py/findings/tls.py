@@ -4,9 +4,10 @@ SASL server and client each service is set up to use (saslfinger's ground, as ch
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any
 
 from postfinger_py.errors import PostfingerError
 from postfinger_py.findings import Check, Finding
@@ -38,17 +39,17 @@ class CertUse:
     cert: str
     key: str
     role: str  # "server" or "client"
-    where: List[str] = field(default_factory=list)  # evidence lines: main.cf / service -o
+    where: list[str] = field(default_factory=list)  # evidence lines: main.cf / service -o
     enabled: bool = False  # TLS is on for at least one service that uses it
 
 
 @dataclass
 class CertInfo:
-    not_before: Optional[datetime] = None
-    not_after: Optional[datetime] = None
+    not_before: datetime | None = None
+    not_after: datetime | None = None
     subject: str = ""
     issuer: str = ""
-    names: List[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
     pubkey: str = ""
     problem: str = ""  # why openssl could not read it
 
@@ -57,15 +58,15 @@ def _yes(value: str) -> bool:
     return value.strip().lower() in ("yes", "true", "1")
 
 
-def smtpd_services(facts: "Facts") -> List[Dict[str, Any]]:
+def smtpd_services(facts: Facts) -> list[dict[str, Any]]:
     return [s for s in facts.services if str(s.get("command", "")) == "smtpd"]
 
 
-def _label(svc: Dict[str, Any]) -> str:
+def _label(svc: dict[str, Any]) -> str:
     return f"{svc['service']}/{svc['type']}"
 
 
-def _server_tls_on(facts: "Facts", name: str, kind: str) -> bool:
+def _server_tls_on(facts: Facts, name: str, kind: str) -> bool:
     """STARTTLS offered by this service ("" for main.cf alone: service_param falls back to it)."""
     level = facts.service_param(name, kind, "smtpd_tls_security_level").strip().lower()
     if level in ("may", "encrypt"):
@@ -74,7 +75,7 @@ def _server_tls_on(facts: "Facts", name: str, kind: str) -> bool:
                for p in ("smtpd_use_tls", "smtpd_enforce_tls", "smtpd_tls_wrappermode"))
 
 
-def _setting_line(facts: "Facts", svc: Optional[Dict[str, Any]], param: str) -> str:
+def _setting_line(facts: Facts, svc: dict[str, Any] | None, param: str) -> str:
     if svc is not None:
         over = facts.service_overrides(str(svc["service"]), str(svc["type"]))
         if param in over:
@@ -84,15 +85,15 @@ def _setting_line(facts: "Facts", svc: Optional[Dict[str, Any]], param: str) -> 
     return f"main.cf: {param} not set (in effect: {facts.param(param) or 'empty'})"
 
 
-def cert_uses(facts: "Facts") -> List[CertUse]:
+def cert_uses(facts: Facts) -> list[CertUse]:
     """Every certificate the server and client would load, with the settings that name it."""
     return facts.cached("tls-cert-uses", lambda: _cert_uses(facts))
 
 
-def _cert_uses(facts: "Facts") -> List[CertUse]:
-    uses: Dict[Tuple[str, str, str], CertUse] = {}
+def _cert_uses(facts: Facts) -> list[CertUse]:
+    uses: dict[tuple[str, str, str], CertUse] = {}
 
-    def add(role: str, svc: Optional[Dict[str, Any]], cert_p: str, key_p: str, value: str,
+    def add(role: str, svc: dict[str, Any] | None, cert_p: str, key_p: str, value: str,
             key: str, on: bool) -> None:
         use = uses.setdefault((role, value, key), CertUse(value, key, role))
         for line in (_setting_line(facts, svc, cert_p), _setting_line(facts, svc, key_p)):
@@ -100,7 +101,7 @@ def _cert_uses(facts: "Facts") -> List[CertUse]:
                 use.where.append(line)
         use.enabled = use.enabled or on
 
-    services: List[Optional[Dict[str, Any]]] = list(smtpd_services(facts)) or [None]
+    services: list[dict[str, Any] | None] = list(smtpd_services(facts)) or [None]
     for svc in services:
         name, kind = (str(svc["service"]), str(svc["type"])) if svc else ("", "")
 
@@ -163,12 +164,12 @@ def _openssl_problem(stderr: str) -> str:
     return f"openssl could not read it ({first})" if first else "openssl could not read it"
 
 
-def read_cert(facts: "Facts", path: str) -> CertInfo:
+def read_cert(facts: Facts, path: str) -> CertInfo:
     """openssl's view of the certificate, read once per run (the section and the checks share it)."""
     return facts.ctx.once(f"tls-cert:{path}", lambda: _read_cert(facts, path))
 
 
-def _read_cert(facts: "Facts", path: str) -> CertInfo:
+def _read_cert(facts: Facts, path: str) -> CertInfo:
     res = facts.ctx.runner.run(["openssl", "x509", "-in", path, "-noout", "-startdate",
                                 "-enddate", "-subject", "-issuer", "-ext", "subjectAltName",
                                 "-pubkey"])
@@ -180,13 +181,13 @@ def _read_cert(facts: "Facts", path: str) -> CertInfo:
     return info
 
 
-def read_key_pubkey(facts: "Facts", path: str) -> Tuple[str, str]:
+def read_key_pubkey(facts: Facts, path: str) -> tuple[str, str]:
     """(the key's public half in PEM, '') or ('', why not); the private key never leaves openssl.
     Read once per run."""
     return facts.ctx.once(f"tls-key:{path}", lambda: _read_key_pubkey(facts, path))
 
 
-def _read_key_pubkey(facts: "Facts", path: str) -> Tuple[str, str]:
+def _read_key_pubkey(facts: Facts, path: str) -> tuple[str, str]:
     res = facts.ctx.runner.run(["openssl", "pkey", "-in", path, "-pubout", "-passin", "pass:"])
     if res.ok and "BEGIN PUBLIC KEY" in res.stdout:
         return res.stdout.strip(), ""
@@ -202,13 +203,13 @@ def _date(when: datetime) -> str:
     return when.strftime("%Y-%m-%d")
 
 
-def _cert_finding(sev: str, code: str, message: str, use: CertUse, extra: Tuple[str, ...],
+def _cert_finding(sev: str, code: str, message: str, use: CertUse, extra: tuple[str, ...],
                   action: str) -> Finding:
     return Finding(sev, code, message, tuple(use.where) + extra, action,
                    f"postconf(5) {'smtpd' if use.role == 'server' else 'smtp'}_tls_cert_file")
 
 
-def certificates(facts: "Facts") -> Iterator[Finding]:
+def certificates(facts: Facts) -> Iterator[Finding]:
     """Certificate files missing, unreadable, expired or expiring, not matching their key."""
     for use in cert_uses(facts):
         sev = "problem" if use.enabled else "warning"
@@ -238,7 +239,7 @@ def certificates(facts: "Facts") -> Iterator[Finding]:
         yield from _key(facts, use, info, sev)
 
 
-def _validity(facts: "Facts", use: CertUse, info: CertInfo, sev: str) -> Iterator[Finding]:
+def _validity(facts: Facts, use: CertUse, info: CertInfo, sev: str) -> Iterator[Finding]:
     now = facts.ctx.now
     names = f"names: {', '.join(info.names)}" if info.names else f"subject: {info.subject}"
     if info.not_after is not None and info.not_after <= now:
@@ -264,7 +265,7 @@ def _validity(facts: "Facts", use: CertUse, info: CertInfo, sev: str) -> Iterato
                             "fix the clock (timedatectl) or the certificate's dates")
 
 
-def _key(facts: "Facts", use: CertUse, info: CertInfo, sev: str) -> Iterator[Finding]:
+def _key(facts: Facts, use: CertUse, info: CertInfo, sev: str) -> Iterator[Finding]:
     stat, problem = facts.stat(use.key)
     if stat is None and problem is not None and problem.kind == "missing":
         yield _cert_finding(sev, "tls-key-missing",
@@ -300,7 +301,7 @@ def _key(facts: "Facts", use: CertUse, info: CertInfo, sev: str) -> Iterator[Fin
                             "`openssl pkey -in KEY -pubout`)")
 
 
-def port25_tls(facts: "Facts") -> Iterator[Finding]:
+def port25_tls(facts: Facts) -> Iterator[Finding]:
     """STARTTLS required on port 25 (refuses mail from servers without TLS), or never offered."""
     has_cert = any(u.role == "server" for u in cert_uses(facts))
     for svc in smtpd_services(facts):
@@ -326,15 +327,15 @@ def port25_tls(facts: "Facts") -> Iterator[Finding]:
                           "postconf(5) smtpd_tls_security_level")
 
 
-def _types(facts: "Facts", flag: str) -> Optional[List[str]]:
-    def ask() -> Optional[List[str]]:
+def _types(facts: Facts, flag: str) -> list[str] | None:
+    def ask() -> list[str] | None:
         res = facts.ctx.runner.run(facts.ctx.postconf(flag))
         return res.stdout.split() if res.ok else None
 
     return facts.cached(f"sasl-types:{flag}", ask)
 
 
-def cyrus_config(facts: "Facts", name: str) -> Tuple[str, Dict[str, str]]:
+def cyrus_config(facts: Facts, name: str) -> tuple[str, dict[str, str]]:
     """(path of NAME.conf, its options) where Cyrus SASL would find it; ('', {}) if nowhere."""
     dirs = [d for d in facts.param("cyrus_sasl_config_path").split(":") if d] or list(CYRUS_DIRS)
     for d in dirs:
@@ -342,7 +343,7 @@ def cyrus_config(facts: "Facts", name: str) -> Tuple[str, Dict[str, str]]:
         data, problem = facts.read(path, limit=64 * 1024)
         if data is None and problem is not None and problem.kind == "missing":
             continue
-        options: Dict[str, str] = {}
+        options: dict[str, str] = {}
         for line in (data or b"").decode("utf-8", "replace").splitlines():
             k, sep, v = line.partition(":")
             if sep and not line.lstrip().startswith("#"):
@@ -351,7 +352,7 @@ def cyrus_config(facts: "Facts", name: str) -> Tuple[str, Dict[str, str]]:
     return "", {}
 
 
-def sasl_server(facts: "Facts") -> Iterator[Finding]:
+def sasl_server(facts: Facts) -> Iterator[Finding]:
     """Services with smtpd_sasl_auth_enable: their SASL type built in, its config or socket there."""
     for svc in smtpd_services(facts):
         name, kind = str(svc["service"]), str(svc["type"])
@@ -374,11 +375,11 @@ def sasl_server(facts: "Facts") -> Iterator[Finding]:
             yield from _cyrus(facts, svc, path or "smtpd", where)
 
 
-def _queue_dir(facts: "Facts") -> str:
+def _queue_dir(facts: Facts) -> str:
     return facts.param("queue_directory", "/var/spool/postfix").rstrip("/")
 
 
-def dovecot_socket(facts: "Facts", path: str) -> str:
+def dovecot_socket(facts: Facts, path: str) -> str:
     """Where smtpd connects for smtpd_sasl_path (relative: below the queue directory); '' for
     an inet: path or none."""
     if not path or path.startswith("inet:"):
@@ -386,8 +387,8 @@ def dovecot_socket(facts: "Facts", path: str) -> str:
     return path if path.startswith("/") else f"{_queue_dir(facts)}/{path}"
 
 
-def _dovecot_socket(facts: "Facts", svc: Dict[str, Any], path: str,
-                    where: List[str]) -> Iterator[Finding]:
+def _dovecot_socket(facts: Facts, svc: dict[str, Any], path: str,
+                    where: list[str]) -> Iterator[Finding]:
     full = dovecot_socket(facts, path)
     if not full:
         return
@@ -408,7 +409,7 @@ def _dovecot_socket(facts: "Facts", svc: Dict[str, Any], path: str,
                   "postfix) and restart Dovecot", "SASL_README server_dovecot")
 
 
-def _cyrus(facts: "Facts", svc: Dict[str, Any], name: str, where: List[str]) -> Iterator[Finding]:
+def _cyrus(facts: Facts, svc: dict[str, Any], name: str, where: list[str]) -> Iterator[Finding]:
     conf, options = cyrus_config(facts, name)
     if not conf:
         yield Finding("warning", "sasl-cyrus-no-config",
@@ -435,7 +436,7 @@ def _cyrus(facts: "Facts", svc: Dict[str, Any], name: str, where: List[str]) -> 
                           "SASL_README saslauthd")
 
 
-def sasl_client(facts: "Facts") -> Iterator[Finding]:
+def sasl_client(facts: Facts) -> Iterator[Finding]:
     """smtp_sasl_auth_enable without passwords, or without a SASL client library that can send them."""
     if not _yes(facts.param("smtp_sasl_auth_enable")):
         return
@@ -469,4 +470,4 @@ def sasl_client(facts: "Facts") -> Iterator[Finding]:
                           "install libsasl2-modules", "SASL_README client_sasl")
 
 
-CHECKS: List[Check] = [certificates, port25_tls, sasl_server, sasl_client]
+CHECKS: list[Check] = [certificates, port25_tls, sasl_server, sasl_client]

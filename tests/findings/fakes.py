@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import io
 import stat as stat_mod
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, BinaryIO
 
 from postfinger_py.files import FileProblem, StatInfo
 from postfinger_py.findings.facts import Facts
@@ -23,11 +24,11 @@ NOW = datetime(2026, 11, 21, 22, 0, 0, tzinfo=timezone.utc)
 class DictRunner:
     """Answers each argv from `answers` (stdout text, or a CommandResult); unknown argv: missing."""
 
-    def __init__(self, answers: Dict[Tuple[str, ...], Union[str, CommandResult]]) -> None:
+    def __init__(self, answers: dict[tuple[str, ...], str | CommandResult]) -> None:
         self.answers = answers
-        self.calls: List[Tuple[str, ...]] = []
+        self.calls: list[tuple[str, ...]] = []
 
-    def run(self, argv: Sequence[str], *, timeout: float = 30.0, stdin: Optional[bytes] = None,
+    def run(self, argv: Sequence[str], *, timeout: float = 30.0, stdin: bytes | None = None,
             env: Any = None, max_output: int = 0) -> CommandResult:
         key = tuple(argv)
         self.calls.append(key)
@@ -47,8 +48,8 @@ def stat_info(path: str, kind: str = "file", mode: int = 0o644, uid: int = 0, si
 class DictFiles:
     """Files from a dict: path -> bytes (a regular file) or StatInfo (stat only) or both."""
 
-    def __init__(self, contents: Optional[Dict[str, bytes]] = None,
-                 stats: Optional[Dict[str, StatInfo]] = None,
+    def __init__(self, contents: dict[str, bytes] | None = None,
+                 stats: dict[str, StatInfo] | None = None,
                  denied: Sequence[str] = ()) -> None:
         self.contents = dict(contents or {})
         self.stats = dict(stats or {})
@@ -58,7 +59,7 @@ class DictFiles:
         if path in self.denied:
             raise FileProblem(path, "denied", "permission denied")
 
-    def read_bytes(self, path: str, limit: Optional[int] = None) -> bytes:
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         self._check(path)
         if path not in self.contents:
             raise FileProblem(path, "missing", "no such file or directory")
@@ -75,7 +76,7 @@ class DictFiles:
             return stat_info(path, kind="dir", mode=0o755)
         raise FileProblem(path, "missing", "no such file or directory")
 
-    def listdir(self, path: str) -> List[str]:
+    def listdir(self, path: str) -> list[str]:
         self._check(path)
         prefix = path.rstrip("/") + "/"
         names = {p[len(prefix):].split("/")[0] for p in [*self.contents, *self.stats]
@@ -91,31 +92,31 @@ class DictFiles:
         return BinaryInfo(path, "unreadable", problem="not in the test")
 
 
-def section(name: str, data: Dict[str, Any], status: Status = Status.OK) -> Section:
+def section(name: str, data: dict[str, Any], status: Status = Status.OK) -> Section:
     return Section(name=name, title=name, status=status, data=data)
 
 
-def maincf(params: Dict[str, str]) -> Section:
+def maincf(params: dict[str, str]) -> Section:
     return section("maincf", {"parameters": [{"name": k, "value": v} for k, v in params.items()]})
 
 
-def mastercf(services: List[Dict[str, Any]], overrides: Sequence[Dict[str, str]] = ()) -> Section:
+def mastercf(services: list[dict[str, Any]], overrides: Sequence[dict[str, str]] = ()) -> Section:
     return section("mastercf", {"services": services, "overrides": list(overrides)})
 
 
 def service(name: str, kind: str = "unix", command: str = "smtpd", chroot: str = "y",
             args: Sequence[str] = (), private: str = "-", unpriv: str = "-",
-            maxproc: str = "-") -> Dict[str, Any]:
+            maxproc: str = "-") -> dict[str, Any]:
     return {"service": name, "type": kind, "private": private, "unpriv": unpriv,
             "chroot": chroot, "wakeup": "-", "maxproc": maxproc, "command": command,
             "args": list(args)}
 
 
-def facts(sections: Sequence[Section] = (), runner: Optional[DictRunner] = None,
-          files: Optional[DictFiles] = None, euid: int = 0,
-          effective: Optional[Dict[str, str]] = None) -> Facts:
+def facts(sections: Sequence[Section] = (), runner: DictRunner | None = None,
+          files: DictFiles | None = None, euid: int = 0,
+          effective: dict[str, str] | None = None) -> Facts:
     """Facts over these sections; `effective` answers `postconf -x` (parameters in effect)."""
-    answers: Dict[Tuple[str, ...], Union[str, CommandResult]] = {}
+    answers: dict[tuple[str, ...], str | CommandResult] = {}
     if effective is not None:
         answers[("postconf", "-x")] = "".join(f"{k} = {v}\n" for k, v in effective.items())
     run = runner or DictRunner(answers)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
-
 from postfinger_py.findings import Finding
 from postfinger_py.findings.chroot import chrooted, jail_copies, log_socket, unjailable
 from postfinger_py.findings.facts import Facts
@@ -30,17 +28,17 @@ DEBIAN_MASTER = [
 DEBIAN_PARAMS = {"queue_directory": Q, "mail_version": "3.7.11", "maillog_file": ""}
 
 
-def jail(contents: Dict[str, bytes]) -> Dict[str, bytes]:
+def jail(contents: dict[str, bytes]) -> dict[str, bytes]:
     return {f"{Q}{path}": data for path, data in contents.items()}
 
 
-def debian(files: DictFiles, services: Optional[List[dict]] = None,
-           params: Optional[Dict[str, str]] = None) -> Facts:
+def debian(files: DictFiles, services: list[dict] | None = None,
+           params: dict[str, str] | None = None) -> Facts:
     return facts([maincf({}), mastercf(services if services is not None else DEBIAN_MASTER)],
                  files=files, effective={**DEBIAN_PARAMS, **(params or {})})
 
 
-def all_checks(f: Facts) -> List[Finding]:
+def all_checks(f: Facts) -> list[Finding]:
     return [*jail_copies(f), *unjailable(f), *log_socket(f)]
 
 

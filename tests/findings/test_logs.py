@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timezone
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 from postfinger_py.findings import SEVERITIES, manual_url
 from postfinger_py.findings.logs import explained, failures_one_reason, relay_denied_own
@@ -19,7 +19,7 @@ from .fakes import NOW, facts, maincf, section
 LOG = Path(__file__).resolve().parent / "data" / "logs-explained.log"
 
 
-def scanned(path: Path = LOG, chunk: int = 1 << 20) -> Dict[str, Any]:
+def scanned(path: Path = LOG, chunk: int = 1 << 20) -> dict[str, Any]:
     scan = ProblemScan(limit=100)
     with open(path, "rb") as fh:
         scan.feed(windows(fh, ReadNotes(str(path)), chunk=chunk, room=4096),
@@ -27,7 +27,7 @@ def scanned(path: Path = LOG, chunk: int = 1 << 20) -> Dict[str, Any]:
     return scan.explain.data()
 
 
-def counts(data: Dict[str, Any]) -> Dict[str, int]:
+def counts(data: dict[str, Any]) -> dict[str, int]:
     return {e["code"]: e["count"] for e in data["explained"]}
 
 
@@ -137,7 +137,7 @@ def test_relay_denied_for_an_own_domain_is_a_note() -> None:
     assert list(relay_denied_own(f2)) == []
 
 
-def _failures(deferred: int, sent: int, top: int) -> Dict[str, Any]:
+def _failures(deferred: int, sent: int, top: int) -> dict[str, Any]:
     return {"deferred_total": deferred, "bounced_total": 0, "sent_total": sent,
             "failures": [{"status": "deferred", "reason": "address resolver failure",
                           "count": top, "dsn": "4.3.0", "example": "a line"},

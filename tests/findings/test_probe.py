@@ -7,7 +7,7 @@ with `postfinger --probe --only probe --format json --no-anonymize`.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from postfinger_py.collect.probe import ProbeCollector, plan, split_service
 from postfinger_py.findings.probe import probe_answers, probe_auth, probe_auth_in_clear, probe_tls
@@ -33,11 +33,11 @@ REFUSED = {"outcome": "refused", "detail": "connection refused: nothing listens 
 class DictProber:
     """Answers probes from recorded results; records what was asked."""
 
-    def __init__(self, answers: Dict[Tuple[str, int, bool], Dict[str, Any]]) -> None:
+    def __init__(self, answers: dict[tuple[str, int, bool], dict[str, Any]]) -> None:
         self.answers = answers
-        self.asked: List[Tuple[str, int, bool]] = []
+        self.asked: list[tuple[str, int, bool]] = []
 
-    def probe(self, host: str, port: int, wrapper: bool = False) -> Dict[str, Any]:
+    def probe(self, host: str, port: int, wrapper: bool = False) -> dict[str, Any]:
         self.asked.append((host, port, wrapper))
         return self.answers[(host, port, wrapper)]
 
@@ -58,8 +58,8 @@ OVERRIDES = [{"service": "submission", "type": "inet", "name": "smtpd_tls_securi
 EFFECTIVE = {"inet_interfaces": "loopback-only", "inet_protocols": "ipv4"}
 
 
-def site(probe_rows: Any = None, effective: Dict[str, str] = EFFECTIVE,
-         overrides: List[Dict[str, str]] = OVERRIDES, main: Optional[Dict[str, str]] = None
+def site(probe_rows: Any = None, effective: dict[str, str] = EFFECTIVE,
+         overrides: list[dict[str, str]] = OVERRIDES, main: dict[str, str] | None = None
          ) -> Any:
     sections = [maincf(main or {}), mastercf(SERVICES, overrides)]
     if probe_rows is not None:
@@ -127,7 +127,7 @@ def test_master_not_running_means_no_connection() -> None:
                for r in sec.data["listeners"] if r["host"])
 
 
-def rows(*pairs: Tuple[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
+def rows(*pairs: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
     from postfinger_py.collect.probe import describe
 
     out = []

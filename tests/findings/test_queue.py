@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 from postfinger_py.collect.common import LAYOUT
 from postfinger_py.collect.queue import corrupt_files
@@ -42,7 +42,7 @@ def test_no_corrupt_directory_is_no_finding_and_denied_is_unknown() -> None:
         assert list(corrupt_queue_files(facts([section("queue", {"corrupt": got})]))) == []
 
 
-def queue(deferred: int) -> Dict[str, Any]:
+def queue(deferred: int) -> dict[str, Any]:
     return {"deferred_messages": deferred, "reasons": {"top": [
         {"reason": "connect to HOST[IP]:2599: Connection refused", "count": deferred - 2,
          "example_id": "4DF2516025F",

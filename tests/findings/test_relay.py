@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from collections.abc import Sequence
 
 from postfinger_py.findings import Finding
 from postfinger_py.findings.facts import Facts
@@ -22,11 +22,11 @@ STOCK_MAIN = {"mynetworks": STOCK["mynetworks"],
               "smtpd_relay_restrictions": STOCK["smtpd_relay_restrictions"]}
 
 
-def o(svc: str, name: str, value: str) -> Dict[str, str]:
+def o(svc: str, name: str, value: str) -> dict[str, str]:
     return {"service": svc, "type": "inet", "name": name, "value": value}
 
 
-def site(main: Dict[str, str], overrides: Sequence[Dict[str, str]] = (),
+def site(main: dict[str, str], overrides: Sequence[dict[str, str]] = (),
          extra: Sequence[str] = ()) -> Facts:
     services = [service("smtp", "inet", "smtpd"), service("pickup", command="pickup"),
                 *(service(name, "inet", "smtpd") for name in extra)]
@@ -34,7 +34,7 @@ def site(main: Dict[str, str], overrides: Sequence[Dict[str, str]] = (),
                  effective={**STOCK, **main, "mail_version": "3.7.11"})
 
 
-def found(f: Facts) -> List[Finding]:
+def found(f: Facts) -> list[Finding]:
     return [*mynetworks(f), *restrictions(f)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
 
 from postfinger_py.findings import Finding
 from postfinger_py.findings.facts import Facts
@@ -33,18 +33,18 @@ MASTER = 28204
 SMTP = [service("smtp", "inet", "smtpd"), service("pickup", command="pickup")]
 
 
-def find_argv(pids: Sequence[int]) -> Tuple[str, ...]:
+def find_argv(pids: Sequence[int]) -> tuple[str, ...]:
     return ("find", *(f"/proc/{p}/fd" for p in pids), "-maxdepth", "1", "-lname", "socket:*",
             "-printf", "%h %l\\n")
 
 
-def holders(*pairs: Tuple[int, int]) -> str:
+def holders(*pairs: tuple[int, int]) -> str:
     return "".join(f"/proc/{pid}/fd socket:[{inode}]\n" for pid, inode in pairs)
 
 
-def site(answers: Dict[Tuple[str, ...], Union[str, CommandResult]],
-         contents: Optional[Dict[str, bytes]] = None, master: str = "running",
-         services: Optional[List[dict]] = None, tcp: str = TCP, euid: int = 0) -> Facts:
+def site(answers: dict[tuple[str, ...], str | CommandResult],
+         contents: dict[str, bytes] | None = None, master: str = "running",
+         services: list[dict] | None = None, tcp: str = TCP, euid: int = 0) -> Facts:
     files = DictFiles({"/proc/net/tcp": tcp.encode(), "/proc/net/tcp6": TCP6.encode(),
                        f"/proc/{MASTER}/comm": b"master\n", **(contents or {})})
     processes = section("processes", {"master": {"state": master, "pid": MASTER, "detail": ""}})
@@ -65,7 +65,7 @@ def test_master_holds_port_25_no_finding_and_only_masters_fds_are_read() -> None
 def test_another_mta_on_port_25_is_a_problem() -> None:
     # master runs but holds only 2525; exim4 (pid 912) has port 25.
     pids = [1, 912, MASTER]
-    answers: Dict[Tuple[str, ...], Union[str, CommandResult]] = {
+    answers: dict[tuple[str, ...], str | CommandResult] = {
         find_argv([MASTER]): holders((MASTER, 258874)),
         find_argv(pids): holders((MASTER, 258874), (912, 258870)),
     }
@@ -128,7 +128,7 @@ SITE_PARAMS = {"myhostname": "mx1.example.de", "mydomain": "example.de",
                "relay_domains": ""}
 
 
-def interfaces(value: str, params: Dict[str, str], services: List[dict]) -> List[Finding]:
+def interfaces(value: str, params: dict[str, str], services: list[dict]) -> list[Finding]:
     main = {"inet_interfaces": value, **{k: v for k, v in params.items() if v}}
     return list(inet_interfaces(facts([maincf(main), mastercf(services)],
                                       effective={**params, "inet_interfaces": value})))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from postfinger_py.errors import ReplayMissing
 from postfinger_py.files import StatInfo
@@ -32,13 +31,13 @@ DEBIAN_STOCK = {
 EFFECTIVE = {"data_directory": "/var/lib/postfix", "myhostname": "mx1.example.org"}
 
 
-def tables_section(types: List[str] = TYPES) -> object:
+def tables_section(types: list[str] = TYPES) -> object:
     return section("tables", {"types": list(types)})
 
 
-def make(params: Dict[str, str], files: Optional[DictFiles] = None,
-         overrides: Optional[List[Dict[str, str]]] = None,
-         effective: Optional[Dict[str, str]] = None, types: List[str] = TYPES) -> Facts:
+def make(params: dict[str, str], files: DictFiles | None = None,
+         overrides: list[dict[str, str]] | None = None,
+         effective: dict[str, str] | None = None, types: list[str] = TYPES) -> Facts:
     return facts([maincf(params), mastercf([service("smtp", "inet")], overrides or []),
                   tables_section(types)],  # type: ignore[list-item]
                  files=files or DictFiles(), effective=effective or EFFECTIVE)
@@ -49,11 +48,11 @@ def st(path: str, mtime: float, mode: int = 0o644, user: str = "root",
     return stat_info(path, mode=mode, mtime=mtime, user=user, group=group)
 
 
-def files(*infos: StatInfo, contents: Optional[Dict[str, bytes]] = None) -> DictFiles:
+def files(*infos: StatInfo, contents: dict[str, bytes] | None = None) -> DictFiles:
     return DictFiles(contents=contents, stats={i.path: i for i in infos})
 
 
-def codes(found: List[Finding]) -> List[str]:
+def codes(found: list[Finding]) -> list[str]:
     return [f.code for f in found]
 
 

@@ -3,9 +3,9 @@ key (and of an encrypted and an unreadable key), Debian's master.cf shapes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from postfinger_py.findings import Finding
 from postfinger_py.findings.facts import Facts
@@ -31,12 +31,12 @@ SMTP = service("smtp", "inet", "smtpd", chroot="y")
 SUBMISSION = service("submission", "inet", "smtpd", chroot="y")
 
 
-def run(now: datetime, params: Optional[Dict[str, str]] = None,
-        answers: Optional[Dict[Tuple[str, ...], Union[str, CommandResult]]] = None,
-        files: Optional[DictFiles] = None, overrides: Sequence[Dict[str, str]] = (),
-        services: Sequence[dict] = (SMTP,), euid: int = 0) -> Tuple[List[Finding], Facts]:
+def run(now: datetime, params: dict[str, str] | None = None,
+        answers: dict[tuple[str, ...], str | CommandResult] | None = None,
+        files: DictFiles | None = None, overrides: Sequence[dict[str, str]] = (),
+        services: Sequence[dict] = (SMTP,), euid: int = 0) -> tuple[list[Finding], Facts]:
     effective = {**BASE, **(params or {})}
-    recorded: Dict[Tuple[str, ...], Union[str, CommandResult]] = {
+    recorded: dict[tuple[str, ...], str | CommandResult] = {
         ("postconf", "-x"): "".join(f"{k} = {v}\n" for k, v in effective.items()),
         ("postconf", "-a"): "cyrus\ndovecot\n", ("postconf", "-A"): "cyrus\n",
         X509_ARGV: X509, PKEY_ARGV: PKEY}
@@ -54,7 +54,7 @@ def run(now: datetime, params: Optional[Dict[str, str]] = None,
     return [f for check in CHECKS for f in check(facts)], facts
 
 
-def codes(found: List[Finding]) -> List[Tuple[str, str]]:
+def codes(found: list[Finding]) -> list[tuple[str, str]]:
     return [(f.severity, f.code) for f in found]
 
 
