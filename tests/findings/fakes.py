@@ -1,4 +1,4 @@
-"""Recorded-input doubles for the checks: a runner that answers from a dict, files from a dict.
+"""Recorded-input doubles for the checks: files from a dict (the runner is tests.helpers.FakeRunner).
 
 They implement the Runner and Files protocols (no monkeypatching): a test states what the
 system showed, and the check under test sees exactly that.
@@ -18,26 +18,9 @@ from postfinger_py.model import Context, Options, Section, Status
 from postfinger_py.parse.elf import BinaryInfo
 from postfinger_py.runner import CommandResult
 
+from ..helpers import FakeRunner
+
 NOW = datetime(2026, 11, 21, 22, 0, 0, tzinfo=timezone.utc)
-
-
-class DictRunner:
-    """Answers each argv from `answers` (stdout text, or a CommandResult); unknown argv: missing."""
-
-    def __init__(self, answers: dict[tuple[str, ...], str | CommandResult]) -> None:
-        self.answers = answers
-        self.calls: list[tuple[str, ...]] = []
-
-    def run(self, argv: Sequence[str], *, timeout: float = 30.0, stdin: bytes | None = None,
-            env: Any = None, max_output: int = 0) -> CommandResult:
-        key = tuple(argv)
-        self.calls.append(key)
-        answer = self.answers.get(key)
-        if answer is None:
-            return CommandResult(key, None, missing=True, error="no recording in the test")
-        if isinstance(answer, CommandResult):
-            return answer
-        return CommandResult(key, 0, stdout=answer)
 
 
 def stat_info(path: str, kind: str = "file", mode: int = 0o644, uid: int = 0, size: int = 10,
@@ -112,14 +95,14 @@ def service(name: str, kind: str = "unix", command: str = "smtpd", chroot: str =
             "args": list(args)}
 
 
-def facts(sections: Sequence[Section] = (), runner: DictRunner | None = None,
+def facts(sections: Sequence[Section] = (), runner: FakeRunner | None = None,
           files: DictFiles | None = None, euid: int = 0,
           effective: dict[str, str] | None = None) -> Facts:
     """Facts over these sections; `effective` answers `postconf -x` (parameters in effect)."""
     answers: dict[tuple[str, ...], str | CommandResult] = {}
     if effective is not None:
         answers[("postconf", "-x")] = "".join(f"{k} = {v}\n" for k, v in effective.items())
-    run = runner or DictRunner(answers)
+    run = runner or FakeRunner(answers)
     if runner is not None and effective is not None:
         runner.answers.update(answers)
     ctx = Context(run, files or DictFiles(), NOW, euid, Options())

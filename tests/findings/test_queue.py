@@ -9,14 +9,15 @@ from postfinger_py.collect.queue import corrupt_files
 from postfinger_py.findings.queue import corrupt_queue_files, deferred_reason
 from postfinger_py.model import Context, Options
 
-from .fakes import NOW, DictFiles, DictRunner, facts, section
+from ..helpers import FakeRunner
+from .fakes import NOW, DictFiles, facts, section
 
 LAYOUT_OUT = "".join(f"{n} = {'/var/spool/postfix' if n == 'queue_directory' else 'x'}\n"
                      for n in LAYOUT)
 
 
 def ctx(files: DictFiles) -> Context:
-    return Context(DictRunner({("postconf", *LAYOUT): LAYOUT_OUT}), files, NOW, 0, Options())
+    return Context(FakeRunner({("postconf", *LAYOUT): LAYOUT_OUT}), files, NOW, 0, Options())
 
 
 def test_corrupt_files_counted_from_the_queue_directory() -> None:

@@ -14,7 +14,8 @@ from postfinger_py.findings.system import (
 )
 from postfinger_py.runner import CommandResult
 
-from .fakes import DictFiles, DictRunner, facts, maincf, mastercf, section, service
+from ..helpers import FakeRunner
+from .fakes import DictFiles, facts, maincf, mastercf, section, service
 
 HEADER = ("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
           "timeout inode\n")
@@ -49,7 +50,7 @@ def site(answers: dict[tuple[str, ...], str | CommandResult],
                        f"/proc/{MASTER}/comm": b"master\n", **(contents or {})})
     processes = section("processes", {"master": {"state": master, "pid": MASTER, "detail": ""}})
     return facts([maincf({}), mastercf(services if services is not None else SMTP), processes],
-                 runner=DictRunner(dict(answers)), files=files, euid=euid,
+                 runner=FakeRunner(dict(answers)), files=files, euid=euid,
                  effective={"inet_interfaces": "all", "mail_version": "3.7.11"})
 
 
@@ -58,7 +59,7 @@ def test_master_holds_port_25_no_finding_and_only_masters_fds_are_read() -> None
     assert list(port25(f)) == []
     assert f.notes == []
     runner = f.ctx.runner
-    assert isinstance(runner, DictRunner)
+    assert isinstance(runner, FakeRunner)
     assert runner.calls == [find_argv([MASTER])]
 
 

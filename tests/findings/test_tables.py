@@ -11,7 +11,8 @@ from postfinger_py.findings.facts import Facts
 from postfinger_py.findings.tables import CHECKS, readable_secrets, table_files, table_uses, unsupported_types
 from postfinger_py.parse.maps import map_refs, top_tables
 
-from .fakes import DictFiles, DictRunner, facts, maincf, mastercf, section, service, stat_info
+from ..helpers import FakeRunner
+from .fakes import DictFiles, facts, maincf, mastercf, section, service, stat_info
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "debian12"
 # What Debian 12's postfix (no plug-ins installed) answers to postconf -m.
@@ -190,13 +191,13 @@ def test_a_type_debian_does_not_package_gets_other_advice() -> None:
 
 
 def test_table_types_from_postconf_m_when_the_section_is_missing() -> None:
-    runner = DictRunner({("postconf", "-m"): "hash\nbtree\n"})
+    runner = FakeRunner({("postconf", "-m"): "hash\nbtree\n"})
     f = facts([maincf({"transport_maps": "pcre:/etc/postfix/transport.pcre"}), mastercf([])],
               runner=runner, effective=EFFECTIVE)
     [found] = unsupported_types(f)
     assert "postfix-pcre" in found.action
     f = facts([maincf({"transport_maps": "pcre:/etc/postfix/t"}), mastercf([])],
-              runner=DictRunner({}), effective=EFFECTIVE)
+              runner=FakeRunner({}), effective=EFFECTIVE)
     assert list(unsupported_types(f)) == []
     assert any(n.startswith("tables: table types not checked") for n in f.notes)
 

@@ -13,7 +13,8 @@ from postfinger_py.findings.tls import CHECKS, parse_x509
 from postfinger_py.model import Context, Options
 from postfinger_py.runner import CommandResult
 
-from .fakes import DictFiles, DictRunner, maincf, mastercf, service, stat_info
+from ..helpers import FakeRunner
+from .fakes import DictFiles, maincf, mastercf, service, stat_info
 
 DATA = Path(__file__).parent / "data" / "tls"
 X509 = (DATA / "mx1-x509.txt").read_text()
@@ -49,7 +50,7 @@ def run(now: datetime, params: dict[str, str] | None = None,
                                      "maxproc", "command")) + "\n" for s in services)
     recorded.update(answers or {})
     default_files = DictFiles({CERT: b"cert"}, {KEY: stat_info(KEY, mode=0o600)})
-    ctx = Context(DictRunner(recorded), files or default_files, now, euid, Options())
+    ctx = Context(FakeRunner(recorded), files or default_files, now, euid, Options())
     facts = Facts(ctx, [maincf(main), mastercf(list(services), list(overrides))])
     return [f for check in CHECKS for f in check(facts)], facts
 

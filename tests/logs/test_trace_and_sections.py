@@ -17,7 +17,7 @@ from postfinger_py.logs import run
 from postfinger_py.model import Section
 from postfinger_py.render import environment
 
-from .helpers import HAND_LOG, REAL_LOG, TableRunner, make_ctx, ok
+from .helpers import HAND_LOG, REAL_LOG, FakeRunner, make_ctx, ok
 
 
 def put(root: Path, src: Path, name: str = "var/log/mail.log") -> str:
@@ -67,7 +67,7 @@ def test_discovery_maillog_file_with_rotated_gzip_in_time_order(root: Path) -> N
     old.write_bytes(gzip.compress(HAND_LOG.read_bytes()))
     shutil.copy(REAL_LOG, log)
     os.utime(old, (1795150000, 1795150000))  # 2026-11-20 04:46 UTC
-    runner = TableRunner(dict([ok(["date", "+%z"], "+0000\n"),
+    runner = FakeRunner(dict([ok(["date", "+%z"], "+0000\n"),
                                ok(["postconf", "-h", "maillog_file"], "/var/log/postfix.log\n")]))
     ctx = make_ctx(root, runner, since="all")
     sec = LogsCollector().collect(ctx)
@@ -82,18 +82,18 @@ def test_discovery_maillog_file_with_rotated_gzip_in_time_order(root: Path) -> N
 def test_discovery_syslog_then_journald(root: Path) -> None:
     (root / "var/log/syslog").write_text("Nov 21 10:00:00 h kernel: nothing\n")
     shutil.copy(REAL_LOG, root / "var/log/maillog")
-    runner = TableRunner(dict([ok(["date", "+%z"], "+0000\n")]))
+    runner = FakeRunner(dict([ok(["date", "+%z"], "+0000\n")]))
     sec = LogsCollector().collect(make_ctx(root, runner))
     assert [s["name"] for s in sec.data["sources"]] == ["/var/log/maillog"]
     (root / "var/log/maillog").unlink()
     rec = {"__REALTIME_TIMESTAMP": "1795300000000000", "SYSLOG_IDENTIFIER": "postfix/smtpd",
            "_PID": "5", "_HOSTNAME": "mx", "MESSAGE": "error: journald problem"}
     argv = ["journalctl", "--no-pager", "--quiet", "-o", "json", "SYSLOG_FACILITY=2"]
-    runner = TableRunner(dict([ok(["date", "+%z"], "+0000\n"), ok(argv, json.dumps(rec) + "\n")]))
+    runner = FakeRunner(dict([ok(["date", "+%z"], "+0000\n"), ok(argv, json.dumps(rec) + "\n")]))
     sec = LogsCollector().collect(make_ctx(root, runner, since="all"))
     assert sec.data["problems"] == ["2026-11-21T22:26:40.000000+00:00 mx postfix/smtpd[5]: "
                                     "error: journald problem"]
-    sec = LogsCollector().collect(make_ctx(root, TableRunner()))
+    sec = LogsCollector().collect(make_ctx(root, FakeRunner()))
     assert sec.status.value == "skipped" and any("no mail log found" in n for n in sec.notes)
 
 

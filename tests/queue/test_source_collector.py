@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,27 +23,12 @@ from postfinger_py.queue.source import (
 from postfinger_py.render import environment
 from postfinger_py.runner import CommandResult
 
+from ..helpers import FakeRunner
+
 DATA = Path(__file__).resolve().parent / "data"
 NOW = int((DATA / "now.txt").read_text())
 HOLD_JSON = (DATA / "hold.jsonl").read_text()
 DOWN = "postqueue: fatal: Queue report unavailable - mail system is down\n"
-
-
-class FakeRunner:
-    """Answers by program and first argument; anything unknown is a missing command."""
-
-    def __init__(self, answers: dict[tuple[str, ...], CommandResult]) -> None:
-        self.answers = answers
-        self.calls: list[tuple[str, ...]] = []
-
-    def run(self, argv: Sequence[str], *, timeout: float = 30.0,
-            stdin: bytes | None = None) -> CommandResult:
-        key = tuple(argv)
-        self.calls.append(key)
-        for n in range(len(key), 0, -1):
-            if key[:n] in self.answers:
-                return self.answers[key[:n]]
-        return CommandResult(key, None, missing=True, error="command not found")
 
 
 def ok(argv: tuple[str, ...], out: str) -> CommandResult:
@@ -58,7 +42,7 @@ def fail(argv: tuple[str, ...], err: str, status: int = 69) -> CommandResult:
 def ctx_for(answers: dict[tuple[str, ...], CommandResult], now: int = NOW,
             top: int = 15) -> Context:
     return Context(
-        runner=FakeRunner(answers),
+        runner=FakeRunner(prefix=True, answers=answers),
         files=LiveFiles("/nonexistent"),
         now=datetime.fromtimestamp(now, timezone.utc),
         euid=1000,
