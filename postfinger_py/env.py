@@ -11,7 +11,7 @@ from typing import BinaryIO, Callable, TextIO
 
 from postfinger_py.files import LiveFiles
 from postfinger_py.model import Context, Options
-from postfinger_py.runner import SubprocessRunner
+from postfinger_py.runner import Runner, SubprocessRunner
 
 
 def _utcnow() -> datetime:
@@ -31,6 +31,11 @@ class Env:
     euid: int | None = None  # None: the real effective uid
     stderr_isatty: bool | None = None  # None: ask the stream
     fork_anonymizer: bool | None = None  # None: fork the anonymizer where that is safe
+    runner: Runner | None = None  # None: run the real programs (tests pass a fake)
+
+    def system_runner(self) -> Runner:
+        """How every command reaches the system's programs (one Runner for all of them)."""
+        return self.runner if self.runner is not None else SubprocessRunner()
 
     @property
     def progress_enabled(self) -> bool:
@@ -44,7 +49,7 @@ class Env:
     def live_context(self, options: Options) -> Context:
         """A Context on the live system (for subcommands that do not take --replay)."""
         return Context(
-            runner=SubprocessRunner(),
+            runner=self.system_runner(),
             files=LiveFiles(self.root),
             now=self.clock(),
             euid=os.geteuid() if self.euid is None else self.euid,

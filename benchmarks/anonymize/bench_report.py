@@ -27,7 +27,7 @@ def _collect(argv: List[str]):  # type: ignore[no-untyped-def]
     from postfinger_py.env import Env
 
     env = Env(stdout=io.StringIO(), stderr=io.StringIO(), stderr_isatty=False)
-    args = build_parser(env).parse_args(argv)
+    args = pipeline.request_from_args(build_parser(env).parse_args(argv))
     progress = pipeline.Progress(env)
     ctx, _finish, source, _cleanup = pipeline.build_context(args, env, progress)
     sections = pipeline.collect(args, ctx, progress)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import os
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from postfinger_py import __version__
 from postfinger_py.argparsing import Parser, add_config_dir
+from postfinger_py.deliver.request import Delivery
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError, os_error_words
 from postfinger_py.files import FileProblem, LiveFiles, open_regular
 from postfinger_py.model import Context, Options, Report, Section, Status
-from postfinger_py.runner import SubprocessRunner
 
 MAX_SUMMARY = 64 * 1024  # bytes of --summary-file: a problem description, not a log
 
@@ -75,7 +76,8 @@ def build_parser(env: Env) -> Parser:
                          help=f"also show {what} (the {name} section; classic postfinger)")
     rep = p.add_argument_group("report")
     rep.add_argument("--summary", metavar="TEXT", help="your own short problem summary")
-    rep.add_argument("--summary-file", metavar="FILE", help="read the problem summary from FILE")
+    rep.add_argument("--summary-file", metavar="FILE",
+                     help="read the problem summary from FILE (- for standard input)")
     rep.add_argument("--nowarn", action="store_true", help="leave out the privacy warning")
     rep.add_argument("--format", choices=["text", "json"], default="text")
     out = p.add_argument_group("output (the report goes to stdout unless one is named)")
@@ -144,7 +146,7 @@ def main(argv: list[str], env: Env, prog: str = "postfinger") -> int:
 
         if not valid_address(args.mail_to):
             raise UsageError(f"--mail-to {args.mail_to!r} is not a mail address (user@domain)")
-    return run_report(args, env)
+    return run_report(request_from_args(args), env)
 
 
 
@@ -159,6 +161,40 @@ def list_sections() -> str:
         lines.append(f"{c.name:<12} {default:<8} {c.description}\n")
     lines.append("\n--all adds the sections that are not shown by default; --only/--skip choose.\n")
     return "".join(lines)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What the user asked of one report, typed; argparse's Namespace stops at the parser."""
+
+    options: Options
+    anon: Any  # anonymize.AnonSettings (its module is imported only when the report is made)
+    delivery: Delivery
+    replay: str | None = None
+    capture: str | None = None
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    all: bool = False
+    add_sections: tuple[str, ...] = ()
+    warn: bool = True
+    summary: str = ""
+    summary_file: str | None = None
+
+
+def request_from_args(args: argparse.Namespace) -> ReportRequest:
+    from postfinger_py.anonymize import settings_from_args
+
+    return ReportRequest(
+        options=options_from_args(args),
+        anon=settings_from_args(args),
+        delivery=Delivery(format=args.format, output=args.output, bundle=args.bundle,
+                          mail_to=args.mail_to, sendmail=args.sendmail,
+                          config_dir=args.config_dir),
+        replay=args.replay, capture=args.capture,
+        only=tuple(args.only or ()), skip=tuple(args.skip or ()), all=bool(args.all),
+        add_sections=tuple(args.add_sections or ()), warn=not args.nowarn,
+        summary=args.summary or "", summary_file=args.summary_file,
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> Options:
@@ -203,25 +239,25 @@ def _nothing() -> None:
     pass
 
 
-def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], None]
+def build_context(req: ReportRequest, env: Env, progress: Callable[[str], None]
                   ) -> tuple[Context, Callable[[], None] | None, str, Callable[[], None]]:
     """The Context to collect from (live, recording, or replaying), a finisher, the source, and
     what to call on every way out (it removes a capture's un-anonymized spool)."""
-    options = options_from_args(args)
+    options = req.options
     euid = os.geteuid() if env.euid is None else env.euid
-    if args.replay:
+    if req.replay:
         from postfinger_py.smtpprobe import ReplayProber
         from postfinger_py.snapshot import ReplayFiles, ReplayRunner, Snapshot
 
-        snap = Snapshot(args.replay)
+        snap = Snapshot(req.replay)
         now = snap.recorded_at()
         ctx = Context(ReplayRunner(snap), ReplayFiles(snap), now, int(snap.facts.get("euid", 0)),
                       options, progress, ReplayProber(snap))
         return ctx, None, "replayed from a snapshot", _nothing
     now = env.clock()
-    runner = SubprocessRunner()
+    runner = env.system_runner()
     files = LiveFiles(env.root)
-    if args.capture:
+    if req.capture:
         from postfinger_py.snapshot import (
             Recorder,
             RecordingFiles,
@@ -230,8 +266,8 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
             remove_stale_spools,
         )
 
-        check_target(args.capture)  # before any work, not after it
-        parent = os.path.dirname(os.path.abspath(args.capture))
+        check_target(req.capture)  # before any work, not after it
+        parent = os.path.dirname(os.path.abspath(req.capture))
         stale = remove_stale_spools(parent)
         if stale:
             env.stderr.write(f"postfinger: removed {len(stale)} working copy(ies) that an "
@@ -241,22 +277,23 @@ def build_context(args: argparse.Namespace, env: Env, progress: Callable[[str], 
         recorder = Recorder(parent)
         ctx = Context(RecordingRunner(runner, recorder), RecordingFiles(files, recorder), now,
                       euid, options, progress, RecordingProber(LiveProber(), recorder))
+        capture = req.capture
         facts = {"now": now.isoformat(), "euid": euid, "tool_version": __version__}
 
         def finish() -> None:
-            recorder.write(args.capture, facts)
-            env.stderr.write(f"postfinger: snapshot written to {args.capture} (it is NOT "
+            recorder.write(capture, facts)
+            env.stderr.write(f"postfinger: snapshot written to {capture} (it is NOT "
                              "anonymized: keep it private)\n")
 
         return ctx, finish, "live", recorder.discard
     return Context(runner, files, now, euid, options, progress), None, "live", _nothing
 
 
-def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> list[Section]:
+def collect(req: ReportRequest, ctx: Context, progress: Progress) -> list[Section]:
     from postfinger_py.collect import all_collectors, run_collectors, select
 
-    chosen = select(all_collectors(), args.only, args.skip, args.all, ctx.options,
-                    add=args.add_sections)
+    chosen = select(all_collectors(), list(req.only), list(req.skip), req.all, ctx.options,
+                    add=list(req.add_sections))
 
     def on_done(section: Section, n: int, total: int) -> None:
         progress(f"collected {n}/{total} sections ({section.name})")
@@ -265,32 +302,35 @@ def collect(args: argparse.Namespace, ctx: Context, progress: Progress) -> list[
     return run_collectors(chosen, ctx, on_done)
 
 
-def read_summary(args: argparse.Namespace) -> str:
-    if args.summary_file:
+def read_summary(req: ReportRequest, env: Env) -> str:
+    if req.summary_file:
         try:
-            with open_regular(args.summary_file) as fh:
-                data = fh.read(MAX_SUMMARY + 1)
+            if req.summary_file == "-":
+                data = env.stdin.read(MAX_SUMMARY + 1)
+            else:
+                with open_regular(req.summary_file) as fh:
+                    data = fh.read(MAX_SUMMARY + 1)
         except FileProblem as exc:
-            raise PostfingerError(f"cannot read --summary-file {args.summary_file}: "
+            raise PostfingerError(f"cannot read --summary-file {req.summary_file}: "
                                   f"{exc.reason}") from None
         except OSError as exc:
-            raise PostfingerError(f"cannot read --summary-file {args.summary_file}: "
+            raise PostfingerError(f"cannot read --summary-file {req.summary_file}: "
                                   f"{os_error_words(exc)}") from None
         if len(data) > MAX_SUMMARY:
-            raise PostfingerError(f"--summary-file {args.summary_file} is larger than "
+            raise PostfingerError(f"--summary-file {req.summary_file} is larger than "
                                   f"{MAX_SUMMARY // 1024} KiB; a summary is a few lines (put "
                                   "logs in --log-file)")
         if b"\0" in data:
-            raise PostfingerError(f"--summary-file {args.summary_file} is not text (binary data)")
+            raise PostfingerError(f"--summary-file {req.summary_file} is not text (binary data)")
         return data.decode("utf-8", "replace").strip()
-    return (args.summary or "").strip()
+    return req.summary.strip()
 
 
-def run_report(args: argparse.Namespace, env: Env) -> int:
+def run_report(req: ReportRequest, env: Env) -> int:
     from postfinger_py import anonymize as anon
 
-    summary = read_summary(args)  # before any work: a typo in the file name fails at once
-    settings = anon.settings_from_args(args)
+    summary = read_summary(req, env)  # before any work: a typo in the file name fails at once
+    settings = req.anon
     progress = Progress(env)
     worker = None
     if settings.mode != "off":
@@ -310,19 +350,19 @@ def run_report(args: argparse.Namespace, env: Env) -> int:
             except RuntimeError:  # no thread either: the import happens when it is needed
                 pass
     try:
-        return _run_report(args, env, summary, settings, progress, worker)
+        return _run_report(req, env, summary, settings, progress, worker)
     finally:
         if worker is not None:
             worker.close()
 
 
-def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
+def _run_report(req: ReportRequest, env: Env, summary: str, settings: Any,
                 progress: Progress, worker: Any) -> int:
     from postfinger_py import anonymize as anon
 
-    ctx, finish_capture, source, abandon = build_context(args, env, progress)
+    ctx, finish_capture, source, abandon = build_context(req, env, progress)
     try:
-        sections = collect(args, ctx, progress)
+        sections = collect(req, ctx, progress)
         if sections and all(s.status is Status.FAILED for s in sections):
             progress.done()
             first = next((n for s in sections for n in s.notes), "no section could be collected")
@@ -335,8 +375,8 @@ def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
             finish_capture()
     finally:
         abandon()  # Ctrl-C, an error, or done: no un-anonymized spool copy stays behind
-    generated = ctx.now if args.replay else env.clock()
-    report = make_report(sections, generated, summary, not args.nowarn, source)
+    generated = ctx.now if req.replay else env.clock()
+    report = make_report(sections, generated, summary, req.warn, source)
     if not report.mail_version:
         report.mail_version, report.hostname = header
     progress("anonymizing ...")
@@ -344,7 +384,7 @@ def _run_report(args: argparse.Namespace, env: Env, summary: str, settings: Any,
     progress.done()
     from postfinger_py.deliver.dispatch import deliver
 
-    deliver(args, env, result)
+    deliver(req.delivery, env, result)
     failed = [s.name for s in result.report.sections if s.status is Status.FAILED]
     partial = [s.name for s in result.report.sections if s.status is Status.PARTIAL]
     if failed or partial:

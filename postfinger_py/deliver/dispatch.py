@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 
 from postfinger_py.anonymize import AnonResult
 from postfinger_py.deliver.bundle import build_tar_gz, bundle_members, check_members
 from postfinger_py.deliver.files import write_private, write_private_new
+from postfinger_py.deliver.request import Delivery
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, os_error_words
 from postfinger_py.model import Report
 from postfinger_py.render import render_json, render_text
-from postfinger_py.runner import SubprocessRunner
 
 
 def _refuse(where: str) -> PostfingerError:
@@ -23,7 +22,7 @@ def _refuse(where: str) -> PostfingerError:
     )
 
 
-def deliver(args: argparse.Namespace, env: Env, result: AnonResult) -> None:
+def deliver(args: Delivery, env: Env, result: AnonResult) -> None:
     report = result.report
     text = render_text(report)
     json_text = render_json(report)
@@ -56,14 +55,17 @@ def deliver(args: argparse.Namespace, env: Env, result: AnonResult) -> None:
         _mail(args, env, report, text, bundle, written)
 
 
-def _mail(args: argparse.Namespace, env: Env, report: Report, text: str,
+def _mail(args: Delivery, env: Env, report: Report, text: str,
           bundle: bytes | None, written: list[str]) -> None:
     from postfinger_py.deliver.mail import build_message, send
 
-    runner = SubprocessRunner()
+    assert args.mail_to  # deliver() mails only when it is set
+    runner = env.system_runner()
     sendmail = args.sendmail
-    if not sendmail:
-        path_res = runner.run(["postconf", "-h", "sendmail_path"])
+    if not sendmail:  # the sendmail of the Postfix the report is about (-c DIR)
+        argv = ["postconf", *(["-c", args.config_dir] if args.config_dir else []), "-h",
+                "sendmail_path"]
+        path_res = runner.run(argv)
         sendmail = path_res.stdout.strip() if path_res.ok and path_res.stdout.strip() else "sendmail"
     message, message_id = build_message(report, args.mail_to, text, bundle)
     res = send(runner, sendmail, args.mail_to, message)
