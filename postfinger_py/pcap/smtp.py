@@ -9,6 +9,7 @@ never kept; AUTH shows the mechanism only.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter, deque
 from typing import Any
@@ -37,6 +38,7 @@ KNOWN = frozenset({"EHLO", "HELO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET
 Pending = tuple[str, str, float, str]
 # (code, lines, timestamp)
 Reply = tuple[int, list[str], float]
+_QUEUED = re.compile(r"\bqueued as ([0-9A-Za-z]{5,20})\b")
 
 
 def _text(raw: bytes) -> str:
@@ -430,10 +432,10 @@ class SmtpSession:
             else:
                 self.cmode = "cmd"
         elif kind == "content":
-            self._message(code)
+            self._message(code, lines)
         elif kind == "bdatlast":
             self.msg_bytes, self.bdat_bytes = self.bdat_bytes, 0
-            self._message(code)
+            self._message(code, lines)
         elif verb == "STARTTLS":
             self.starttls = {"reply": code, "client_version": None, "sni": None,
                              "server_version": None}
@@ -454,9 +456,11 @@ class SmtpSession:
         if self.smode == "hold" and not self.replies:
             self.smode = "reply"
 
-    def _message(self, code: int) -> None:
+    def _message(self, code: int, lines: list[str]) -> None:
         if len(self.messages) < MAX_ADDRESSES:
-            self.messages.append({"size": self.msg_bytes, "reply": code,
+            # Postfix's "250 2.0.0 Ok: queued as 4F3A2160282": the link to `postfinger trace`.
+            queued = next((m.group(1) for m in map(_QUEUED.search, lines) if m), None)
+            self.messages.append({"size": self.msg_bytes, "reply": code, "queue_id": queued,
                                   "incomplete": self.msg_incomplete})
         self.msg_bytes = 0
 

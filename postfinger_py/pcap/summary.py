@@ -186,7 +186,9 @@ def _session_lines(n: int, s: dict[str, Any]) -> list[str]:
         out.append(f"  MAIL FROM: {', '.join(s['mail_from']) or '-'}; RCPT TO: {rcpts or '-'}")
     for m in s["messages"]:
         gap = ", incomplete in capture" if m["incomplete"] else ""
-        out.append(f"  message: {m['size']} bytes sent{gap}, reply {m['reply']}")
+        queued = f", queued as {m['queue_id']} (postfinger trace {m['queue_id']})" if m.get(
+            "queue_id") else ""
+        out.append(f"  message: {m['size']} bytes sent{gap}, reply {m['reply']}{queued}")
     tls = s["tls"]
     if tls is not None:
         how = "implicit TLS" if s["implicit_tls"] else f"STARTTLS -> {tls['reply']}"

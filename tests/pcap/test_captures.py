@@ -38,7 +38,11 @@ def test_accepted_mail() -> None:
         ("(message content, 286 bytes)", 250),
         ("QUIT", 221),
     ]
-    assert s["messages"] == [{"size": 286, "reply": 250, "incomplete": False}]
+    assert s["messages"] == [{"size": 286, "reply": 250, "queue_id": "8543A20C59F",
+                              "incomplete": False}]
+    # The queue ID from "250 2.0.0 Ok: queued as ..." links the session to the mail log.
+    assert ("  message: 286 bytes sent, reply 250, queued as 8543A20C59F (postfinger trace "
+            "8543A20C59F)") in load("accepted")["lines"]
     assert s["end"] == "QUIT" and s["outcome"] == "mail accepted"
     assert s["anomalies"] == []
     assert result["totals"]["messages"] == 1
