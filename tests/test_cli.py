@@ -333,3 +333,13 @@ def test_a_second_mail_failure_keeps_a_second_copy(tmp_path: Path) -> None:
     kept = sorted(p for p in tmp_path.iterdir() if p.name.startswith("postfinger-report-"))
     assert len(kept) == 2, "the second failure replaced the first kept copy"
     assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in kept)
+
+
+@pytest.mark.parametrize("command", ["", "qshape", "pcap", "lookup"])
+def test_every_command_help_has_examples_exit_statuses_and_config_dir(command: str) -> None:
+    res = run_cli([*([command] if command else []), "--help"])
+    assert res.status == 0, res.stderr
+    assert "exit status: 0" in res.stdout and "4 refused" in res.stdout
+    assert "-c DIR, --config-dir DIR" in res.stdout or "-c C, --config-dir C" in res.stdout
+    if command:
+        assert "examples:" in res.stdout and f"postfinger {command} " in res.stdout

@@ -7,16 +7,28 @@ import json
 import os
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
-from postfinger_py.argparsing import Parser
+from postfinger_py.argparsing import Parser, add_config_dir
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
 from postfinger_py.model import Options
 from postfinger_py.pcap.captures import summarize_files
 
+EPILOG = """\
+examples:
+  tcpdump -s 0 -w /tmp/smtp.pcap port 25     record (as root; Ctrl-C to stop), then:
+  postfinger pcap /tmp/smtp.pcap             the sessions, problem sessions first
+  postfinger pcap --port 2525 --json a.pcap  also port 2525, as JSON
+
+exit status: 0 every capture was read, 1 error (no capture could be read), 2 usage,
+  3 some captures could not be read (their line says why), 4 refused: an original value
+  survived anonymization
+"""
+
 
 def _parser(env: Env) -> argparse.ArgumentParser:
     parser = Parser(
         env=env,
+        epilog=EPILOG,
         prog="postfinger pcap",
         description="Summarise the SMTP sessions in pcap/pcapng captures (record one with "
         "`tcpdump -s 0 -w FILE port 25`). Message content and AUTH credentials are never shown.",
@@ -28,6 +40,7 @@ def _parser(env: Env) -> argparse.ArgumentParser:
                         help="show at most N sessions in full, problem sessions first "
                         "(default 20)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_config_dir(parser)
     add_anon_arguments(parser)
     return parser
 
@@ -40,7 +53,7 @@ def main(argv: list[str], env: Env) -> int:
     if args.sessions < 0:
         raise UsageError("--sessions N: N must be 0 or more")
     paths = tuple(os.path.abspath(p) if env.root in ("", "/") else p for p in args.files)
-    options = Options(pcap_files=paths, pcap_ports=tuple(args.ports))
+    options = Options(config_dir=args.config_dir, pcap_files=paths, pcap_ports=tuple(args.ports))
     ctx = env.live_context(options)
     data = summarize_files(ctx, args.sessions)
     errors = [f for f in data["files"] if f["error"]]

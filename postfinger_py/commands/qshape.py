@@ -18,10 +18,19 @@ DESCRIPTION = (
     "(no Perl, no root needed); falls back to the Perl qshape, then to "
     "`postqueue -p` text. Default queues: incoming active."
 )
+EPILOG = """\
+examples:
+  postfinger qshape deferred          where the deferred mail goes, by age (minutes)
+  postfinger qshape -s hold           the senders of the mail on hold
+  postfinger qshape -c /etc/postfix-out deferred   another Postfix instance
+
+exit status: 0 the table was printed, 1 error (no queue could be read: the message says why),
+  2 usage, 4 refused: an original value survived anonymization
+"""
 
 
 def build_parser(env: Env) -> argparse.ArgumentParser:
-    p = Parser(prog="postfinger qshape", description=DESCRIPTION, env=env)
+    p = Parser(prog="postfinger qshape", description=DESCRIPTION, epilog=EPILOG, env=env)
     p.add_argument("-s", action="store_true", help="sender domains instead of recipient domains")
     p.add_argument("-p", action="store_true", help="also count parent domains (.example.com)")
     p.add_argument("-m", metavar="MIN_SUBDOMAINS", help="show a parent with at least this many "

@@ -31,8 +31,8 @@ _postfinger() {
             case "$prev" in --anon-key|--anon-map|--anonymize|--config-dir|--keep|-N|-b|-c|-m|-n|-t|-w) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
             COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --config-dir --help --keep --no-anonymize -N -b -c -h -l -m -n -p -s -t -w" -- "$cur"));;
         pcap)
-            case "$prev" in --anon-key|--anon-map|--anonymize|--keep|--port|--sessions) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
-            COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --help --json --keep --no-anonymize --port --sessions -h" -- "$cur"));;
+            case "$prev" in --anon-key|--anon-map|--anonymize|--config-dir|--keep|--port|--sessions|-c) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
+            COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --config-dir --help --json --keep --no-anonymize --port --sessions -c -h" -- "$cur"));;
         lookup)
             case "$prev" in --anon-key|--anon-map|--anonymize|--config-dir|--keep|-c) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
             COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --config-dir --help --json --keep --no-anonymize --verbose -c -h -v" -- "$cur"));;
