@@ -190,6 +190,38 @@ def learn_free_text(engine: Engine, text: str) -> None:
             _learn_user_password(engine, m.group("cred"))
     if "AUTH" in text or "auth" in text or "334" in text:
         learn_auth_dialogue(engine, text)
+    if "[" in text:
+        # A bare client or relay name (`connect from mailgw[10.1.2.3]`, `relay=exch01[...]`):
+        # from /etc/hosts or a local DNS zone, so the site's own; dotted ones are domains.
+        for label in set(_CLIENT_LABEL.findall(text)):
+            _learn_bare_host(engine, label)
+    if "helo=<" in text:
+        for label in set(_HELO_LABEL.findall(text)):
+            _learn_bare_host(engine, label)  # `helo=<WIN-PC7>`: a client's own name
+    if "dovecot" in text:
+        # Dovecot's auth log names the user in its own forms: `pam(alice,203.0.113.7)`,
+        # `passwd-file(alice,...)`, `user=<alice>` (an address there is replaced as one).
+        for user in set(_DOVECOT_USER.findall(text)):
+            if "@" not in user:
+                engine.learn_user(user)
+
+
+def _learn_bare_host(engine: Engine, label: str) -> None:
+    if len(label) >= 3 and label.lower() not in _PROTOCOL_WORDS:
+        engine.learn_short_host(label)
+
+
+# A single-label host name before `[address]` in Postfix's `name[address]` form (a PID is
+# `[digits]:`, never an address) and in a HELO. Three letters at least; protocol words kept.
+_CLIENT_LABEL = re.compile(r"(?:from |relay=|to )([A-Za-z][\w-]*[A-Za-z0-9])\["
+                           r"(?=\d{1,3}\.\d|[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*\])")
+_HELO_LABEL = re.compile(r"helo=<([A-Za-z][\w-]*[A-Za-z0-9])>")
+_PROTOCOL_WORDS = frozenset({"mx", "imap", "imaps", "pop", "pop3", "pop3s", "esmtp", "lmtp", "ptr",
+                             "txt", "aaaa", "spf", "dkim", "dmarc", "tls", "ssl", "private",
+                             "public", "ip6-localhost", "ip6-loopback", "localdomain"})
+_DOVECOT_USER = re.compile(r"(?:\b(?:pam|passwd-file|passwd|shadow|sql|ldap|static|checkpassword"
+                           r"|lua|bsdauth|oauth2|vpopmail|master)\(|\b(?:imap|pop3|lmtp"
+                           r"|managesieve|submission)\(|[(, ]user=<)([^,()<>\s]+)[,)>]")
 
 
 # A main.cf line pasted into free text (`smtp_sasl_password_maps = static:user:pw`).

@@ -29,13 +29,29 @@ def parse_parameters(text: str) -> list[tuple[str, str]]:
 
 
 def parse_warnings(stderr: str) -> list[str]:
-    """postconf's own complaints (unused parameters, syntax) from its stderr, program prefix kept."""
-    out = []
+    """postconf's own complaints (unused parameters, syntax) from its stderr, program prefix kept.
+
+    Each once, in a stable order (by file, line number, text): postconf may print the same
+    warning several times in one run (it re-reads main.cf) and its order of unused parameters
+    varies between runs, but the same configuration must give the same report.
+    """
+    seen = set()
     for line in stderr.splitlines():
         line = line.rstrip()
         if re.match(r"^(?:\S*/)?postconf: (?:warning|error|fatal): ", line):
-            out.append(re.sub(r"^\S*/(postconf: )", r"\1", line))
-    return out
+            seen.add(re.sub(r"^\S*/(postconf: )", r"\1", line))
+    return sorted(seen, key=_warning_order)
+
+
+_WARNING_PLACE = re.compile(r"^postconf: \w+: (\S+?)(?:, line (\d+))?: ")
+
+
+def _warning_order(line: str) -> tuple[str, int, str]:
+    m = _WARNING_PLACE.match(line)
+    if not m:
+        return ("", 0, line)
+    # Warnings without a line number (unused parameters) after the numbered ones of that file.
+    return (m.group(1), int(m.group(2)) if m.group(2) else 1 << 30, line)
 
 
 MASTER_FIELDS = ("service", "type", "private", "unpriv", "chroot", "wakeup", "maxproc", "command")

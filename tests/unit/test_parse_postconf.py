@@ -89,3 +89,37 @@ def test_defaults_in_main_ignores_list_spacing() -> None:
 def test_hash_in_value_is_found() -> None:
     params = parse_parameters(read("postconf-n.txt"))
     assert comment_in_value(params) == ["mydestination"]
+
+
+def test_warnings_once_each_in_a_stable_order() -> None:
+    # What postconf 3.7 printed for a main.cf with a parameter set twice and two typos, in one
+    # run (it re-read main.cf, repeating the override warnings) and in the next (once each, the
+    # unused parameters in another order). The same configuration must give the same report.
+    first = (
+        "postconf: warning: /tmp/site/main.cf, line 28: overriding earlier entry: "
+        "virtual_alias_maps=hash:/etc/postfix/virtual\n"
+        "postconf: warning: /tmp/site/main.cf, line 25: overriding earlier entry: "
+        "virtual_alias_maps=hash:/tmp/site/nonexist\n" * 3
+        + "postconf: warning: /tmp/site/main.cf, line 28: overriding earlier entry: "
+        "virtual_alias_maps=hash:/etc/postfix/virtual\n"
+        "/usr/sbin/postconf: warning: /tmp/site/main.cf: unused parameter: smtpd_tls_cert_fil=/x\n"
+        "postconf: warning: /tmp/site/main.cf: unused parameter: foo_bar=1\n"
+    )
+    second = (
+        "postconf: warning: /tmp/site/main.cf: unused parameter: foo_bar=1\n"
+        "postconf: warning: /tmp/site/main.cf, line 28: overriding earlier entry: "
+        "virtual_alias_maps=hash:/etc/postfix/virtual\n"
+        "postconf: warning: /tmp/site/main.cf, line 25: overriding earlier entry: "
+        "virtual_alias_maps=hash:/tmp/site/nonexist\n"
+        "postconf: warning: /tmp/site/main.cf: unused parameter: smtpd_tls_cert_fil=/x\n"
+    )
+    expected = [
+        "postconf: warning: /tmp/site/main.cf, line 25: overriding earlier entry: "
+        "virtual_alias_maps=hash:/tmp/site/nonexist",
+        "postconf: warning: /tmp/site/main.cf, line 28: overriding earlier entry: "
+        "virtual_alias_maps=hash:/etc/postfix/virtual",
+        "postconf: warning: /tmp/site/main.cf: unused parameter: foo_bar=1",
+        "postconf: warning: /tmp/site/main.cf: unused parameter: smtpd_tls_cert_fil=/x",
+    ]
+    assert parse_warnings(first) == expected
+    assert parse_warnings(second) == expected

@@ -1,0 +1,54 @@
+"""Bare names the logs show by position: client and relay names, HELO names, Dovecot's users."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .leaks_helpers import command, filtered, site
+
+MAIN_CF = "myhostname = mx1.northwind-traders.com\nmydomain = northwind-traders.com\n"
+
+# Real-shaped lines: Postfix 3.7 and Dovecot 2.3 as they write to mail.log.
+LOG = """\
+Nov 21 00:10:02 mx1 dovecot: auth: passwd-file(jdoe,198.51.100.4,<Xy12>): Password mismatch
+Nov 21 00:10:04 mx1 dovecot: auth-worker(1234): pam(alice,203.0.113.9): pam_authenticate() \
+failed: Authentication failure (password mismatch?)
+Nov 21 00:10:05 mx1 dovecot: imap-login: Login: user=<carol>, method=PLAIN, rip=203.0.113.9, \
+lip=10.1.2.3, mpid=1234, TLS, session=<abcd>
+Nov 21 00:10:08 mx1 dovecot: imap(alice)<4321><AbCdEf>: Disconnected: Logged out in=120 out=800
+Nov 21 00:10:09 mx1 postfix/smtpd[7]: connect from mailgw[10.1.2.3]
+Nov 21 00:10:09 mx1 postfix/smtpd[7]: NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 \
+<bob@gmail.com>: Relay access denied; from=<s@gmail.com> to=<bob@gmail.com> proto=ESMTP \
+helo=<NORTHWIND-PC7>
+Nov 21 00:10:10 mx1 postfix/smtp[8]: 1234ABC: to=<x@gmail.com>, relay=exch01[10.1.2.4]:25, \
+delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)
+Nov 21 00:10:11 mx1 postfix/smtp[8]: 1234ABD: to=<y@gmail.com>, relay=mx[10.1.2.5]:25, \
+delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)
+Nov 21 00:10:12 mx1 postfix/smtpd[7]: connect from localhost[127.0.0.1]
+Nov 21 00:10:13 mx1 postfix/smtpd[7]: disconnect from unknown[203.0.113.9] ehlo=1 mail=1 quit=1
+"""
+
+
+def test_bare_client_helo_and_dovecot_names_are_replaced(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    for out in (filtered(tmp_path, conf, LOG), command(tmp_path, conf, LOG)[1]):
+        for original in ("jdoe", "alice", "carol", "mailgw", "exch01", "NORTHWIND-PC7"):
+            assert not re.search(rf"\b{original}\b", out, re.IGNORECASE), original
+        # Each replacement keeps the shape and is the same wherever the name stands.
+        pam = re.search(r"pam\((\w+),", out)
+        assert pam and len(pam.group(1)) == 5 and f"imap({pam.group(1)})<4321>" in out
+        assert re.search(r"helo=<[A-Z]{9}-[A-Z]{2}\d>", out)
+        assert re.search(r"relay=[a-z]{4}\d\d\[10\.", out)
+        # Postfix's words, the PID brackets and protocol names stay as they are.
+        assert "connect from localhost[127.0.0.1]" in out
+        assert "connect from unknown[" in out and "postfix/smtpd[7]: connect from" in out
+        assert ", relay=mx[10." in out and "dovecot: imap-login: Login: user=<" in out
+        assert "auth-worker(1234): pam(" in out and "method=PLAIN" in out
+
+
+def test_an_unlearned_dovecot_user_is_not_refused(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    status, out, err = command(tmp_path, conf, LOG)
+    assert status == 0, err
+    assert out.count("\n") == LOG.count("\n")
