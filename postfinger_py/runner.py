@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from postfinger_py.errors import PostfingerError
+
 DEFAULT_TIMEOUT = 30.0
 # Enough for `postqueue -j` of a large queue; anything beyond is cut and said so.
 DEFAULT_MAX_OUTPUT = 512 * 1024 * 1024
@@ -174,3 +176,19 @@ def _drain(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
                 stream.close()
         proc.wait()
         return b"", b""
+
+
+def require(result: CommandResult, what: str) -> CommandResult:
+    """Turn a failed essential command into an error the section reports.
+
+    (Here, beside CommandResult, so that collectors and findings share it without importing
+    each other.)
+    """
+    if result.missing:
+        raise PostfingerError(
+            f"cannot {what}: {result.program} is not installed or not in PATH "
+            "(is Postfix installed on this machine?)"
+        )
+    if not result.ok:
+        raise PostfingerError(f"cannot {what}: {result.describe_failure()}")
+    return result

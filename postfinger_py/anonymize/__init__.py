@@ -92,7 +92,7 @@ def _walk(data: Any, fn: Callable[[str], str]) -> Any:
 
 def _write_map(path: str, rows: List[Tuple[str, str, str]]) -> None:
     """Atomically, mode 0600, never onto a device or through a link (PostfingerError says why)."""
-    from postfinger_py.deliver.files import write_private
+    from postfinger_py.outputs import write_private
 
     lines = ["# postfinger anonymization map: original -> replacement. Keep it private.\n"]
     lines += [f"{kind}\t{original}\t{replacement}\n" for kind, original, replacement in rows]

@@ -19,7 +19,7 @@ def random_key() -> bytes:
 
 def load_or_create_key(path: str) -> bytes:
     """Read the key in `path` (hex); create it with a fresh random key, mode 0600, if absent."""
-    from postfinger_py.deliver.files import check_output, write_private_exclusive
+    from postfinger_py.outputs import check_output, write_private_exclusive
 
     if not os.path.lexists(path):
         key = random_key()

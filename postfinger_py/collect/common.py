@@ -6,12 +6,11 @@ import concurrent.futures
 import threading
 from typing import Any, Callable, Dict, Iterable, List, Sequence, Set, Tuple, TypeVar
 
-from postfinger_py.errors import PostfingerError
 from postfinger_py.files import FileProblem, StatInfo
 from postfinger_py.model import Context
 from postfinger_py.parse.postconf import parse_parameters
 from postfinger_py.parse.postfix_files import Entry, parse_postfix_files, program_paths
-from postfinger_py.runner import CommandResult
+from postfinger_py.runner import require
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -108,18 +107,6 @@ LAYOUT = (
     "mail_owner",
     "setgid_group",
 )
-
-
-def require(result: CommandResult, what: str) -> CommandResult:
-    """Turn a failed essential command into an error the section reports."""
-    if result.missing:
-        raise PostfingerError(
-            f"cannot {what}: {result.program} is not installed or not in PATH "
-            "(is Postfix installed on this machine?)"
-        )
-    if not result.ok:
-        raise PostfingerError(f"cannot {what}: {result.describe_failure()}")
-    return result
 
 
 def postconf_values(ctx: Context, names: Sequence[str] = LAYOUT) -> Dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import List, Tuple
 
 from postfinger_py.collect.base import Collector
-from postfinger_py.collect.common import require
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.postconf import (
     comment_in_value,
@@ -13,6 +12,7 @@ from postfinger_py.parse.postconf import (
     parse_parameters,
     parse_warnings,
 )
+from postfinger_py.runner import require
 
 
 class MainCfCollector(Collector):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import List
 
 from postfinger_py.collect.base import Collector
-from postfinger_py.collect.common import require
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.postconf import parse_master, parse_overrides, parse_warnings
+from postfinger_py.runner import require
 
 
 class MasterCfCollector(Collector):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from postfinger_py.collect.base import Collector
-from postfinger_py.collect.common import require
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.postconf import parse_list
+from postfinger_py.runner import require
 
 
 class TablesCollector(Collector):

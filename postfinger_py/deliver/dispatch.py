@@ -6,11 +6,11 @@ import os
 
 from postfinger_py.anonymize import AnonResult
 from postfinger_py.deliver.bundle import build_tar_gz, bundle_members, check_members
-from postfinger_py.deliver.files import write_private, write_private_new
 from postfinger_py.deliver.request import Delivery
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, os_error_words
 from postfinger_py.model import Report
+from postfinger_py.outputs import write_private, write_private_new
 from postfinger_py.render import render_json, render_text
 
 

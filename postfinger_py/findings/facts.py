@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from typing import Any, Callable, TypeVar
 
-from postfinger_py.collect.common import require
 from postfinger_py.files import FileProblem, StatInfo
 from postfinger_py.model import Context, Section
 from postfinger_py.parse.postconf import parse_master, parse_overrides, parse_parameters
+from postfinger_py.runner import require
 
 T = TypeVar("T")
 
