@@ -57,16 +57,19 @@ _VERP_WORDS = frozenset({"bounces", "bounce", "owner", "request", "return", "err
                          "leave", "join", "admin", "srs0", "srs1"})
 # Encoded dots, hyphens and at signs: URL, HTML entity, quoted-printable, JSON/C escapes.
 _ENC = (r"%2[EeDd]|%40|&#(?:46|45|64);|&#[xX](?:2[EeDd]|40);|=2[EeDd]|=40"
-        r"|\\u00(?:2[EeDd]|40)|\\x(?:2[EeDd]|40)")
+        r"|\\u00(?:2[EeDd]|40)|\\x(?:2[EeDd]|40)"
+        # a regular expression's escaped dot, between digits (`172\.22\.1\.15` of a
+        # header_checks or pcre table; escaped names are matched as names, see DOT)
+        r"|(?<=\d)\\\.(?=\d)")
 _ENC_RUN = re.compile(rf"(?:[\w.-]|{_ENC})*(?:{_ENC})(?:[\w.-]|{_ENC})*")
 _ENC_PIECE = re.compile(rf"{_ENC}|.", re.DOTALL)
 _ENC_CHARS = {
     "%2e": ".", "%2d": "-", "%40": "@", "&#46;": ".", "&#45;": "-", "&#64;": "@",
     "&#x2e;": ".", "&#x2d;": "-", "&#x40;": "@", "=2e": ".", "=2d": "-", "=40": "@",
     "\\u002e": ".", "\\u002d": "-", "\\u0040": "@", "\\x2e": ".", "\\x2d": "-",
-    "\\x40": "@",
+    "\\x40": "@", "\\.": ".",
 }
-_ENC_MARK = re.compile(r"%[24]|&#|=[24]|\\[ux]")
+_ENC_MARK = re.compile(r"%[24]|&#|=[24]|\\[ux]|\d\\\.\d")
 
 
 def _has_encoding(token: str) -> bool:
@@ -396,7 +399,9 @@ class Engine:
             return
         for label in sorted(self.short_hosts):
             parts = label.split("-")
-            if len(parts) > 1 and all(len(p) >= 3 and p.isalpha() for p in parts):
+            # (`acme-co` too: `AcmeCo`; a first word of three letters, the rest of two)
+            if (len(parts) > 1 and len(parts[0]) >= 3 and len(label) >= 6
+                    and all(len(p) >= 2 and p.isalpha() for p in parts)):
                 self._phrase_labels["".join(parts)] = label
         if not self._phrase_labels:
             return
@@ -596,7 +601,14 @@ class Engine:
         if out == decoded:
             return run
         if len(out) != len(decoded) or len(decoded) != len(pieces):
-            return out
+            # (An address changes length: `172\.22\.1\.15` -> `172\.31\.208\.7`.) Each of
+            # `.-@` written in one encoding only, and never plain, is written that way again.
+            spellings: Dict[str, Set[str]] = {}
+            for piece, char in zip(pieces, decoded):
+                if char in ".-@":
+                    spellings.setdefault(char, set()).add(piece)
+            back = {c: next(iter(ps)) for c, ps in spellings.items() if len(ps) == 1}
+            return "".join(back.get(c, c) for c in out)
         return "".join(p if len(p) > 1 and o == d else o
                        for p, d, o in zip(pieces, decoded, out))
 

@@ -22,7 +22,11 @@ OWN_HOST_PARAMS = frozenset({"myhostname", "smtp_helo_name", "lmtp_helo_name"})
 # Only these may name a bare single-label host; elsewhere single words are keywords
 # (inet_interfaces = loopback-only, default_transport = error, ...).
 SINGLE_LABEL_PARAMS = frozenset({"myhostname", "mydomain", "relayhost", "smtp_helo_name",
-                                 "lmtp_helo_name", "fallback_relay", "smtp_fallback_relay"})
+                                 "lmtp_helo_name", "fallback_relay", "smtp_fallback_relay",
+                                 # domain lists: a single label there is a bare host name
+                                 "mydestination", "relay_domains", "virtual_alias_domains",
+                                 "virtual_mailbox_domains", "masquerade_domains",
+                                 "debug_peer_list"})
 SQL_TYPES = ("mysql", "pgsql", "ldap", "sqlite", "memcache", "proxy:mysql", "proxy:pgsql",
              "proxy:ldap")
 MAP_REF = re.compile(r"(?P<type>[a-z0-9]+):(?P<path>/[^\s,]+)")
@@ -92,6 +96,17 @@ def learn_parameter(engine: Engine, name: str, value: str) -> None:
                 engine.learn_host(tok, is_own_host=base in OWN_HOST_PARAMS)
     if "static:" in value or "inline:" in value:
         learn_inline_maps(engine, value, is_password_map="passw" in base)
+    if "inet:" in value:
+        # `smtpd_milters = inet:opendkim-acme:8891`, `check_policy_service inet:policy01:10023`:
+        # the host of a TCP endpoint, in any parameter (mail software names are keywords).
+        for host in _INET_HOST.findall(value):
+            if "." in host:
+                engine.learn_host(host)
+            else:
+                engine.learn_short_host(host)
+
+
+_INET_HOST = re.compile(r"(?<![\w-])inet:\[?([A-Za-z0-9][\w.-]*?)\]?:\w+")
 
 
 # `static:user:password` and `static:{user:password}`; `inline:{ k=v, { k2 = v2 } }`.
@@ -183,8 +198,11 @@ def learn_free_text(engine: Engine, text: str) -> None:
         for m in _PASTED_SASL.finditer("\n" + text):
             user, _, password = m.group("cred").partition(":")
             if (_TRANSPORT.fullmatch(user) and _NEXTHOP.fullmatch(password)
-                    or " " in password and not _APP_PASSWORD.fullmatch(password)):
-                continue  # a transport(5) line (`example.com smtp:[relay]:25`), or prose
+                    or " " in password and not _APP_PASSWORD.fullmatch(password)
+                    or _RELAY_PORT.fullmatch(m.group("cred"))):
+                # a transport(5) line (`example.com smtp:[relay]:25`), prose, or a next hop
+                # (`@example.com [smtp.office365.com]:587` of sender_dependent_relayhost_maps)
+                continue
             for tok in host_tokens(m.group("host")):
                 engine.learn_host(tok)
             _learn_user_password(engine, m.group("cred"))
@@ -198,6 +216,11 @@ def learn_free_text(engine: Engine, text: str) -> None:
     if "helo=<" in text:
         for label in set(_HELO_LABEL.findall(text)):
             _learn_bare_host(engine, label)  # `helo=<WIN-PC7>`: a client's own name
+    if "=<" in text:
+        # A local sender or recipient without a domain (`pickup: uid=1001 from=<hbauer>`,
+        # `orig_to=<hbauer>`): the user of that address, replaced as a user name everywhere.
+        for user in set(_BARE_ENVELOPE.findall(text)):
+            engine.learn_user(user)
     if "dovecot" in text:
         # Dovecot's auth log names the user in its own forms: `pam(alice,203.0.113.7)`,
         # `passwd-file(alice,...)`, `user=<alice>` (an address there is replaced as one).
@@ -215,6 +238,7 @@ def _learn_bare_host(engine: Engine, label: str) -> None:
 # `[digits]:`, never an address) and in a HELO. Three letters at least; protocol words kept.
 _CLIENT_LABEL = re.compile(r"(?:from |relay=|to )([A-Za-z][\w-]*[A-Za-z0-9])\["
                            r"(?=\d{1,3}\.\d|[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*\])")
+_BARE_ENVELOPE = re.compile(r"(?<![\w-])(?:from|to|orig_to)=<([\w.+-]+)>")
 _HELO_LABEL = re.compile(r"helo=<([A-Za-z][\w-]*[A-Za-z0-9])>")
 _PROTOCOL_WORDS = frozenset({"mx", "imap", "imaps", "pop", "pop3", "pop3s", "esmtp", "lmtp", "ptr",
                              "txt", "aaaa", "spf", "dkim", "dmarc", "tls", "ssl", "private",
@@ -237,6 +261,7 @@ _PASTED_SASL = re.compile(r"\n[ \t>]*(?P<host>\[[^\]\s]+\](?::\w+)?|[\w.+-]*@?[\
 _TRANSPORT = re.compile(r"(?:smtp|lmtp|relay|local|virtual|error|retry|discard|uucp|pipe|dovecot"
                         r"|maildrop|cyrus|scan|bsmtp|amavis[\w-]*|[\w-]*-(?:smtp|lmtp|relay|filter"
                         r"|out|in|mx))")
+_RELAY_PORT = re.compile(r"(?:\[[^\]\s]+\]|[\w-]+(?:\.[\w-]+)+):\d{1,5}")
 _APP_PASSWORD = re.compile(r"\S{4}(?: \S{4})+")
 _NEXTHOP = re.compile(r"\[?[\w.:-]*\]?(?::\w+)?")
 

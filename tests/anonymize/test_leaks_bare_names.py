@@ -27,13 +27,17 @@ Nov 21 00:10:11 mx1 postfix/smtp[8]: 1234ABD: to=<y@gmail.com>, relay=mx[10.1.2.
 delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)
 Nov 21 00:10:12 mx1 postfix/smtpd[7]: connect from localhost[127.0.0.1]
 Nov 21 00:10:13 mx1 postfix/smtpd[7]: disconnect from unknown[203.0.113.9] ehlo=1 mail=1 quit=1
+Nov 21 00:10:14 mx1 postfix/pickup[107]: 6C1C2D3E4F6: uid=1001 from=<hbauer>
+Nov 21 00:10:14 mx1 postfix/local[108]: 6C1C2D3E4F6: to=<hbauer@mx1.northwind-traders.com>, \
+orig_to=<hbauer>, relay=local, delay=0.1, status=sent (delivered to mailbox)
+Nov 21 00:10:15 mx1 postfix/pickup[107]: 6C1C2D3E4F7: uid=0 from=<root>
 """
 
 
 def test_bare_client_helo_and_dovecot_names_are_replaced(tmp_path: Path) -> None:
     conf = site(tmp_path, MAIN_CF)
     for out in (filtered(tmp_path, conf, LOG), command(tmp_path, conf, LOG)[1]):
-        for original in ("jdoe", "alice", "carol", "mailgw", "exch01", "NORTHWIND-PC7"):
+        for original in ("jdoe", "alice", "carol", "mailgw", "exch01", "NORTHWIND-PC7", "hbauer"):
             assert not re.search(rf"\b{original}\b", out, re.IGNORECASE), original
         # Each replacement keeps the shape and is the same wherever the name stands.
         pam = re.search(r"pam\((\w+),", out)
@@ -45,6 +49,10 @@ def test_bare_client_helo_and_dovecot_names_are_replaced(tmp_path: Path) -> None
         assert "connect from unknown[" in out and "postfix/smtpd[7]: connect from" in out
         assert ", relay=mx[10." in out and "dovecot: imap-login: Login: user=<" in out
         assert "auth-worker(1234): pam(" in out and "method=PLAIN" in out
+        # A local user without a domain is the same user as in the address.
+        local = re.search(r"to=<(\w+)@", out.split("postfix/local[108]")[1])
+        assert local and f"from=<{local.group(1)}>" in out and f"orig_to=<{local.group(1)}>" in out
+        assert "uid=0 from=<root>" in out
 
 
 def test_an_unlearned_dovecot_user_is_not_refused(tmp_path: Path) -> None:
