@@ -107,19 +107,9 @@ def test_report_outputs_pinned(mode: str, tmp_path: Path) -> None:
 
 
 def test_filter_output_pinned(tmp_path: Path) -> None:
-    from .test_filter import RecordedRunner
+    from .test_filter import recorded_runner, site_tree
 
-    etc = tmp_path / "root" / "etc" / "postfix"
-    etc.mkdir(parents=True)
-    for name in ("virtual", "sasl_passwd", "mysql-senders.cf", "transport"):
-        (etc / name).write_text(read(name))
-    runner = RecordedRunner({
-        ("postconf", "-n"): read("postconf-n.txt"),
-        ("postconf", "-P"): read("postconf-P.txt"),
-        ("postconf", "-h", "myhostname", "mydomain"): f"{SITE['hostname']}\n{SITE['domain']}\n",
-        ("uname", "-n"): "vm\n",
-    })
-    ctx = Context(runner=runner, files=LiveFiles(str(tmp_path / "root")),
+    ctx = Context(runner=recorded_runner(), files=LiveFiles(str(site_tree(tmp_path / "root"))),
                   now=datetime(2026, 11, 21, tzinfo=timezone.utc), euid=0)
     f = text_filter(ctx, AnonSettings(key_file=_key_file(tmp_path)))
     out = f(read("postfix.log") + read("pin-input.txt"))
