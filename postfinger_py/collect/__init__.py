@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Callable, List, Optional, Sequence, Type
+from collections.abc import Sequence
+from typing import Callable
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import run_in_threads
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # The report's order is the order a helper reads: what looks wrong, what it is, how it is
 # configured, what it logs, what is stuck, then the plumbing (versions, libraries, permissions).
-REGISTRY: List[Type[Collector]] = [
+REGISTRY: list[type[Collector]] = [
     FindingsCollector,
     SystemCollector,
     MainCfCollector,
@@ -53,7 +54,7 @@ REGISTRY: List[Type[Collector]] = [
 NEEDS_OPTION = {"trace": "trace", "pcap": "pcap_files", "probe": "probe"}
 
 
-def all_collectors() -> List[Collector]:
+def all_collectors() -> list[Collector]:
     """Every collector, in the report's order (the order of REGISTRY)."""
     return [cls() for cls in REGISTRY]
 
@@ -63,9 +64,9 @@ def select(
     only: Sequence[str] = (),
     skip: Sequence[str] = (),
     include_optional: bool = False,
-    options: Optional[Options] = None,
+    options: Options | None = None,
     add: Sequence[str] = (),
-) -> List[Collector]:
+) -> list[Collector]:
     """Apply --only/--skip/--all; unknown names are a usage error listing the known ones.
 
     --trace and --pcap add their sections; without them those sections are left out (unless
@@ -104,7 +105,7 @@ def select(
 
 
 def run_one(collector: Collector, ctx: Context,
-            sections: Optional[Sequence[Section]] = None) -> Section:
+            sections: Sequence[Section] | None = None) -> Section:
     """Run one collector (given the others' sections if it reads them); any failure becomes a
     failed section that says why."""
     try:
@@ -114,7 +115,9 @@ def run_one(collector: Collector, ctx: Context,
         return collector.section(Status.FAILED, notes=[exc.message])
     except (KeyboardInterrupt, SystemExit):
         raise
-    except Exception as exc:  # a bug in one collector must not cost the whole report
+    # Deliberately blind: any bug in one collector (of whatever type) must become its failed
+    # section, not cost the whole report; the expected failures are PostfingerError above.
+    except Exception as exc:  # noqa: BLE001
         log.debug("collector %s crashed:\n%s", collector.name, traceback.format_exc())
         return collector.section(
             Status.FAILED,
@@ -131,7 +134,7 @@ def run_collectors(
     ctx: Context,
     on_done: Callable[[Section, int, int], None] = lambda s, n, total: None,
     max_workers: int = 8,
-) -> List[Section]:
+) -> list[Section]:
     """Run collectors concurrently (they mostly wait on subprocesses); keep the registry order.
 
     A collector that reads the others (findings) runs last, on every section, including the

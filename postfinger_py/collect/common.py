@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
-from typing import Any, Callable, Dict, Iterable, List, Sequence, Set, Tuple, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, Callable, TypeVar
 
 from postfinger_py.files import FileProblem, StatInfo
 from postfinger_py.model import Context
@@ -25,7 +26,7 @@ WAKE_UP = 0.2  # seconds between checks for Ctrl-C while waiting for threads
 
 
 def run_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 4,
-                   on_done: Callable[[int, R], None] = lambda i, result: None) -> List[R]:
+                   on_done: Callable[[int, R], None] = lambda i, result: None) -> list[R]:
     """[fn(x) for x in items], several at a time, each exactly once, in the order given.
 
     on_done(index, result) is called in this thread as each one finishes. Where no thread can
@@ -35,9 +36,9 @@ def run_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 
     """
     items = list(items)
     missing = object()
-    results: List[Any] = [missing] * len(items)
-    claimed: Set[int] = set()
-    reported: Set[int] = set()
+    results: list[Any] = [missing] * len(items)
+    claimed: set[int] = set()
+    reported: set[int] = set()
     lock = threading.Lock()
 
     def run(i: int) -> None:
@@ -53,7 +54,7 @@ def run_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 
             on_done(i, results[i])
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max_workers)
-    futures: Dict[Any, int] = {}
+    futures: dict[Any, int] = {}
     try:
         for i in range(len(items)):
             try:
@@ -109,7 +110,7 @@ LAYOUT = (
 )
 
 
-def postconf_values(ctx: Context, names: Sequence[str] = LAYOUT) -> Dict[str, str]:
+def postconf_values(ctx: Context, names: Sequence[str] = LAYOUT) -> dict[str, str]:
     """Current values (unexpanded, as postconf prints them) of the named parameters."""
     result = require(ctx.runner.run(ctx.postconf(*names)), "read Postfix parameters")
     return dict(parse_parameters(result.stdout))
@@ -126,11 +127,11 @@ FALLBACK_COMMANDS = (
 )
 
 
-def postfix_files_entries(ctx: Context, layout: Dict[str, str]) -> Tuple[List[Entry], List[str]]:
+def postfix_files_entries(ctx: Context, layout: dict[str, str]) -> tuple[list[Entry], list[str]]:
     """postfix-files entries (plus postfix-files.d/*), and notes on what could not be read."""
     meta = layout.get("meta_directory") or layout.get("config_directory", "/etc/postfix")
-    notes: List[str] = []
-    texts: List[str] = []
+    notes: list[str] = []
+    texts: list[str] = []
     try:
         texts.append(ctx.files.read_bytes(f"{meta}/postfix-files").decode("utf-8", "replace"))
     except FileProblem as exc:
@@ -149,12 +150,12 @@ def postfix_files_entries(ctx: Context, layout: Dict[str, str]) -> Tuple[List[En
     return parse_postfix_files("\n".join(texts), layout), notes
 
 
-def postfix_programs(ctx: Context, layout: Dict[str, str]) -> Tuple[List[str], List[str]]:
+def postfix_programs(ctx: Context, layout: dict[str, str]) -> tuple[list[str], list[str]]:
     """Paths of Postfix's programs and libraries, and notes on how they were found."""
     entries, notes = postfix_files_entries(ctx, layout)
     if entries:
         return program_paths(entries, layout), notes
-    paths: List[str] = []
+    paths: list[str] = []
     daemon_dir = layout.get("daemon_directory", "")
     try:
         paths += [f"{daemon_dir}/{n}" for n in ctx.files.listdir(daemon_dir)]
@@ -167,10 +168,10 @@ def postfix_programs(ctx: Context, layout: Dict[str, str]) -> Tuple[List[str], L
     return paths, notes
 
 
-def present_programs(ctx: Context, paths: Sequence[str]) -> Tuple[List[StatInfo], List[str]]:
+def present_programs(ctx: Context, paths: Sequence[str]) -> tuple[list[StatInfo], list[str]]:
     """lstat of each path that exists, and a note for each that could not be checked."""
-    found: List[StatInfo] = []
-    notes: List[str] = []
+    found: list[StatInfo] = []
+    notes: list[str] = []
     for path in paths:
         try:
             found.append(ctx.files.stat(path))

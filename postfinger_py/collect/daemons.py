@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import (
@@ -44,7 +43,7 @@ class DaemonsCollector(Collector):
         notes += problems
         present = [st.path for st in found if st.kind in ("file", "link")]
         infos = run_in_threads(ctx.files.inspect_binary, present)
-        programs: List[Dict[str, str]] = []
+        programs: list[dict[str, str]] = []
         for info in infos:
             status = classify(info, mail_version)
             programs.append({
@@ -58,7 +57,7 @@ class DaemonsCollector(Collector):
         mismatches = [p for p in programs if p["status"] == "MISMATCH"]
         order = {"MISMATCH": 0, "unreadable": 1, "no stamp": 2, "ok": 3, "script": 4, "library": 5}
         programs.sort(key=lambda p: (order.get(p["status"], 9), p["path"]))
-        counts: Dict[str, int] = {}
+        counts: dict[str, int] = {}
         for p in programs:
             counts[p["status"]] = counts.get(p["status"], 0) + 1
         data = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.model import Context, Section

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Tuple
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import (
@@ -16,7 +15,7 @@ from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.ldd import parse_ldd
 
 # Which linked library tells a helper what: lookup tables, SASL, TLS.
-FAMILIES: List[Tuple[str, str]] = [
+FAMILIES: list[tuple[str, str]] = [
     ("Berkeley DB", r"^libdb(-[0-9.]+)?\.so"),
     ("LMDB", r"^liblmdb\.so"),
     ("CDB", r"^libcdb\.so"),
@@ -32,7 +31,7 @@ FAMILIES: List[Tuple[str, str]] = [
 ]
 
 
-def family(soname: str) -> Optional[str]:
+def family(soname: str) -> str | None:
     for name, pattern in FAMILIES:
         if re.search(pattern, soname):
             return name
@@ -59,10 +58,10 @@ class LibrariesCollector(Collector):
         if not use_ldd:
             notes.append("ldd is not installed: libraries are read from ELF headers (names "
                          "only, not resolved to files)")
-        per_program: Dict[str, List[Tuple[str, Optional[str]]]] = {}
-        raw_parts: List[str] = []
+        per_program: dict[str, list[tuple[str, str | None]]] = {}
+        raw_parts: list[str] = []
 
-        def one(path: str) -> Tuple[str, List[Tuple[str, Optional[str]]], str]:
+        def one(path: str) -> tuple[str, list[tuple[str, str | None]], str]:
             if use_ldd:
                 res = ctx.runner.run(["ldd", path], timeout=15)
                 if res.ok:
@@ -74,8 +73,8 @@ class LibrariesCollector(Collector):
         for path, libs, text in run_in_threads(one, targets):
             per_program[path] = libs
             raw_parts.append(f"{path}:\n{text}")
-        libraries: Dict[str, Dict[str, object]] = {}
-        unresolved: List[Dict[str, str]] = []
+        libraries: dict[str, dict[str, object]] = {}
+        unresolved: list[dict[str, str]] = []
         for path, libs in per_program.items():
             for soname, resolved in libs:
                 entry = libraries.setdefault(soname, {"soname": soname, "path": resolved or "",

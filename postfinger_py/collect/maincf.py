@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Tuple
-
 from postfinger_py.collect.base import Collector
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.postconf import (
@@ -22,7 +20,7 @@ class MainCfCollector(Collector):
     order = 20
 
     def collect(self, ctx: Context) -> Section:
-        notes: List[str] = []
+        notes: list[str] = []
         folded = require(ctx.runner.run(ctx.postconf("-nf")), "read main.cf (postconf -nf)")
         flat = require(ctx.runner.run(ctx.postconf("-n")), "read main.cf (postconf -n)")
         params = parse_parameters(flat.stdout)
@@ -33,7 +31,7 @@ class MainCfCollector(Collector):
                 "so the rest of that line is part of the value"
             )
         defaults = ctx.runner.run(ctx.postconf("-d"))
-        same: List[Tuple[str, str]] = []
+        same: list[tuple[str, str]] = []
         if defaults.ok:
             same = defaults_in_main(params, parse_parameters(defaults.stdout))
         else:

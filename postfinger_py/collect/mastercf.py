@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List
-
 from postfinger_py.collect.base import Collector
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.parse.postconf import parse_master, parse_overrides, parse_warnings
@@ -19,7 +17,7 @@ class MasterCfCollector(Collector):
     def collect(self, ctx: Context) -> Section:
         folded = require(ctx.runner.run(ctx.postconf("-Mf")), "read master.cf (postconf -Mf)")
         flat = require(ctx.runner.run(ctx.postconf("-M")), "read master.cf (postconf -M)")
-        notes: List[str] = []
+        notes: list[str] = []
         overrides_res = ctx.runner.run(ctx.postconf("-P"))
         overrides = parse_overrides(overrides_res.stdout) if overrides_res.ok else []
         if not overrides_res.ok:

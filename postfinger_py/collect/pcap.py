@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List
-
 from postfinger_py.collect.base import Collector
 from postfinger_py.model import Context, Section, Status
 from postfinger_py.pcap.captures import summarize_files
@@ -21,7 +19,7 @@ class PcapCollector(Collector):
                 "no capture given; record one with `tcpdump -s 0 -w FILE port 25` and pass "
                 "--pcap FILE"])
         data = summarize_files(ctx)
-        notes: List[str] = []
+        notes: list[str] = []
         failed = 0
         for f in data["files"]:
             if f["error"]:

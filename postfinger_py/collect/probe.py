@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.errors import PostfingerError
@@ -26,7 +27,7 @@ def _yes(value: str) -> bool:
     return value.strip().lower() in ("yes", "true", "1")
 
 
-def split_service(name: str) -> Tuple[str, str]:
+def split_service(name: str) -> tuple[str, str]:
     """master.cf's service field: smtp -> ("", "smtp"); 127.0.0.1:2525; [::1]:25."""
     m = re.match(r"^\[([^\]]*)\]:(.+)$", name)
     if m:
@@ -37,7 +38,7 @@ def split_service(name: str) -> Tuple[str, str]:
     return "", name
 
 
-def _services_port(facts: Any, name: str) -> Optional[int]:
+def _services_port(facts: Any, name: str) -> int | None:
     data, _problem = facts.read("/etc/services")
     if data is None:
         return None
@@ -57,7 +58,7 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _families(facts: Any) -> Tuple[bool, bool]:
+def _families(facts: Any) -> tuple[bool, bool]:
     protocols = facts.param("inet_protocols", "all").lower()
     words = set(re.split(r"[\s,]+", protocols.strip()))
     v4 = "all" in words or "ipv4" in words or not words - {""}
@@ -65,9 +66,9 @@ def _families(facts: Any) -> Tuple[bool, bool]:
     return v4, v6
 
 
-def _where(facts: Any, host: str) -> Tuple[str, str]:
+def _where(facts: Any, host: str) -> tuple[str, str]:
     """(loopback address to connect to, "") or ("", why the probe cannot reach it)."""
-    v4, v6 = _families(facts)
+    v4, _v6 = _families(facts)
     if host:
         if host.lower() == "localhost":
             return ("127.0.0.1" if v4 else "::1"), ""
@@ -94,7 +95,7 @@ def mechanisms(features: Sequence[str]) -> str:
     return ""
 
 
-def plan(facts: Any) -> List[Dict[str, Any]]:
+def plan(facts: Any) -> list[dict[str, Any]]:
     """One row per master.cf SMTP listener: where to connect, or why not."""
     rows = []
     for svc in facts.services:
@@ -102,7 +103,7 @@ def plan(facts: Any) -> List[Dict[str, Any]]:
             continue
         name = str(svc["service"])
         host, port_name = split_service(name)
-        row: Dict[str, Any] = {"service": f"{name}/inet", "program": str(svc["command"]),
+        row: dict[str, Any] = {"service": f"{name}/inet", "program": str(svc["command"]),
                                "host": "", "port": 0, "wrapper": False, "skipped": ""}
         port = int(port_name) if port_name.isdigit() else (
             KNOWN_PORTS.get(port_name) or _services_port(facts, port_name))
@@ -118,7 +119,7 @@ def plan(facts: Any) -> List[Dict[str, Any]]:
     return rows
 
 
-def describe(row: Dict[str, Any], res: Result) -> Dict[str, Any]:
+def describe(row: dict[str, Any], res: Result) -> dict[str, Any]:
     """A plan row with its probe result, in the words the report shows."""
     features = [str(f) for f in res.get("features", [])]
     after = [str(f) for f in res.get("features_tls", [])]
@@ -160,7 +161,7 @@ class ProbeCollector(Collector):
                 "no --probe given: add --probe to connect to this server's own SMTP listeners "
                 "on loopback (each connection shows in the mail log)"])
         facts = Facts(ctx, sections)
-        notes: List[str] = []
+        notes: list[str] = []
         rows = plan(facts)
         master = facts.data("processes").get("master") or {}
         if master.get("state") not in (None, "running"):
@@ -169,7 +170,7 @@ class ProbeCollector(Collector):
                     row["skipped"] = "the master daemon is not running"
         prober = ctx.prober if ctx.prober is not None else LiveProber()
 
-        def one(row: Dict[str, Any]) -> Dict[str, Any]:
+        def one(row: dict[str, Any]) -> dict[str, Any]:
             if row["skipped"]:
                 return dict(row, address="", outcome="skipped")
             ctx.progress(f"probing {target(row['host'], row['port'], row['wrapper'])} ...")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Set, Tuple
-
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import postconf_values
 from postfinger_py.files import FileProblem
@@ -14,9 +12,9 @@ from postfinger_py.parse.proc import parse_listeners, parse_services
 SMTP_PORTS = {25: "smtp", 465: "submissions", 587: "submission"}
 
 
-def inet_ports(services: List[Dict[str, object]], names: Dict[str, int]) -> Dict[int, str]:
+def inet_ports(services: list[dict[str, object]], names: dict[str, int]) -> dict[int, str]:
     """Ports the enabled inet services of master.cf should listen on: port -> service name."""
-    out: Dict[int, str] = {}
+    out: dict[int, str] = {}
     for svc in services:
         if svc.get("type") != "inet":
             continue
@@ -40,13 +38,13 @@ class ProcessesCollector(Collector):
     order = 40
 
     def collect(self, ctx: Context) -> Section:
-        notes: List[str] = []
+        notes: list[str] = []
         layout = postconf_values(ctx, ("queue_directory",))
         status = Status.OK
         master = self._master(ctx, layout.get("queue_directory", "/var/spool/postfix"), notes)
         if master["state"] == "unknown":
             status = Status.PARTIAL
-        listeners: List[Tuple[str, int, int]] = []
+        listeners: list[tuple[str, int, int]] = []
         seen_any = False
         for path in ("/proc/net/tcp", "/proc/net/tcp6"):
             try:
@@ -64,7 +62,7 @@ class ProcessesCollector(Collector):
             names = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465}
         master_cf = ctx.runner.run(ctx.postconf("-M"))
         expected = inet_ports(parse_master(master_cf.stdout), names) if master_cf.ok else {}
-        interesting: Set[int] = set(SMTP_PORTS) | set(expected)
+        interesting: set[int] = set(SMTP_PORTS) | set(expected)
         listening = sorted({(a, p) for a, p, _inode in listeners if p in interesting},
                            key=lambda ap: (ap[1], ap[0]))
         ports_listening = {p for _a, p in listening}
@@ -84,7 +82,7 @@ class ProcessesCollector(Collector):
         }
         return self.section(status, data=data, notes=notes)
 
-    def _master(self, ctx: Context, queue_dir: str, notes: List[str]) -> Dict[str, object]:
+    def _master(self, ctx: Context, queue_dir: str, notes: list[str]) -> dict[str, object]:
         pid_path = f"{queue_dir}/pid/master.pid"
         try:
             text = ctx.files.read_bytes(pid_path, limit=64).decode("ascii", "replace").strip()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import postconf_values as layout_values
@@ -25,7 +25,7 @@ REASON_LIMIT = 10  # distinct delay reasons shown
 CORRUPT_NAMES = 5  # names of corrupt queue files shown
 
 # Delay reasons differ per message only in the parts below; replacing them groups alike reasons.
-_NORMALIZERS: Tuple[Tuple["re.Pattern[str]", str], ...] = (
+_NORMALIZERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"<[^<>\s]*@[^<>\s]*>"), "<ADDRESS>"),
     (re.compile(r"\b[\w.-]+\[(?:[0-9.]+|[0-9A-Fa-f:.]+|ipv6:[0-9A-Fa-f:.]+)\]"), "HOST[IP]"),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "IP"),
@@ -45,7 +45,7 @@ def normalize_reason(reason: str) -> str:
 def human_age(seconds: float) -> str:
     """4d 3h, 2h 5m, 7m 3s, 12s: the two largest units."""
     s = max(int(seconds), 0)
-    parts: List[Tuple[int, str]] = [
+    parts: list[tuple[int, str]] = [
         (s // 86400, "d"),
         (s % 86400 // 3600, "h"),
         (s % 3600 // 60, "m"),
@@ -56,9 +56,9 @@ def human_age(seconds: float) -> str:
     return " ".join(f"{n}{unit}" for n, unit in parts[:2])
 
 
-def delay_reasons(messages: List[Message], limit: int = REASON_LIMIT) -> Dict[str, Any]:
+def delay_reasons(messages: list[Message], limit: int = REASON_LIMIT) -> dict[str, Any]:
     """The most common normalized delay reasons, with counts of recipients and an example."""
-    groups: Dict[str, List[Any]] = {}  # normalized -> [count, example id, example text]
+    groups: dict[str, list[Any]] = {}  # normalized -> [count, example id, example text]
     for m in messages:
         for r in m.recipients:
             if not r.delay_reason:
@@ -80,7 +80,7 @@ def delay_reasons(messages: List[Message], limit: int = REASON_LIMIT) -> Dict[st
     }
 
 
-def shape_table(messages: List[Message], options: QshapeOptions, now: int, top: int) -> Dict[str, Any]:
+def shape_table(messages: list[Message], options: QshapeOptions, now: int, top: int) -> dict[str, Any]:
     """qshape's table of these messages: heading, TOTAL and the top rows; how many were cut."""
     counted = Shape(options, now)
     for m in messages:
@@ -90,7 +90,7 @@ def shape_table(messages: List[Message], options: QshapeOptions, now: int, top: 
     return {"lines": text.splitlines(), "rows": max(rows - 1, 0), "cut": max(rows - top - 1, 0)}
 
 
-def _perl_table(ctx: Context, senders: bool, top: int) -> Tuple[Dict[str, Any], str]:
+def _perl_table(ctx: Context, senders: bool, top: int) -> tuple[dict[str, Any], str]:
     text, why = run_perl_qshape(ctx, QshapeOptions(senders=senders), ["deferred"])
     if text is None:
         return {}, why
@@ -122,14 +122,14 @@ class QueueCollector(Collector):
 
     def _from_listing(
         self,
-        messages: List[Message],
+        messages: list[Message],
         source: str,
-        notes: List[str],
+        notes: list[str],
         top: int,
         now: int,
-        raw: Dict[str, str],
+        raw: dict[str, str],
     ) -> Section:
-        by_queue: Dict[str, List[Message]] = {q: [] for q in QUEUE_NAMES}
+        by_queue: dict[str, list[Message]] = {q: [] for q in QUEUE_NAMES}
         for m in messages:
             by_queue.setdefault(m.queue_name, []).append(m)
         counts = [
@@ -138,7 +138,7 @@ class QueueCollector(Collector):
         ]
         deferred = by_queue["deferred"]
         oldest = min(messages, key=lambda m: (m.arrival_time, m.queue_id), default=None)
-        data: Dict[str, Any] = {
+        data: dict[str, Any] = {
             "source": source,
             "total_messages": len(messages),
             "counts": counts,
@@ -159,7 +159,7 @@ class QueueCollector(Collector):
         status = Status.OK if source == SOURCE_JSON and not notes else Status.PARTIAL
         return self.section(status, data=data, notes=notes, raw=raw)
 
-    def _without_json(self, ctx: Context, notes: List[str], top: int, now: int) -> Section:
+    def _without_json(self, ctx: Context, notes: list[str], top: int, now: int) -> Section:
         """Perl qshape for the tables (needs root), else `postqueue -p` text for everything."""
         by_rcpt, why = _perl_table(ctx, False, top)
         if by_rcpt:
@@ -172,7 +172,7 @@ class QueueCollector(Collector):
             )
             if why2:
                 notes.append(why2)
-            data: Dict[str, Any] = {
+            data: dict[str, Any] = {
                 "source": SOURCE_PERL,
                 "total_messages": None,
                 "counts": [],
@@ -193,7 +193,7 @@ class QueueCollector(Collector):
                                   {"postqueue-p.txt": text.raw})
 
 
-def corrupt_files(ctx: Context) -> Dict[str, Any]:
+def corrupt_files(ctx: Context) -> dict[str, Any]:
     """Queue files qmgr set aside as damaged ($queue_directory/corrupt): count, first names."""
     try:
         queue_dir = layout_values(ctx).get("queue_directory", "")

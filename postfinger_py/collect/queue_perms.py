@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, List
-
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import postconf_values, postfix_files_entries
 from postfinger_py.files import FileProblem
@@ -12,7 +10,7 @@ from postfinger_py.model import Context, Section, Status
 SETGID_TOOLS = ("postdrop", "postqueue")
 
 
-def mode_problems(kind: str, expected: int, actual: int) -> List[str]:
+def mode_problems(kind: str, expected: int, actual: int) -> list[str]:
     """What is wrong with `actual` where `expected` is postfix-files' mode.
 
     Distributions legitimately add bits (Debian: sticky maildrop, set-gid public, 755 data
@@ -45,18 +43,18 @@ class PermissionsCollector(Collector):
         layout = postconf_values(ctx)
         entries, notes = postfix_files_entries(ctx, layout)
         if not entries:
-            return self.section(Status.FAILED, notes=notes + [
-                "postfix-files is needed to know the expected permissions"])
+            return self.section(Status.FAILED, notes=[
+                *notes, "postfix-files is needed to know the expected permissions"])
         queue_dir = layout.get("queue_directory", "")
         data_dir = layout.get("data_directory", "")
-        checked: List[Dict[str, object]] = []
+        checked: list[dict[str, object]] = []
         for e in entries:
             wanted_dir = e.type == "d" and (e.path.startswith(queue_dir) or e.path == data_dir)
             # Like `postfix check`: of the programs, only the set-gid submission tools matter.
             wanted_file = e.type == "f" and e.path.rsplit("/", 1)[-1] in SETGID_TOOLS
             if not (wanted_dir or wanted_file):
                 continue
-            row: Dict[str, object] = {"path": e.path, "expected": self._expect(e.owner, e.group,
+            row: dict[str, object] = {"path": e.path, "expected": self._expect(e.owner, e.group,
                                                                              e.mode)}
             try:
                 st = ctx.files.stat(e.path)

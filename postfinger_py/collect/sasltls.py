@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.model import Context, Section, Status
@@ -31,7 +31,7 @@ class SaslTlsCollector(Collector):
         from postfinger_py.findings.facts import Facts
 
         facts = Facts(ctx, [])
-        data: Dict[str, Any] = {
+        data: dict[str, Any] = {
             "settings": self._settings(facts),
             "servers": self._servers(facts),
             "password_files": self._password_files(facts),
@@ -41,7 +41,7 @@ class SaslTlsCollector(Collector):
         return self.section(status, data=data, notes=list(dict.fromkeys(facts.notes)))
 
     @staticmethod
-    def _settings(facts: Any) -> List[Dict[str, str]]:
+    def _settings(facts: Any) -> list[dict[str, str]]:
         rows = [{"where": "main.cf", "name": k, "value": v}
                 for k, v in sorted(facts.main.items()) if k.startswith(PREFIXES)]
         rows += [{"where": f"{o['service']}/{o['type']} -o", "name": o["name"], "value": o["value"]}
@@ -49,7 +49,7 @@ class SaslTlsCollector(Collector):
         return rows
 
     @staticmethod
-    def _servers(facts: Any) -> List[Dict[str, Any]]:
+    def _servers(facts: Any) -> list[dict[str, Any]]:
         from postfinger_py.findings.tls import _yes, cyrus_config, dovecot_socket, smtpd_services
 
         out = []
@@ -59,7 +59,7 @@ class SaslTlsCollector(Collector):
                 continue
             sasl_type = facts.service_param(name, kind, "smtpd_sasl_type").strip() or "cyrus"
             path = facts.service_param(name, kind, "smtpd_sasl_path").strip()
-            row: Dict[str, Any] = {"service": f"{name}/{kind}", "type": sasl_type, "path": path,
+            row: dict[str, Any] = {"service": f"{name}/{kind}", "type": sasl_type, "path": path,
                                    "config": "", "options": [], "socket": ""}
             if sasl_type == "cyrus":
                 conf, options = cyrus_config(facts, path or "smtpd")
@@ -75,7 +75,7 @@ class SaslTlsCollector(Collector):
         return out
 
     @staticmethod
-    def _password_files(facts: Any) -> List[Dict[str, str]]:
+    def _password_files(facts: Any) -> list[dict[str, str]]:
         from postfinger_py.parse.maps import map_refs
 
         out = []
@@ -92,7 +92,7 @@ class SaslTlsCollector(Collector):
         return out
 
     @staticmethod
-    def _certificates(facts: Any) -> List[Dict[str, str]]:
+    def _certificates(facts: Any) -> list[dict[str, str]]:
         from postfinger_py.errors import PostfingerError
         from postfinger_py.findings.tls import cert_uses, read_cert, read_key_pubkey, same_key
 
@@ -101,7 +101,7 @@ class SaslTlsCollector(Collector):
             uses = cert_uses(facts)
             for use in uses:
                 info = read_cert(facts, use.cert)
-                match: Optional[str] = None
+                match: str | None = None
                 if not info.problem:
                     pub, why = read_key_pubkey(facts, use.key)
                     match = ("yes" if same_key(pub, info.pubkey) else "NO") if pub else (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional
 
 from postfinger_py.collect.base import Collector
 from postfinger_py.collect.common import SYSTEM_PARAMS, postconf_values
@@ -11,8 +10,8 @@ from postfinger_py.files import FileProblem
 from postfinger_py.model import Context, Section, Status
 
 
-def parse_os_release(text: str) -> Dict[str, str]:
-    out: Dict[str, str] = {}
+def parse_os_release(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
     for line in text.splitlines():
         if "=" in line and not line.startswith("#"):
             key, _, value = line.partition("=")
@@ -27,9 +26,9 @@ class SystemCollector(Collector):
     order = 10
 
     def collect(self, ctx: Context) -> Section:
-        notes: List[str] = []
+        notes: list[str] = []
         params = postconf_values(ctx, SYSTEM_PARAMS)
-        data: Dict[str, object] = {
+        data: dict[str, object] = {
             "mail_version": params.get("mail_version", ""),
             "myhostname": params.get("myhostname", ""),
         }
@@ -61,7 +60,7 @@ class SystemCollector(Collector):
         status = Status.OK
         return self.section(status, data=data, notes=notes)
 
-    def _package(self, ctx: Context, path: str) -> Optional[Dict[str, str]]:
+    def _package(self, ctx: Context, path: str) -> dict[str, str] | None:
         """Ask each package manager that exists which package owns postconf."""
         res = ctx.runner.run(["dpkg-query", "-S", path])
         if res.ok and ":" in res.stdout:

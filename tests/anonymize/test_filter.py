@@ -6,7 +6,6 @@ import io
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple
 
 import pytest
 
@@ -16,41 +15,36 @@ from postfinger_py.anonymize.scrub import make_scrubber
 from postfinger_py.errors import PostfingerError
 from postfinger_py.files import LiveFiles
 from postfinger_py.model import Context
-from postfinger_py.runner import CommandResult
 
+from ..helpers import FakeRunner
 from .conftest import DATA, SITE, read, site_values
 
-
-class RecordedRunner:
-    """Answers the commands the filter runs from recorded real output."""
-
-    def __init__(self, answers: Dict[Tuple[str, ...], str]) -> None:
-        self.answers = answers
-        self.calls: list[Tuple[str, ...]] = []
-
-    def run(self, argv: Sequence[str], *, timeout: float = 30.0,
-            stdin: Optional[bytes] = None) -> CommandResult:
-        key = tuple(argv)
-        self.calls.append(key)
-        if key in self.answers:
-            return CommandResult(argv=key, status=0, stdout=self.answers[key])
-        return CommandResult(argv=key, status=None, missing=True, error="not recorded")
+NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def ctx(tmp_path: Path) -> Context:
-    etc = tmp_path / "etc" / "postfix"
-    etc.mkdir(parents=True)
-    for name in ("virtual", "sasl_passwd", "mysql-senders.cf", "transport"):
-        shutil.copy(DATA / name, etc / name)
-    runner = RecordedRunner({
+def recorded_runner() -> FakeRunner:
+    """The commands the filter runs, answered from recorded real output."""
+    return FakeRunner({
         ("postconf", "-n"): read("postconf-n.txt"),
         ("postconf", "-P"): read("postconf-P.txt"),
         ("postconf", "-h", "myhostname", "mydomain"): f"{SITE['hostname']}\n{SITE['domain']}\n",
         ("uname", "-n"): "vm\n",
     })
-    return Context(runner=runner, files=LiveFiles(str(tmp_path)),
-                   now=datetime(2026, 11, 21, tzinfo=timezone.utc), euid=0)
+
+
+def site_tree(root: Path) -> Path:
+    """A fixture tree under `root` with the real maps in etc/postfix; returns `root`."""
+    etc = root / "etc" / "postfix"
+    etc.mkdir(parents=True)
+    for name in ("virtual", "sasl_passwd", "mysql-senders.cf", "transport"):
+        shutil.copy(DATA / name, etc / name)
+    return root
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Context:
+    return Context(runner=recorded_runner(), files=LiveFiles(str(site_tree(tmp_path))),
+                   now=NOW, euid=0)
 
 
 def test_filter_learns_maps_and_hides_everything(ctx: Context) -> None:
@@ -103,17 +97,19 @@ def test_scrubadub_path_equals_direct_path() -> None:
     assert make_scrubber(a).clean(a.mask_secrets(text)) == b.apply(text)
 
 
-def test_command_reads_files_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       ctx: Context) -> None:
+def test_command_reads_files_and_stdin(tmp_path: Path) -> None:
     from postfinger_py.commands import anonymize as cmd
     from postfinger_py.env import Env
 
-    monkeypatch.setattr(Env, "live_context", lambda self, options: ctx)
+    runner = recorded_runner()
     src = tmp_path / "in.txt"
     src.write_text(f"relay {SITE['relay_host']} for 10.20.30.40\n")
     out = io.StringIO()
-    env = Env(stdout=out, stderr=io.StringIO(), stdin=io.BytesIO(b"mx1 says hi\xff\n"))
+    env = Env(stdout=out, stderr=io.StringIO(), stdin=io.BytesIO(b"mx1 says hi\xff\n"),
+              environ={}, clock=lambda: NOW, root=str(site_tree(tmp_path / "root")), euid=0,
+              runner=runner)
     assert cmd.main([str(src), "-"], env) == 0
+    assert ("postconf", "-n") in runner.calls  # the site was learned through Env's runner
     text = out.getvalue()
     assert SITE["relay_host"] not in text and "10.20.30.40" not in text
     assert "mx1" not in text and "\ufffd" in text and text.count("\n") == 2
