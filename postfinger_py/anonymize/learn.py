@@ -221,6 +221,18 @@ def learn_free_text(engine: Engine, text: str) -> None:
         # `orig_to=<hbauer>`): the user of that address, replaced as a user name everywhere.
         for user in set(_BARE_ENVELOPE.findall(text)):
             engine.learn_user(user)
+    if "/mail/" in text or "user" in text:
+        # local(8) names the user by position: `cannot update mailbox /var/mail/hbauer for
+        # user hbauer`, `unknown user: "hbauer"`, `/var/spool/mail/hbauer`.
+        for user in set(_LOCAL_USER.findall(text)):
+            engine.learn_user(user)
+    if "From: " in text or "To: " in text or "Cc: " in text or "Sender: " in text:
+        # A person's name before an address in a logged header (`header From: "Hans Bauer"
+        # <h.bauer@...>`): its words are replaced wherever they stand, like a user name.
+        for m in _DISPLAY_NAME.finditer(text):
+            for word in (m.group(1) or m.group(2)).split():
+                if len(word) >= 3 and word.isalpha() and word.lower() not in _ROLE_WORDS:
+                    engine.learn_user(word)
     if "dovecot" in text:
         # Dovecot's auth log names the user in its own forms: `pam(alice,203.0.113.7)`,
         # `passwd-file(alice,...)`, `user=<alice>` (an address there is replaced as one).
@@ -238,6 +250,18 @@ def _learn_bare_host(engine: Engine, label: str) -> None:
 # `[digits]:`, never an address) and in a HELO. Three letters at least; protocol words kept.
 _CLIENT_LABEL = re.compile(r"(?:from |relay=|to )([A-Za-z][\w-]*[A-Za-z0-9])\["
                            r"(?=\d{1,3}\.\d|[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*\])")
+_DISPLAY_NAME = re.compile(r"\b(?:From|To|Cc|Reply-To|Sender): (?:\"([^\"<>@\n]{3,64})\""
+                           r"|([A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+){1,3})) <[^<>\s]+@")
+# Words of role names (`"Mail Delivery System"`), not of a person's; kept.
+_ROLE_WORDS = frozenset("""
+mail mailer delivery system subsystem daemon postmaster administrator admin support team service
+services info noreply reply notification notifications alert alerts cron newsletter billing sales
+security server undeliverable returned the and for from via office help desk helpdesk customer
+customers news update updates account accounts web webmaster hostmaster abuse contact dept
+department group list lists owner bounce bounces report reports monitor monitoring automatic
+""".split())
+_LOCAL_USER = re.compile(r"(?:/var/(?:spool/)?mail/|\bfor user |\bunknown user: \")"
+                         r"([\w.+-]*\w)")
 _BARE_ENVELOPE = re.compile(r"(?<![\w-])(?:from|to|orig_to)=<([\w.+-]+)>")
 _HELO_LABEL = re.compile(r"helo=<([A-Za-z][\w-]*[A-Za-z0-9])>")
 _PROTOCOL_WORDS = frozenset({"mx", "imap", "imaps", "pop", "pop3", "pop3s", "esmtp", "lmtp", "ptr",

@@ -60,3 +60,34 @@ def test_an_unlearned_dovecot_user_is_not_refused(tmp_path: Path) -> None:
     status, out, err = command(tmp_path, conf, LOG)
     assert status == 0, err
     assert out.count("\n") == LOG.count("\n")
+
+
+LOCAL_AND_HEADERS = """\
+Nov 21 00:10:16 mx1 postfix/local[7]: ABC129: to=<hbauer@mx1.northwind-traders.com>, \
+orig_to=<root>, relay=local, delay=0.1, status=bounced (cannot update mailbox /var/mail/hbauer \
+for user hbauer. destination /var/mail/hbauer is not owned by recipient)
+Nov 21 00:10:17 mx1 postfix/local[7]: ABC130: to=<kmueller@mx1.northwind-traders.com>, \
+relay=local, status=bounced (unknown user: "kmueller")
+Nov 21 00:10:18 mx1 postfix/cleanup[5]: ABC131: reject: header From: "Hans Bauer" \
+<hans.bauer@gmail.com> from unknown[203.0.113.9]; from=<x@gmail.com> to=<y@gmail.com> \
+proto=ESMTP helo=<[203.0.113.9]>: 5.7.1 message content rejected
+Nov 21 00:10:19 mx1 postfix/cleanup[5]: ABC132: warning: header To: Anna Schmidt \
+<anna@gmail.com> from local; from=<> to=<y@gmail.com>
+Nov 21 00:10:20 mx1 postfix/cleanup[5]: ABC133: warning: header From: Mail Delivery System \
+<MAILER-DAEMON@mx1.northwind-traders.com> from local; from=<> to=<y@gmail.com>
+"""
+
+
+def test_local_users_and_display_names_are_replaced_role_names_kept(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    for out in (filtered(tmp_path, conf, LOCAL_AND_HEADERS),
+                command(tmp_path, conf, LOCAL_AND_HEADERS)[1]):
+        for original in ("hbauer", "kmueller", "Hans", "Bauer", "Anna", "Schmidt"):
+            assert not re.search(rf"\b{original}\b", out, re.IGNORECASE), original
+        user = re.search(r"to=<(\w+)@", out)
+        assert user and f"/var/mail/{user.group(1)} for user {user.group(1)}. destination" in out
+        assert re.search(r'\(unknown user: "(\w{8})"\)', out)
+        assert re.search(r'header From: "[A-Z][a-z]{3} [A-Z][a-z]{4}" <', out)
+        assert re.search(r"header To: [A-Z][a-z]{3} [A-Z][a-z]{6} <", out)
+        assert "header From: Mail Delivery System <MAILER-DAEMON@" in out
+        assert "reject: header From: " in out and "5.7.1 message content rejected" in out
