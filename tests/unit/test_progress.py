@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gzip
 import io
 import os
 import re
@@ -25,7 +26,7 @@ REAL_LOG = REPO / "tests" / "logs" / "data" / "postfix-3.7.11-debian12.log"
 COPIES = 200  # ~8.6 MB: several reads of scan.CHUNK, a few seconds at most for every command
 QUEUE_ID = re.compile(rb"\b[0-9A-F]{10,12}\b")
 METER = re.compile(r"postfinger: (reading|searching) (.+?): (\d+ B|\d+\.\d [kMG]B) of "
-                   r"(\d+\.\d MB) \((\d+)%\)")
+                   r"(\d+\.\d [kMG]B) \((\d+)%\)")
 COLUMNS = 200
 CLEAR = re.compile(r"\r +\r")
 
@@ -123,6 +124,21 @@ def test_a_terminal_shows_bytes_and_percent_and_the_line_is_cleared(
     assert clear is not None, tty[-500:]
     assert "\r" not in tty[clear.end():]
     assert "postfinger" not in tty[last:clear.start()]
+
+
+def test_a_gzip_log_counts_its_stored_bytes_and_each_file_is_numbered(
+        big_log: Path, tmp_path: Path) -> None:
+    rotated = tmp_path / "mail.log.1.gz"
+    rotated.write_bytes(gzip.compress(big_log.read_bytes()))
+    status, _out, tty = _run(["logs", "--since", "all", "--log-file", str(rotated),
+                              "--log-file", str(big_log)], pty_stderr=True)
+    assert status == 0, tty
+    meters = [m.groups() for m in METER.finditer(tty)]
+    assert {(m[1], m[3]) for m in meters} == {
+        (f"{rotated} (1 of 2)", size_words(rotated.stat().st_size)),  # the percent is of this
+        (f"{big_log} (2 of 2)", "8.6 MB")}
+    assert [m[4] for m in meters if m[1].endswith("(1 of 2)")][-1] == "100"
+    assert tty.index("(1 of 2)") < tty.index("(2 of 2)")
 
 
 @pytest.mark.parametrize("argv", [["logs", "--since", "all"], ["trace", "00C7E160026"]])
