@@ -46,12 +46,16 @@ class Env:
         except (AttributeError, ValueError):
             return False
 
-    def live_context(self, options: Options) -> Context:
+    def live_context(self, options: Options,
+                     progress: Callable[[str], None] | None = None) -> Context:
         """A Context on the live system (for subcommands that do not take --replay)."""
-        return Context(
+        ctx = Context(
             runner=self.system_runner(),
             files=LiveFiles(self.root),
             now=self.clock(),
             euid=os.geteuid() if self.euid is None else self.euid,
             options=options,
         )
+        if progress is not None:
+            ctx.progress = progress
+        return ctx

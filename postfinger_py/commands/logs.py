@@ -14,12 +14,26 @@ from postfinger_py.logs import run
 from postfinger_py.logs.lines import LogLine
 from postfinger_py.logs.since import DEFAULT_SINCE
 from postfinger_py.model import Options
+from postfinger_py.progress import Progress
 
 DESCRIPTION = (
     "Print the first warning/error/fatal/panic lines Postfix itself logged (not remote replies, "
     "not reject_warning), exact and unwrapped, in log order. The log is found as the report "
     "finds it (maillog_file, syslog files, journald) unless --log-file names it."
 )
+EPILOG = """\
+examples:
+  postfinger logs                         the first 20 problem lines of the last 7 days
+  postfinger logs --since 2h --limit 0    every problem line of the last two hours
+  postfinger logs --log-file /var/log/mail.log.1 --log-file /var/log/mail.log --json
+  postfinger logs -c /etc/postfix-out     the log of another Postfix instance
+
+On a terminal, stderr shows how much of each log has been read (bytes and percent).
+
+exit status: 0 the logs were read (with or without problem lines), 1 error (no mail log found,
+  or none could be read: the message says why), 2 usage, 3 some logs could not be read
+  (completely; their note says why), 4 refused: an original value survived anonymization
+"""
 
 
 def _limit(text: str) -> int:
@@ -33,7 +47,7 @@ def _limit(text: str) -> int:
 
 
 def build_parser(env: Env) -> argparse.ArgumentParser:
-    p = Parser(prog="postfinger logs", description=DESCRIPTION, env=env)
+    p = Parser(prog="postfinger logs", description=DESCRIPTION, epilog=EPILOG, env=env)
     p.add_argument("--log-file", metavar="FILE", action="append", default=[],
                    help="read this log (plain or gzip) instead of finding it; repeatable, "
                    "give them oldest first")
@@ -53,12 +67,28 @@ def main(argv: list[str], env: Env) -> int:
     args = build_parser(env).parse_args(argv)
     options = Options(config_dir=args.c, log_files=tuple(args.log_file), since=args.since,
                       problem_limit=args.limit)
-    ctx = env.live_context(options)
+    # With --limit 0 the lines stream out while the log is read: on a terminal they are the
+    # progress, and a status line drawn between them would garble the one being written.
+    progress = Progress(env, enabled=env.progress_enabled
+                        and not (args.limit == 0 and _isatty(env.stdout)))
+    ctx = env.live_context(options, progress)
     clean = text_filter(ctx, settings_from_args(args))
+    try:
+        if args.json:
+            return _json(ctx, args, clean, env, progress)
+        return _text(ctx, args, clean, env, progress)
+    finally:
+        progress.done()  # an error or Ctrl-C too: the message is not written after the status
 
-    if args.json:
-        return _json(ctx, args, clean, env)
 
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _text(ctx: Any, args: argparse.Namespace, clean: Any, env: Env, progress: Progress) -> int:
     def show(line: LogLine) -> None:
         # --limit 0 streams every problem line as it is found, so that memory stays bounded
         # on any log; each line is checked for leaks before it is printed.
@@ -69,6 +99,7 @@ def main(argv: list[str], env: Env) -> int:
                                     on_problem=show if args.limit == 0 else None)
     except ValueError as exc:
         raise UsageError(f"postfinger logs: {exc}") from None
+    progress.done()
     if scan.problems:
         # A bounded list: one pass, so the leak check refuses it whole, before any is printed.
         env.stdout.write(clean("".join(line.text + "\n" for line in scan.problems)))
@@ -94,7 +125,7 @@ def _line(line: LogLine, clean: Any) -> dict[str, Any]:
             "program": line.prog, "severity": line.severity}
 
 
-def _json(ctx: Any, args: argparse.Namespace, clean: Any, env: Env) -> int:
+def _json(ctx: Any, args: argparse.Namespace, clean: Any, env: Env, progress: Progress) -> int:
     """The same scan as the text output, as one JSON document.
 
     With --limit 0 the lines are streamed into the "lines" array as they are found (bounded
@@ -114,6 +145,7 @@ def _json(ctx: Any, args: argparse.Namespace, clean: Any, env: Env) -> int:
                                     on_problem=emit if args.limit == 0 else None)
     except ValueError as exc:
         raise UsageError(f"postfinger logs: {exc}") from None
+    progress.done()
     for line in scan.problems:
         emit(line)
     tail = {

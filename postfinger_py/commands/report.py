@@ -16,6 +16,7 @@ from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError, os_error_words
 from postfinger_py.files import FileProblem, LiveFiles, open_regular
 from postfinger_py.model import Context, Options, Report, Section, Status
+from postfinger_py.progress import Progress
 
 MAX_SUMMARY = 64 * 1024  # bytes of --summary-file: a problem description, not a log
 
@@ -208,31 +209,6 @@ def options_from_args(args: argparse.Namespace) -> Options:
         pcap_ports=tuple(args.port),
         probe=bool(getattr(args, "probe", False)),
     )
-
-
-class Progress:
-    """One self-overwriting status line on stderr, only when stderr is a terminal."""
-
-    def __init__(self, env: Env) -> None:
-        self.env = env
-        self.enabled = env.progress_enabled
-        self._lock = threading.Lock()
-        self._width = 0
-
-    def __call__(self, message: str) -> None:
-        if not self.enabled:
-            return
-        with self._lock:
-            line = f"postfinger: {message}"
-            self.env.stderr.write("\r" + line.ljust(self._width))
-            self._width = len(line)
-            self.env.stderr.flush()
-
-    def done(self) -> None:
-        if self.enabled and self._width:
-            self.env.stderr.write("\r" + " " * self._width + "\r")
-            self.env.stderr.flush()
-            self._width = 0
 
 
 def _nothing() -> None:

@@ -10,6 +10,7 @@ from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
 from postfinger_py.logs import run
 from postfinger_py.model import Options
+from postfinger_py.progress import Progress
 
 DESCRIPTION = (
     "Print the whole handling of one message from the mail log: the smtpd session that received "
@@ -17,10 +18,24 @@ DESCRIPTION = (
     "content filter, bounces). ID is a queue ID, an address (the most recent message to or from "
     "it) or a Message-ID."
 )
+EPILOG = """\
+examples:
+  postfinger trace 4BdXyz1kLmz            the story of the message with this queue ID
+  postfinger trace user@example.org       the most recent message to or from this address
+  postfinger trace '<20261121.abc@example.org>' --log-file /var/log/mail.log.1
+  postfinger trace -c /etc/postfix-out 4BdXyz1kLmz   the log of another Postfix instance
+
+The whole log is read (a message may be days old); on a terminal, stderr shows how much of
+each log has been read (bytes and percent).
+
+exit status: 0 the story was printed, 1 error (nothing in the log names ID, or no mail log
+  found or readable: the message says why), 2 usage, 3 some logs could not be read
+  (completely; their note says why), 4 refused: an original value survived anonymization
+"""
 
 
 def build_parser(env: Env) -> argparse.ArgumentParser:
-    p = Parser(prog="postfinger trace", description=DESCRIPTION, env=env)
+    p = Parser(prog="postfinger trace", description=DESCRIPTION, epilog=EPILOG, env=env)
     p.add_argument("id", metavar="ID", help="queue ID, address, or Message-ID")
     p.add_argument("--log-file", metavar="FILE", action="append", default=[],
                    help="read this log (plain or gzip) instead of finding it; repeatable, "
@@ -35,9 +50,13 @@ def main(argv: list[str], env: Env) -> int:
     if not args.id.strip():
         raise UsageError("postfinger trace: ID is empty; give a queue ID, address or Message-ID")
     options = Options(config_dir=args.c, log_files=tuple(args.log_file), trace=args.id)
-    ctx = env.live_context(options)
+    progress = Progress(env)
+    ctx = env.live_context(options, progress)
     clean = text_filter(ctx, settings_from_args(args))
-    data, result = run.trace(ctx, args.id)
+    try:
+        data, result = run.trace(ctx, args.id)
+    finally:
+        progress.done()  # before any message, an error's or Ctrl-C's too
     for note in result.notes:
         env.stderr.write(f"postfinger trace: {clean(note)}\n")
     if not result.disc.sources:

@@ -13,6 +13,7 @@ from postfinger_py.files import FileProblem
 from postfinger_py.logs.lines import YearGuesser, journal_record_to_line
 from postfinger_py.logs.scan import ReadNotes, Source, Window, windows
 from postfinger_py.model import Context
+from postfinger_py.progress import ByteMeter
 
 SYSLOG_CANDIDATES = ("/var/log/mail.log", "/var/log/maillog", "/var/log/mail",
                      "/var/log/syslog", "/var/log/messages", "/var/log/mail.err")
@@ -175,9 +176,19 @@ def discover(ctx: Context, since: datetime | None, local: tzinfo) -> Discovery:
     return Discovery("none found", [], notes, local)
 
 
-def read_source(ctx: Context, src: Source, local: tzinfo,
-                consume: Consumer) -> tuple[list[str], bool]:
-    """Stream one source into `consume`; (notes, read completely). Never raises for file trouble."""
+def _metered(wins: Iterator[Window], notes: ReadNotes, meter: ByteMeter) -> Iterator[Window]:
+    for w in wins:  # a window is ~1 MiB: one clock reading per MiB, a redraw a few times a second
+        meter.update(notes.file_bytes)
+        yield w
+
+
+def read_source(ctx: Context, src: Source, local: tzinfo, consume: Consumer,
+                meter: ByteMeter | None = None) -> tuple[list[str], bool]:
+    """Stream one source into `consume`; (notes, read completely). Never raises for file trouble.
+
+    `meter` shows the bytes of the file read so far (the stored bytes: compressed for gzip, so
+    that the percent is of the size on disk).
+    """
     notes = ReadNotes(src.name)
     ref = ctx.now
     if src.mtime is not None:
@@ -188,7 +199,10 @@ def read_source(ctx: Context, src: Source, local: tzinfo,
     except FileProblem as exc:
         return [f"{src.name}: {exc.reason}"], False
     try:
-        consume(windows(fh, notes), years, notes)
+        wins = windows(fh, notes)
+        consume(wins if meter is None else _metered(wins, notes, meter), years, notes)
+        if meter is not None:
+            meter.finish(notes.file_bytes)
     except OSError as exc:
         notes.read_error = exc.strerror or str(exc)
     finally:

@@ -14,6 +14,7 @@ from postfinger_py.logs.scan import ReadNotes, Window
 from postfinger_py.logs.since import window
 from postfinger_py.logs.trace import Finder, Tracer, classify
 from postfinger_py.model import Context
+from postfinger_py.progress import byte_meter
 
 MAX_KIND_ROWS = 50
 
@@ -33,16 +34,20 @@ class LogRun:
 
 
 def _read_all(ctx: Context, disc: Discovery, run: LogRun,
-              feed: Callable[[Iterator[Window], YearGuesser, tzinfo, ReadNotes, int], None]
-              ) -> None:
+              feed: Callable[[Iterator[Window], YearGuesser, tzinfo, ReadNotes, int], None],
+              verb: str = "reading") -> None:
+    count = len(disc.sources)
     for index, src in enumerate(disc.sources):
-        ctx.progress(f"reading {src.name}")
+        label = f"{verb} {src.name}" + (f" ({index + 1} of {count})" if count > 1 else "")
+        meter = byte_meter(ctx.progress, label, src.size)
+        if meter is None:
+            ctx.progress(label)
 
         def consume(wins: Iterator[Window], years: YearGuesser, notes: ReadNotes,
                     index: int = index) -> None:
             feed(wins, years, disc.local, notes, index)
 
-        notes, complete = read_source(ctx, src, disc.local, consume)
+        notes, complete = read_source(ctx, src, disc.local, consume, meter)
         if not complete:
             run.read_failures += 1
         run.notes.extend(notes)
@@ -103,7 +108,9 @@ def trace(ctx: Context, query: str) -> tuple[dict[str, Any], LogRun]:
     qid = query.strip()
     if kind != "queue-id":
         finder = Finder(query, kind)
-        _read_all(ctx, disc, run, lambda w, y, lo, n, i: finder.feed(w, y, lo, n, i))
+        # The first of two passes: which queue IDs the address or Message-ID names.
+        _read_all(ctx, disc, run, lambda w, y, lo, n, i: finder.feed(w, y, lo, n, i),
+                  verb="searching")
         ids = finder.queue_ids()
         data["noqueue"] = [ln.text for ln in finder.noqueue]
         if not ids:

@@ -51,7 +51,8 @@ class ReadNotes:
     """What went wrong while reading one file; turned into section notes."""
 
     path: str
-    bytes_read: int = 0
+    bytes_read: int = 0  # of the text (decompressed)
+    file_bytes: int = 0  # of the file as stored (compressed for gzip): the progress meter's count
     nul_chunks: int = 0
     long_lines: int = 0
     invalid_utf8: int = 0
@@ -147,10 +148,12 @@ class _Gunzip:
 
     def _read(self) -> bytes:
         try:
-            return self.fh.read(GZIP_IN)
+            data = self.fh.read(GZIP_IN)
         except OSError as exc:
             self.notes.read_error = exc.strerror or str(exc)
             return b""
+        self.notes.file_bytes += len(data)
+        return data
 
 
 _TEXT = bytes(range(32, 127)) + b"\t\n\r\f\v\x1b" + bytes(range(128, 256))
@@ -234,6 +237,7 @@ class _Reader:
             if not n:
                 self.ended = True
             got += n
+        self.notes.file_bytes += got
         return got
 
 
