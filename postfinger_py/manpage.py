@@ -124,6 +124,8 @@ def man_page() -> str:
             if a.dest == "help":
                 continue
             w(f".TP\n{_flags(a)}\n{_help(a)}\n")
+        if parser.epilog:  # its examples and exit statuses, laid out as --help shows them
+            w(".PP\n.nf\n" + _roff(parser.epilog.strip("\n")) + "\n.fi\n")
     status = EPILOG.split("exit status:", 1)[1]
     w(".SH EXIT STATUS\n")
     for code, words in re.findall(r"(\d+) ([^,]+?)(?=,\s*\d+ |\s*$)", re.sub(r"\s+", " ",

@@ -28,6 +28,14 @@ def test_every_option_of_every_command_is_in_the_page() -> None:
                 assert flag.replace("-", "\\-") in page, (name, flag)
         if name:
             assert f".SS postfinger {name}\n" in page
+        # each subcommand's examples and exit statuses, as its --help shows them
+        if name not in ("", "check") and parser.epilog:
+            section = page.split(f".SS postfinger {name}\n")[1].split("\n.S")[0]
+            first_example = next(line.strip().split("  ")[0]
+                                 for line in parser.epilog.splitlines()
+                                 if line.strip().startswith(f"postfinger {name}"))
+            assert "examples:" in section and first_example.replace("-", "\\-") in section
+            assert "exit status:" in section, name
     assert ".SH EXIT STATUS" in page and "\\fB130\\fR" in page
 
 
