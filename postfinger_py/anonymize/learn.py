@@ -221,11 +221,18 @@ def learn_free_text(engine: Engine, text: str) -> None:
         # `orig_to=<hbauer>`): the user of that address, replaced as a user name everywhere.
         for user in set(_BARE_ENVELOPE.findall(text)):
             engine.learn_user(user)
+    if "$" in text or "}" in text:
+        # Password hashes and scheme-tagged passwords of pasted user databases (Dovecot's
+        # passwd-file `user:{SHA512-CRYPT}$6$...`, docker-mailserver's `user|{PLAIN}pw`):
+        # masked like any secret (a hash can be cracked; `{PLAIN}` is the password itself).
+        for secret in set(_PASSWORD_HASH.findall(text)):
+            engine.learn_secret(secret)
     if "/mail/" in text or "user" in text:
         # local(8) names the user by position: `cannot update mailbox /var/mail/hbauer for
         # user hbauer`, `unknown user: "hbauer"`, `/var/spool/mail/hbauer`.
         for user in set(_LOCAL_USER.findall(text)):
-            engine.learn_user(user)
+            if user.lower() not in engine.learned_domains:  # `/var/vmail/example.com`
+                engine.learn_user(user)
     if "From: " in text or "To: " in text or "Cc: " in text or "Sender: " in text:
         # A person's name before an address in a logged header (`header From: "Hans Bauer"
         # <h.bauer@...>`): its words are replaced wherever they stand, like a user name.
@@ -260,8 +267,13 @@ security server undeliverable returned the and for from via office help desk hel
 customers news update updates account accounts web webmaster hostmaster abuse contact dept
 department group list lists owner bounce bounces report reports monitor monitoring automatic
 """.split())
-_LOCAL_USER = re.compile(r"(?:/var/(?:spool/)?mail/|\bfor user |\bunknown user: \")"
-                         r"([\w.+-]*\w)")
+_PASSWORD_HASH = re.compile(r"(?<![\w$])(?:\{[A-Z][A-Z0-9.-]{1,30}\})?\$(?:1|2[abxy]?|5|6|7|y|gy|md5"
+                            r"|apr1|sha1|sha256|sha512|argon2id|argon2i|argon2d|scrypt|pbkdf2"
+                            r"[\w-]*)\$[\w./$=,+-]{8,}"
+                            r"|(?<![\w{$])\{[A-Z][A-Z0-9.-]{1,30}\}[^\s:|,;\"'<>{}]+")
+# local(8) and mailbox paths: `/var/mail/hbauer`, `/var/vmail/example.com/hbauer/`.
+_LOCAL_USER = re.compile(r"(?:/var/(?:spool/)?v?mail/(?:[\w-]+(?:\.[\w-]+)+/)?|\bfor user "
+                         r"|\bunknown user: \")([\w.+-]*\w)")
 _BARE_ENVELOPE = re.compile(r"(?<![\w-])(?:from|to|orig_to)=<([\w.+-]+)>")
 _HELO_LABEL = re.compile(r"helo=<([A-Za-z][\w-]*[A-Za-z0-9])>")
 _PROTOCOL_WORDS = frozenset({"mx", "imap", "imaps", "pop", "pop3", "pop3s", "esmtp", "lmtp", "ptr",

@@ -91,3 +91,27 @@ def test_local_users_and_display_names_are_replaced_role_names_kept(tmp_path: Pa
         assert re.search(r"header To: [A-Z][a-z]{3} [A-Z][a-z]{6} <", out)
         assert "header From: Mail Delivery System <MAILER-DAEMON@" in out
         assert "reject: header From: " in out and "5.7.1 message content rejected" in out
+
+
+PASTED_USER_DATABASES = """\
+# /etc/dovecot/users (passwd-file)
+hbauer@northwind-traders.com:{SHA512-CRYPT}$6$rounds=5000$abcdefgh$Zq0b1c2d3e4f5g6h7i8j9k0lmn\
+opqrstuvwxyzABCDEFGHIJ./ab:5000:5000::/var/vmail/northwind-traders.com/hbauer::
+# docker-mailserver postfix-accounts.cf
+anna@northwind-traders.com|{PLAIN}Sommer2026!
+carol@northwind-traders.com|$2y$10$abcdefghijklmnopqrstuuN0pQ9hX1dX5o5n5Z5Jc8f1mUe3lG6aW
+/^(.*)-(.*)@northwind-traders\\.com$/ $1$2
+amavis[500]: (00500-01) Passed CLEAN {RelayedInbound}, [203.0.113.9]:51234
+"""
+
+
+def test_password_hashes_and_scheme_tagged_passwords_are_masked(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    text = PASTED_USER_DATABASES
+    for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
+        for original in ("Zq0b1c2d", "{SHA512-CRYPT}", "Sommer2026", "$2y$10$", "hbauer"):
+            assert original not in out, original
+        assert re.search(r"^\w+@[\w-]+\.com:\*+:5000:5000::/var/vmail/[\w-]+\.com/\w+::$", out, re.M)
+        assert re.search(r"^\w+@[\w-]+\.com\|\*+$", out, re.M)
+        # A regexp table's `$1$2` and amavis' policy bank are no hashes.
+        assert "$/ $1$2\n" in out and "Passed CLEAN {RelayedInbound}, [" in out
