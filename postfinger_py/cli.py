@@ -84,7 +84,9 @@ def main(argv: Sequence[str], env: Env) -> int:
     except ParserExit as exc:
         return exc.status
     except PostfingerError as exc:
-        env.stderr.write(f"postfinger: {exc.message}\n")
+        # A subcommand's message names it already (`postfinger logs: ...`): one prefix only.
+        prefix = "" if exc.message.startswith("postfinger ") else "postfinger: "
+        env.stderr.write(f"{prefix}{exc.message}\n")
         if verbose:
             traceback.print_exc(file=env.stderr)
         return int(exc.status)

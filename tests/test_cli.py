@@ -343,3 +343,11 @@ def test_every_command_help_has_examples_exit_statuses_and_config_dir(command: s
     assert "-c DIR, --config-dir DIR" in res.stdout or "-c C, --config-dir C" in res.stdout
     if command:
         assert "examples:" in res.stdout and f"postfinger {command} " in res.stdout
+
+
+@pytest.mark.parametrize("argv", [["trace"], ["logs", "--since", "never"], ["qshape", "-b", "100000"]])
+def test_a_subcommand_error_has_one_prefix(argv: list[str]) -> None:
+    res = run_cli(argv)
+    assert res.status == ExitStatus.USAGE
+    assert res.stderr.startswith(f"postfinger {argv[0]}: ") or res.stderr.startswith("postfinger: ")
+    assert "postfinger: postfinger" not in res.stderr and res.stderr.count("\n") == 1

@@ -163,7 +163,7 @@ def test_an_error_after_reading_clears_the_line_first(tmp_path: Path) -> None:
     status, _out, tty = _run(["trace", "NOSUCHID1234", "--log-file", str(REAL_LOG)],
                              pty_stderr=True)
     assert status == 1
-    assert re.search(r"\(100%\)\r +\rpostfinger: postfinger trace: nothing in the log names", tty), tty
+    assert re.search(r"\(100%\)\r +\rpostfinger trace: nothing in the log names", tty), tty
 
 
 @pytest.mark.parametrize("stdout_tty, shown", [(False, True), (True, False)])
