@@ -22,6 +22,7 @@ from typing import (
 from postfinger_py.anonymize import keeplist
 from postfinger_py.anonymize.ipanon import IpAnonymizer
 from postfinger_py.anonymize.keys import subkey
+from postfinger_py.anonymize.maps import EngineState
 from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import (
     ALTERNATIVES,
@@ -203,12 +204,8 @@ class Engine:
         self.learned_domains: Set[str] = set()
         self.users: Set[str] = set()
         self.secrets: Set[str] = set()
-        # What was replaced: (kind, original) -> replacement. Feeds the map file and leak check.
-        self.replaced: Dict[Tuple[str, str], str] = {}
-        self._labels: Dict[Tuple[str, str], str] = {}
-        self._labels_rev: Dict[Tuple[str, str], str] = {}
-        self._users_map: Dict[str, str] = {}
-        self._users_rev: Dict[str, str] = {}
+        # What was chosen so far (the maps per kind, and what was replaced): see maps.py.
+        self.state = EngineState()
         self._occ: Dict[Tuple[str, str], str] = {}
         self._scanner: Optional[Pattern[str]] = None
         self._scanner_x: Optional[Pattern[str]] = None  # with EXTRAS, made when first needed
@@ -238,6 +235,11 @@ class Engine:
             "CATCHALL": self._h_catchall, "IPV4": self._h_ipv4, "IPV6": self._h_ipv6,
             "DOM": self._h_dom, "DN": self._h_dn, "RDNS": self._h_rdns, "VERP": self._h_verp,
         }
+
+    @property
+    def replaced(self) -> Dict[Tuple[str, str], str]:
+        """(kind, original) -> replacement of everything replaced so far (map file, leak check)."""
+        return self.state.replaced
 
     # ---- learning -------------------------------------------------------------------------
     def is_keyword(self, word: str) -> bool:
@@ -975,7 +977,8 @@ class Engine:
         return result
 
     def _label(self, parent: str, label: str) -> str:
-        hit = self._labels.get((parent, label))
+        labels = self.state.labels
+        hit = labels.get((parent, label))
         if hit is not None:
             return hit
         for counter in range(64):
@@ -985,12 +988,11 @@ class Engine:
             cand = keyed_shape(self._k_label, label, parent, counter)
             # Never another label's replacement, and never a value we hide elsewhere: a label
             # that became `vm` while `vm` is the site's host name would read as a leak.
-            if (cand != label and self._labels_rev.get((parent, cand), label) == label
+            if (cand != label and labels.free_for((parent, label), cand, label)
                     and cand not in self.short_hosts and cand not in self.users
                     and (not parent or f"{cand}.{parent}" not in self.learned_domains)):
                 break
-        self._labels[(parent, label)] = cand
-        self._labels_rev[(parent, cand)] = label
+        labels.record((parent, label), cand, label)
         return cand
 
     def local_part(self, local: str) -> str:
@@ -1012,19 +1014,19 @@ class Engine:
         lowered = piece.lower()
         if lowered in keeplist.KEEP_LOCAL_PARTS:
             return piece
-        hit = self._users_map.get(lowered)
+        users = self.state.users
+        hit = users.get(lowered)
         if hit is None:
             for counter in range(64):
                 if self.mode == "strict":
                     hit = strict_shape(lowered)
                     break
                 hit = keyed_shape(self._k_user, lowered, "", counter)
-                if (hit != lowered and self._users_rev.get(hit, lowered) == lowered
+                if (hit != lowered and users.free_for(lowered, hit, lowered)
                         and hit not in self.short_hosts and hit not in self.users):
                     break
             assert hit is not None
-            self._users_map[lowered] = hit
-            self._users_rev[hit] = lowered
+            users.record(lowered, hit, lowered)
             if lowered in self.users:
                 self.replaced[("user name", lowered)] = hit
         return self._case(piece, hit)

@@ -16,14 +16,14 @@ import os
 import pickle
 import signal
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
 
 if TYPE_CHECKING:
     from postfinger_py.anonymize.engine import Engine
+    from postfinger_py.anonymize.maps import Delta
 
 # Below this, forking (page tables of a large process) and the transfer cost more than they save.
 PARALLEL_MIN_CHARS = 2_000_000
-_STATE = ("_labels", "_labels_rev", "_users_map", "_users_rev", "replaced")
 
 
 def can_fork() -> bool:
@@ -127,21 +127,18 @@ def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) ->
         return apply(text)
     first, second = text[:cut], text[cut:]
 
-    def in_child() -> Tuple[str, Dict[str, List[Tuple[Any, Any]]]]:
+    def in_child() -> Tuple[str, Delta]:
         # Every entry the child writes, new or rewritten (`replaced` holds the network form of
         # 10.1.2.0 after 10.1.2.0/24, the address form after 10.1.2.0), in first-write order.
-        for name in _STATE:
-            setattr(engine, name, _Writes(getattr(engine, name)))
+        engine.state.start_recording()
         out = apply(second)
-        writes = {name: getattr(engine, name) for name in _STATE}
-        return out, {name: [(k, d[k]) for k in d.written] for name, d in writes.items()}
+        return out, engine.state.recorded()
 
     out_first, theirs = _both(in_child, lambda: apply(first))
     if theirs is not None:
         out_second, delta = theirs
-        if _consistent(engine, delta):
-            for name, items in delta.items():
-                getattr(engine, name).update(items)
+        if engine.state.agrees_with(delta):
+            engine.state.merge(delta)
             return str(out_first) + str(out_second)
     return str(out_first) + apply(second)
 
@@ -157,39 +154,3 @@ def in_halves(fn: Callable[[str], List[Any]], text: str) -> Tuple[List[Any], Lis
         return fn(text), []
     mine, theirs = _both(lambda: fn(text[cut:]), lambda: fn(text[:cut]))
     return list(mine), list(theirs) if theirs is not None else fn(text[cut:])
-
-
-class _Writes(dict):  # type: ignore[type-arg]
-    """A dict that remembers which keys were written, in first-write order."""
-
-    def __init__(self, base: Dict[Any, Any]) -> None:
-        super().__init__(base)
-        self.written: Dict[Any, None] = {}
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, value)
-        self.written.setdefault(key, None)
-
-
-def _consistent(engine: "Engine", delta: Dict[str, List[Tuple[Any, Any]]]) -> bool:
-    """Whether the child chose, for every label and user name, what this process would have."""
-    for forward, reverse, key_of in (("_labels", "_labels_rev", _label_rev_key),
-                                     ("_users_map", "_users_rev", _user_rev_key)):
-        mine: Dict[Any, Any] = getattr(engine, forward)
-        taken: Dict[Any, Any] = getattr(engine, reverse)
-        for original, replacement in delta[forward]:
-            here: Optional[Any] = mine.get(original)
-            if here is not None:
-                if here != replacement:
-                    return False
-            elif key_of(original, replacement) in taken:
-                return False  # taken here by another value: the child's choice would differ
-    return True
-
-
-def _label_rev_key(original: Tuple[str, str], replacement: str) -> Tuple[str, str]:
-    return (original[0], replacement)  # (parent, candidate)
-
-
-def _user_rev_key(original: str, replacement: str) -> str:
-    return replacement

@@ -10,7 +10,7 @@ import pytest
 
 from postfinger_py.anonymize import learn
 from postfinger_py.anonymize.engine import Engine
-from postfinger_py.anonymize.parallel import _consistent, apply_in_halves, can_fork
+from postfinger_py.anonymize.parallel import apply_in_halves, can_fork
 
 from .conftest import SITE, read
 
@@ -28,8 +28,7 @@ def _engine(text: str, parallel_min: int) -> Engine:
 
 
 def _state(e: Engine) -> List[object]:
-    return [list(getattr(e, n).items()) for n in
-            ("_labels", "_labels_rev", "_users_map", "_users_rev", "replaced")]
+    return list(e.state.snapshot())
 
 
 def _children() -> List[str]:
@@ -101,21 +100,25 @@ def test_collisions_across_halves_fall_back_to_one_cpu() -> None:
     first, child = _engine(text, 10**12), _engine(text, 10**12)
     first.apply(text[:cut])
     child.apply(text[cut:])
-    delta = {n: list(getattr(child, n).items()) for n in ("_labels", "_users_map")}
-    assert not _consistent(first, delta)
+    delta = {"labels": list(child.state.labels.forward.items()),
+             "users": list(child.state.users.forward.items())}
+    assert not first.state.agrees_with(delta)
 
 
 def test_consistency_rule() -> None:
     e = _engine("", 1)
-    e._labels[("example.de", "mail")] = "qxzt"
-    e._labels_rev[("example.de", "qxzt")] = "mail"
-    same = {"_labels": [(("example.de", "mail"), "qxzt")], "_users_map": []}
-    other = {"_labels": [(("example.de", "mail"), "abcd")], "_users_map": []}
-    taken = {"_labels": [(("example.de", "post"), "qxzt")], "_users_map": []}
-    free = {"_labels": [(("example.de", "post"), "abcd"), (("other.de", "x"), "qxzt")],
-            "_users_map": []}
-    assert _consistent(e, same) and _consistent(e, free)
-    assert not _consistent(e, other) and not _consistent(e, taken)
+    e.state.labels.record(("example.de", "mail"), "qxzt", "mail")
+    assert e.state.labels.taken == {("example.de", "qxzt"): "mail"}
+    same = {"labels": [(("example.de", "mail"), "qxzt")], "users": []}
+    other = {"labels": [(("example.de", "mail"), "abcd")], "users": []}
+    taken = {"labels": [(("example.de", "post"), "qxzt")], "users": []}
+    free = {"labels": [(("example.de", "post"), "abcd"), (("other.de", "x"), "qxzt")],
+            "users": []}
+    assert e.state.agrees_with(same) and e.state.agrees_with(free)
+    assert not e.state.agrees_with(other) and not e.state.agrees_with(taken)
+    e.state.users.record("frank", "qwert", "frank")
+    assert not e.state.agrees_with({"labels": [], "users": [("anna", "qwert")]})
+    assert e.state.agrees_with({"labels": [], "users": [("anna", "zuiop")]})
 
 
 def test_failing_child_means_the_second_half_is_done_here() -> None:
