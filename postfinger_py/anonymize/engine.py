@@ -48,14 +48,6 @@ _SPLIT_DOTS = re.compile(r"(\\?\.)")
 # per process ID (Engine._prog_changes says which names hold one).
 _SYSLOG_LINE = re.compile(dict(ALTERNATIVES)["SYSLOG"][1:]
                           + r"(?: (?P<sl_prog>[\w/.-]*)\[\d+\]:(?!\S))?")
-_RDN = re.compile(r"(\s*)([^=\s]*)(\s*=\s*|)(.*?)(\s*)", re.DOTALL)
-_DC_LABEL = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
-# Directory words of DNs, not site data (`ou=People`, `cn=Manager`).
-_RDN_KEEP = frozenset({"people", "groups", "group", "manager", "accounts", "services", "hosts",
-                       "domains", "aliases", "directory", "computers", "staff", "mailboxes"})
-# The list-manager words of a VERP local part's head (`owner`, `list-bounces`).
-_VERP_WORDS = frozenset({"bounces", "bounce", "owner", "request", "return", "errors", "confirm",
-                         "leave", "join", "admin", "srs0", "srs1"})
 # Encoded dots, hyphens and at signs: URL, HTML entity, quoted-printable, JSON/C escapes.
 _ENC = (r"%2[EeDd]|%40|&#(?:46|45|64);|&#[xX](?:2[EeDd]|40);|=2[EeDd]|=40"
         r"|\\u00(?:2[EeDd]|40)|\\x(?:2[EeDd]|40)"
@@ -228,13 +220,10 @@ class Engine:
         self._phrase_starts: List[str] = []
         self._tokens: Dict[str, str] = {}
         self._hosts: Dict[str, str] = {}
-        self._handlers: Dict[str, Callable[[Match[str]], str]] = {
-            "SECRET": self._h_secret, "SHORTSECRET": self._h_secret, "SYSLOG": self._h_syslog,
-            "CFLINE": self._h_cfline, "CRED": self._h_cred, "SASLUSER": self._h_sasluser,
-            "KNOWN": self._h_known, "KNOWNDOT": self._h_known, "EMAIL": self._h_email,
-            "CATCHALL": self._h_catchall, "IPV4": self._h_ipv4, "IPV6": self._h_ipv6,
-            "DOM": self._h_dom, "DN": self._h_dn, "RDNS": self._h_rdns, "VERP": self._h_verp,
-        }
+        from postfinger_py.anonymize.handlers import Handlers
+
+        self._h = Handlers(self)
+        self._handlers: Dict[str, Callable[[Match[str]], str]] = self._h.table()
 
     @property
     def replaced(self) -> Dict[Tuple[str, str], str]:
@@ -573,7 +562,7 @@ class Engine:
 
     def _replace_token(self, m: Match[str]) -> str:
         if m.lastgroup == "CRED":
-            return self._h_cred(m)
+            return self._h.cred(m)
         token = m.group(0)
         if self._atoms_ok and self._atoms_safe(token):
             return "".join(map(self._atoms.__getitem__, ATOM_SPLIT.split(token)))
@@ -644,9 +633,9 @@ class Engine:
         elif group == "SYSLOG":  # once per log line: inlined _h_syslog
             return m.group("sl_pre") + self.host(m.group("sl_host"))
         if group == "CFLINE":
-            return self._h_cfline(m)
+            return self._h.cfline(m)
         if group == "CRED":
-            return self._h_cred(m)
+            return self._h.cred(m)
         if self.mode == "off":
             return m.group(0)
         token = m.group(0)
@@ -670,210 +659,9 @@ class Engine:
             self._occ[cache_key] = hit
         return hit
 
-    def _h_secret(self, m: Match[str]) -> str:
-        return SECRET_MASK
-
-    def _h_cred(self, m: Match[str]) -> str:
-        return m.group("cr_pre") + SECRET_MASK
-
-    def _h_cfline(self, m: Match[str]) -> str:
-        key = m.group("cf_key").lower()
-        value = m.group("cf_val")
-        if key in ("password", "passwd", "bind_pw"):
-            return m.group("cf_pre") + SECRET_MASK
-        if self.mode == "off":
-            return m.group(0)
-        if key in ("bind_dn", "search_base"):
-            return m.group("cf_pre") + self.dn(value)
-        return m.group("cf_pre") + self.user(value)
-
-    def _h_sasluser(self, m: Match[str]) -> str:
-        value = m.group("su_val")
-        local, at, domain = value.rpartition("@")
-        if at and local and _DC_LABEL.fullmatch(domain.replace(".", "a").replace("-", "a")):
-            # A login that is an address: replaced as that address is everywhere else.
-            if keeplist.domain_is_documentation(domain):
-                return m.group(0)
-            return m.group("su_pre") + self.local_part(local) + "@" + self.host(domain)
-        return m.group("su_pre") + self.user(value)
-
-    def _h_syslog(self, m: Match[str]) -> str:
-        return m.group("sl_pre") + self.host(m.group("sl_host"))
-
-    def _h_known(self, m: Match[str]) -> str:
-        text = m.group(0)
-        lowered = text.lower()
-        if lowered in self.short_hosts:
-            return self.host(text)
-        return self.user(text)
-
-    def _h_email(self, m: Match[str]) -> str:
-        local, domain = m.group("em_local"), m.group("em_dom")
-        if not domain:
-            return self.local_part(local) + "@"
-        if keeplist.domain_is_documentation(domain.replace("\\.", ".")):
-            # (Its learned words replaced all the same: `postmaster@mx1.example.com`.)
-            return local + "@" + (self.domain(domain) if "." in domain else domain)
-        if m.group(0) in keeplist.PLACEHOLDERS:
-            return m.group(0)
-        return self.local_part(local) + "@" + self.host(domain)
-
-    def _h_catchall(self, m: Match[str]) -> str:
-        return "@" + self.domain(m.group("ca_dom"))
-
-    def _h_ipv4(self, m: Match[str]) -> str:
-        text = m.group("v4")
-        try:
-            addr = ipaddress.IPv4Address(text)
-        except ValueError:
-            return self._malformed(m.group(0))
-        out = self._address(addr, text, m.group("v4len"))
-        if out is None:
-            return self._malformed(m.group(0))
-        port = m.group("v4port")
-        return out + ("." + port if port is not None else "")
-
-    def _h_ipv6(self, m: Match[str]) -> str:
-        text, colon = m.group("v6"), m.group("v6colon") or ""
-        if text.endswith(":") and not text.endswith("::") and m.group("v6len") is None:
-            # Postfix's colon after an address, taken into v6 where a group had room (no
-            # address ends in one colon): `address 2001:db8::1: Name or service not known`,
-            # `warning: 2001:db8::1: address not listed for hostname ...`.
-            text, colon = text[:-1], ":"
-        try:
-            addr = ipaddress.IPv6Address(text)
-        except ValueError:
-            return m.group(0)  # times, MAC-like hex: not addresses, not site data
-        out = self._address(addr, text, m.group("v6len"))
-        if out is None:
-            return m.group(0)
-        if m.group("v6br"):  # Postfix writes IPv6 networks as [addr]/len
-            out = out.replace("/", "]/", 1)
-        return out + colon
-
-    def _h_dn(self, m: Match[str]) -> str:
-        text = m.group("dn")
-        core = text.rstrip(".")  # a sentence's full stop, or the root's dot
-        return self.dn(core) + text[len(core):]
-
     def dn(self, text: str) -> str:
-        """An LDAP DN: each run of dc= values is one domain name, replaced as that domain
-        (`dc=example,dc=co,dc=uk` as example.co.uk); other values as names; keys kept."""
-        parts = [_RDN.fullmatch(p) for p in text.split(",")]
-        if not all(parts):
-            return text
-        keys = [p.group(2).lower() if p.group(3) else "" for p in parts]  # type: ignore[union-attr]
-        values = [p.group(4) for p in parts]  # type: ignore[union-attr]
-        i = 0
-        while i < len(parts):
-            if keys[i] != "dc":
-                if keys[i]:
-                    values[i] = self._rdn_value(values[i])
-                i += 1
-                continue
-            j = i
-            while j < len(parts) and keys[j] == "dc":
-                j += 1
-            labels = values[i:j]
-            if all(_DC_LABEL.fullmatch(v) for v in labels):
-                name = ".".join(labels)
-                if len(labels) > 1:
-                    anon = self.domain(name).split(".")
-                elif _tld_is_public(name.lower()):  # `dc=com` alone (a DN written with spaces)
-                    anon = labels
-                else:
-                    anon = [self.host(name)]
-                if len(anon) == len(labels):
-                    values[i:j] = anon
-            i = j
-        return ",".join(p.group(1) + p.group(2) + p.group(3) + v + p.group(5)  # type: ignore
-                        for p, v in zip(parts, values))
-
-    def _rdn_value(self, value: str) -> str:
-        low = value.lower()
-        if (not value or "%" in value or self.is_keyword(low) or low in _RDN_KEEP
-                or keeplist.domain_is_kept(low)):
-            return value
-        if "@" in value or "." in value:
-            return self.scanner().sub(self.replace_match, value)
-        return self.user(value)
-
-    def _h_rdns(self, m: Match[str]) -> str:
-        dotted = m.group("rd_q")
-        octets = (dotted or m.group("rd_h")).replace("-", ".").split(".")
-        rest = m.group("rd_dom").replace("\\.", ".").lower()
-        if (any(int(o) > 255 for o in octets)
-                or rest not in self.learned_domains and not self._looks_like_domain(rest)):
-            return self._h_dom_text(m.group("rd"))  # (`postfix-3.7.11.1.tar.gz`: a file)
-        forward = ".".join(str(int(o)) for o in octets)
-        backward = ".".join(str(int(o)) for o in reversed(octets))
-        context = m.group("rd_ip")
-        reverse = (context != forward and (context == backward or dotted is not None))
-        chosen = backward if reverse else forward
-        out = self._address(ipaddress.IPv4Address(chosen), chosen, None)
-        if out is None:
-            return self._h_dom_text(m.group("rd"))
-        new = out.split(".")
-        if reverse:
-            new.reverse()
-        if dotted is not None:
-            middle = (m.group("rd_qp") or "") + ".".join(new)
-        else:
-            middle = (m.group("rd_hp") or "") + "-".join(new) + (m.group("rd_hs") or "")
-        return m.group("rd_pre") + middle + "." + self._h_dom_text(m.group("rd_dom"))
-
-    def _h_verp(self, m: Match[str]) -> str:
-        head = "-".join(p if p.lower() in _VERP_WORDS else self.user(p)
-                        for p in m.group("vp_head").split("-"))
-        local, edom, dom = m.group("vp_local"), m.group("vp_edom"), m.group("vp_dom")
-        if keeplist.domain_is_documentation(edom.replace("\\.", ".")):
-            inner = local + "=" + edom
-        else:
-            inner = self.local_part(local) + "=" + self.host(edom)
-        if not keeplist.domain_is_documentation(dom.replace("\\.", ".")):
-            dom = self.host(dom)
-        return head + "+" + (m.group("vp_id") or "") + inner + "@" + dom
-
-    def _h_dom(self, m: Match[str]) -> str:
-        text = m.group("dm")
-        if len(text) > 253:  # longer than any DNS name: hide the run, keep its shape
-            cut = text.rfind(".", 0, len(text) - 200) + 1
-            return keyed_shape(self._k_text, text[:cut]) + self._h_dom_text(text[cut:])
-        return self._h_dom_text(text)
-
-    def _h_dom_text(self, text: str) -> str:
-        plain = text.replace("\\.", ".").lower()
-        if (plain not in self.learned_domains and not self._looks_like_domain(plain)
-                and not self._under_learned(plain)):
-            # A domain with a file extension after it (`/help/example.de.html`, `example.de.db`):
-            # the domain part is site data even though the whole is a file name.
-            head, dot, ext = text.rpartition(".")
-            if (dot and head.count(".") >= 1 and ext.lower() in keeplist.FILE_EXTENSIONS
-                    and not head.endswith("\\")):
-                head_plain = head.replace("\\.", ".").lower()
-                if head_plain in self.learned_domains or self._looks_like_domain(head_plain):
-                    return self.domain(head) + dot + ext
-            return self._known_words(text)
-        return self.domain(text)
-
-    def _known_words(self, text: str) -> str:
-        """A dotted word that is no domain (`mx1.pem`, `mx1.example.dem`): its learned words
-        replaced, as the scanner's KNOWNDOT replaces them; Postfix's own file names and a file
-        extension kept (`transport.db` where a host is called `db`)."""
-        if self._known_word is None or keeplist.is_postfix_file_name(text):
-            return text
-        head, dot, ext = text.rpartition(".")
-        if dot and ext.lower() in keeplist.FILE_EXTENSIONS:
-            return self._known_word.sub(self._h_known, head) + dot + ext
-        return self._known_word.sub(self._h_known, text)
-
-    # ---- value replacements ---------------------------------------------------------------
-    def _under_learned(self, plain: str) -> bool:
-        """`badhost.dom.tld` once `dom.tld` is a site domain (its TLD no public one)."""
-        if not self.learned_domains or plain.endswith("."):
-            return False
-        labels = plain.split(".")
-        return any(".".join(labels[i:]) in self.learned_domains for i in range(1, len(labels) - 1))
+        """An LDAP DN: its dc= labels are the domain, its other values names (see handlers)."""
+        return self._h.dn(text)
 
     def _looks_like_domain(self, plain: str) -> bool:
         labels = plain.split(".")
