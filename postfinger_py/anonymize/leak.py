@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+import itertools
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from postfinger_py.anonymize.engine import Engine, _tld_is_public, public_suffix_of
 from postfinger_py.anonymize.keeplist import (
@@ -80,34 +82,75 @@ class LeakChecker:
 
     def __init__(self, engine: Engine, section_titles: Sequence[str] = ()) -> None:
         self._titles = [t for t in section_titles if t]
+        self._engine: Optional[Engine] = engine
         self._kinds: Dict[str, str] = {}
         self._locals: Dict[str, str] = {}
         self._v6: Dict[str, str] = {}
         # What --keep matches is kept on purpose: so are the labels inside it (the
         # kestrel-logistics of kestrel-logistics.co.uk), however they were learned.
         self._keep_patterns = engine.keep_patterns
-        if engine.mode != "off":
-            for (kind, original), _ in engine.replaced.items():
-                original = original.replace("\\.", ".")
-                if len(original) < 2:
-                    continue
-                if original.endswith("@"):
-                    self._locals[original[:-1]] = kind
-                elif ":" in original:
-                    self._v6[original] = kind
-                elif "." in original or len(original) >= 3 or kind == "host name":
-                    self._kinds.setdefault(original, kind)
-            for value in engine.users | set(engine.short_hosts):
-                if len(value) >= 2:
-                    self._kinds.setdefault(value, "user name" if value in engine.users
-                                           else "host name")
-            for domain in engine.learned_domains:
-                self._kinds.setdefault(domain, "domain name")
-        self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len, reverse=True)
+        self._taken = 0  # how many of engine.replaced (in insertion order) are in the dicts
+        self._learned_sizes = (-1, -1, -1)
+        self._secret_count = -1
+        self._secrets: List[str] = []
+        self.refresh()
 
-    def find(self, text: str) -> Optional[Tuple[str, int]]:
-        """(kind, offset) of the first surviving original found, or None."""
+    def refresh(self) -> None:
+        """Take in what the engine replaced or learned since: one checker serves every part of
+        a stream, at the cost of the new entries only (engine.replaced only ever grows, in
+        insertion order, so the new keys are its last ones)."""
+        engine = self._engine
+        if engine is None:  # (unpickled: what it took in is all it knows)
+            return
+        if engine.mode != "off":
+            new = len(engine.replaced) - self._taken
+            if new > 0:
+                keys = list(itertools.islice(reversed(engine.replaced), new))
+                for kind, original in reversed(keys):
+                    self._add(kind, original)
+                self._taken = len(engine.replaced)
+            sizes = (len(engine.users), len(engine.short_hosts), len(engine.learned_domains))
+            if sizes != self._learned_sizes:
+                self._learned_sizes = sizes
+                for value in engine.users | set(engine.short_hosts):
+                    if len(value) >= 2:
+                        self._kinds.setdefault(value, "user name" if value in engine.users
+                                               else "host name")
+                for domain in engine.learned_domains:
+                    self._kinds.setdefault(domain, "domain name")
+        if len(engine.secrets) != self._secret_count:
+            self._secret_count = len(engine.secrets)
+            self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len,
+                                   reverse=True)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # The report's anonymizer worker sends its checker back pickled; the engine stays
+        # (its keyed hash states cannot be pickled, and the report's values are all in).
+        state = dict(self.__dict__)
+        state["_engine"] = None
+        return state
+
+    def _add(self, kind: str, original: str) -> None:
+        original = original.replace("\\.", ".")
+        if len(original) < 2:
+            return
+        if original.endswith("@"):
+            self._locals[original[:-1]] = kind
+        elif ":" in original:
+            self._v6[original] = kind
+        elif "." in original or len(original) >= 3 or kind == "host name":
+            self._kinds.setdefault(original, kind)
+
+    def find(self, text: str, source: Optional[str] = None) -> Optional[Tuple[str, int]]:
+        """(kind, offset) of the first surviving original found, or None.
+
+        With `source` (the input `text` was made from), an original is reported only if the
+        input holds it: one that is not there can only be some other value's replacement that
+        happens to equal it (an address of one part mapping onto an original of another).
+        Secrets are reported wherever they are.
+        """
         text = blank_kept(text, self._keep_patterns)
+        found: Optional[List[Tuple[str, str]]] = None
         if len(text) >= PARALLEL_MIN_CHARS:
             from postfinger_py.anonymize import parallel
 
@@ -115,8 +158,12 @@ class LeakChecker:
                 # Which values survive, found in the two halves at once (every value lies
                 # within a line; the cut is at a line end); where, found in the whole text.
                 mine, theirs = parallel.in_halves(self._found, text)
-                return self._first(text, mine + theirs)
-        return self._first(text, self._found(text))
+                found = mine + theirs
+        if found is None:
+            found = self._found(text)
+        if source is not None and found:
+            found = _in_source(found, source)
+        return self._first(text, found)
 
     def _first(self, text: str, found: List[Tuple[str, str]]) -> Optional[Tuple[str, int]]:
         hits: List[Tuple[int, str]] = []
@@ -166,13 +213,17 @@ class LeakChecker:
                     found.append((token, self._v6[token]))
         return found
 
-    def describe(self, text: str) -> Optional[str]:
-        """One line naming the kind of value and the section it is in; never the value."""
-        hit = self.find(text)
+    def describe(self, text: str, source: Optional[str] = None,
+                 first_line: int = 1) -> Optional[str]:
+        """One line naming the kind of value and the section it is in; never the value.
+
+        `source`: as for find(); `first_line`: the number of the text's first line (a part
+        of a longer input)."""
+        hit = self.find(text, source)
         if hit is None:
             return None
         kind, pos = hit
-        line = text.count("\n", 0, pos) + 1
+        line = text.count("\n", 0, pos) + first_line
         where = ""
         best = -1
         for title in self._titles:
@@ -181,3 +232,33 @@ class LeakChecker:
                 best, where = idx, title
         place = f'in section "{where}"' if where else "outside any section"
         return f"an original {kind} survived anonymization {place} (line {line})"
+
+
+def _in_source(found: List[Tuple[str, str]], source: str) -> List[Tuple[str, str]]:
+    """The found values that the input holds, in the forms the search sees (lower case, `\\.`
+    as a dot), also where a quoted-printable soft line break cuts them (the engine joins those)
+    and, for IPv6 addresses, written in any of their forms."""
+    low = source.lower().replace("\\.", ".")
+    joined = low.replace("=\n", "") if "=\n" in low else low
+    v6_forms: Optional[Set[str]] = None
+    out = []
+    for value, kind in found:
+        if value in low or value in joined:
+            out.append((value, kind))
+        elif ":" in value:
+            if v6_forms is None:
+                v6_forms = set()
+                for token in _V6.findall(low.replace("ipv6:", "ipv6 ")):
+                    for form in (token, token[:-1]) if token.endswith(":") else (token,):
+                        try:
+                            v6_forms.add(str(ipaddress.IPv6Address(form)))
+                        except ValueError:
+                            pass
+            try:
+                canonical = str(ipaddress.IPv6Address(value))
+            except ValueError:
+                out.append((value, kind))  # not an address after all: keep it, to be safe
+                continue
+            if canonical in v6_forms:
+                out.append((value, kind))
+    return out
