@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import itertools
 import re
@@ -144,10 +145,10 @@ class LeakChecker:
     def find(self, text: str, source: Optional[str] = None) -> Optional[Tuple[str, int]]:
         """(kind, offset) of the first surviving original found, or None.
 
-        With `source` (the input `text` was made from), an original is reported only if the
-        input holds it: one that is not there can only be some other value's replacement that
-        happens to equal it (an address of one part mapping onto an original of another).
-        Secrets are reported wherever they are.
+        With `source` (the input `text` was made from, line for line), an original is reported
+        only where the input holds it, on that line or next to it: elsewhere it can only be
+        some other value's replacement that happens to equal it (an address mapping onto an
+        original of another line or another part). Secrets are reported wherever they are.
         """
         text = blank_kept(text, self._keep_patterns)
         found: Optional[List[Tuple[str, str]]] = None
@@ -162,7 +163,7 @@ class LeakChecker:
         if found is None:
             found = self._found(text)
         if source is not None and found:
-            found = _in_source(found, source)
+            found = _in_source(found, source, text)
         return self._first(text, found)
 
     def _first(self, text: str, found: List[Tuple[str, str]]) -> Optional[Tuple[str, int]]:
@@ -234,31 +235,69 @@ class LeakChecker:
         return f"an original {kind} survived anonymization {place} (line {line})"
 
 
-def _in_source(found: List[Tuple[str, str]], source: str) -> List[Tuple[str, str]]:
-    """The found values that the input holds, in the forms the search sees (lower case, `\\.`
-    as a dot), also where a quoted-printable soft line break cuts them (the engine joins those)
-    and, for IPv6 addresses, written in any of their forms."""
-    low = source.lower().replace("\\.", ".")
-    joined = low.replace("=\n", "") if "=\n" in low else low
-    v6_forms: Optional[Set[str]] = None
+def _in_source(found: List[Tuple[str, str]], source: str,
+               text: str) -> List[Tuple[str, str]]:
+    """The found values that survive from the input: each is kept if the input lines around
+    one of the output lines holding it (the line before, the same line and the line after)
+    hold it too, in the forms the search sees (lower case, `\\.` as a dot, also cut by a
+    quoted-printable soft line break, which the engine joins; an IPv6 address in any form).
+
+    Elsewhere it can only be some other value's replacement that happens to equal it. Lines
+    match one to one (no replacement holds a newline); if they did not, the whole input is
+    the window. A value the output holds nowhere literally is kept, to be safe.
+    """
+    src_lines = source.lower().replace("\\.", ".").split("\n")
+    low = text.lower().replace("\\.", ".")
+    starts = [0]
+    if len(src_lines) == low.count("\n") + 1:
+        pos = low.find("\n")
+        while pos >= 0:
+            starts.append(pos + 1)
+            pos = low.find("\n", pos + 1)
+    else:
+        src_lines = ["\n".join(src_lines)]
+    windows: Dict[int, Tuple[str, str]] = {}
+    v6_forms: Dict[int, Set[str]] = {}
+
+    def holds(i: int, value: str) -> bool:
+        if i not in windows:
+            window = "\n".join(src_lines[max(i - 1, 0):i + 2])
+            windows[i] = (window, window.replace("=\n", ""))
+        window, joined = windows[i]
+        if value in window or value in joined:
+            return True
+        if ":" not in value:
+            return False
+        try:
+            canonical = str(ipaddress.IPv6Address(value))
+        except ValueError:
+            return True  # not an address after all: kept, to be safe
+        if i not in v6_forms:
+            v6_forms[i] = _v6_forms(window)
+        return canonical in v6_forms[i]
+
     out = []
     for value, kind in found:
-        if value in low or value in joined:
+        pos = low.find(value)
+        if pos < 0:
             out.append((value, kind))
-        elif ":" in value:
-            if v6_forms is None:
-                v6_forms = set()
-                for token in _V6.findall(low.replace("ipv6:", "ipv6 ")):
-                    for form in (token, token[:-1]) if token.endswith(":") else (token,):
-                        try:
-                            v6_forms.add(str(ipaddress.IPv6Address(form)))
-                        except ValueError:
-                            pass
-            try:
-                canonical = str(ipaddress.IPv6Address(value))
-            except ValueError:
-                out.append((value, kind))  # not an address after all: keep it, to be safe
-                continue
-            if canonical in v6_forms:
+            continue
+        while pos >= 0:
+            line = bisect.bisect_right(starts, pos) - 1 if len(src_lines) > 1 else 0
+            if holds(line, value):
                 out.append((value, kind))
+                break
+            pos = low.find(value, pos + 1)
     return out
+
+
+def _v6_forms(text: str) -> Set[str]:
+    """The canonical form of every IPv6 address written in the (lower-case) text."""
+    forms: Set[str] = set()
+    for token in _V6.findall(text.replace("ipv6:", "ipv6 ")):
+        for form in (token, token[:-1]) if token.endswith(":") else (token,):
+            try:
+                forms.add(str(ipaddress.IPv6Address(form)))
+            except ValueError:
+                pass
+    return forms

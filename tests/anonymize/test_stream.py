@@ -234,3 +234,35 @@ def test_same_input_same_key_same_bytes_whatever_the_hash_seed(
 def test_part_size_must_be_positive(tmp_path: Path) -> None:
     status, out, err = _run(tmp_path, ["--part-size", "0", str(_log(tmp_path, REPEATED))])
     assert status == 2 and out == "" and "--part-size" in err
+
+
+def test_a_replacement_equal_to_an_original_of_another_line_of_the_part_is_no_leak(
+        tmp_path: Path) -> None:
+    """The same in one part: a client X, and a relay Y (in 10/8) that maps to X, lines apart."""
+    relay = ("Dec  6 10:04:06 mx1 postfix/smtp[903]: 7C8D9E0F1A: to=<anna.berg@kranich-hof.eu>, "
+             "relay=mx.kranich-hof.eu[{}]:25, delay=0.2, dsn=4.4.1, status=deferred\n")
+    status, out, err = _run(tmp_path, [str(_log(tmp_path, relay.format("10.20.7.9")))])
+    assert status == 0, err
+    x = re.search(r"relay=\S+\[([\d.]+)\]", out).group(1)  # type: ignore[union-attr]
+    client = f"Dec  6 10:04:04 mx1 postfix/smtpd[901]: connect from unknown[{x}]\n"
+    text = client + REPEATED + relay.format("10.20.7.9")
+    status, out, err = _run(tmp_path, [str(_log(tmp_path, text))])
+    assert status == 0, err
+    lines = out.splitlines()
+    assert x not in lines[0] and f"[{x}]" in lines[-1]
+
+
+def test_leak_checker_source_is_line_by_line() -> None:
+    engine = Engine(bytes.fromhex(KEY_HEX))
+    engine.freeze()
+    line = "Dec  6 10:04:04 mx1 postfix/smtpd[901]: connect from unknown[{}]\n"
+    x = re.search(r"unknown\[([\d.]+)\]", engine.apply(line.format("81.2.69.160"))).group(1)  # type: ignore[union-attr]
+    source = line.format(x) + "Dec  6 10:04:05 mx1 postfix/smtpd[901]: lost connection\n" * 3 \
+        + line.format("81.2.69.160")
+    out = engine.apply(source)
+    checker = LeakChecker(engine)
+    assert checker.find(out) is not None
+    assert checker.find(out, source=source) is None
+    survived = source.split("\n")[0] + "\n" + out.split("\n", 1)[1]  # x left on its own line
+    hit = checker.describe(survived, source=source)
+    assert hit is not None and "(line 1)" in hit
