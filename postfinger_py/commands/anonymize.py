@@ -98,7 +98,7 @@ def main(argv: List[str], env: Env) -> int:
     filt = PartFilter(ctx, settings)
     with tempfile.TemporaryDirectory(prefix="postfinger-anonymize-") as spool_dir:
         inputs = [_spool(env, spool_dir) if p == "-" else _Input(p, p, -1)
-                  for p in _dedupe_stdin(args.files or ["-"])]
+                  for p in _stdin_once(args.files or ["-"])]
         inputs = [_learn(filt, i, args.part_size) for i in inputs]
 
         def fill(out: BinaryIO) -> None:
@@ -118,7 +118,7 @@ def main(argv: List[str], env: Env) -> int:
     return 0
 
 
-def _dedupe_stdin(paths: List[str]) -> List[str]:
+def _stdin_once(paths: List[str]) -> List[str]:
     """Standard input can be read once: `-` named twice is an error, as it would be empty."""
     if paths.count("-") > 1:
         raise UsageError("standard input (-) can be named only once")

@@ -266,3 +266,32 @@ def test_leak_checker_source_is_line_by_line() -> None:
     survived = source.split("\n")[0] + "\n" + out.split("\n", 1)[1]  # x left on its own line
     hit = checker.describe(survived, source=source)
     assert hit is not None and "(line 1)" in hit
+
+
+class _LearnsOnce:
+    """A part filter whose leak check teaches it something at the third part, once (as a
+    domain first seen replaced there would): it marks its output with the round."""
+
+    def __init__(self) -> None:
+        self.relearned = 0
+        self.calls = 0
+
+    def replace(self, text: str, first_line: int = 1, where: str = "") -> str:
+        self.calls += 1
+        if self.calls == 3:
+            self.relearned += 1
+        return f"{self.relearned}:{text}"
+
+    def trim_caches(self) -> None:
+        pass
+
+
+def test_a_lesson_after_the_first_part_replaces_every_part_again(tmp_path: Path) -> None:
+    from postfinger_py.commands.anonymize import _Input, _replace_all
+
+    path = _log(tmp_path, "".join(f"line {i}\n" for i in range(5)))
+    filt = _LearnsOnce()
+    out = io.BytesIO()
+    _replace_all(filt, [_Input("in.log", str(path), path.stat().st_size)], 1, out)  # type: ignore[arg-type]
+    assert filt.calls == 10  # five parts, twice
+    assert out.getvalue().decode() == "".join(f"1:line {i}\n" for i in range(5))
