@@ -6,7 +6,7 @@ import errno
 import os
 import stat
 import tempfile
-from typing import Callable
+from typing import BinaryIO, Callable
 
 from postfinger_py.errors import PostfingerError, os_error_words
 
@@ -57,6 +57,13 @@ def write_private(path: str, data: bytes) -> None:
     _write_then(path, data, lambda tmp: _replace(tmp, path))
 
 
+def write_private_from(path: str, fill: Callable[[BinaryIO], None]) -> None:
+    """write_private, the data written by `fill` into the open temporary file (so it need not
+    be in memory); if `fill` raises, nothing is written and an existing file is kept."""
+    path = check_output(path)
+    _write_then(path, fill, lambda tmp: _replace(tmp, path))
+
+
 def write_private_new(directory: str, stem: str, suffix: str, data: bytes) -> str:
     """Write `data` under a name in `directory` no file has yet (stem, stem-2, ...); its path."""
     directory = os.path.abspath(directory)
@@ -100,7 +107,8 @@ def _replace(tmp: str, path: str) -> None:
     os.rename(tmp, path)
 
 
-def _write_then(path: str, data: bytes, place: Callable[[str], None]) -> None:
+def _write_then(path: str, data: bytes | Callable[[BinaryIO], None],
+                place: Callable[[str], None]) -> None:
     directory = os.path.dirname(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".postfinger-", suffix=".tmp", dir=directory)
@@ -110,7 +118,10 @@ def _write_then(path: str, data: bytes, place: Callable[[str], None]) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), 0o600)
-            fh.write(data)
+            if callable(data):
+                data(fh)
+            else:
+                fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         place(tmp)

@@ -335,7 +335,7 @@ def test_a_second_mail_failure_keeps_a_second_copy(tmp_path: Path) -> None:
     assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in kept)
 
 
-@pytest.mark.parametrize("command", ["", "qshape", "pcap", "lookup", "logs", "trace"])
+@pytest.mark.parametrize("command", ["", "qshape", "pcap", "lookup", "logs", "trace", "anonymize"])
 def test_every_command_help_has_examples_exit_statuses_and_config_dir(command: str) -> None:
     res = run_cli([*([command] if command else []), "--help"])
     assert res.status == 0, res.stderr

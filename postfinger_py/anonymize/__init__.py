@@ -286,20 +286,49 @@ def text_filter(ctx: Context, settings: AnonSettings, map_text: str = "") -> Cal
     (exit status LEAK_REFUSED) instead of returning the text. `map_text`: lookup table lines
     seen by other means (`postfinger lookup`), learned like a table's source.
     """
-    from postfinger_py.anonymize.leak import LeakChecker
-    from postfinger_py.errors import ExitStatus, PostfingerError
-
-    engine = _make_engine(settings)
-    learn_live(engine, ctx)
-    if map_text:  # table lines the caller saw (postmap -q answers): their bare user names too
-        from postfinger_py.anonymize import learn
-
-        learn.learn_map_text(engine, map_text)
-    engine.freeze()
+    parts = PartFilter(ctx, settings, map_text)
 
     def apply(text: str) -> str:
+        parts.learn(text)
+        out = parts.replace(text)
+        parts.write_map()
+        return out
+
+    return apply
+
+
+class PartFilter:
+    """text_filter in two passes over an input read in parts: learn() from every part, then
+    replace() every part with the engine frozen in between, each part leak-checked.
+
+    One part learned and replaced is exactly text_filter's result. Between replaced parts only
+    the memos are dropped (trim_caches), never what was learned or which replacement each value
+    got, so a value maps the same in every part. `relearned` counts how often a leak check
+    taught the engine a domain while replacing (see replace()): parts replaced before such a
+    lesson must be replaced again for the output to be consistent (and checked against it).
+    """
+
+    def __init__(self, ctx: Context, settings: AnonSettings, map_text: str = "") -> None:
+        from postfinger_py.anonymize.leak import LeakChecker
+
+        self.settings = settings
+        self.engine = _make_engine(settings)
+        learn_live(self.engine, ctx)
+        if map_text:  # table lines the caller saw (postmap -q answers): their bare user names too
+            from postfinger_py.anonymize import learn
+
+            learn.learn_map_text(self.engine, map_text)
+        self.engine.freeze()
+        self._checker = LeakChecker(self.engine)
+        self._unfrozen = False
+        self.relearned = 0
+
+    def learn(self, text: str) -> None:
+        """Learn the site values this text shows by position (syslog hosts, table lines,
+        credentials) and the domains of its addresses."""
         from postfinger_py.anonymize import learn
 
+        engine = self.engine
         before = (len(engine.users), len(engine.short_hosts), len(engine.secrets))
         learn.learn_free_text(engine, text)
         domains = len(engine.learned_domains)
@@ -310,27 +339,50 @@ def text_filter(ctx: Context, settings: AnonSettings, map_text: str = "") -> Cal
             engine.learn_host(domain)
         if (len(engine.users), len(engine.short_hosts), len(engine.secrets),
                 len(engine.learned_domains)) != before + (domains,):
+            self._unfrozen = True
+
+    def replace(self, text: str, first_line: int = 1, where: str = "") -> str:
+        """The anonymized text; a PostfingerError (LEAK_REFUSED) if an original survives.
+
+        `first_line`, `where`: the text's first line number and the input it is from, for the
+        message. An original domain that survives bare (`helo=<dom.tld>` where `user@dom.tld`
+        was replaced) is learned as a site value and the text replaced once more, whole.
+        """
+        from postfinger_py.errors import ExitStatus
+
+        engine = self.engine
+        if self._unfrozen:
             engine.freeze()
+            self._unfrozen = False
         out = engine.apply(text)
-        problem = LeakChecker(engine).describe(out)
+        self._checker.refresh()
+        problem = self._checker.describe(out, source=text, first_line=first_line)
         if problem and _learn_replaced_domains(engine):
             # A name first seen in an address (`user@dom.tld`, not a public suffix) is now a
             # site value: replaced everywhere, bare (`helo=<dom.tld>`) too. Once more, whole.
+            self.relearned += 1
             out = engine.apply(text)
-            problem = LeakChecker(engine).describe(out)
+            self._checker.refresh()
+            problem = self._checker.describe(out, source=text, first_line=first_line)
         if problem:
-            raise PostfingerError(f"refusing to print: {problem}; nothing was written "
+            place = f" of {where}" if where else ""
+            raise PostfingerError(f"refusing to print: {problem}{place}; nothing was written "
                                   "(please report this as a postfinger bug)",
                                   ExitStatus.LEAK_REFUSED)
-        if settings.map_file and settings.mode == "on":
+        return out  # type: ignore[no-any-return]
+
+    def trim_caches(self) -> None:
+        """Between parts: drop the engine's memos (memory bounded by a part, same output)."""
+        self.engine.trim_caches()
+
+    def write_map(self) -> None:
+        """--anon-map FILE (mode "on" only): every original -> replacement so far."""
+        if self.settings.map_file and self.settings.mode == "on":
             try:
-                _write_map(settings.map_file, engine.mapping())
+                _write_map(self.settings.map_file, self.engine.mapping())
             except PostfingerError as exc:
                 raise PostfingerError(f"the anonymization map was not written: {exc.message}"
                                       ) from None
-        return out  # type: ignore[no-any-return]
-
-    return apply
 
 
 _ADDRESS_DOMAIN = re.compile(r"(?<=[\w.+-]@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")

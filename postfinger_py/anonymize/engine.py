@@ -340,6 +340,21 @@ class Engine:
         self._tokens.clear()
         self._hosts.clear()
 
+    def trim_caches(self) -> None:
+        """Drop the memos of pieces, atoms, tokens, matches and hosts, and the address memos.
+
+        They only save recomputing (each entry is a pure function of the learned state and the
+        replacements already chosen, which stay), so dropping them between the parts of a
+        stream keeps memory bounded by a part, not by the whole input, with the same output.
+        """
+        self._pieces.clear()
+        self._atoms.clear()
+        self._occ.clear()
+        self._tokens.clear()
+        self._hosts.clear()
+        self._progs.clear()
+        self._ip.trim_caches()
+
     @staticmethod
     def _long_secrets_of(secrets: Set[str]) -> List[str]:
         """The secrets masked wherever they are, longest first (build_scanner's SECRET)."""

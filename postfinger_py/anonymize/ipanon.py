@@ -64,6 +64,12 @@ class IpAnonymizer:
         self._prefix_memo: Dict[int, Dict[int, int]] = {4: {}, 6: {}}
         self._cache: Dict[IPAddress, IPAddress] = {}
 
+    def trim_caches(self) -> None:
+        """Forget the memoized flip bits, prefixes and addresses (recomputed the same on demand)."""
+        for memo in (*self._flip.values(), *self._prefix_memo.values()):
+            memo.clear()
+        self._cache.clear()
+
     def is_kept(self, addr: IPAddress) -> bool:
         if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
             return self.is_kept(addr.ipv4_mapped)

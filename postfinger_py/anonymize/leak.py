@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
+import ipaddress
+import itertools
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from postfinger_py.anonymize.engine import Engine, _tld_is_public, public_suffix_of
 from postfinger_py.anonymize.keeplist import (
@@ -80,34 +83,75 @@ class LeakChecker:
 
     def __init__(self, engine: Engine, section_titles: Sequence[str] = ()) -> None:
         self._titles = [t for t in section_titles if t]
+        self._engine: Optional[Engine] = engine
         self._kinds: Dict[str, str] = {}
         self._locals: Dict[str, str] = {}
         self._v6: Dict[str, str] = {}
         # What --keep matches is kept on purpose: so are the labels inside it (the
         # kestrel-logistics of kestrel-logistics.co.uk), however they were learned.
         self._keep_patterns = engine.keep_patterns
-        if engine.mode != "off":
-            for (kind, original), _ in engine.replaced.items():
-                original = original.replace("\\.", ".")
-                if len(original) < 2:
-                    continue
-                if original.endswith("@"):
-                    self._locals[original[:-1]] = kind
-                elif ":" in original:
-                    self._v6[original] = kind
-                elif "." in original or len(original) >= 3 or kind == "host name":
-                    self._kinds.setdefault(original, kind)
-            for value in engine.users | set(engine.short_hosts):
-                if len(value) >= 2:
-                    self._kinds.setdefault(value, "user name" if value in engine.users
-                                           else "host name")
-            for domain in engine.learned_domains:
-                self._kinds.setdefault(domain, "domain name")
-        self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len, reverse=True)
+        self._taken = 0  # how many of engine.replaced (in insertion order) are in the dicts
+        self._learned_sizes = (-1, -1, -1)
+        self._secret_count = -1
+        self._secrets: List[str] = []
+        self.refresh()
 
-    def find(self, text: str) -> Optional[Tuple[str, int]]:
-        """(kind, offset) of the first surviving original found, or None."""
+    def refresh(self) -> None:
+        """Take in what the engine replaced or learned since: one checker serves every part of
+        a stream, at the cost of the new entries only (engine.replaced only ever grows, in
+        insertion order, so the new keys are its last ones)."""
+        engine = self._engine
+        if engine is None:  # (unpickled: what it took in is all it knows)
+            return
+        if engine.mode != "off":
+            new = len(engine.replaced) - self._taken
+            if new > 0:
+                keys = list(itertools.islice(reversed(engine.replaced), new))
+                for kind, original in reversed(keys):
+                    self._add(kind, original)
+                self._taken = len(engine.replaced)
+            sizes = (len(engine.users), len(engine.short_hosts), len(engine.learned_domains))
+            if sizes != self._learned_sizes:
+                self._learned_sizes = sizes
+                for value in engine.users | set(engine.short_hosts):
+                    if len(value) >= 2:
+                        self._kinds.setdefault(value, "user name" if value in engine.users
+                                               else "host name")
+                for domain in engine.learned_domains:
+                    self._kinds.setdefault(domain, "domain name")
+        if len(engine.secrets) != self._secret_count:
+            self._secret_count = len(engine.secrets)
+            self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len,
+                                   reverse=True)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # The report's anonymizer worker sends its checker back pickled; the engine stays
+        # (its keyed hash states cannot be pickled, and the report's values are all in).
+        state = dict(self.__dict__)
+        state["_engine"] = None
+        return state
+
+    def _add(self, kind: str, original: str) -> None:
+        original = original.replace("\\.", ".")
+        if len(original) < 2:
+            return
+        if original.endswith("@"):
+            self._locals[original[:-1]] = kind
+        elif ":" in original:
+            self._v6[original] = kind
+        elif "." in original or len(original) >= 3 or kind == "host name":
+            self._kinds.setdefault(original, kind)
+
+    def find(self, text: str, source: Optional[str] = None) -> Optional[Tuple[str, int]]:
+        """(kind, offset) of the first surviving original found, or None.
+
+        With `source` (the input `text` was made from, line for line), an original is reported
+        only where the input holds it, on that line or next to it: elsewhere it can only be
+        some other value's replacement that happens to equal it (an address mapping onto an
+        original of another line or another part). Secrets are reported wherever they are.
+        """
         text = blank_kept(text, self._keep_patterns)
+        found: Optional[List[Tuple[str, str]]] = None
         if len(text) >= PARALLEL_MIN_CHARS:
             from postfinger_py.anonymize import parallel
 
@@ -115,8 +159,12 @@ class LeakChecker:
                 # Which values survive, found in the two halves at once (every value lies
                 # within a line; the cut is at a line end); where, found in the whole text.
                 mine, theirs = parallel.in_halves(self._found, text)
-                return self._first(text, mine + theirs)
-        return self._first(text, self._found(text))
+                found = mine + theirs
+        if found is None:
+            found = self._found(text)
+        if source is not None and found:
+            found = _in_source(found, source, text)
+        return self._first(text, found)
 
     def _first(self, text: str, found: List[Tuple[str, str]]) -> Optional[Tuple[str, int]]:
         hits: List[Tuple[int, str]] = []
@@ -166,13 +214,17 @@ class LeakChecker:
                     found.append((token, self._v6[token]))
         return found
 
-    def describe(self, text: str) -> Optional[str]:
-        """One line naming the kind of value and the section it is in; never the value."""
-        hit = self.find(text)
+    def describe(self, text: str, source: Optional[str] = None,
+                 first_line: int = 1) -> Optional[str]:
+        """One line naming the kind of value and the section it is in; never the value.
+
+        `source`: as for find(); `first_line`: the number of the text's first line (a part
+        of a longer input)."""
+        hit = self.find(text, source)
         if hit is None:
             return None
         kind, pos = hit
-        line = text.count("\n", 0, pos) + 1
+        line = text.count("\n", 0, pos) + first_line
         where = ""
         best = -1
         for title in self._titles:
@@ -181,3 +233,71 @@ class LeakChecker:
                 best, where = idx, title
         place = f'in section "{where}"' if where else "outside any section"
         return f"an original {kind} survived anonymization {place} (line {line})"
+
+
+def _in_source(found: List[Tuple[str, str]], source: str,
+               text: str) -> List[Tuple[str, str]]:
+    """The found values that survive from the input: each is kept if the input lines around
+    one of the output lines holding it (the line before, the same line and the line after)
+    hold it too, in the forms the search sees (lower case, `\\.` as a dot, also cut by a
+    quoted-printable soft line break, which the engine joins; an IPv6 address in any form).
+
+    Elsewhere it can only be some other value's replacement that happens to equal it. Lines
+    match one to one (no replacement holds a newline); if they did not, the whole input is
+    the window. A value the output holds nowhere literally is kept, to be safe.
+    """
+    src_lines = source.lower().replace("\\.", ".").split("\n")
+    low = text.lower().replace("\\.", ".")
+    starts = [0]
+    if len(src_lines) == low.count("\n") + 1:
+        pos = low.find("\n")
+        while pos >= 0:
+            starts.append(pos + 1)
+            pos = low.find("\n", pos + 1)
+    else:
+        src_lines = ["\n".join(src_lines)]
+    windows: Dict[int, Tuple[str, str]] = {}
+    v6_forms: Dict[int, Set[str]] = {}
+
+    def holds(i: int, value: str) -> bool:
+        if i not in windows:
+            window = "\n".join(src_lines[max(i - 1, 0):i + 2])
+            windows[i] = (window, window.replace("=\n", ""))
+        window, joined = windows[i]
+        if value in window or value in joined:
+            return True
+        if ":" not in value:
+            return False
+        try:
+            canonical = str(ipaddress.IPv6Address(value))
+        except ValueError:
+            return True  # not an address after all: kept, to be safe
+        if i not in v6_forms:
+            v6_forms[i] = _v6_forms(window)
+        return canonical in v6_forms[i]
+
+    out = []
+    for value, kind in found:
+        pos = low.find(value)
+        if pos < 0:
+            out.append((value, kind))
+            continue
+        while pos >= 0:
+            line = bisect.bisect_right(starts, pos) - 1 if len(src_lines) > 1 else 0
+            if holds(line, value):
+                out.append((value, kind))
+                break
+            pos = low.find(value, pos + 1)
+    return out
+
+
+def _v6_forms(text: str) -> Set[str]:
+    """The canonical form of every IPv6 address written in the (lower-case) text."""
+    forms: Set[str] = set()
+    for token in _V6.findall(text.replace("ipv6:", "ipv6 ")):
+        for form in (token, token[:-1]) if token.endswith(":") else (token,):
+            try:
+                forms.add(str(ipaddress.IPv6Address(form)))
+            except ValueError:
+                pass
+    return forms

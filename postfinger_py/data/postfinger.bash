@@ -16,8 +16,8 @@ _postfinger() {
             case "$prev" in --anon-key|--anon-map|--anonymize|--bundle|--capture|--config-dir|--format|--keep|--log-file|--mail-to|--only|--output|--pcap|--port|--problems|--replay|--sendmail|--since|--skip|--summary|--summary-file|--trace|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
             COMPREPLY=($(compgen -W "--all --anon-key --anon-map --anonymize --bundle --capture --config-dir --defaultsinmain --format --help --keep --libraries --list-sections --locking --log-file --mail-to --no-anonymize --nowarn --only --output --pcap --permissions --port --probe --problems --replay --sendmail --since --skip --summary --summary-file --tables --trace --verbose --version -c -h -o -v anonymize check logs trace qshape pcap lookup" -- "$cur"));;
         anonymize)
-            case "$prev" in --anon-key|--anon-map|--anonymize|--keep|-c) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
-            COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --help --keep --no-anonymize -c -h" -- "$cur"));;
+            case "$prev" in --anon-key|--anon-map|--anonymize|--config-dir|--keep|--output|--part-size|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
+            COMPREPLY=($(compgen -W "--anon-key --anon-map --anonymize --config-dir --help --keep --no-anonymize --output --part-size -c -h -o" -- "$cur"));;
         check)
             case "$prev" in --anon-key|--anon-map|--anonymize|--bundle|--capture|--config-dir|--format|--keep|--log-file|--mail-to|--only|--output|--pcap|--port|--problems|--replay|--sendmail|--since|--skip|--summary|--summary-file|--trace|-c|-o) COMPREPLY=($(compgen -f -- "$cur")); return;; esac
             COMPREPLY=($(compgen -W "--all --anon-key --anon-map --anonymize --bundle --capture --config-dir --defaultsinmain --format --help --keep --libraries --list-sections --locking --log-file --mail-to --no-anonymize --nowarn --only --output --pcap --permissions --port --probe --problems --replay --sendmail --since --skip --summary --summary-file --tables --trace --verbose --version -c -h -o -v" -- "$cur"));;

@@ -1,0 +1,171 @@
+"""Streaming benchmark: `postfinger anonymize` on synthetic logs of the sizes given (in MB), side
+by side in the same run with the peer, `perl -pe` replacing each letter by A and each digit by
+D on the same file: time, MB/s, peak RSS of each, and the ratio.
+
+Run from the repository root:
+    .venv/bin/python benchmarks/anonymize/bench_stream.py 10 50
+    .venv/bin/python benchmarks/anonymize/bench_stream.py --part-size 5000 --state 10
+
+Targets (issue 11): peak RSS below 200 MiB at any size, at least 10 MB/s. The logs are
+gen_log.py's (many distinct clients, addresses, domains, users and queue IDs: a worst case for
+what the anonymizer must remember). What it learns and the replacement it chose for every
+distinct value (so that a value maps the same everywhere) grows with the distinct values, not
+with the size; --state measures that in process, after the command's timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(REPO))
+
+import gen_log  # noqa: E402  (this directory's synthetic log generator)
+
+PERL_AD = r"s/[A-Za-z]/A/g; s/[0-9]/D/g"
+TIME = Path("/usr/bin/time")
+
+
+def write_log(path: Path, size_mb: float, source: Optional[Path] = None) -> int:
+    """gen_log's lines (seed 42), or the lines of `source` over and over, until `size_mb` MB,
+    written as they come (not held in memory)."""
+    target = int(size_mb * 1_000_000)
+    total = 0
+    if source is not None:
+        real = source.read_bytes().splitlines(keepends=True)
+        lines: Iterator[str] = (ln.decode("utf-8", "replace").rstrip("\n")
+                                for ln in itertools.cycle(real))
+    else:
+        lines = gen_log.lines(random.Random(42))
+    with path.open("w", buffering=1 << 20) as fh:
+        for line in lines:
+            fh.write(line + "\n")
+            total += len(line.encode()) + 1
+            if total >= target:
+                break
+    return total
+
+
+def timed(argv: List[str], out: Path) -> Tuple[float, float, int]:
+    """(wall seconds, peak RSS MiB, exit status) of a command, its output to `out`.
+
+    The peak is /usr/bin/time's (%M: the largest resident set of the command and the children
+    it waited for, such as the anonymizer's forked half): measured from a small process,
+    because a child's ru_maxrss counts the memory of the process that forked it (this one).
+    """
+    stats = out.with_suffix(".time")
+    wrap = ["/usr/bin/time", "-f", "%e %M", "-o", str(stats)] if TIME.exists() else []
+    with out.open("wb") as fh:
+        start = time.perf_counter()
+        proc = subprocess.Popen(wrap + argv, stdout=fh, cwd=REPO)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    rss = usage.ru_maxrss / 1024
+    if wrap:
+        rss = int(stats.read_text().split()[-1]) / 1024
+    return wall, rss, os.waitstatus_to_exitcode(status)
+
+
+def state_sizes(path: Path, key: Path, part_lines: int) -> Dict[str, Tuple[int, float]]:
+    """Name -> (entries, MiB) of what the engine keeps after streaming `path` in process."""
+    from postfinger_py.anonymize import AnonSettings, PartFilter
+    from postfinger_py.commands.anonymize import _Input, _learn, _replace_all
+    from postfinger_py.env import Env
+    from postfinger_py.model import Options
+
+    filt = PartFilter(Env().live_context(Options()), AnonSettings(key_file=str(key)))
+    item = _learn(filt, _Input(path.name, str(path), -1), part_lines)
+    with tempfile.TemporaryFile() as out:
+        _replace_all(filt, [item], part_lines, out)
+    engine = filt.engine
+    out_sizes = {}
+    for name in ("replaced", "_labels", "_labels_rev", "_users_map", "_users_rev",
+                 "learned_domains", "short_hosts", "users"):
+        obj = getattr(engine, name)
+        out_sizes[name] = (len(obj), deep_size(obj) / 2**20)
+    checker = filt._checker
+    kinds = {**checker._kinds, **checker._locals, **checker._v6}
+    out_sizes["leak checker"] = (len(kinds), deep_size(kinds) / 2**20)
+    return out_sizes
+
+
+def deep_size(obj: object) -> int:
+    """Bytes of a container and everything in it (shared strings counted once)."""
+    seen: Set[int] = set()
+    todo = [obj]
+    total = 0
+    while todo:
+        o = todo.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        total += sys.getsizeof(o)
+        if isinstance(o, dict):
+            todo.extend(o.keys())
+            todo.extend(o.values())
+        elif isinstance(o, (list, tuple, set, frozenset)):
+            todo.extend(o)
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("sizes", nargs="*", type=float, default=[10.0], metavar="MB")
+    ap.add_argument("--part-size", type=int, default=None, metavar="LINES",
+                    help="passed to postfinger anonymize (default: its default)")
+    ap.add_argument("--from", dest="source", type=Path, metavar="LOG",
+                    help="repeat this (real) log to each size instead of generating one")
+    ap.add_argument("--state", action="store_true",
+                    help="also measure the engine's learned state in process (for each size)")
+    args = ap.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()} (shared with other work); "
+          f"input: {args.source or 'gen_log.py synthetic'}")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-stream-") as tmp:
+        key = Path(tmp) / "key"
+        key.write_text(os.urandom(32).hex() + "\n")
+        key.chmod(0o600)
+        sink = Path(tmp) / "out"
+        for size in args.sizes:
+            log = Path(tmp) / f"synthetic-{size:g}mb.log"
+            nbytes = write_log(log, size, args.source)
+            mb = nbytes / 1e6
+            part = ["--part-size", str(args.part_size)] if args.part_size else []
+            ours = timed([sys.executable, "-m", "postfinger_py", "anonymize", "--anon-key",
+                          str(key), *part, str(log)], sink)
+            ours_bytes = sink.stat().st_size
+            peer = timed(["perl", "-pe", PERL_AD, str(log)], sink)
+            rows.append((mb, ours, peer))
+            status = "ok" if ours[2] == 0 else f"EXIT STATUS {ours[2]}"
+            print(f"{mb:7.1f} MB  postfinger anonymize: {ours[0]:7.2f} s {mb / ours[0]:6.2f} MB/s "
+                  f"peak RSS {ours[1]:6.1f} MiB ({status}, {ours_bytes} bytes out) | perl A/D: "
+                  f"{peer[0]:6.2f} s {mb / peer[0]:6.1f} MB/s peak RSS {peer[1]:5.1f} MiB | "
+                  f"ratio (time ours / perl) {ours[0] / peer[0]:5.1f}x")
+            if args.state:
+                for name, (count, mib) in state_sizes(log, key, args.part_size or 20000).items():
+                    print(f"          kept after the run: {name:16} {count:9} entries "
+                          f"{mib:7.1f} MiB")
+            log.unlink()
+    if len(rows) > 1:
+        (mb0, o0, _), (mb1, o1, _) = rows[0], rows[-1]
+        print(f"peak RSS growth from {mb0:.0f} to {mb1:.0f} MB: "
+              f"{(o1[1] - o0[1]) / (mb1 - mb0):.2f} MiB per MB of input")
+    worst = max(r[1][1] for r in rows)
+    slowest = min(r[0] / r[1][0] for r in rows)
+    print(f"targets: peak RSS < 200 MiB: {'met' if worst < 200 else 'NOT met'} "
+          f"(worst {worst:.0f} MiB); >= 10 MB/s: {'met' if slowest >= 10 else 'NOT met'} "
+          f"(slowest {slowest:.2f} MB/s)")
+
+
+if __name__ == "__main__":
+    main()
