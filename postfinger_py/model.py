@@ -11,6 +11,7 @@ from typing import Any, Callable, TypeVar
 
 from postfinger_py.files import Files
 from postfinger_py.runner import Runner
+from postfinger_py.since import Since
 
 T = TypeVar("T")
 
@@ -30,7 +31,7 @@ class Options:
 
     config_dir: str | None = None  # postconf -c DIR
     log_files: tuple[str, ...] = ()  # --log-file, overrides discovery
-    since: str | None = None  # --since: a duration (2h), a timestamp, or "all"
+    since: Since | None = None  # --since, parsed: a duration (2h), a timestamp, today, "all"
     problem_limit: int = 20  # how many first problem lines to show
     trace: str | None = None  # --trace QUEUEID|ADDRESS|MESSAGE-ID
     pcap_files: tuple[str, ...] = ()  # --pcap

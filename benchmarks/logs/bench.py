@@ -33,12 +33,13 @@ from postfinger_py.files import LiveFiles
 from postfinger_py.logs import run
 from postfinger_py.model import Context, Options
 from postfinger_py.runner import SubprocessRunner
+from postfinger_py.since import Since
 what, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
 ctx = Context(SubprocessRunner(), LiveFiles("/"), datetime(2026, 11, 30, tzinfo=timezone.utc), 0,
               Options(log_files=(path,)))
 with open(out, "w") as fh:
     if what == "problems":
-        scan, _ = run.problems(ctx, 0, "all", on_problem=lambda ln: fh.write(ln.text + "\n"))
+        scan, _ = run.problems(ctx, 0, Since.parse("all"), on_problem=lambda ln: fh.write(ln.text + "\n"))
     else:
         data, _ = run.trace(ctx, what)
         fh.writelines(ln + "\n" for ln in data["lines"])

@@ -16,12 +16,7 @@ class LogsCollector(Collector):
 
     def collect(self, ctx: Context) -> Section:
         notes: list[str] = []
-        since = ctx.options.since
-        try:
-            scan, result = run.problems(ctx, max(0, ctx.options.problem_limit), since)
-        except ValueError as exc:
-            notes.append(f"{exc}; the default window is used instead")
-            scan, result = run.problems(ctx, max(0, ctx.options.problem_limit), None)
+        scan, result = run.problems(ctx, max(0, ctx.options.problem_limit), ctx.options.since)
         notes += result.notes
         data = run.problems_data(scan, result)
         if not result.disc.sources and not result.read_failures:

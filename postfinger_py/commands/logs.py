@@ -9,12 +9,12 @@ from typing import Any
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
 from postfinger_py.argparsing import Parser, add_config_dir
 from postfinger_py.env import Env
-from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
+from postfinger_py.errors import ExitStatus, PostfingerError
 from postfinger_py.logs import run
 from postfinger_py.logs.lines import LogLine
-from postfinger_py.logs.since import DEFAULT_SINCE
 from postfinger_py.model import Options
 from postfinger_py.progress import Progress
+from postfinger_py.since import DEFAULT_SINCE, since_argument
 
 DESCRIPTION = (
     "Print the first warning/error/fatal/panic lines Postfix itself logged (not remote replies, "
@@ -51,7 +51,7 @@ def build_parser(env: Env) -> argparse.ArgumentParser:
     p.add_argument("--log-file", metavar="FILE", action="append", default=[],
                    help="read this log (plain or gzip) instead of finding it; repeatable, "
                    "give them oldest first")
-    p.add_argument("--since", metavar="WHEN", help=f"a duration (2h, 7d), a timestamp "
+    p.add_argument("--since", metavar="WHEN", type=since_argument, help=f"a duration (2h, 7d), a timestamp "
                    f"(2026-11-20 08:00) or all (default {DEFAULT_SINCE})")
     p.add_argument("--limit", metavar="N", type=_limit, default=20,
                    help="how many lines (default 20; 0: all of them)")
@@ -94,11 +94,8 @@ def _text(ctx: Any, args: argparse.Namespace, clean: Any, env: Env, progress: Pr
         # on any log; each line is checked for leaks before it is printed.
         env.stdout.write(clean(line.text) + "\n")
 
-    try:
-        scan, result = run.problems(ctx, args.limit, args.since,
-                                    on_problem=show if args.limit == 0 else None)
-    except ValueError as exc:
-        raise UsageError(f"postfinger logs: {exc}") from None
+    scan, result = run.problems(ctx, args.limit, args.since,
+                                on_problem=show if args.limit == 0 else None)
     progress.done()
     if scan.problems:
         # A bounded list: one pass, so the leak check refuses it whole, before any is printed.
@@ -140,11 +137,8 @@ def _json(ctx: Any, args: argparse.Namespace, clean: Any, env: Env, progress: Pr
         out.write(("\n  " if first[0] else ",\n  ") + json.dumps(_line(line, clean)))
         first[0] = False
 
-    try:
-        scan, result = run.problems(ctx, args.limit, args.since,
-                                    on_problem=emit if args.limit == 0 else None)
-    except ValueError as exc:
-        raise UsageError(f"postfinger logs: {exc}") from None
+    scan, result = run.problems(ctx, args.limit, args.since,
+                                on_problem=emit if args.limit == 0 else None)
     progress.done()
     for line in scan.problems:
         emit(line)

@@ -17,6 +17,7 @@ from postfinger_py.errors import ExitStatus, PostfingerError, UsageError, os_err
 from postfinger_py.files import FileProblem, LiveFiles, open_regular
 from postfinger_py.model import Context, Options, Report, Section, Status
 from postfinger_py.progress import Progress
+from postfinger_py.since import since_argument
 
 MAX_SUMMARY = 64 * 1024  # bytes of --summary-file: a problem description, not a log
 
@@ -97,7 +98,7 @@ def build_parser(env: Env) -> Parser:
     logs = p.add_argument_group("logs, trace, queue, captures")
     logs.add_argument("--log-file", action="append", default=[], metavar="PATH",
                       help="read this mail log instead of finding one (repeatable)")
-    logs.add_argument("--since", metavar="WHEN",
+    logs.add_argument("--since", metavar="WHEN", type=since_argument,
                       help="log window: a duration (2h, 3d), today, yesterday, a timestamp, or 'all'")
     logs.add_argument("--problems", type=int, default=20, metavar="N",
                       help="how many first problem lines to show (default 20)")
@@ -132,16 +133,6 @@ def main(argv: list[str], env: Env, prog: str = "postfinger") -> int:
         raise UsageError("give the summary either with --summary or with --summary-file")
     if args.problems < 0:
         raise UsageError("--problems takes a number of lines, 0 or more")
-    if args.since:
-        from datetime import timezone
-
-        from postfinger_py.logs.since import parse_since
-
-        try:
-            parse_since(args.since, env.clock(), timezone.utc)
-        except ValueError as exc:
-            raise UsageError(f"{exc} (use a duration like 2h or 3d, a timestamp like "
-                             "2026-11-20T08:00, or 'all')") from None
     if args.mail_to:
         from postfinger_py.deliver.mail import valid_address
 

@@ -11,10 +11,10 @@ from postfinger_py.logs.discover import Discovery, discover, local_zone, read_so
 from postfinger_py.logs.lines import LogLine, YearGuesser
 from postfinger_py.logs.problems import ProblemScan
 from postfinger_py.logs.scan import ReadNotes, Window
-from postfinger_py.logs.since import window
 from postfinger_py.logs.trace import Finder, Tracer, classify
 from postfinger_py.model import Context
 from postfinger_py.progress import byte_meter
+from postfinger_py.since import Since, window
 
 MAX_KIND_ROWS = 50
 
@@ -53,9 +53,9 @@ def _read_all(ctx: Context, disc: Discovery, run: LogRun,
         run.notes.extend(notes)
 
 
-def problems(ctx: Context, limit: int, since: str | None,
+def problems(ctx: Context, limit: int, since: Since | None,
              on_problem: Callable[[LogLine], None] | None = None) -> tuple[ProblemScan, LogRun]:
-    """Scan the window for problem lines; ValueError for a bad --since."""
+    """Scan the window (the default one when `since` is None) for problem lines."""
     local, zone_note = local_zone(ctx)
     start, phrase = window(since, ctx.now, local)
     disc = discover(ctx, start, local)

@@ -9,6 +9,7 @@ from pathlib import Path
 from postfinger_py.files import LiveFiles
 from postfinger_py.model import Context, Options
 from postfinger_py.runner import CommandResult
+from postfinger_py.since import Since
 
 from ..helpers import FakeRunner
 
@@ -26,6 +27,8 @@ def ok(argv: Sequence[str], out: str) -> tuple[tuple[str, ...], CommandResult]:
 
 def make_ctx(root: Path, runner: FakeRunner | None = None, now: datetime = NOW,
              **options: object) -> Context:
+    if isinstance(options.get("since"), str):  # as the command line parses it
+        options["since"] = Since.parse(str(options["since"]))
     return Context(runner=runner or FakeRunner(dict([ok(["date", "+%z"], "+0000\n")])),
                    files=LiveFiles(str(root)), now=now, euid=0,
                    options=Options(**options))  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from postfinger_py.files import LiveFiles
 from postfinger_py.logs import run
 from postfinger_py.model import Context, Options
 from postfinger_py.runner import SubprocessRunner
+from postfinger_py.since import Since
 
 LOG = "/var/log/postfix.log"
 
@@ -54,7 +55,7 @@ def test_problems_and_trace_match_grep(real_postfix: dict[str, Any], tmp_path: P
     copy = tmp_path / "postfix.log"
     shutil.copy(LOG, copy)  # other helpers log concurrently: compare on one fixed copy
 
-    scan, result = run.problems(live(log_files=(str(copy),)), 100000, "all")
+    scan, result = run.problems(live(log_files=(str(copy),)), 100000, Since.parse("all"))
     grep = subprocess.run(["grep", "-E", r"\]: (warning|error|fatal|panic): ", str(copy)],
                           capture_output=True, text=True).stdout.splitlines()
     assert [p.text for p in scan.problems] == grep
@@ -75,6 +76,6 @@ def test_problems_and_trace_match_grep(real_postfix: dict[str, Any], tmp_path: P
 
 @pytest.mark.integration
 def test_discovery_finds_maillog_file(real_postfix: dict[str, Any]) -> None:
-    _scan, result = run.problems(live(), 20, "1h")
+    _scan, result = run.problems(live(), 20, Since.parse("1h"))
     assert result.disc.sources and result.disc.sources[-1].name == LOG
     assert "maillog_file" in result.disc.how

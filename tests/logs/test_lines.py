@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from postfinger_py.logs.lines import YearGuesser, journal_record_to_line, parse_line
-from postfinger_py.logs.since import parse_since, window
+from postfinger_py.since import parse_since, window
 
 from .helpers import HAND_LOG, NOW, REAL_LOG
 

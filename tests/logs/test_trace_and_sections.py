@@ -9,13 +9,17 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from postfinger_py.collect.logs import LogsCollector, TraceCollector
 from postfinger_py.commands import logs as logs_cmd
 from postfinger_py.commands import trace as trace_cmd
 from postfinger_py.env import Env
+from postfinger_py.errors import UsageError
 from postfinger_py.logs import run
 from postfinger_py.model import Section
 from postfinger_py.render import environment
+from postfinger_py.since import Since
 
 from .helpers import HAND_LOG, REAL_LOG, FakeRunner, make_ctx, ok
 
@@ -115,10 +119,15 @@ def test_sections_render(root: Path) -> None:
     assert skipped.status.value == "skipped" and "--trace" in skipped.notes[0]
 
 
-def test_bad_since_in_the_report_is_a_note(root: Path) -> None:
-    sec = LogsCollector().collect(make_ctx(root, log_files=(put(root, REAL_LOG),),
-                                           since="next tuesday"))
-    assert any("default window is used" in n for n in sec.notes)
+def test_a_bad_since_stops_at_the_parser(root: Path) -> None:
+    """--since is parsed once, on the command line: no collector ever sees a bad one."""
+    with pytest.raises(ValueError, match=r"not a duration .* or `all`"):
+        Since.parse("next tuesday")
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(stdout=out, stderr=err, root=str(root))
+    with pytest.raises(UsageError) as exc:
+        logs_cmd.main(["--since", "next tuesday"], env)
+    assert exc.value.status == 2 and "argument --since: not a duration" in exc.value.message
 
 
 def test_commands(root: Path) -> None:

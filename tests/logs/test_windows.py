@@ -203,7 +203,7 @@ def test_trace_and_problems_do_not_depend_on_the_read_size(
 def test_since_today_and_yesterday_start_at_local_midnight() -> None:
     from datetime import datetime, timedelta, timezone
 
-    from postfinger_py.logs.since import parse_since
+    from postfinger_py.since import parse_since
 
     cet = timezone(timedelta(hours=1))
     now = datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc)  # 01:30 on 2 March in CET
