@@ -15,13 +15,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Set
 
 if "PYTHONPATH" not in os.environ:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
-def _collect(argv: List[str]):  # type: ignore[no-untyped-def]
+def _collect(argv: list[str]):  # type: ignore[no-untyped-def]
     from postfinger_py.commands import report as pipeline
     from postfinger_py.commands.report import build_parser
     from postfinger_py.env import Env
@@ -39,7 +38,7 @@ def _collect(argv: List[str]):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     argv = sys.argv[1:]
-    extra: List[str] = []
+    extra: list[str] = []
     if "--" in argv:
         extra = argv[argv.index("--") + 1:]
         argv = argv[:argv.index("--")]
@@ -53,8 +52,8 @@ def main() -> None:
     from postfinger_py.render import render_json, render_text
 
     size = sum(len(v) for s in report.sections for v in s.raw.values())
-    times: Dict[str, List[float]] = {"anonymize": [], "leak text": [], "leak json": []}
-    leaks: Set[Optional[str]] = set()
+    times: dict[str, list[float]] = {"anonymize": [], "leak text": [], "leak json": []}
+    leaks: set[str | None] = set()
     for _ in range(repeats):
         t0 = time.perf_counter()
         result = anon.anonymize(report, anon.AnonSettings())
@@ -70,7 +69,7 @@ def main() -> None:
           f"report: {len(report.sections)} sections, {size // 1000} kB raw, "
           f"text {len(text) // 1000} kB, json {len(json_text) // 1000} kB; "
           f"load {os.getloadavg()[0]:.2f}")
-    for name, values in list(times.items()) + [("stage total", total)]:
+    for name, values in [*list(times.items()), ("stage total", total)]:
         print(f"  {name:<12} median {statistics.median(values):.3f} s  "
               f"min {min(values):.3f}  max {max(values):.3f}  (n={len(values)})")
     print(f"  leak verdicts: {sorted(str(v) for v in leaks)}")

@@ -23,8 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,7 +36,7 @@ PERL_AD = r"s/[A-Za-z]/A/g; s/[0-9]/D/g"
 TIME = Path("/usr/bin/time")
 
 
-def write_log(path: Path, size_mb: float, source: Optional[Path] = None) -> int:
+def write_log(path: Path, size_mb: float, source: Path | None = None) -> int:
     """gen_log's lines (seed 42), or the lines of `source` over and over, until `size_mb` MB,
     written as they come (not held in memory)."""
     target = int(size_mb * 1_000_000)
@@ -56,7 +56,7 @@ def write_log(path: Path, size_mb: float, source: Optional[Path] = None) -> int:
     return total
 
 
-def timed(argv: List[str], out: Path) -> Tuple[float, float, int]:
+def timed(argv: list[str], out: Path) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MiB, exit status) of a command, its output to `out`.
 
     The peak is /usr/bin/time's (%M: the largest resident set of the command and the children
@@ -76,7 +76,7 @@ def timed(argv: List[str], out: Path) -> Tuple[float, float, int]:
     return wall, rss, os.waitstatus_to_exitcode(status)
 
 
-def state_sizes(path: Path, key: Path, part_lines: int) -> Dict[str, Tuple[int, float]]:
+def state_sizes(path: Path, key: Path, part_lines: int) -> dict[str, tuple[int, float]]:
     """Name -> (entries, MiB) of what the engine keeps after streaming `path` in process."""
     from postfinger_py.anonymize import AnonSettings, PartFilter
     from postfinger_py.commands.anonymize import _Input, _learn, _replace_all
@@ -101,7 +101,7 @@ def state_sizes(path: Path, key: Path, part_lines: int) -> Dict[str, Tuple[int, 
 
 def deep_size(obj: object) -> int:
     """Bytes of a container and everything in it (shared strings counted once)."""
-    seen: Set[int] = set()
+    seen: set[int] = set()
     todo = [obj]
     total = 0
     while todo:

@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +55,7 @@ print(json.dumps(out))
 """
 
 
-def run(tree: str, kind: str) -> Dict[str, float]:
+def run(tree: str, kind: str) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()), PF_ROOT=str(ROOT))
     # cwd is the tree too: `python -c` puts the current directory before PYTHONPATH.
     res = subprocess.run([sys.executable, "-c", WORKER, kind], env=env, capture_output=True,
@@ -69,7 +68,7 @@ def main() -> None:
     before, after = sys.argv[1], sys.argv[2]
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     kinds = ["generated", "real-repeated", "report-512k"]
-    results: Dict[str, Dict[str, List[Dict[str, float]]]] = {
+    results: dict[str, dict[str, list[dict[str, float]]]] = {
         t: {k: [] for k in kinds} for t in (before, after)}
     print(f"{os.cpu_count()} cores shared with other helpers; {rounds} rounds, trees alternate")
     for r in range(rounds):
@@ -78,7 +77,7 @@ def main() -> None:
                 results[tree][kind].append(run(tree, kind))
     for kind in kinds:
         print(f"\n{kind}:")
-        med: Dict[str, float] = {}
+        med: dict[str, float] = {}
         for tree in (before, after):
             rows = results[tree][kind]
             apply = [x["apply"] for x in rows]

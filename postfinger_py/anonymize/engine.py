@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+from re import Match, Pattern
 from typing import (
     Any,
     Callable,
-    Dict,
-    FrozenSet,
-    List,
-    Match,
-    Optional,
-    Pattern,
-    Sequence,
-    Set,
-    Tuple,
 )
 
 from postfinger_py.anonymize import keeplist
@@ -87,7 +80,7 @@ _FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
 _CFLINE_START = re.compile(rf"\n[ \t]*(?:{CFLINE_KEYS})[ \t]*=")
 
 
-def _slow_lines(text: str) -> List[Tuple[int, int]]:
+def _slow_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line SLOW_LINE matches in, in order; found by substring search.
 
     SLOW_LINE's case-insensitive alternation costs about 1.5 s on 10 MB of log when run over
@@ -147,7 +140,7 @@ def _public_suffix(tail: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _rule_parents() -> FrozenSet[str]:
+def _rule_parents() -> frozenset[str]:
     """Every name of two or more labels that is a proper suffix of a public suffix rule.
 
     Only rules of three or more labels can match a name beyond its last two labels, and the
@@ -162,7 +155,7 @@ def _rule_parents() -> FrozenSet[str]:
     return frozenset(out)
 
 
-def public_suffix_of(lowered: List[str]) -> str:
+def public_suffix_of(lowered: list[str]) -> str:
     """The public suffix of the name with these (lower-case) labels: _public_suffix, cached
     by the last two labels where those decide it (most names), else by the last five."""
     if len(lowered) > 2 and lowered[-1]:
@@ -192,41 +185,41 @@ class Engine:
         self._keep = keeplist.compile_user_patterns(keep)
         self._keywords = keeplist.keywords()
         # What the site's own structure says (learned before replacing).
-        self.short_hosts: Dict[str, str] = {}  # single label (lower) -> its parent domain (lower)
-        self.learned_domains: Set[str] = set()
-        self.users: Set[str] = set()
-        self.secrets: Set[str] = set()
+        self.short_hosts: dict[str, str] = {}  # single label (lower) -> its parent domain (lower)
+        self.learned_domains: set[str] = set()
+        self.users: set[str] = set()
+        self.secrets: set[str] = set()
         # What was chosen so far (the maps per kind, and what was replaced): see maps.py.
         self.state = EngineState()
-        self._occ: Dict[Tuple[str, str], str] = {}
-        self._scanner: Optional[Pattern[str]] = None
-        self._scanner_x: Optional[Pattern[str]] = None  # with EXTRAS, made when first needed
+        self._occ: dict[tuple[str, str], str] = {}
+        self._scanner: Pattern[str] | None = None
+        self._scanner_x: Pattern[str] | None = None  # with EXTRAS, made when first needed
         self._bare_regex = ""
         self._stale = False
-        self._outer: Optional[Pattern[str]] = None
-        self._token_outer: Optional[Pattern[str]] = None
-        self._known_word: Optional[Pattern[str]] = None
-        self._progs: Dict[str, bool] = {}
+        self._outer: Pattern[str] | None = None
+        self._token_outer: Pattern[str] | None = None
+        self._known_word: Pattern[str] | None = None
+        self._progs: dict[str, bool] = {}
         self._atoms_ok = False
         self._pieces = _Memo(self._piece)
         # Text at least this long is done on two CPUs where possible (see parallel.py); strict
         # mode gives many labels the same replacement, which the halves cannot agree on.
         self.parallel_min = PARALLEL_MIN_CHARS
         self._atoms = _Memo(self._atom)
-        self._long_secrets: List[str] = []
-        self._names: Optional[List[str]] = None
-        self._phrases: Optional[Pattern[str]] = None
-        self._phrase_labels: Dict[str, str] = {}
-        self._phrase_starts: List[str] = []
-        self._tokens: Dict[str, str] = {}
-        self._hosts: Dict[str, str] = {}
+        self._long_secrets: list[str] = []
+        self._names: list[str] | None = None
+        self._phrases: Pattern[str] | None = None
+        self._phrase_labels: dict[str, str] = {}
+        self._phrase_starts: list[str] = []
+        self._tokens: dict[str, str] = {}
+        self._hosts: dict[str, str] = {}
         from postfinger_py.anonymize.handlers import Handlers
 
         self._h = Handlers(self)
-        self._handlers: Dict[str, Callable[[Match[str]], str]] = self._h.table()
+        self._handlers: dict[str, Callable[[Match[str]], str]] = self._h.table()
 
     @property
-    def replaced(self) -> Dict[Tuple[str, str], str]:
+    def replaced(self) -> dict[tuple[str, str], str]:
         """(kind, original) -> replacement of everything replaced so far (map file, leak check)."""
         return self.state.replaced
 
@@ -238,7 +231,7 @@ class Engine:
         return bool(self._keep) and any(p.fullmatch(value) for p in self._keep)
 
     @property
-    def keep_patterns(self) -> Tuple[Pattern[str], ...]:
+    def keep_patterns(self) -> tuple[Pattern[str], ...]:
         """The compiled --keep patterns."""
         return self._keep
 
@@ -326,7 +319,7 @@ class Engine:
         # A long secret holding a dot also matches with that dot regexp-escaped (`a\.b`), which
         # masking does not catch: if it holds a cut character too, no atoms either.
         self._atoms_ok = (
-            not any("*" in v or "." in v and _ATOM_CHARS.intersection(v)
+            not any("*" in v or ("." in v and _ATOM_CHARS.intersection(v))
                     for v in self._long_secrets_of(self.secrets))
             and not any(_ATOM_CHARS.intersection(v) for v in bare)
             and not any(_ATOM_CHARS.intersection(v) for v in self.secrets if len(v) < 4))
@@ -356,7 +349,7 @@ class Engine:
         self._ip.trim_caches()
 
     @staticmethod
-    def _long_secrets_of(secrets: Set[str]) -> List[str]:
+    def _long_secrets_of(secrets: set[str]) -> list[str]:
         """The secrets masked wherever they are, longest first (build_scanner's SECRET)."""
         return sorted((s for s in secrets if len(s) >= 4), key=lambda s: (-len(s), s))
 
@@ -430,7 +423,7 @@ class Engine:
                 if i == 0 or not (low[i - 1].isalnum() or low[i - 1] in "_.@-"):
                     starts.add(i)
                 i = low.find(first, i + 1)
-        out: List[str] = []
+        out: list[str] = []
         pos = 0
         for start in sorted(starts):
             if start < pos:
@@ -462,7 +455,7 @@ class Engine:
     def _join_soft_breaks(self, text: str) -> str:
         """_SOFT_BREAK's matches, found from each `=` NEWLINE (substring search: the pattern
         over the whole text cost 0.2 s on 10 MB of log, here), each given to _join_soft_break."""
-        out: List[str] = []
+        out: list[str] = []
         pos = 0
         i = text.find("=\n")
         while i >= 0:
@@ -476,7 +469,7 @@ class Engine:
             i = text.find("=\n", max(i + 2, pos))
         return "".join(out) + text[pos:] if out else text
 
-    def _join_soft_break(self, head: str, tail: str) -> Optional[str]:
+    def _join_soft_break(self, head: str, tail: str) -> str | None:
         joined = (head + tail).lower()
         # The halves' boundary cuts one of the learned names, which neither half holds alone.
         cut = len(head)
@@ -488,7 +481,7 @@ class Engine:
                 i = joined.find(name, i + 1)
         return None
 
-    def _soft_break_names(self) -> List[str]:
+    def _soft_break_names(self) -> list[str]:
         if self._names is None:
             names = set(self._long_secrets)
             if self.mode != "off":  # (then only secrets are replaced)
@@ -518,7 +511,7 @@ class Engine:
     def _apply_masked(self, text: str) -> str:
         """apply() on one CPU, for text whose secrets are already masked."""
         outer = self.outer()
-        parts: List[str] = []
+        parts: list[str] = []
         pos = 0
         for start, end in _slow_lines(text):
             parts.append(self._apply_lines(text[pos:start]))
@@ -538,7 +531,7 @@ class Engine:
         get = self._pieces.__getitem__
         syslog = _SYSLOG_LINE.match
         host = self.host
-        out: List[str] = []
+        out: list[str] = []
         append = out.append
         for line in text.split("\n"):
             m = syslog(line)
@@ -588,7 +581,7 @@ class Engine:
         (`%2E`, `&#46;`, `=2E`, `\\u002e`) decoded, replaced, and encoded back the same way."""
         if not _has_encoding(token):
             return self.scanner_for(token).sub(self.replace_match, token)
-        out: List[str] = []
+        out: list[str] = []
         pos = 0
         for m in _ENC_RUN.finditer(token):
             out.append(self._scan_plain(token[pos:m.start()]))
@@ -609,7 +602,7 @@ class Engine:
         if len(out) != len(decoded) or len(decoded) != len(pieces):
             # (An address changes length: `172\.22\.1\.15` -> `172\.31\.208\.7`.) Each of
             # `.-@` written in one encoding only, and never plain, is written that way again.
-            spellings: Dict[str, Set[str]] = {}
+            spellings: dict[str, set[str]] = {}
             for piece, char in zip(pieces, decoded):
                 if char in ".-@":
                     spellings.setdefault(char, set()).add(piece)
@@ -629,7 +622,7 @@ class Engine:
         if not token.isascii() or "]/" in token or "sasl_username=" in token:
             return False
         low = token.lower()
-        if ("dc=" in low or "+" in low and "=" in low and "@" in low or _has_encoding(low)
+        if ("dc=" in low or ("+" in low and "=" in low and "@" in low) or _has_encoding(low)
                 or RDNS_HINT.search(low)):
             return False  # an LDAP DN, a VERP address, a name embedding an address, encodings
         return not any(word in low for word in SECRET_WORDS)
@@ -687,7 +680,7 @@ class Engine:
             return True
         return _tld_is_public(tld)
 
-    def _address(self, addr: Any, text: str, plen: Optional[str]) -> Optional[str]:
+    def _address(self, addr: Any, text: str, plen: str | None) -> str | None:
         bits = 32 if addr.version == 4 else 128
         if plen is not None and int(plen) > bits:
             return None
@@ -734,8 +727,8 @@ class Engine:
             except ValueError:
                 return self.domain(text)
         lowered = plain.lower()
-        if (keeplist.domain_is_kept(lowered) or self.is_keyword(lowered)
-                and lowered not in self.short_hosts or self.kept_by_user(plain)):
+        if (keeplist.domain_is_kept(lowered) or (self.is_keyword(lowered)
+                and lowered not in self.short_hosts) or self.kept_by_user(plain)):
             return text
         parent = self.short_hosts.get(lowered, "")
         out = self._case(text, self._label(parent, lowered))
@@ -837,6 +830,6 @@ class Engine:
     def _case(self, template: str, replacement: str) -> str:
         return replacement if self.mode == "strict" else recase(template, replacement)
 
-    def mapping(self) -> List[Tuple[str, str, str]]:
+    def mapping(self) -> list[tuple[str, str, str]]:
         """(kind, original, replacement), sorted: what --anon-map writes."""
         return sorted((kind, orig, repl) for (kind, orig), repl in self.replaced.items())

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Callable, Dict, Match
+from re import Match
+from typing import TYPE_CHECKING, Callable
 
 from postfinger_py.anonymize import keeplist
 from postfinger_py.anonymize.engine import SECRET_MASK, _tld_is_public
@@ -35,7 +36,7 @@ class Handlers:
     def __init__(self, engine: Engine) -> None:
         self.e = engine
 
-    def table(self) -> Dict[str, Callable[[Match[str]], str]]:
+    def table(self) -> dict[str, Callable[[Match[str]], str]]:
         """Pattern alternative name -> its handler."""
         return {
             "SECRET": self.secret, "SHORTSECRET": self.secret, "SYSLOG": self.syslog,
@@ -178,7 +179,7 @@ class Handlers:
         octets = (dotted or m.group("rd_h")).replace("-", ".").split(".")
         rest = m.group("rd_dom").replace("\\.", ".").lower()
         if (any(int(o) > 255 for o in octets)
-                or rest not in self.e.learned_domains and not self.e._looks_like_domain(rest)):
+                or (rest not in self.e.learned_domains and not self.e._looks_like_domain(rest))):
             return self.dom_text(m.group("rd"))  # (`postfix-3.7.11.1.tar.gz`: a file)
         forward = ".".join(str(int(o)) for o in octets)
         backward = ".".join(str(int(o)) for o in reversed(octets))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from typing import Dict, FrozenSet, List, Set, Tuple, Union
+from typing import Union
 
 from postfinger_py.anonymize.keys import subkey
 
@@ -31,9 +31,9 @@ CLASS_V6 = ("fe80::/64", "fc00::/7", "2002::/16", "::ffff:0:0/96", "64:ff9b::/96
 _CHECKPOINTS = {4: (8, 16, 24), 6: (16, 32, 48, 64, 80, 96, 112)}
 
 
-def _pins(blocks: Tuple[str, ...], bits: int) -> FrozenSet[Tuple[int, int]]:
+def _pins(blocks: tuple[str, ...], bits: int) -> frozenset[tuple[int, int]]:
     """(depth, prefix) pairs on the path to a special block: bits never flipped there."""
-    pins: Set[Tuple[int, int]] = set()
+    pins: set[tuple[int, int]] = set()
     for text in blocks:
         net = ipaddress.ip_network(text)
         value = int(net.network_address)
@@ -48,21 +48,21 @@ class IpAnonymizer:
     def __init__(self, key: bytes) -> None:
         self._key = {4: subkey(key, "ipv4"), 6: subkey(key, "ipv6")}
         self._keyed = {v: hashlib.blake2b(key=k, digest_size=8) for v, k in self._key.items()}
-        self._keep: Dict[int, List[IPNetwork]] = {
+        self._keep: dict[int, list[IPNetwork]] = {
             4: [ipaddress.ip_network(b) for b in KEEP_V4],
             6: [ipaddress.ip_network(b) for b in KEEP_V6],
         }
         # Integer ranges of the kept blocks: `addr in net` per network costs ~1 us each.
-        self._keep_ranges: Dict[int, List[Tuple[int, int]]] = {
+        self._keep_ranges: dict[int, list[tuple[int, int]]] = {
             v: [(int(n.network_address), int(n.broadcast_address)) for n in nets]
             for v, nets in self._keep.items()
         }
         self._pins = {4: _pins(KEEP_V4 + CLASS_V4, 32), 6: _pins(KEEP_V6 + CLASS_V6, 128)}
         # Flip bits and anonymized prefixes, keyed `prefix << 8 | depth` (one int, hashed fast).
-        self._flip: Dict[int, Dict[int, int]] = {4: {}, 6: {}}
+        self._flip: dict[int, dict[int, int]] = {4: {}, 6: {}}
         self._pin_keys = {v: frozenset(p << 8 | d for d, p in pins) for v, pins in self._pins.items()}
-        self._prefix_memo: Dict[int, Dict[int, int]] = {4: {}, 6: {}}
-        self._cache: Dict[IPAddress, IPAddress] = {}
+        self._prefix_memo: dict[int, dict[int, int]] = {4: {}, 6: {}}
+        self._cache: dict[IPAddress, IPAddress] = {}
 
     def trim_caches(self) -> None:
         """Forget the memoized flip bits, prefixes and addresses (recomputed the same on demand)."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import FrozenSet, Pattern, Sequence, Tuple
+from re import Pattern
 
 DATA = Path(__file__).resolve().parent / "data"
 
 # Not site data: standard names, documentation names (RFC 2606/6761) and public services.
-KEEP_DOMAINS: Tuple[str, ...] = (
+KEEP_DOMAINS: tuple[str, ...] = (
     "localhost", "localhost.localdomain", "example", "example.com", "example.net", "example.org",
     "test", "invalid", "home.arpa", "in-addr.arpa", "ip6.arpa", "arpa",
     "postfix.org", "porcupine.org", "debian.org", "ubuntu.com", "redhat.com", "fedoraproject.org",
@@ -26,17 +27,17 @@ KEEP_DOMAINS: Tuple[str, ...] = (
     "openssl.org", "ietf.org", "rfc-editor.org", "iana.org", "spf.org", "dmarc.org",
 )
 # Addresses at these are made up by definition: keep the whole address, local part included.
-DOC_DOMAINS: Tuple[str, ...] = ("example", "example.com", "example.net", "example.org", "test",
+DOC_DOMAINS: tuple[str, ...] = ("example", "example.com", "example.net", "example.org", "test",
                                 "invalid", "localhost")
 
-KEEP_LOCAL_PARTS: FrozenSet[str] = frozenset({
+KEEP_LOCAL_PARTS: frozenset[str] = frozenset({
     "postmaster", "root", "mailer-daemon", "double-bounce", "abuse", "hostmaster", "webmaster",
     "nobody", "postfix", "noreply", "no-reply", "security", "noc", "mail", "daemon",
 })
 
 # A dotted word ending in one of these is a file name, not a domain (`main.cf`, `libsasl2.so`),
 # unless the site's configuration says it is a host name.
-FILE_EXTENSIONS: FrozenSet[str] = frozenset("""
+FILE_EXTENSIONS: frozenset[str] = frozenset("""
 cf so sh py pl pm md in am ac mk la cc ps rb rs ts js lo pid zip mov gz xz bz2 h c o a d
 db lmdb cdb conf cnf ini cfg yml yaml json xml html htm txt log sock service socket timer
 pem crt key csr der p12 pfx map proto out bak orig old new swp tmp save lock dist
@@ -44,12 +45,12 @@ rpmnew rpmsave dpkg-dist dpkg-old ucf-dist
 """.split())
 
 # Placeholders our own normalizers write (logs' problem kinds, queue delay reasons): not data.
-PLACEHOLDERS: FrozenSet[str] = frozenset({"USER@DOMAIN", "DOMAIN", "USER", "ADDRESS", "QUEUEID"})
+PLACEHOLDERS: frozenset[str] = frozenset({"USER@DOMAIN", "DOMAIN", "USER", "ADDRESS", "QUEUEID"})
 
 
 # Postfix's own file names: kept even where a learned word is their stem (a host named `main`),
 # also with a suffix after them (`main.cf.proto`, `main.cf.bak`, `main.cf.dpkg-dist`).
-POSTFIX_FILE_NAMES: FrozenSet[str] = frozenset({
+POSTFIX_FILE_NAMES: frozenset[str] = frozenset({
     "main.cf", "master.cf", "dynamicmaps.cf", "postfix-files", "makedefs.out",
 })
 
@@ -69,13 +70,13 @@ def looks_like_file_name(labels: Sequence[str]) -> bool:
 
 
 # Top-level names sites use internally; not in the public suffix list, still domains.
-INTERNAL_TLDS: FrozenSet[str] = frozenset({
+INTERNAL_TLDS: frozenset[str] = frozenset({
     "local", "localdomain", "lan", "internal", "intranet", "corp", "home", "private", "priv",
     "domain", "intern", "office", "mail", "site",
 })
 
 
-def _read_words(name: str) -> FrozenSet[str]:
+def _read_words(name: str) -> frozenset[str]:
     words = set()
     for line in (DATA / name).read_text(encoding="utf-8").splitlines():
         line = line.strip()
@@ -85,13 +86,13 @@ def _read_words(name: str) -> FrozenSet[str]:
 
 
 @lru_cache(maxsize=1)
-def parameter_names() -> FrozenSet[str]:
+def parameter_names() -> frozenset[str]:
     """Every main.cf parameter name `postconf -d` of Postfix 3.7 knows."""
     return _read_words("postconf-names.txt")
 
 
 @lru_cache(maxsize=1)
-def keywords() -> FrozenSet[str]:
+def keywords() -> frozenset[str]:
     """Words that must never be replaced as bare words (lower case)."""
     return parameter_names() | _read_words("keywords.txt") | KEEP_LOCAL_PARTS
 
@@ -100,7 +101,7 @@ _KEEP_SET = frozenset(KEEP_DOMAINS)
 _DOC_SET = frozenset(DOC_DOMAINS)
 
 
-def _under(name: str, domains: FrozenSet[str]) -> bool:
+def _under(name: str, domains: frozenset[str]) -> bool:
     labels = name.lower().rstrip(".").split(".")
     return any(".".join(labels[i:]) in domains for i in range(len(labels)))
 
@@ -116,7 +117,7 @@ def domain_is_documentation(name: str) -> bool:
     return _under(name, _DOC_SET)
 
 
-def compile_user_patterns(patterns: Sequence[str]) -> Tuple[Pattern[str], ...]:
+def compile_user_patterns(patterns: Sequence[str]) -> tuple[Pattern[str], ...]:
     """`--keep PATTERN`s: a value that fully matches one is never replaced (case-insensitive)."""
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 

@@ -6,7 +6,8 @@ import bisect
 import ipaddress
 import itertools
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from postfinger_py.anonymize.engine import Engine, _tld_is_public, public_suffix_of
 from postfinger_py.anonymize.keeplist import (
@@ -21,14 +22,14 @@ from postfinger_py.anonymize.patterns import DOT
 
 def trie_regex(words: Iterable[str]) -> str:
     """A compact alternation of literal words (a trie), so thousands of values scan quickly."""
-    trie: Dict[str, Any] = {}
+    trie: dict[str, Any] = {}
     for word in words:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def render(node: Dict[str, Any]) -> str:
+    def render(node: dict[str, Any]) -> str:
         branches = []
         optional = "" in node
         for ch in sorted(k for k in node if k):
@@ -49,7 +50,7 @@ _V6 = re.compile(r"[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*")
 _NOT_TOKEN_ASCII = {c: " " for c in range(128) if not _TOKENS.fullmatch(chr(c))}
 
 
-def _runs(token: str) -> List[str]:
+def _runs(token: str) -> list[str]:
     """The token and every run of its dot-separated parts (`a.b.c` -> a, b, c, a.b, b.c, ...)."""
     parts = [p for p in token.strip(".").split(".") if p]
     if len(parts) <= 1:
@@ -83,17 +84,17 @@ class LeakChecker:
 
     def __init__(self, engine: Engine, section_titles: Sequence[str] = ()) -> None:
         self._titles = [t for t in section_titles if t]
-        self._engine: Optional[Engine] = engine
-        self._kinds: Dict[str, str] = {}
-        self._locals: Dict[str, str] = {}
-        self._v6: Dict[str, str] = {}
+        self._engine: Engine | None = engine
+        self._kinds: dict[str, str] = {}
+        self._locals: dict[str, str] = {}
+        self._v6: dict[str, str] = {}
         # What --keep matches is kept on purpose: so are the labels inside it (the
         # kestrel-logistics of kestrel-logistics.co.uk), however they were learned.
         self._keep_patterns = engine.keep_patterns
         self._taken = 0  # how many of engine.replaced (in insertion order) are in the dicts
         self._learned_sizes = (-1, -1, -1)
         self._secret_count = -1
-        self._secrets: List[str] = []
+        self._secrets: list[str] = []
         self.refresh()
 
     def refresh(self) -> None:
@@ -124,7 +125,7 @@ class LeakChecker:
             self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len,
                                    reverse=True)
 
-    def __getstate__(self) -> Dict[str, Any]:
+    def __getstate__(self) -> dict[str, Any]:
         # The report's anonymizer worker sends its checker back pickled; the engine stays
         # (its keyed hash states cannot be pickled, and the report's values are all in).
         state = dict(self.__dict__)
@@ -142,7 +143,7 @@ class LeakChecker:
         elif "." in original or len(original) >= 3 or kind == "host name":
             self._kinds.setdefault(original, kind)
 
-    def find(self, text: str, source: Optional[str] = None) -> Optional[Tuple[str, int]]:
+    def find(self, text: str, source: str | None = None) -> tuple[str, int] | None:
         """(kind, offset) of the first surviving original found, or None.
 
         With `source` (the input `text` was made from, line for line), an original is reported
@@ -151,7 +152,7 @@ class LeakChecker:
         original of another line or another part). Secrets are reported wherever they are.
         """
         text = blank_kept(text, self._keep_patterns)
-        found: Optional[List[Tuple[str, str]]] = None
+        found: list[tuple[str, str]] | None = None
         if len(text) >= PARALLEL_MIN_CHARS:
             from postfinger_py.anonymize import parallel
 
@@ -166,8 +167,8 @@ class LeakChecker:
             found = _in_source(found, source, text)
         return self._first(text, found)
 
-    def _first(self, text: str, found: List[Tuple[str, str]]) -> Optional[Tuple[str, int]]:
-        hits: List[Tuple[int, str]] = []
+    def _first(self, text: str, found: list[tuple[str, str]]) -> tuple[str, int] | None:
+        hits: list[tuple[int, str]] = []
         for secret in self._secrets:
             pos = text.find(secret)
             if pos >= 0:
@@ -178,9 +179,9 @@ class LeakChecker:
                 hits.append((max(low.find(value), 0), kind))
         return (min(hits)[1], min(hits)[0]) if hits else None
 
-    def _found(self, text: str) -> List[Tuple[str, str]]:
+    def _found(self, text: str) -> list[tuple[str, str]]:
         """(value, kind) of every original value (but secrets) that survives in `text`."""
-        found: List[Tuple[str, str]] = []
+        found: list[tuple[str, str]] = []
         if self._kinds or self._locals or self._v6:
             low = text.lower().replace("\\.", ".")
             # Every pattern below stops at whitespace, so it finds the same values in the
@@ -214,8 +215,8 @@ class LeakChecker:
                     found.append((token, self._v6[token]))
         return found
 
-    def describe(self, text: str, source: Optional[str] = None,
-                 first_line: int = 1) -> Optional[str]:
+    def describe(self, text: str, source: str | None = None,
+                 first_line: int = 1) -> str | None:
         """One line naming the kind of value and the section it is in; never the value.
 
         `source`: as for find(); `first_line`: the number of the text's first line (a part
@@ -235,8 +236,8 @@ class LeakChecker:
         return f"an original {kind} survived anonymization {place} (line {line})"
 
 
-def _in_source(found: List[Tuple[str, str]], source: str,
-               text: str) -> List[Tuple[str, str]]:
+def _in_source(found: list[tuple[str, str]], source: str,
+               text: str) -> list[tuple[str, str]]:
     """The found values that survive from the input: each is kept if the input lines around
     one of the output lines holding it (the line before, the same line and the line after)
     hold it too, in the forms the search sees (lower case, `\\.` as a dot, also cut by a
@@ -256,8 +257,8 @@ def _in_source(found: List[Tuple[str, str]], source: str,
             pos = low.find("\n", pos + 1)
     else:
         src_lines = ["\n".join(src_lines)]
-    windows: Dict[int, Tuple[str, str]] = {}
-    v6_forms: Dict[int, Set[str]] = {}
+    windows: dict[int, tuple[str, str]] = {}
+    v6_forms: dict[int, set[str]] = {}
 
     def holds(i: int, value: str) -> bool:
         if i not in windows:
@@ -291,9 +292,9 @@ def _in_source(found: List[Tuple[str, str]], source: str,
     return out
 
 
-def _v6_forms(text: str) -> Set[str]:
+def _v6_forms(text: str) -> set[str]:
     """The canonical form of every IPv6 address written in the (lower-case) text."""
-    forms: Set[str] = set()
+    forms: set[str] = set()
     for token in _V6.findall(text.replace("ipv6:", "ipv6 ")):
         for form in (token, token[:-1]) if token.endswith(":") else (token,):
             try:

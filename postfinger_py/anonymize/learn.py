@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Iterator, List, Optional, Set, Tuple
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from postfinger_py.anonymize import keeplist
 from postfinger_py.anonymize.engine import Engine
@@ -54,7 +55,7 @@ _CRED_LOWER = re.compile(rf"(?<![\w-])(?:{SECRET_KEYS.lower()})[ \t]*[=:][ \t]*(
 _MAIL_LOCAL_CHARS = frozenset(".%+-_")
 
 
-def _mail_labels(text: str) -> Set[str]:
+def _mail_labels(text: str) -> set[str]:
     """`host` of every `user@host` whose host is a single label (what _LABEL_MAIL finds)."""
     out = set()
     for m in _AT_LABEL.finditer(text):
@@ -64,7 +65,7 @@ def _mail_labels(text: str) -> Set[str]:
     return out
 
 
-def _credentials(text: str) -> List[str]:
+def _credentials(text: str) -> list[str]:
     """The values after password=, secret: ... (what _CRED finds), case kept."""
     low = text.lower()
     if not any(word in low for word in SECRET_WORDS):  # substring tests are memchr-fast
@@ -149,7 +150,7 @@ def _learn_user_password(engine: Engine, result: str) -> None:
 
 def _learn_login(engine: Engine, user: str) -> None:
     """A login name: `user`, or `user@domain` (whose domain is the site's too)."""
-    local, at, domain = user.rpartition("@")
+    _local, at, domain = user.rpartition("@")
     if at:
         engine.learn_host(domain)  # the address itself is found wherever it is
     else:
@@ -197,8 +198,8 @@ def learn_free_text(engine: Engine, text: str) -> None:
     if ":" in text and ("[" in text or "@" in text):
         for m in _PASTED_SASL.finditer("\n" + text):
             user, _, password = m.group("cred").partition(":")
-            if (_TRANSPORT.fullmatch(user) and _NEXTHOP.fullmatch(password)
-                    or " " in password and not _APP_PASSWORD.fullmatch(password)
+            if ((_TRANSPORT.fullmatch(user) and _NEXTHOP.fullmatch(password))
+                    or (" " in password and not _APP_PASSWORD.fullmatch(password))
                     or _RELAY_PORT.fullmatch(m.group("cred"))):
                 # a transport(5) line (`example.com smtp:[relay]:25`), prose, or a next hop
                 # (`@example.com [smtp.office365.com]:587` of sender_dependent_relayhost_maps)
@@ -313,7 +314,7 @@ _CHALLENGE = re.compile(r"(?:^|[\s:>])334(?:[ \t]+([A-Za-z0-9+/]*={0,2}))?[ \t]*
 _RESPONSE = re.compile(r"^(?:.*?(?:[>:]|\bC:)[ \t]+)?([A-Za-z0-9+/]{4,}={0,2})[ \t]*$")
 
 
-def _b64(text: str) -> Optional[str]:
+def _b64(text: str) -> str | None:
     import base64
     import binascii
 
@@ -442,7 +443,7 @@ def _looks_like_cf(text: str) -> bool:
     return bool(lines) and all(re.match(r"^\s*\w+\s*=", ln) or ln[:1].isspace() for ln in lines)
 
 
-def iter_strings(data: Any, path: str = "") -> Iterator[Tuple[str, str]]:
+def iter_strings(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """(path, string) for every string inside plain data, dict keys included."""
     if isinstance(data, str):
         yield path, data
@@ -464,7 +465,7 @@ def learn_parameter_list(engine: Engine, items: Iterable[Any]) -> None:
                 learn_parameter(engine, item["name"], value)
 
 
-def map_paths(params: List[Tuple[str, str]]) -> List[Tuple[str, str, str]]:
+def map_paths(params: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """(parameter, map type, path) of file-based tables named in main.cf parameter values."""
     out = []
     for name, value in params:

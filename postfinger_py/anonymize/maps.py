@@ -11,7 +11,7 @@ the engine's attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Generic, List, Optional, Tuple, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K")  # what an original is looked up by
 R = TypeVar("R")  # what a replacement is reserved by
@@ -22,10 +22,10 @@ class ReplacementMap(Generic[K, R]):
     of each replacement -> the original (lower case) that holds it."""
 
     def __init__(self) -> None:
-        self.forward: Dict[K, str] = {}
-        self.taken: Dict[R, str] = {}
+        self.forward: dict[K, str] = {}
+        self.taken: dict[R, str] = {}
 
-    def get(self, key: K) -> Optional[str]:
+    def get(self, key: K) -> str | None:
         return self.forward.get(key)
 
     def reservation(self, key: K, replacement: str) -> R:
@@ -39,7 +39,7 @@ class ReplacementMap(Generic[K, R]):
         self.forward[key] = replacement
         self.taken[self.reservation(key, replacement)] = original
 
-    def agrees_with(self, choices: List[Tuple[K, str]]) -> bool:
+    def agrees_with(self, choices: list[tuple[K, str]]) -> bool:
         """Whether choices made elsewhere from the same starting state are the ones this map
         would make: each original got the same replacement here, or one nobody here holds."""
         for key, replacement in choices:
@@ -52,10 +52,10 @@ class ReplacementMap(Generic[K, R]):
         return True
 
 
-class LabelMap(ReplacementMap[Tuple[str, str], Tuple[str, str]]):
+class LabelMap(ReplacementMap[tuple[str, str], tuple[str, str]]):
     """Domain labels, per parent domain: (parent, label) -> label; reserved per parent."""
 
-    def reservation(self, key: Tuple[str, str], replacement: str) -> Tuple[str, str]:
+    def reservation(self, key: tuple[str, str], replacement: str) -> tuple[str, str]:
         return (key[0], replacement)
 
 
@@ -69,9 +69,9 @@ class UserMap(ReplacementMap[str, str]):
 class _Writes(dict):  # type: ignore[type-arg]
     """A dict that remembers which keys were written, in first-write order."""
 
-    def __init__(self, base: Dict[Any, Any]) -> None:
+    def __init__(self, base: dict[Any, Any]) -> None:
         super().__init__(base)
-        self.written: Dict[Any, None] = {}
+        self.written: dict[Any, None] = {}
 
     def __setitem__(self, key: Any, value: Any) -> None:
         super().__setitem__(key, value)
@@ -79,7 +79,7 @@ class _Writes(dict):  # type: ignore[type-arg]
 
 
 # The dicts of the state, by the names a recorded delta uses.
-Delta = Dict[str, List[Tuple[Any, Any]]]
+Delta = dict[str, list[tuple[Any, Any]]]
 
 
 @dataclass
@@ -87,14 +87,14 @@ class EngineState:
     labels: LabelMap = field(default_factory=LabelMap)
     users: UserMap = field(default_factory=UserMap)
     # What was replaced: (kind, original) -> replacement. Feeds the map file and leak check.
-    replaced: Dict[Tuple[str, str], str] = field(default_factory=dict)
+    replaced: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def _dicts(self) -> Dict[str, Tuple[Any, str]]:
+    def _dicts(self) -> dict[str, tuple[Any, str]]:
         return {"labels": (self.labels, "forward"), "labels_taken": (self.labels, "taken"),
                 "users": (self.users, "forward"), "users_taken": (self.users, "taken"),
                 "replaced": (self, "replaced")}
 
-    def snapshot(self) -> List[List[Tuple[Any, Any]]]:
+    def snapshot(self) -> list[list[tuple[Any, Any]]]:
         """Every entry of every dict, in insertion order (two states compare equal by it)."""
         return [list(getattr(owner, attr).items()) for owner, attr in self._dicts().values()]
 

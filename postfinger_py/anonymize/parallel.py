@@ -16,7 +16,7 @@ import os
 import pickle
 import signal
 import threading
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from postfinger_py.anonymize.engine import Engine
@@ -70,7 +70,7 @@ def _cut(text: str) -> int:
     return cut if 0 < cut < len(text) else 0
 
 
-def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Optional[Any]]:
+def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> tuple[Any, Any | None]:
     """(here(), in_child()) with in_child run in a forked child at the same time.
 
     The child's result comes back pickled through a pipe; None if the child failed (the caller
@@ -120,14 +120,14 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> Tuple[Any, Op
         return mine, None
 
 
-def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) -> str:
+def apply_in_halves(engine: Engine, text: str, apply: Callable[[str], str]) -> str:
     """apply(text), the second half computed in a child; `apply` is the engine's one-CPU path."""
     cut = _cut(text)
     if not cut:
         return apply(text)
     first, second = text[:cut], text[cut:]
 
-    def in_child() -> Tuple[str, Delta]:
+    def in_child() -> tuple[str, Delta]:
         # Every entry the child writes, new or rewritten (`replaced` holds the network form of
         # 10.1.2.0 after 10.1.2.0/24, the address form after 10.1.2.0), in first-write order.
         engine.state.start_recording()
@@ -143,7 +143,7 @@ def apply_in_halves(engine: "Engine", text: str, apply: Callable[[str], str]) ->
     return str(out_first) + apply(second)
 
 
-def in_halves(fn: Callable[[str], List[Any]], text: str) -> Tuple[List[Any], List[Any]]:
+def in_halves(fn: Callable[[str], list[Any]], text: str) -> tuple[list[Any], list[Any]]:
     """(fn(first half), fn(second half)), the second computed in a child at the same time.
 
     For functions of the lines of a text (the leak check's search): the text is cut at a line

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Pattern, Tuple
+from collections.abc import Iterable
+from re import Pattern
+from typing import Any
 
 # One DNS label: letters/digits (any script), inner hyphens; underscores tolerated inside.
 LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
@@ -75,14 +77,14 @@ def literal_alternation(values: Iterable[str]) -> str:
     Built as a trie: a flat alternation of thousands of learned names (every sasl_username of
     a busy log) is tried value by value at every position; a trie fails at the first letter.
     """
-    trie: Dict[str, Any] = {}
+    trie: dict[str, Any] = {}
     for value in set(values):
         node = trie
         for ch in value:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def render(node: Dict[str, Any]) -> str:
+    def render(node: dict[str, Any]) -> str:
         branches = [(DOT if ch == "." else re.escape(ch)) + render(node[ch])
                     for ch in sorted(k for k in node if k)]
         if not branches:
@@ -103,7 +105,7 @@ RDNS_HINT = re.compile(r"\d{1,3}([.-])\d{1,3}\1\d{1,3}\1\d{1,3}[.-][^\W_]|-\d{1,
 def needs_extras(token: str) -> bool:
     """Whether one of EXTRAS could match in `token` (a superset of where they match)."""
     return ("dc=" in token or "DC=" in token or "dC=" in token or "Dc=" in token
-            or "+" in token and "=" in token and "@" in token
+            or ("+" in token and "=" in token and "@" in token)
             or RDNS_HINT.search(token) is not None)
 
 
@@ -114,8 +116,8 @@ def build_scanner(known_bare_regex: str, secrets: Iterable[str],
     `known_bare_regex` is literal_alternation() of the learned users and short hosts, or ''.
     Without `extras`, the EXTRAS alternatives are left out.
     """
-    head: List[str] = []
-    parts: List[str] = []
+    head: list[str] = []
+    parts: list[str] = []
     long_secrets = [s for s in secrets if len(s) >= 4]
     short_secrets = [s for s in secrets if 0 < len(s) < 4]
     if long_secrets:
@@ -173,7 +175,7 @@ def build_token_outer(known_bare_regex: str) -> Pattern[str]:
     return re.compile(_token_part(token), re.MULTILINE)
 
 
-def _outer_parts(known_bare_regex: str, secrets_only: bool) -> Tuple[List[str], List[str]]:
+def _outer_parts(known_bare_regex: str, secrets_only: bool) -> tuple[list[str], list[str]]:
     """build_outer's line-anchored alternatives and its token alternatives."""
     alts = dict(ALTERNATIVES)
     cred = alts["CRED"].replace(r"(?<![\w-])", "")
@@ -204,7 +206,7 @@ def _outer_parts(known_bare_regex: str, secrets_only: bool) -> Tuple[List[str], 
     return line, token
 
 
-def _token_part(token: List[str]) -> str:
+def _token_part(token: list[str]) -> str:
     return r"(?<!\S)(?:" + "|".join(token) + ")"
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import sys
 import types
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 logging.getLogger("faker").setLevel(logging.WARNING)  # scrubadub imports faker: no import chatter
 
@@ -49,7 +50,7 @@ def _import_scrubadub() -> None:
     """
     if "scrubadub" in sys.modules:
         return
-    added: Dict[str, Optional[types.ModuleType]] = {}
+    added: dict[str, types.ModuleType | None] = {}
     if "scipy" not in sys.modules:
         added["scipy"] = None
     for name, cls in _UNUSED_MODULES.items():
@@ -89,7 +90,7 @@ class SiteDetector(scrubadub.detectors.Detector):  # type: ignore[misc]
         super().__init__()
         self.engine = engine
 
-    def iter_filth(self, text: str, document_name: Optional[str] = None) -> Iterator[Any]:
+    def iter_filth(self, text: str, document_name: str | None = None) -> Iterator[Any]:
         for m in self.engine.outer().finditer(text):
             if m.end() > m.start() and self.engine.replace_outer(m) != m.group(0):
                 yield SiteFilth(match=m, detector_name=self.name, document_name=document_name)
@@ -106,7 +107,7 @@ class KeyedReplacer(scrubadub.post_processors.PostProcessor):  # type: ignore[mi
 
     def process_filth(self, filth_list: Sequence[Any]) -> Sequence[Any]:
         for filth in filth_list:
-            parts: List[Any] = sorted(getattr(filth, "filths", None) or [filth],
+            parts: list[Any] = sorted(getattr(filth, "filths", None) or [filth],
                                       key=lambda f: f.beg)
             if len(parts) == 1:
                 filth.replacement_string = self.engine.replace_outer(parts[0].match)

@@ -14,7 +14,7 @@ import logging
 import os
 import pickle
 import traceback
-from typing import Any, List, Optional
+from typing import Any
 
 from postfinger_py.anonymize import AnonResult, AnonSettings, anonymize, preload
 from postfinger_py.anonymize.parallel import (
@@ -38,7 +38,7 @@ class ForkedAnonymizer:
     def __init__(self, settings: AnonSettings) -> None:
         self.settings = settings
         mask = hold_ctrl_c()
-        fds: List[int] = []
+        fds: list[int] = []
         try:
             fds += os.pipe()
             fds += os.pipe()
@@ -56,9 +56,9 @@ class ForkedAnonymizer:
             _child(req_r, res_w, settings)
         os.close(req_r)
         os.close(res_w)
-        self.pid: Optional[int] = pid
-        self._req_w: Optional[int] = req_w
-        self._res_r: Optional[int] = res_r
+        self.pid: int | None = pid
+        self._req_w: int | None = req_w
+        self._res_r: int | None = res_r
         self.used_child = False  # whether the last result came from the child
         try:
             let_ctrl_c(mask)  # a Ctrl-C held back since the fork arrives here

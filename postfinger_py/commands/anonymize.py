@@ -14,8 +14,9 @@ import codecs
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, BinaryIO, Iterator, List, Tuple
+from typing import IO, BinaryIO
 
 from postfinger_py.anonymize import PartFilter, add_anon_arguments, settings_from_args
 from postfinger_py.argparsing import Parser, add_config_dir
@@ -83,7 +84,7 @@ class _Input:
     size: int
 
 
-def main(argv: List[str], env: Env) -> int:
+def main(argv: list[str], env: Env) -> int:
     args = build_parser(env).parse_args(argv)
     settings = settings_from_args(args)
     if settings.map_file and settings.mode != "on":
@@ -118,7 +119,7 @@ def main(argv: List[str], env: Env) -> int:
     return 0
 
 
-def _stdin_once(paths: List[str]) -> List[str]:
+def _stdin_once(paths: list[str]) -> list[str]:
     """Standard input can be read once: `-` named twice is an error, as it would be empty."""
     if paths.count("-") > 1:
         raise UsageError("standard input (-) can be named only once")
@@ -146,14 +147,14 @@ def _open(item: _Input) -> BinaryIO:
                               "check the file name") from None
 
 
-def _parts(fh: BinaryIO, item: _Input, part_lines: int) -> Iterator[Tuple[int, bytes]]:
+def _parts(fh: BinaryIO, item: _Input, part_lines: int) -> Iterator[tuple[int, bytes]]:
     """(number of the first line, bytes) of each part of the input: up to `part_lines` lines or
     PART_MAX_BYTES, cut only at a line end, and up to item.size bytes when that is known."""
     left = item.size if item.size >= 0 else -1
     line_no = 1
     try:
         while left != 0:
-            lines: List[bytes] = []
+            lines: list[bytes] = []
             nbytes = 0
             while len(lines) < part_lines and nbytes < PART_MAX_BYTES and left != 0:
                 line = fh.readline(left)
@@ -211,7 +212,7 @@ def _last_lines(text: str, count: int) -> str:
     return tail if len(tail) <= 64 * 1024 else ""
 
 
-def _replace_all(filt: PartFilter, inputs: List[_Input], part_lines: int, out: BinaryIO) -> None:
+def _replace_all(filt: PartFilter, inputs: list[_Input], part_lines: int, out: BinaryIO) -> None:
     """Pass 2: every part replaced and checked, written to `out`; again from the start when a
     leak check taught the engine something after the first part (so every part is replaced,
     and checked, with what the engine finally knows)."""

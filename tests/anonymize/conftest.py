@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable
 
 import pytest
 
@@ -13,11 +13,11 @@ from postfinger_py.anonymize.engine import Engine
 from postfinger_py.model import Report, Section, Status
 
 DATA = Path(__file__).resolve().parent / "data"
-SITE: Dict[str, Any] = json.loads(
+SITE: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "integration" / "site.json").read_text())
 
 
-def engine_pair(key: bytes, learn: Callable[[Engine], None]) -> Tuple[Engine, Engine]:
+def engine_pair(key: bytes, learn: Callable[[Engine], None]) -> tuple[Engine, Engine]:
     """Two engines that learned the same, frozen: one for the fast path, one for the reference."""
     engines = []
     for _ in range(2):
@@ -32,7 +32,7 @@ def read(name: str) -> str:
     return (DATA / name).read_text(encoding="utf-8", errors="replace")
 
 
-def params(text: str) -> List[Dict[str, str]]:
+def params(text: str) -> list[dict[str, str]]:
     out = []
     for line in text.splitlines():
         name, sep, value = line.partition(" = ")
@@ -41,9 +41,9 @@ def params(text: str) -> List[Dict[str, str]]:
     return out
 
 
-def site_values() -> List[str]:
+def site_values() -> list[str]:
     """Every made-up site value the anonymizer must hide (from tests/integration/site.json)."""
-    values: List[str] = []
+    values: list[str] = []
     for key, value in SITE.items():
         if key == "comment":
             continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import List, Optional, Tuple
 
 from postfinger_py.anonymize import AnonSettings, text_filter
 from postfinger_py.cli import main
@@ -39,7 +38,7 @@ def filtered(tmp_path: Path, conf: Path, text: str, mode: str = "on") -> str:
 
 
 def command(tmp_path: Path, conf: Path, text: str,
-            extra: Optional[List[str]] = None) -> Tuple[int, str, str]:
+            extra: list[str] | None = None) -> tuple[int, str, str]:
     """The whole `postfinger anonymize -c CONF FILE` command, in process."""
     src = tmp_path / "input.txt"
     src.write_text(text)

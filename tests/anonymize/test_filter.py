@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from postfinger_py.anonymize import AnonSettings, anonymize, text_filter
+from postfinger_py.anonymize import AnonSettings, PartFilter, anonymize, text_filter
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.scrub import make_scrubber
 from postfinger_py.errors import PostfingerError
@@ -78,12 +78,24 @@ def test_filter_secrets_masked_when_off(ctx: Context) -> None:
     assert SITE["hostname"] in out
 
 
-def test_filter_fails_closed(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
-    f = text_filter(ctx, AnonSettings())
-    monkeypatch.setattr(Engine, "apply", lambda self, text: text)  # a broken engine
+class _BrokenEngine(Engine):
+    """An engine that learns like the real one but replaces nothing."""
+
+    def apply(self, text: str) -> str:
+        return text
+
+
+def test_filter_fails_closed(ctx: Context) -> None:
+    text = f"mail for {SITE['addresses'][0]}\n"
+    parts = PartFilter(ctx, AnonSettings(), engine=_BrokenEngine(b"k" * 32))
+    parts.learn(text)
     with pytest.raises(PostfingerError) as exc:
-        f(f"mail for {SITE['addresses'][0]}\n")
+        parts.replace(text)
     assert exc.value.status == 4 and "bluefinch" not in str(exc.value)
+    # The same text through a working engine passes the same check.
+    good = PartFilter(ctx, AnonSettings(), engine=Engine(b"k" * 32))
+    good.learn(text)
+    assert "bluefinch" not in good.replace(text)
 
 
 def test_scrubadub_path_equals_direct_path() -> None:

@@ -7,7 +7,7 @@ import ipaddress
 import re
 import subprocess
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
@@ -20,14 +20,14 @@ from .conftest import site_values
 pytestmark = pytest.mark.integration
 
 
-def test_live_postconf_d_keyword_safe(real_postfix: Dict[str, Any]) -> None:
+def test_live_postconf_d_keyword_safe(real_postfix: dict[str, Any]) -> None:
     from .test_keywords import check_postconf_d
 
     text = subprocess.run(["postconf", "-d"], capture_output=True, text=True, check=True).stdout
     check_postconf_d(text)
 
 
-def test_live_filter_hides_site_and_keeps_relations(real_postfix: Dict[str, Any]) -> None:
+def test_live_filter_hides_site_and_keeps_relations(real_postfix: dict[str, Any]) -> None:
     ctx = Env().live_context(Options())
     f = text_filter(ctx, AnonSettings())
     main = subprocess.run(["postconf", "-n"], capture_output=True, text=True).stdout
@@ -44,7 +44,7 @@ def test_live_filter_hides_site_and_keeps_relations(real_postfix: Dict[str, Any]
     assert any(ipaddress.ip_address(values["debug_peer_list"]) in n for n in nets)
 
 
-def test_end_to_end_report(real_postfix: Dict[str, Any], tmp_path: Path) -> None:
+def test_end_to_end_report(real_postfix: dict[str, Any], tmp_path: Path) -> None:
     from postfinger_py.cli import main
 
     out, err = io.StringIO(), io.StringIO()

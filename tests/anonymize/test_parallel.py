@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List
 
 import pytest
 
@@ -27,11 +26,11 @@ def _engine(text: str, parallel_min: int) -> Engine:
     return e
 
 
-def _state(e: Engine) -> List[object]:
+def _state(e: Engine) -> list[object]:
     return list(e.state.snapshot())
 
 
-def _children() -> List[str]:
+def _children() -> list[str]:
     """This process's children (none may be left behind)."""
     path = Path(f"/proc/self/task/{os.getpid()}/children")
     if path.exists():
@@ -60,7 +59,7 @@ def test_child_result_is_used_and_rewritten_entries_come_back() -> None:
     two, one = _engine(text, 1), _engine(text, 10**12)
     for e in (two, one):
         e.apply("net 10.1.2.0/24\n")
-    here: List[int] = []
+    here: list[int] = []
 
     def apply_recording(part: str) -> str:
         here.append(len(part))
@@ -171,7 +170,7 @@ def test_leak_check_in_halves_finds_what_one_pass_finds(where: str) -> None:
     e.learn_user("j.meier")
     e.learn_short_host("mx1")
     checker = LeakChecker(e)
-    here: List[int] = []
+    here: list[int] = []
 
     def found_recording(part: str) -> list:
         here.append(len(part))

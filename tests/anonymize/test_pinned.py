@@ -12,7 +12,7 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -74,9 +74,9 @@ def _check_json_text(name: str, actual: str) -> None:
     assert actual == expected, name
 
 
-def _check_json(actual: Dict[str, Any]) -> None:
+def _check_json(actual: dict[str, Any]) -> None:
     path = DATA / "pin-expected.json"
-    expected: Dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    expected: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     if REGENERATE:
         expected.update(actual)
         path.write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
@@ -92,7 +92,7 @@ def test_engine_outputs_pinned(mode: str) -> None:
     _check_text(f"pin-expected-{mode}.txt", out)
     assert e.apply(text) == out  # the caches give what the first pass gave
     checker = LeakChecker(e, ["Log"])
-    mapping: List[List[str]] = [list(row) for row in e.mapping()]
+    mapping: list[list[str]] = [list(row) for row in e.mapping()]
     _check_json({f"engine-{mode}-mapping": mapping,
                  f"engine-{mode}-leak-of-input": checker.describe("Log\n" + text),
                  f"engine-{mode}-leak-of-output": checker.describe(out)})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
 
 import pytest
 
@@ -23,7 +22,7 @@ ORIGINALS = {
 }
 
 
-def _anonymize(args: List[str], tmp_path: Path) -> "subprocess.CompletedProcess[str]":
+def _anonymize(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "postfinger_py", "anonymize", "--anon-key",
          str(tmp_path / "key"), *args],

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import List, Tuple
 
 import pytest
 
@@ -36,7 +35,7 @@ REPEATED = "".join(
     for i in range(12))
 
 
-def _run(tmp_path: Path, args: List[str], stdin: bytes = b"") -> Tuple[int, str, str]:
+def _run(tmp_path: Path, args: list[str], stdin: bytes = b"") -> tuple[int, str, str]:
     """The whole command in process, learning the site of MAIN_CF (with the real postconf)."""
     conf = site(tmp_path, MAIN_CF)
     out, err = io.StringIO(), io.StringIO()
@@ -216,7 +215,7 @@ def test_trimmed_caches_give_the_same_output() -> None:
 
 @pytest.mark.parametrize("seeds", [("0", "1"), ("123", "random")])
 def test_same_input_same_key_same_bytes_whatever_the_hash_seed(
-        tmp_path: Path, seeds: Tuple[str, str]) -> None:
+        tmp_path: Path, seeds: tuple[str, str]) -> None:
     conf = site(tmp_path, MAIN_CF)
     path = _log(tmp_path, _public_logs() + REPEATED + read("postfix.log"))
     outs = []
