@@ -67,6 +67,10 @@ def end_child(pid: int, kill: bool) -> None:
 def _cut(text: str) -> int:
     """Where to cut `text` in two at a line end near its middle; 0 if it cannot be cut."""
     cut = text.find("\n", len(text) // 2) + 1
+    # Never right after a quoted-printable soft line break (a line ending in `=`): the engine
+    # joins the word across it (`info@acme-rob=` NEWLINE `otics.com`).
+    while 0 < cut < len(text) and text[max(0, cut - 3):cut - 1].endswith(("=", "=\r")):
+        cut = text.find("\n", cut) + 1
     return cut if 0 < cut < len(text) else 0
 
 

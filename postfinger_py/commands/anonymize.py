@@ -1,4 +1,4 @@
-"""`postfinger anonymize [FILE...]`: the report's anonymizer as a text filter, in bounded memory.
+"""`postfinger anonymize [FILE...]`: the report's anonymizer as a text filter, streamed in parts.
 
 Two passes over the input, in parts of N lines: the first learns the site values each part
 shows, the second replaces each part with the frozen engine and leak-checks it. Standard input
@@ -43,8 +43,9 @@ DESCRIPTION = (
     "anonymizes its report: it learns this site's names, addresses and secrets from the local "
     "Postfix and from the text, replaces them consistently (use the same --anon-key as for the "
     "report to get the same replacements), and refuses to print anything if any original it "
-    "replaced survives. Any size: read twice in parts of --part-size lines, in bounded memory "
-    "(standard input is first copied to a private temporary file)."
+    "replaced survives. Any size: read twice in parts of --part-size lines (standard input is "
+    "first copied to a private temporary file); memory grows with the number of distinct names "
+    "and addresses it has to remember, not with the size of the text."
 )
 EPILOG = """\
 examples:

@@ -184,3 +184,15 @@ def test_leak_check_in_halves_finds_what_one_pass_finds(where: str) -> None:
     if where == "substring":
         assert one == ("host name", 1)
     assert _children() == []
+
+
+def test_the_halves_are_never_cut_inside_a_soft_line_break() -> None:
+    from postfinger_py.anonymize.parallel import _cut
+
+    text = "p" * 100 + "\nTo: info@acme-rob=\notics.com\n" + "s" * 100 + "\n"
+    assert text.find("\n", len(text) // 2) == text.index("rob=") + 4  # the middle's line end
+    cut = _cut(text)
+    assert text[:cut].endswith("\notics.com\n")  # moved past the line that ends in `=`
+    crlf = text.replace("\n", "\r\n")
+    assert crlf[:_cut(crlf)].endswith("otics.com\r\n")
+    assert _cut("a=\nb=\nc=\n") == 0  # no line end to cut at that is not a soft break
