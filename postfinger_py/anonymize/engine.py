@@ -22,6 +22,7 @@ from postfinger_py.anonymize.patterns import (
     ATOM_SPLIT,
     CFLINE_KEYS,
     RDNS_HINT,
+    SECRET_MASK,
     SECRET_WORDS,
     SLOW_LINE,
     build_outer,
@@ -32,8 +33,8 @@ from postfinger_py.anonymize.patterns import (
     needs_extras,
 )
 from postfinger_py.anonymize.shape import keyed_shape, recase, strict_shape
+from postfinger_py.anonymize.suffix import _tld_is_public, public_suffix_of
 
-SECRET_MASK = "********"
 _SPLIT_DOTS = re.compile(r"(\\?\.)")
 # The syslog head of a line, with the program tag (`postfix/smtpd[123]:`) after the host: the
 # outer pattern changes such a tag only where its name holds a learned word (`-o syslog_name=
@@ -126,51 +127,6 @@ class _Memo(dict):  # type: ignore[type-arg]
 
 
 @lru_cache(maxsize=1)
-def public_suffixes() -> Any:
-    """The bundled public suffix list (never fetched); ~0.1 s to load, so loaded once, lazily."""
-    from publicsuffixlist import PublicSuffixList
-
-    return PublicSuffixList(accept_unknown=False)
-
-
-@lru_cache(maxsize=65536)
-def _public_suffix(tail: str) -> str:
-    """The public suffix of a name (its last five labels suffice); unknown TLDs count as one."""
-    return public_suffixes().publicsuffix(tail) or tail.rsplit(".", 1)[-1]
-
-
-@lru_cache(maxsize=1)
-def _rule_parents() -> frozenset[str]:
-    """Every name of two or more labels that is a proper suffix of a public suffix rule.
-
-    Only rules of three or more labels can match a name beyond its last two labels, and the
-    last two labels of such a rule are literal (a wildcard is only ever leftmost). So when a
-    name's last two labels are not in this set, they alone decide its public suffix.
-    """
-    out = set()
-    for rule in public_suffixes()._publicsuffix:
-        labels = rule.lstrip("!").split(".")
-        for i in range(1, len(labels) - 1):
-            out.add(".".join(labels[i:]))
-    return frozenset(out)
-
-
-def public_suffix_of(lowered: list[str]) -> str:
-    """The public suffix of the name with these (lower-case) labels: _public_suffix, cached
-    by the last two labels where those decide it (most names), else by the last five."""
-    if len(lowered) > 2 and lowered[-1]:
-        tail2 = lowered[-2] + "." + lowered[-1]
-        if tail2 not in _rule_parents():
-            return _public_suffix(tail2)
-    return _public_suffix(".".join(lowered[-5:]))
-
-
-@lru_cache(maxsize=4096)
-def _tld_is_public(tld: str) -> bool:
-    """Whether a last label is a public suffix: asked once per distinct TLD, not per name."""
-    return bool(public_suffixes().is_public(tld))
-
-
 class Engine:
     """Replaces site values consistently. Learn first (learn_*), then freeze(), then apply()."""
 
@@ -505,7 +461,7 @@ class Engine:
             from postfinger_py.anonymize import parallel
 
             if parallel.can_fork():
-                return parallel.apply_in_halves(self, text, self._apply_masked)
+                return parallel.apply_in_halves(self.state, text, self._apply_masked)
         return self._apply_masked(text)
 
     def _apply_masked(self, text: str) -> str:

@@ -10,15 +10,35 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from re import Match
-from typing import TYPE_CHECKING, Callable
+from re import Match, Pattern
+from typing import Any, Callable, Protocol
 
 from postfinger_py.anonymize import keeplist
-from postfinger_py.anonymize.engine import SECRET_MASK, _tld_is_public
+from postfinger_py.anonymize.patterns import SECRET_MASK
 from postfinger_py.anonymize.shape import keyed_shape
+from postfinger_py.anonymize.suffix import _tld_is_public
 
-if TYPE_CHECKING:
-    from postfinger_py.anonymize.engine import Engine
+
+class EngineView(Protocol):
+    """What the handlers use of an engine (engine.Engine is one): its learned values, the
+    per-kind choices, and the scanner for what a match holds inside."""
+
+    mode: str
+    short_hosts: dict[str, str]
+    learned_domains: set[str]
+    _k_text: bytes
+    _known_word: Pattern[str] | None
+
+    def host(self, text: str) -> str: ...
+    def domain(self, text: str) -> str: ...
+    def user(self, text: str) -> str: ...
+    def local_part(self, local: str) -> str: ...
+    def is_keyword(self, word: str) -> bool: ...
+    def scanner(self) -> Pattern[str]: ...
+    def replace_match(self, m: Match[str]) -> str: ...
+    def _looks_like_domain(self, plain: str) -> bool: ...
+    def _address(self, addr: Any, text: str, plen: str | None) -> str | None: ...
+    def _malformed(self, text: str) -> str: ...
 
 _RDN = re.compile(r"(\s*)([^=\s]*)(\s*=\s*|)(.*?)(\s*)", re.DOTALL)
 _DC_LABEL = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
@@ -33,7 +53,7 @@ _VERP_WORDS = frozenset({"bounces", "bounce", "owner", "request", "return", "err
 class Handlers:
     """The handlers of one engine (they read its learned values and use its maps)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EngineView) -> None:
         self.e = engine
 
     def table(self) -> dict[str, Callable[[Match[str]], str]]:

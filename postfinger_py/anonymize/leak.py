@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from postfinger_py.anonymize.engine import Engine, _tld_is_public, public_suffix_of
+from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.keeplist import (
     FILE_EXTENSIONS,
     blank_kept,
@@ -18,6 +18,7 @@ from postfinger_py.anonymize.keeplist import (
 )
 from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import DOT
+from postfinger_py.anonymize.suffix import _tld_is_public, public_suffix_of
 
 
 def trie_regex(words: Iterable[str]) -> str:

@@ -19,8 +19,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from postfinger_py.anonymize.engine import Engine
-    from postfinger_py.anonymize.maps import Delta
+    from postfinger_py.anonymize.maps import Delta, EngineState
 
 # Below this, forking (page tables of a large process) and the transfer cost more than they save.
 PARALLEL_MIN_CHARS = 2_000_000
@@ -124,8 +123,9 @@ def _both(in_child: Callable[[], Any], here: Callable[[], Any]) -> tuple[Any, An
         return mine, None
 
 
-def apply_in_halves(engine: Engine, text: str, apply: Callable[[str], str]) -> str:
-    """apply(text), the second half computed in a child; `apply` is the engine's one-CPU path."""
+def apply_in_halves(state: EngineState, text: str, apply: Callable[[str], str]) -> str:
+    """apply(text), the second half computed in a child; `apply` is the engine's one-CPU path
+    and `state` the engine's choices, which the child records and this process merges."""
     cut = _cut(text)
     if not cut:
         return apply(text)
@@ -134,15 +134,15 @@ def apply_in_halves(engine: Engine, text: str, apply: Callable[[str], str]) -> s
     def in_child() -> tuple[str, Delta]:
         # Every entry the child writes, new or rewritten (`replaced` holds the network form of
         # 10.1.2.0 after 10.1.2.0/24, the address form after 10.1.2.0), in first-write order.
-        engine.state.start_recording()
+        state.start_recording()
         out = apply(second)
-        return out, engine.state.recorded()
+        return out, state.recorded()
 
     out_first, theirs = _both(in_child, lambda: apply(first))
     if theirs is not None:
         out_second, delta = theirs
-        if engine.state.agrees_with(delta):
-            engine.state.merge(delta)
+        if state.agrees_with(delta):
+            state.merge(delta)
             return str(out_first) + str(out_second)
     return str(out_first) + apply(second)
 

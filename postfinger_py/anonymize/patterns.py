@@ -11,6 +11,8 @@ from typing import Any
 LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 # A dot, or a regexp-escaped dot (`example\.com` in regexp/pcre tables).
 DOT = r"\\?\."
+# What every secret becomes, whatever its length: equal secrets cannot be told apart.
+SECRET_MASK = "********"
 TLD = r"(?:[^\W\d_]{2,63}|xn--[\w-]{1,59})"
 DOMAIN = rf"(?:{LABEL}{DOT})+{TLD}(?![\w-])(?!{DOT}[^\W_])"
 TIMESTAMP = (r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"

@@ -181,7 +181,7 @@ def preload() -> None:
     overlaps the collectors' waiting on subprocesses instead of adding to it.
     """
     from postfinger_py.anonymize import scrub  # noqa: F401  (imports scrubadub)
-    from postfinger_py.anonymize.engine import public_suffix_of
+    from postfinger_py.anonymize.suffix import public_suffix_of
 
     public_suffix_of(["mail", "example", "com"])  # loads the list and its index
     _preloaded.set()

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from postfinger_py.findings import SEVERITIES, Finding
+from postfinger_py.findings.finding import SEVERITIES, Finding
 from postfinger_py.logs.kinds import BY_CODE, DELIVERY
 
 if TYPE_CHECKING:

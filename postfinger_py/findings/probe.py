@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from postfinger_py.findings import Check, Finding
+from postfinger_py.findings.finding import Check, Finding
 
 if TYPE_CHECKING:
     from postfinger_py.findings.facts import Facts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from postfinger_py.findings import Finding
+from postfinger_py.findings.finding import Finding
 
 if TYPE_CHECKING:
     from postfinger_py.findings.facts import Facts

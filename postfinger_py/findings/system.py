@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from postfinger_py.files import FileProblem
-from postfinger_py.findings import Check, Finding
+from postfinger_py.findings.finding import Check, Finding
 from postfinger_py.parse.proc import parse_listeners
 
 if TYPE_CHECKING:

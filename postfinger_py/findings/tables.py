@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from postfinger_py.errors import PostfingerError, ReplayMissing
 from postfinger_py.files import FileProblem, StatInfo
-from postfinger_py.findings import Finding
+from postfinger_py.findings.finding import Finding
 from postfinger_py.parse.maps import CLIENT_TYPES, MapRef, map_refs
 from postfinger_py.parse.postconf import parse_list
 

@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from postfinger_py.errors import PostfingerError
-from postfinger_py.findings import Check, Finding
 from postfinger_py.findings.chroot import chrooted
+from postfinger_py.findings.finding import Check, Finding
 
 if TYPE_CHECKING:
     from postfinger_py.findings.facts import Facts

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from postfinger_py.anonymize import learn
-from postfinger_py.anonymize.engine import Engine, _public_suffix, public_suffix_of, public_suffixes
+from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.shape import _DIGIT_OF_BYTE, _LETTER_OF_BYTE, keyed_shape
+from postfinger_py.anonymize.suffix import _public_suffix, public_suffix_of, public_suffixes
 
 from .conftest import SITE, engine_pair, read
 

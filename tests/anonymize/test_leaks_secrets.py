@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from postfinger_py.anonymize import AnonSettings, anonymize
-from postfinger_py.anonymize.engine import SECRET_MASK
+from postfinger_py.anonymize.patterns import SECRET_MASK
 from postfinger_py.model import Report, Section, Status
 
 from .leaks_helpers import command, filtered, site

@@ -65,7 +65,7 @@ def test_child_result_is_used_and_rewritten_entries_come_back() -> None:
         here.append(len(part))
         return two._apply_masked(part)
 
-    assert apply_in_halves(two, text, apply_recording) == one.apply(text)
+    assert apply_in_halves(two.state, text, apply_recording) == one.apply(text)
     assert here == [text.find("\n", len(text) // 2) + 1]  # the first half only
     assert _state(two) == _state(one)
 
@@ -130,7 +130,7 @@ def test_failing_child_means_the_second_half_is_done_here() -> None:
             raise RuntimeError("the child fails")
         return e._apply_masked(part)
 
-    assert apply_in_halves(e, text, apply_here_only) == ref.apply(text)
+    assert apply_in_halves(e.state, text, apply_here_only) == ref.apply(text)
     assert _state(e) == _state(ref)
     assert _children() == []
 
