@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from re import Match, Pattern
 from typing import (
     Any,
@@ -126,7 +125,6 @@ class _Memo(dict):  # type: ignore[type-arg]
         return value
 
 
-@lru_cache(maxsize=1)
 class Engine:
     """Replaces site values consistently. Learn first (learn_*), then freeze(), then apply()."""
 

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 
+@lru_cache(maxsize=1)
 def public_suffixes() -> Any:
     """The bundled public suffix list (never fetched); ~0.1 s to load, so loaded once, lazily."""
     from publicsuffixlist import PublicSuffixList
