@@ -45,11 +45,19 @@ class Parser(argparse.ArgumentParser):
         raise ParserExit(status)
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)"
-                         if self.prog != "postfinger" else f"{message} (see postfinger --help)")
+        raise UsageError(
+            f"{self.prog}: {message} (see {self.prog} --help)"
+            if self.prog != "postfinger"
+            else f"{message} (see postfinger --help)"
+        )
 
 
 def add_config_dir(p: argparse.ArgumentParser, dest: str = "config_dir") -> None:
     """-c DIR / --config-dir DIR, spelled the same in every command."""
-    p.add_argument("-c", "--config-dir", dest=dest, metavar="DIR",
-                   help="Postfix configuration directory (postconf -c DIR)")
+    p.add_argument(
+        "-c",
+        "--config-dir",
+        dest=dest,
+        metavar="DIR",
+        help="Postfix configuration directory (postconf -c DIR)",
+    )

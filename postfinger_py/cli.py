@@ -30,6 +30,7 @@ SUBCOMMANDS = {
     "lookup": "postfinger_py.commands.lookup",
 }
 
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -72,8 +73,11 @@ def run() -> int:
 def main(argv: Sequence[str], env: Env) -> int:
     argv = list(argv)
     verbose = "-v" in argv or "--verbose" in argv
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        stream=env.stderr, format="postfinger: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        stream=env.stderr,
+        format="postfinger: %(message)s",
+    )
     out = _WatchedStream(env.stdout)
     env = dataclasses.replace(env, stdout=cast(TextIO, out))
     try:
@@ -102,8 +106,10 @@ def main(argv: Sequence[str], env: Env) -> int:
             traceback.print_exc(file=env.stderr)
         return int(ExitStatus.ERROR)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, a traceback only with -v
-        env.stderr.write(f"postfinger: internal error: {type(exc).__name__}: {exc}"
-                         f"{'' if verbose else ' (run with -v for the traceback, and report it)'}\n")
+        env.stderr.write(
+            f"postfinger: internal error: {type(exc).__name__}: {exc}"
+            f"{'' if verbose else ' (run with -v for the traceback, and report it)'}\n"
+        )
         if verbose:
             traceback.print_exc(file=env.stderr)
         return int(ExitStatus.ERROR)

@@ -46,8 +46,7 @@ class Env:
         except (AttributeError, ValueError):
             return False
 
-    def live_context(self, options: Options,
-                     progress: Callable[[str], None] | None = None) -> Context:
+    def live_context(self, options: Options, progress: Callable[[str], None] | None = None) -> Context:
         """A Context on the live system (for subcommands that do not take --replay)."""
         ctx = Context(
             runner=self.system_runner(),

@@ -104,8 +104,13 @@ def _group(gid: int) -> str:
         return str(gid)
 
 
-_KIND_WORDS = {"dir": "a directory", "fifo": "a FIFO (named pipe)", "socket": "a socket",
-               "link": "a symbolic link", "other": "a device"}
+_KIND_WORDS = {
+    "dir": "a directory",
+    "fifo": "a FIFO (named pipe)",
+    "socket": "a socket",
+    "link": "a symbolic link",
+    "other": "a device",
+}
 
 
 def open_regular(path: str, shown: str | None = None) -> BinaryIO:

@@ -19,15 +19,20 @@ from postfinger_py.env import Env
 DATA = Path(__file__).resolve().parent / "data"
 
 EXAMPLES = (
-    ("Before posting to postfix-users: the report, anonymized, on the terminal",
-     "postfinger"),
+    ("Before posting to postfix-users: the report, anonymized, on the terminal", "postfinger"),
     ("Only what looks wrong", "postfinger check"),
-    ("The story of one message and the log window of the last two hours",
-     "postfinger --since 2h --trace 4C1A2B3C4D5"),
-    ("Mail the report (and the bundle) to yourself through the local sendmail",
-     "postfinger --mail-to you@example.org"),
-    ("A bundle for a support ticket, with the same replacements as last time",
-     "postfinger --bundle report.tar.gz --anon-key ~/.postfinger.key"),
+    (
+        "The story of one message and the log window of the last two hours",
+        "postfinger --since 2h --trace 4C1A2B3C4D5",
+    ),
+    (
+        "Mail the report (and the bundle) to yourself through the local sendmail",
+        "postfinger --mail-to you@example.org",
+    ),
+    (
+        "A bundle for a support ticket, with the same replacements as last time",
+        "postfinger --bundle report.tar.gz --anon-key ~/.postfinger.key",
+    ),
     ("The first problem lines of the log, as JSON", "postfinger logs --json"),
     ("Anonymize a pasted log excerpt the same way", "postfinger anonymize < excerpt.txt"),
 )
@@ -64,8 +69,7 @@ def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
 
 def _roff(text: str) -> str:
     text = text.replace("\\", "\\e").replace("-", "\\-")
-    return "\n".join(("\\&" + line) if line.startswith((".", "'")) else line
-                     for line in text.splitlines())
+    return "\n".join(("\\&" + line) if line.startswith((".", "'")) else line for line in text.splitlines())
 
 
 def _flags(action: argparse.Action) -> str:
@@ -74,8 +78,9 @@ def _flags(action: argparse.Action) -> str:
         meta = "{" + ",".join(str(c) for c in action.choices) + "}"
     parts = []
     for flag in action.option_strings:
-        parts.append(f"\\fB{_roff(flag)}\\fR" + (f" \\fI{_roff(str(meta))}\\fR" if meta and
-                                                  action.nargs != 0 else ""))
+        parts.append(
+            f"\\fB{_roff(flag)}\\fR" + (f" \\fI{_roff(str(meta))}\\fR" if meta and action.nargs != 0 else "")
+        )
     return ", ".join(parts)
 
 
@@ -94,18 +99,22 @@ def man_page() -> str:
     w = out.write
     w(f'.TH POSTFINGER 1 "" "postfinger-py {__version__}" "User Commands"\n')
     w(".SH NAME\npostfinger \\- a Postfix problem report that is safe to post\n")
-    w(".SH SYNOPSIS\n.B postfinger\n[\\fIoptions\\fR]\n.br\n.B postfinger\n"
-      "\\fISUBCOMMAND\\fR [\\fIoptions\\fR]\n")
+    w(
+        ".SH SYNOPSIS\n.B postfinger\n[\\fIoptions\\fR]\n.br\n.B postfinger\n"
+        "\\fISUBCOMMAND\\fR [\\fIoptions\\fR]\n"
+    )
     w(".SH DESCRIPTION\n" + _roff(re.sub(r"\s+", " ", DESCRIPTION).strip()) + "\n")
     all_parsers = parsers()
     report = all_parsers[0][1]
     for group in report._action_groups:
-        actions = [a for a in group._group_actions if a.option_strings and
-                   a.help != argparse.SUPPRESS]
+        actions = [a for a in group._group_actions if a.option_strings and a.help != argparse.SUPPRESS]
         if not actions:
             continue
-        title = "OPTIONS" if group.title in ("options", "optional arguments") else \
-            f"OPTIONS: {str(group.title).upper()}"
+        title = (
+            "OPTIONS"
+            if group.title in ("options", "optional arguments")
+            else f"OPTIONS: {str(group.title).upper()}"
+        )
         w(f".SH {title}\n")
         for a in actions:
             w(f".TP\n{_flags(a)}\n{_help(a)}\n")
@@ -114,8 +123,7 @@ def man_page() -> str:
         w(f".SS postfinger {name}\n")
         w(_roff(re.sub(r"\s+", " ", parser.description or "").strip()) + "\n")
         if name == "check":
-            w(".PP\nIt takes the report's options (above), except \\-\\-only, \\-\\-skip and "
-              "\\-\\-all.\n")
+            w(".PP\nIt takes the report's options (above), except \\-\\-only, \\-\\-skip and \\-\\-all.\n")
             continue
         positional = [a for a in parser._actions if not a.option_strings]
         for a in positional:
@@ -128,14 +136,15 @@ def man_page() -> str:
             w(".PP\n.nf\n" + _roff(parser.epilog.strip("\n")) + "\n.fi\n")
     status = EPILOG.split("exit status:", 1)[1]
     w(".SH EXIT STATUS\n")
-    for code, words in re.findall(r"(\d+) ([^,]+?)(?=,\s*\d+ |\s*$)", re.sub(r"\s+", " ",
-                                                                           status.strip())):
+    for code, words in re.findall(r"(\d+) ([^,]+?)(?=,\s*\d+ |\s*$)", re.sub(r"\s+", " ", status.strip())):
         w(f".TP\n\\fB{code}\\fR\n{_roff(words.strip())}\n")
     w(".SH EXAMPLES\n")
     for what, command in EXAMPLES:
         w(f".PP\n{_roff(what)}:\n.RS\n.B {_roff(command)}\n.RE\n")
-    w(".SH SEE ALSO\n.BR postconf (1),\n.BR postconf (5),\n.BR postmap (1),\n.BR qshape (1),\n"
-      ".BR postqueue (1);\nhttps://www.postfix.org/DEBUG_README.html\n")
+    w(
+        ".SH SEE ALSO\n.BR postconf (1),\n.BR postconf (5),\n.BR postmap (1),\n.BR qshape (1),\n"
+        ".BR postqueue (1);\nhttps://www.postfix.org/DEBUG_README.html\n"
+    )
     return out.getvalue()
 
 
@@ -147,7 +156,8 @@ def bash_completion() -> str:
         flags = sorted(f for a in _options(parser) for f in a.option_strings)
         words[name or "_report"] = flags
         takes_value[name or "_report"] = sorted(
-            f for a in _options(parser) if a.nargs != 0 for f in a.option_strings)
+            f for a in _options(parser) if a.nargs != 0 for f in a.option_strings
+        )
     subs = " ".join(n for n, _ in all_parsers[1:])
     lines = [
         "# bash completion for postfinger (written by python -m postfinger_py.manpage)",
@@ -158,8 +168,7 @@ def bash_completion() -> str:
         "    sub=_report",
         "    for ((i = 1; i < COMP_CWORD; i++)); do",
         '        case "${COMP_WORDS[i]}" in',
-        f"            {'|'.join(n for n, _ in all_parsers[1:])}) sub=${{COMP_WORDS[i]}}; "
-        "break;;",
+        f"            {'|'.join(n for n, _ in all_parsers[1:])}) sub=${{COMP_WORDS[i]}}; break;;",
         "            -*) ;;",
         "            *) break;;",
         "        esac",
@@ -170,8 +179,9 @@ def bash_completion() -> str:
         valued = "|".join(takes_value[key])
         lines.append(f"        {key})")
         if valued:
-            lines.append(f'            case "$prev" in {valued}) '
-                         'COMPREPLY=($(compgen -f -- "$cur")); return;; esac')
+            lines.append(
+                f'            case "$prev" in {valued}) COMPREPLY=($(compgen -f -- "$cur")); return;; esac'
+            )
         opts = " ".join(words[key])
         extra = f" {subs}" if key == "_report" else ""
         lines.append(f'            COMPREPLY=($(compgen -W "{opts}{extra}" -- "$cur"));;')

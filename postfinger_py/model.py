@@ -54,8 +54,7 @@ class Context:
     # Answers shared by every collector and check of one run (an openssl read of a certificate
     # serves both the SASL and TLS section and the findings); see once().
     _shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    _shared_lock: threading.RLock = field(default_factory=threading.RLock, repr=False,
-                                         compare=False)
+    _shared_lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def once(self, key: str, compute: Callable[[], T]) -> T:
         """compute(), once per key for this run, whichever collector or check asks first."""

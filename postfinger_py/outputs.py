@@ -43,8 +43,10 @@ def check_output(path: str) -> str:
     if st is not None:
         kind = _not_regular(st.st_mode)
         if kind:
-            raise PostfingerError(f"refusing to write {path}: it is {kind}, not a regular file; "
-                                  "name a regular file or a new file name")
+            raise PostfingerError(
+                f"refusing to write {path}: it is {kind}, not a regular file; "
+                "name a regular file or a new file name"
+            )
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         raise PostfingerError(f"cannot write {path}: directory {directory} does not exist")
@@ -107,14 +109,14 @@ def _replace(tmp: str, path: str) -> None:
     os.rename(tmp, path)
 
 
-def _write_then(path: str, data: bytes | Callable[[BinaryIO], None],
-                place: Callable[[str], None]) -> None:
+def _write_then(path: str, data: bytes | Callable[[BinaryIO], None], place: Callable[[str], None]) -> None:
     directory = os.path.dirname(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".postfinger-", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise PostfingerError(f"cannot write {path}: {os_error_words(exc)} (choose a directory "
-                              "you can write to)") from None
+        raise PostfingerError(
+            f"cannot write {path}: {os_error_words(exc)} (choose a directory you can write to)"
+        ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), 0o600)
@@ -128,8 +130,9 @@ def _write_then(path: str, data: bytes | Callable[[BinaryIO], None],
         _unlink(tmp)  # still there when `place` declined (the name was taken)
     except OSError as exc:
         _unlink(tmp)
-        raise PostfingerError(f"could not write {path}: {os_error_words(exc)}; "
-                              "an existing file of that name is unchanged") from None
+        raise PostfingerError(
+            f"could not write {path}: {os_error_words(exc)}; an existing file of that name is unchanged"
+        ) from None
     except BaseException:
         _unlink(tmp)
         raise

@@ -35,7 +35,7 @@ def _fit(line: str, width: int) -> str:
     if len(line) <= width:
         return line
     head = width // 3
-    return line[:head] + "..." + line[len(line) - (width - head - 3):]
+    return line[:head] + "..." + line[len(line) - (width - head - 3) :]
 
 
 class Progress:
@@ -45,8 +45,9 @@ class Progress:
     before anything else is written to the terminal.
     """
 
-    def __init__(self, env: _Terminal, *, enabled: bool | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, env: _Terminal, *, enabled: bool | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.stream = env.stderr
         self.enabled = env.progress_enabled if enabled is None else enabled
         self.clock = clock

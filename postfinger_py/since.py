@@ -15,8 +15,7 @@ DEFAULT_SINCE = "7d"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(?:(\d+)\s*([smhdw]))+")
 _PART = re.compile(r"(\d+)\s*([smhdw])")
-_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
-            "%Y-%m-%d")
+_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,10 @@ class Since:
                 except ValueError:
                     continue
         if when is None:
-            raise ValueError(f"--since {raw}: not a duration (2h, 7d, 1d12h), today, yesterday, "
-                             "a timestamp (2026-11-20 08:00, ISO 8601) or `all`")
+            raise ValueError(
+                f"--since {raw}: not a duration (2h, 7d, 1d12h), today, yesterday, "
+                "a timestamp (2026-11-20 08:00, ISO 8601) or `all`"
+            )
         return cls(raw, "time", when=when)
 
     def window(self, now: datetime, local: tzinfo) -> tuple[datetime | None, str]:

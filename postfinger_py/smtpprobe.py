@@ -42,8 +42,7 @@ def target(host: str, port: int, wrapper: bool) -> str:
 
 
 class Prober(Protocol):
-    def probe(self, host: str, port: int, wrapper: bool = False) -> Result:
-        ...
+    def probe(self, host: str, port: int, wrapper: bool = False) -> Result: ...
 
 
 def _clean(text: str) -> str:
@@ -109,12 +108,16 @@ def _features(lines: list[str]) -> list[str]:
     return [line.strip() for line in lines[1:] if line.strip()]
 
 
-def probe_live(host: str, port: int, wrapper: bool = False, *,
-               connect_timeout: float = CONNECT_TIMEOUT,
-               reply_timeout: float = REPLY_TIMEOUT) -> Result:
+def probe_live(
+    host: str,
+    port: int,
+    wrapper: bool = False,
+    *,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    reply_timeout: float = REPLY_TIMEOUT,
+) -> Result:
     """Talk to host:port as described above; never raises for what the server does."""
-    res: Result = {"outcome": "ok", "detail": "", "banner": "", "tls": "",
-                   "features": [], "features_tls": []}
+    res: Result = {"outcome": "ok", "detail": "", "banner": "", "tls": "", "features": [], "features_tls": []}
     stage = "connect"
     sock: Any | None = None
     try:
@@ -171,8 +174,10 @@ def probe_live(host: str, port: int, wrapper: bool = False, *,
             res.update(outcome="timeout", detail=f"no connection within {connect_timeout:g} s")
         else:
             what = {"greeting": "no greeting"}.get(stage, f"no answer at {stage}")
-            res.update(outcome="timeout" if stage == "greeting" else "error",
-                       detail=f"{what} within {reply_timeout:g} s")
+            res.update(
+                outcome="timeout" if stage == "greeting" else "error",
+                detail=f"{what} within {reply_timeout:g} s",
+            )
     except _Closed as exc:
         at = "before the greeting" if stage == "greeting" else f"at {stage}"
         res.update(outcome="closed" if stage == "greeting" else "error", detail=f"{exc} {at}")
@@ -227,8 +232,9 @@ class ReplayProber:
         try:
             record = self.snapshot.lookup(("probe", key))
         except ReplayMissing:
-            raise ReplayMissing(f"the snapshot has no probe of {key} (it was captured "
-                                "without --probe)") from None
+            raise ReplayMissing(
+                f"the snapshot has no probe of {key} (it was captured without --probe)"
+            ) from None
         return dict(record["result"])
 
 

@@ -61,16 +61,16 @@ def check_target(directory: str) -> None:
     parent = os.path.dirname(directory) or "."
     if os.path.islink(directory):
         # Written by renaming a private temporary directory: never through a link elsewhere.
-        raise PostfingerError(f"cannot capture into {directory}: it is a symbolic link; "
-                              "name a new directory")
+        raise PostfingerError(f"cannot capture into {directory}: it is a symbolic link; name a new directory")
     if os.path.exists(directory) and (not os.path.isdir(directory) or os.listdir(directory)):
         raise PostfingerError(
-            f"cannot capture into {directory}: it exists and is not an empty directory; "
-            "name a new directory"
+            f"cannot capture into {directory}: it exists and is not an empty directory; name a new directory"
         )
     if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
-        raise PostfingerError(f"cannot capture into {directory}: cannot create it in {parent}; "
-                              "name a directory in a place you can write to")
+        raise PostfingerError(
+            f"cannot capture into {directory}: cannot create it in {parent}; "
+            "name a directory in a place you can write to"
+        )
 
 
 # Private working directories of a capture, next to the target; the pid in the name tells
@@ -113,8 +113,8 @@ def remove_stale_spools(parent: str) -> list[str]:
             continue
         if not stat_mod.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
             continue  # never follow a link, never touch another user's directory
-        pid_text = name[len(kind):].split("-", 1)[0]
-        if pid_text.isdigit() and "-" in name[len(kind):]:
+        pid_text = name[len(kind) :].split("-", 1)[0]
+        if pid_text.isdigit() and "-" in name[len(kind) :]:
             stale = int(pid_text) != os.getpid() and not _alive(int(pid_text))
         else:
             stale = time.time() - st.st_mtime > STALE_UNNAMED
@@ -142,8 +142,7 @@ class Recorder:
             old = self._records.get(key)
             # Keep the longest read of a file: shorter limited reads are replayed by truncation.
             if old is not None and key[0] == "read" and blobs and self._blobs.get(key):
-                if _blob_size(self._blobs[key].get("data", b"")) >= _blob_size(
-                        blobs.get("data", b"")):
+                if _blob_size(self._blobs[key].get("data", b"")) >= _blob_size(blobs.get("data", b"")):
                     if isinstance(blobs.get("data"), SpoolFile):
                         os.unlink(blobs["data"])
                     return
@@ -156,8 +155,7 @@ class Recorder:
             if self._closed:
                 raise PostfingerError("the capture was abandoned")
             if self._spool_dir is None:
-                self._spool_dir = tempfile.mkdtemp(prefix=_work_prefix(SPOOL_PREFIX),
-                                                   dir=self._spool_parent)
+                self._spool_dir = tempfile.mkdtemp(prefix=_work_prefix(SPOOL_PREFIX), dir=self._spool_parent)
             fd, path = tempfile.mkstemp(dir=self._spool_dir)
         return SpoolFile(path), os.fdopen(fd, "wb")
 
@@ -188,8 +186,7 @@ class Recorder:
         try:
             tmp = tempfile.mkdtemp(prefix=_work_prefix(CAPTURE_PREFIX), dir=parent)
         except OSError as exc:
-            raise PostfingerError(f"cannot create a snapshot in {parent}: "
-                                  f"{os_error_words(exc)}") from None
+            raise PostfingerError(f"cannot create a snapshot in {parent}: {os_error_words(exc)}") from None
         try:
             os.chmod(tmp, 0o700)
             records: list[dict[str, Any]] = []
@@ -223,8 +220,10 @@ class Recorder:
             os.rename(tmp, directory)
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise PostfingerError(f"could not write the snapshot {directory}: "
-                                  f"{os_error_words(exc)}; nothing of it was left behind") from None
+            raise PostfingerError(
+                f"could not write the snapshot {directory}: "
+                f"{os_error_words(exc)}; nothing of it was left behind"
+            ) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -282,8 +281,7 @@ class RecordingFiles:
         try:
             return fetch()
         except FileProblem as exc:
-            self.recorder.add((op, path), {"op": op, "path": path,
-                                           "problem": _problem_record(exc)}, {})
+            self.recorder.add((op, path), {"op": op, "path": path, "problem": _problem_record(exc)}, {})
             raise
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
@@ -313,8 +311,7 @@ class RecordingFiles:
         spool_path, spool = self.recorder.spool()
 
         def done() -> None:
-            self.recorder.add(("read", path), {"op": "read", "path": path},
-                              {"data": spool_path})
+            self.recorder.add(("read", path), {"op": "read", "path": path}, {"data": spool_path})
 
         tee = _TeeReader(inner, spool, done)
         self.recorder.track(tee)
@@ -358,16 +355,17 @@ class Snapshot:
         self.directory = directory
         self.members = Members(directory)
         if not os.path.isdir(directory):
-            raise PostfingerError(f"{directory} is not a postfinger snapshot (not a directory); "
-                                  "make one with `postfinger --capture DIR`")
+            raise PostfingerError(
+                f"{directory} is not a postfinger snapshot (not a directory); "
+                "make one with `postfinger --capture DIR`"
+            )
         if not os.path.lexists(os.path.join(directory, MANIFEST)):
             raise PostfingerError(
                 f"{directory} is not a postfinger snapshot (no {MANIFEST}); "
                 "make one with `postfinger --capture DIR`"
             )
         data = self.members.read(MANIFEST, max_size=MAX_MANIFEST)
-        facts, self.tool_version, records = parse_manifest(directory, data, FORMAT,
-                                                           FORMAT_VERSION)
+        facts, self.tool_version, records = parse_manifest(directory, data, FORMAT, FORMAT_VERSION)
         self.facts: dict[str, Any] = dict(facts)
         self._records: dict[Key, dict[str, Any]] = {}
         for record in records:
@@ -395,8 +393,13 @@ class Snapshot:
             return self._records[key]
         except KeyError:
             what = " ".join(key[1:])
-            verb = {"run": "command", "read": "file", "stat": "file status of",
-                    "listdir": "directory listing of", "binary": "program file"}.get(key[0], key[0])
+            verb = {
+                "run": "command",
+                "read": "file",
+                "stat": "file status of",
+                "listdir": "directory listing of",
+                "binary": "program file",
+            }.get(key[0], key[0])
             raise ReplayMissing(f"the snapshot has no recording of {verb} {what}") from None
 
 

@@ -29,9 +29,14 @@ def damaged(directory: str, what: str) -> PostfingerError:
 
 
 def _kind(mode: int) -> str:
-    for test, words in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"),
-                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                        (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket")):
+    for test, words in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return words
     return "not a regular file"
@@ -50,9 +55,11 @@ class Members:
         self.root = os.path.realpath(directory)
 
     def refuse(self, rel: str, why: str) -> PostfingerError:
-        return PostfingerError(f"refusing to read the snapshot {self.directory}: its member "
-                               f"{rel!r} {why} (a snapshot holds only regular files inside "
-                               f"itself); do not use it, or {AGAIN}")
+        return PostfingerError(
+            f"refusing to read the snapshot {self.directory}: its member "
+            f"{rel!r} {why} (a snapshot holds only regular files inside "
+            f"itself); do not use it, or {AGAIN}"
+        )
 
     def parts(self, rel: Any) -> list[str]:
         if not isinstance(rel, str) or not rel or "\0" in rel:
@@ -70,14 +77,15 @@ class Members:
         try:
             dfd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
-            raise PostfingerError(f"cannot read the snapshot {self.directory}: "
-                                  f"{os_error_words(exc)}") from None
+            raise PostfingerError(
+                f"cannot read the snapshot {self.directory}: {os_error_words(exc)}"
+            ) from None
         try:
             for n, part in enumerate(parts):
                 last = n == len(parts) - 1
                 st = os.stat(part, dir_fd=dfd, follow_symlinks=False)
                 if not (stat.S_ISREG(st.st_mode) if last else stat.S_ISDIR(st.st_mode)):
-                    where = "" if last else f" (its part {'/'.join(parts[:n + 1])!r})"
+                    where = "" if last else f" (its part {'/'.join(parts[: n + 1])!r})"
                     raise self.refuse(rel, f"is {_kind(st.st_mode)}{where}")
                 fd = os.open(part, _FILE_FLAGS if last else _DIR_FLAGS, dir_fd=dfd)
                 os.close(dfd)
@@ -91,8 +99,9 @@ class Members:
         except FileNotFoundError:
             raise damaged(self.directory, f"its member {rel!r} is missing") from None
         except OSError as exc:
-            raise PostfingerError(f"cannot read the snapshot {self.directory}: member {rel!r}: "
-                                  f"{os_error_words(exc)}") from None
+            raise PostfingerError(
+                f"cannot read the snapshot {self.directory}: member {rel!r}: {os_error_words(exc)}"
+            ) from None
         finally:
             if dfd >= 0:
                 os.close(dfd)
@@ -110,13 +119,17 @@ class Members:
         with os.fdopen(fd, "rb") as fh:
             want = size if limit is None else min(limit, size)
             if want > max_size:
-                raise self.refuse(rel, f"is {size} bytes, more than postfinger reads into memory "
-                                       f"({max_size // (1024 * 1024)} MiB)")
+                raise self.refuse(
+                    rel,
+                    f"is {size} bytes, more than postfinger reads into memory "
+                    f"({max_size // (1024 * 1024)} MiB)",
+                )
             try:
                 return fh.read(want)  # never beyond the size fstat gave, even if it grows
             except OSError as exc:
-                raise PostfingerError(f"cannot read the snapshot {self.directory}: member "
-                                      f"{rel!r}: {os_error_words(exc)}") from None
+                raise PostfingerError(
+                    f"cannot read the snapshot {self.directory}: member {rel!r}: {os_error_words(exc)}"
+                ) from None
 
     def open(self, rel: str) -> BinaryIO:
         fd, _size = self.open_fd(rel)
@@ -169,8 +182,11 @@ def _record_problem(record: Any) -> str | None:
             return f"has a {slot} that is not a member name"
     problem = record.get("problem")
     if problem is not None and op in ("read", "stat", "listdir"):
-        if not (isinstance(problem, dict) and isinstance(problem.get("kind"), str)
-                and isinstance(problem.get("reason"), str)):
+        if not (
+            isinstance(problem, dict)
+            and isinstance(problem.get("kind"), str)
+            and isinstance(problem.get("reason"), str)
+        ):
             return "has a problem without kind and reason"
         return None
     if op == "stat":
@@ -190,8 +206,9 @@ def _record_problem(record: Any) -> str | None:
     return None
 
 
-def parse_manifest(directory: str, data: bytes, fmt: str, version: int
-                   ) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
+def parse_manifest(
+    directory: str, data: bytes, fmt: str, version: int
+) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
     """facts, tool_version and records of a manifest, or a one-line error saying what is wrong."""
     try:
         manifest = json.loads(data.decode("utf-8"))
@@ -202,12 +219,16 @@ def parse_manifest(directory: str, data: bytes, fmt: str, version: int
     except ValueError as exc:
         raise damaged(directory, f"its manifest.json is not valid JSON ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != fmt:
-        raise PostfingerError(f"{directory} is not a postfinger snapshot (its manifest.json is "
-                              "not a snapshot manifest); make one with `postfinger --capture DIR`")
+        raise PostfingerError(
+            f"{directory} is not a postfinger snapshot (its manifest.json is "
+            "not a snapshot manifest); make one with `postfinger --capture DIR`"
+        )
     if manifest.get("version") != version:
-        raise PostfingerError(f"the snapshot {directory} has format version "
-                              f"{manifest.get('version')!r}; this postfinger reads version "
-                              f"{version}: replay it with the postfinger that recorded it")
+        raise PostfingerError(
+            f"the snapshot {directory} has format version "
+            f"{manifest.get('version')!r}; this postfinger reads version "
+            f"{version}: replay it with the postfinger that recorded it"
+        )
     facts = manifest.get("facts", {})
     if not isinstance(facts, dict):
         raise damaged(directory, "its facts are not an object")

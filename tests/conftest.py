@@ -64,15 +64,22 @@ class FakeTty(io.StringIO):
     def isatty(self) -> bool:
         return True
 
+
 # The example's anonymization key: a fixed key makes the anonymized example report reproducible
 # (the example's site values are made up, so publishing its key reveals nothing real).
 EXAMPLE_KEY = EXAMPLE_SNAPSHOT.parent / "anon.key"
 # The options the example report is rendered with (examples/capture.sh captured with the same).
 EXAMPLE_ARGS = [
-    "--all", "--probe",
-    "--since", (EXAMPLE_SNAPSHOT.parent / "since").read_text().strip(),
-    "--trace", "<lieferschein-4711@bluefinch-logistics.de>",
-    "--pcap", "/tmp/postfinger-example/smtp.pcap", "--port", "2525",
+    "--all",
+    "--probe",
+    "--since",
+    (EXAMPLE_SNAPSHOT.parent / "since").read_text().strip(),
+    "--trace",
+    "<lieferschein-4711@bluefinch-logistics.de>",
+    "--pcap",
+    "/tmp/postfinger-example/smtp.pcap",
+    "--port",
+    "2525",
 ]
 
 

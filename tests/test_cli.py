@@ -30,9 +30,11 @@ def test_version_and_help_are_quick_to_answer() -> None:
 
 
 def test_help_does_not_import_heavy_libraries() -> None:
-    code = ("import sys; from postfinger_py.cli import main; from postfinger_py.env import Env; "
-            "import io; main(['--help'], Env(stdout=io.StringIO(), stderr=io.StringIO())); "
-            "print(','.join(m for m in ('jinja2', 'scrubadub', 'dpkt', 'nltk') if m in sys.modules))")
+    code = (
+        "import sys; from postfinger_py.cli import main; from postfinger_py.env import Env; "
+        "import io; main(['--help'], Env(stdout=io.StringIO(), stderr=io.StringIO())); "
+        "print(','.join(m for m in ('jinja2', 'scrubadub', 'dpkt', 'nltk') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
@@ -52,8 +54,9 @@ def test_usage_errors_are_one_line_with_status_2() -> None:
 def test_list_sections() -> None:
     res = run_cli(["--list-sections"])
     assert res.status == 0
-    names = [line.split()[0] for line in res.stdout.splitlines()[1:] if line.strip()
-             and not line.startswith("--")]
+    names = [
+        line.split()[0] for line in res.stdout.splitlines()[1:] if line.strip() and not line.startswith("--")
+    ]
     assert {"system", "maincf", "mastercf", "daemons", "libraries", "permissions"} <= set(names)
 
 
@@ -61,10 +64,20 @@ def test_report_from_example_snapshot_has_every_part_in_order() -> None:
     res = replay("--all")
     assert res.status == 0, res.stderr
     text = res.stdout
-    order = [text.index(h) for h in ("postfinger-py", "Privacy", "Problem summary", "Contents:",
-                                     "==== 1. Findings", "==== 2. System", "==== 3. main.cf",
-                                     "==== 4. master.cf",
-                                     "END OF POSTFINGER REPORT")]
+    order = [
+        text.index(h)
+        for h in (
+            "postfinger-py",
+            "Privacy",
+            "Problem summary",
+            "Contents:",
+            "==== 1. Findings",
+            "==== 2. System",
+            "==== 3. main.cf",
+            "==== 4. master.cf",
+            "END OF POSTFINGER REPORT",
+        )
+    ]
     assert order == sorted(order)
     assert "replayed from a snapshot" in text
 
@@ -81,8 +94,9 @@ def test_only_skip_and_all_select_sections() -> None:
 
 
 def test_summary_and_nowarn() -> None:
-    res = replay("--summary", "Mail to kunde-nord.de stays deferred", "--nowarn",
-                 "--only", "system", "--no-anonymize")
+    res = replay(
+        "--summary", "Mail to kunde-nord.de stays deferred", "--nowarn", "--only", "system", "--no-anonymize"
+    )
     assert "Mail to kunde-nord.de stays deferred" in res.stdout
     assert "Privacy" not in res.stdout
     # Anonymized, the summary names the domain exactly as the rest of the report does.
@@ -125,9 +139,14 @@ def test_bundle_members_and_manifest(tmp_path: Path) -> None:
     assert res.status == 0, res.stderr
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     members = read_members(target.read_bytes())
-    assert {"report.txt", "report.json", "manifest.json",
-            "sections/maincf/postconf-nf.txt", "sections/mastercf/postconf-Mf.txt",
-            "sections/libraries/ldd.txt"} <= set(members)
+    assert {
+        "report.txt",
+        "report.json",
+        "manifest.json",
+        "sections/maincf/postconf-nf.txt",
+        "sections/mastercf/postconf-Mf.txt",
+        "sections/libraries/ldd.txt",
+    } <= set(members)
     manifest = json.loads(members["manifest.json"])
     listed = {m["name"]: m for m in manifest["members"]}
     assert set(listed) == set(members) - {"manifest.json"}
@@ -139,8 +158,9 @@ def test_bundle_members_and_manifest(tmp_path: Path) -> None:
 def _fake_sendmail(tmp_path: Path, exit_status: int) -> Path:
     """A stand-in sendmail that keeps what it was given (for the message format test)."""
     script = tmp_path / "sendmail"
-    script.write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path}/args\ncat > {tmp_path}/message\n"
-                      f"exit {exit_status}\n")
+    script.write_text(
+        f'#!/bin/sh\necho "$@" > {tmp_path}/args\ncat > {tmp_path}/message\nexit {exit_status}\n'
+    )
     script.chmod(0o755)
     return script
 
@@ -152,7 +172,7 @@ def test_mail_to_builds_a_mime_message(tmp_path: Path) -> None:
     assert (tmp_path / "args").read_text().split() == ["-i", "--", "admin@example.org"]
     message = (tmp_path / "message").read_text()
     assert "Subject: postfinger report:" in message and "(Postfix 3.7.11)" in message
-    assert "filename=\"postfinger-bundle.tar.gz\"" in message
+    assert 'filename="postfinger-bundle.tar.gz"' in message
     assert "END OF POSTFINGER REPORT" in message
     headers = message.split("\n\n", 1)[0]
     assert "\nFrom: postfinger <admin@example.org>\n" in headers
@@ -163,8 +183,7 @@ def test_mail_to_builds_a_mime_message(tmp_path: Path) -> None:
 def test_mail_failure_keeps_the_report_and_says_where(tmp_path: Path) -> None:
     sendmail = _fake_sendmail(tmp_path, 75)
     keep = tmp_path / "kept.txt"
-    res = replay("--mail-to", "admin@example.org", "--sendmail", str(sendmail),
-                 "--output", str(keep))
+    res = replay("--mail-to", "admin@example.org", "--sendmail", str(sendmail), "--output", str(keep))
     assert res.status == ExitStatus.DELIVERY_FAILED
     assert f"kept in {keep}" in res.stderr and keep.exists()
     cwd = os.getcwd()
@@ -229,9 +248,22 @@ def test_interrupt_writes_nothing_and_exits_130(tmp_path: Path) -> None:
     sendmail.write_text(f"#!/bin/sh\ntouch {started}\nexec sleep 30\n")
     sendmail.chmod(0o755)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "postfinger_py", "--replay", str(EXAMPLE_SNAPSHOT),
-         "--mail-to", "admin@example.org", "--sendmail", str(sendmail), "--no-anonymize"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "postfinger_py",
+            "--replay",
+            str(EXAMPLE_SNAPSHOT),
+            "--mail-to",
+            "admin@example.org",
+            "--sendmail",
+            str(sendmail),
+            "--no-anonymize",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     deadline = time.monotonic() + 30
@@ -254,8 +286,7 @@ def test_bad_since_is_a_usage_error() -> None:
 
 def test_classic_postfinger_options_add_their_sections() -> None:
     plain = [ln for ln in replay().stdout.splitlines() if ln.startswith("====")]
-    classic = replay("--locking", "--permissions", "--tables", "--libraries",
-                     "--defaultsinmain").stdout
+    classic = replay("--locking", "--permissions", "--tables", "--libraries", "--defaultsinmain").stdout
     heads = [ln for ln in classic.splitlines() if ln.startswith("====")]
     assert not any("locking" in h for h in plain)
     assert any("Mailbox locking methods" in h for h in heads)
@@ -271,8 +302,7 @@ def test_every_subcommand_that_reads_the_config_names_it_config_dir(command: str
     assert "-c DIR, --config-dir DIR" in res.stdout
 
 
-@pytest.mark.parametrize("argv", [["pcap"], ["trace"], ["logs", "--limit", "x"],
-                                  ["qshape", "--bogus"]])
+@pytest.mark.parametrize("argv", [["pcap"], ["trace"], ["logs", "--limit", "x"], ["qshape", "--bogus"]])
 def test_a_subcommand_usage_error_is_one_line_and_exit_2(argv: list[str]) -> None:
     res = run_cli(argv)
     assert res.status == 2
@@ -292,29 +322,32 @@ def test_a_partial_section_gives_status_3_and_names_it(tmp_path: Path) -> None:
     res = run_cli(["--replay", str(snap), "--only", "mastercf"])
     assert res.status == ExitStatus.PARTIAL, res.stderr
     assert "[partial]" in res.stdout and "-o overrides not listed" in res.stdout
-    assert res.stderr.strip() == ("postfinger: report is incomplete: section(s) mastercf partial "
-                                  "(see the notes in those sections)")
+    assert res.stderr.strip() == (
+        "postfinger: report is incomplete: section(s) mastercf partial (see the notes in those sections)"
+    )
 
 
 def test_only_and_skip_that_leave_nothing_are_usage_errors() -> None:
-    for argv in (["--only", "maincf", "--skip", "maincf"],
-                 ["--only", "maincf,system", "--skip", "system"]):
+    for argv in (["--only", "maincf", "--skip", "maincf"], ["--only", "maincf,system", "--skip", "system"]):
         res = replay(*argv)
         assert res.status == ExitStatus.USAGE and res.stdout == ""
         assert res.stderr.count("\n") == 1 and "both --only and --skip" in res.stderr
-    names = [line.split()[0] for line in run_cli(["--list-sections"]).stdout.splitlines()[1:]
-             if line.strip() and not line.startswith("--")]
+    names = [
+        line.split()[0]
+        for line in run_cli(["--list-sections"]).stdout.splitlines()[1:]
+        if line.strip() and not line.startswith("--")
+    ]
     res = replay("--skip", ",".join(names))
     assert res.status == ExitStatus.USAGE and res.stdout == ""
-    assert res.stderr == ("postfinger: --only/--skip leave no section to report; "
-                          "see --list-sections\n")
+    assert res.stderr == ("postfinger: --only/--skip leave no section to report; see --list-sections\n")
 
 
 def test_an_anon_map_that_cannot_be_written_fails_before_any_output(tmp_path: Path) -> None:
     target = tmp_path / "report.txt"
     for fork in (False, True):
-        res = replay("--only", "system", "--anon-map", str(tmp_path / "no" / "map"),
-                     "-o", str(target), fork=fork)
+        res = replay(
+            "--only", "system", "--anon-map", str(tmp_path / "no" / "map"), "-o", str(target), fork=fork
+        )
         assert res.status == ExitStatus.ERROR, res.stderr
         assert res.stderr.count("\n") == 1 and "anonymization map was not written" in res.stderr
         assert "no report was written either" in res.stderr

@@ -19,7 +19,8 @@ def test_example_report_is_the_one_rendered_from_the_example_snapshot() -> None:
         REPORT.write_text(res.stdout)
     assert REPORT.read_text() == res.stdout, (
         "examples report is stale: run UPDATE_EXAMPLES=1 python -m pytest tests/test_examples.py "
-        "and review the diff as a reader of the report would")
+        "and review the diff as a reader of the report would"
+    )
 
 
 def test_full_report_snapshot(snapshot: SnapshotAssertion) -> None:

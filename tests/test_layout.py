@@ -33,8 +33,7 @@ def _imports(path: Path, module: str, modules: set[str]) -> set[str]:
             else:
                 target = node.module or ""
             # `from pkg import mod` imports pkg.mod; `from mod import name`, mod itself.
-            names = [f"{target}.{a.name}" if f"{target}.{a.name}" in modules else target
-                     for a in node.names]
+            names = [f"{target}.{a.name}" if f"{target}.{a.name}" in modules else target for a in node.names]
         else:
             continue
         found.update(n for n in names if n in modules)

@@ -36,9 +36,11 @@ def end_to_end(path: Path, rounds: int) -> None:
         walls, rss = [], []
         for _ in range(rounds):
             start = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "postfinger_py", "anonymize",
-                                     "--anon-key", str(key), str(path)],
-                                    stdout=subprocess.DEVNULL, cwd=REPO)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "postfinger_py", "anonymize", "--anon-key", str(key), str(path)],
+                stdout=subprocess.DEVNULL,
+                cwd=REPO,
+            )
             _, status, usage = os.wait4(proc.pid, 0)
             walls.append(time.perf_counter() - start)
             rss.append(usage.ru_maxrss / 1024)
@@ -46,9 +48,11 @@ def end_to_end(path: Path, rounds: int) -> None:
                 print(f"  ! postfinger anonymize exited with status {status >> 8}")
     mb = path.stat().st_size / 1e6
     med = statistics.median(walls)
-    print(f"postfinger anonymize {path.name} ({mb:.1f} MB), end to end, {rounds} rounds: "
-          f"median {med:.2f} s = {mb / med:.1f} MB/s (min {min(walls):.2f} s, max "
-          f"{max(walls):.2f} s), peak RSS {max(rss):.0f} MiB")
+    print(
+        f"postfinger anonymize {path.name} ({mb:.1f} MB), end to end, {rounds} rounds: "
+        f"median {med:.2f} s = {mb / med:.1f} MB/s (min {min(walls):.2f} s, max "
+        f"{max(walls):.2f} s), peak RSS {max(rss):.0f} MiB"
+    )
 
 
 def main() -> None:
@@ -84,13 +88,16 @@ def main() -> None:
         t_apply = time.perf_counter() - t0
         t0 = time.perf_counter()
         checker = LeakChecker(engine)
-        leak = checker.find(out) if parallel_min is None else checker._first(
-            out, checker._found(out))  # the one-CPU check
+        leak = (
+            checker.find(out) if parallel_min is None else checker._first(out, checker._found(out))
+        )  # the one-CPU check
         t_leak = time.perf_counter() - t0
         total = t_learn + t_apply + t_leak
-        print(f"in process, {label}: learning {t_learn:.2f} s, replacing {t_apply:.2f} s "
-              f"(together {mb / (t_learn + t_apply):.1f} MB/s), leak check {t_leak:.2f} s; "
-              f"all three {mb / total:.1f} MB/s; leak found: {leak is not None}")
+        print(
+            f"in process, {label}: learning {t_learn:.2f} s, replacing {t_apply:.2f} s "
+            f"(together {mb / (t_learn + t_apply):.1f} MB/s), leak check {t_leak:.2f} s; "
+            f"all three {mb / total:.1f} MB/s; leak found: {leak is not None}"
+        )
     t_ours = t_learn + t_apply
 
     import scrubadub
@@ -100,8 +107,10 @@ def main() -> None:
     t0 = time.perf_counter()
     scrubadub.Scrubber().clean(sample)
     t_peer = time.perf_counter() - t0
-    print(f"scrubadub 2.0.1 stock Scrubber().clean: {smb:.1f} MB in {t_peer:.2f} s = "
-          f"{smb / t_peer:.2f} MB/s (and it damages Postfix text)")
+    print(
+        f"scrubadub 2.0.1 stock Scrubber().clean: {smb:.1f} MB in {t_peer:.2f} s = "
+        f"{smb / t_peer:.2f} MB/s (and it damages Postfix text)"
+    )
     print(f"ratio ours/scrubadub: {(mb / t_ours) / (smb / t_peer):.1f}x")
 
     from conftest import recorded_report
@@ -114,13 +123,14 @@ def main() -> None:
     t_stage = time.perf_counter() - t0
     import json
 
-    rendered = json.dumps(result.report.to_plain()) + json.dumps(
-        [s.raw for s in result.report.sections])
+    rendered = json.dumps(result.report.to_plain()) + json.dumps([s.raw for s in result.report.sections])
     t0 = time.perf_counter()
     leak = result.find_leak(rendered)
     t_check = time.perf_counter() - t0
-    print(f"anonymize stage of a report with {len(real) // 1000} kB of log (after preload): "
-          f"{t_stage:.3f} s, leak check of all its text {t_check:.3f} s, leak: {leak}")
+    print(
+        f"anonymize stage of a report with {len(real) // 1000} kB of log (after preload): "
+        f"{t_stage:.3f} s, leak check of all its text {t_check:.3f} s, leak: {leak}"
+    )
 
     if real:
         rep = (real * (10_000_000 // max(len(real), 1) + 1))[:10_000_000]
@@ -130,8 +140,7 @@ def main() -> None:
         t0 = time.perf_counter()
         engine.apply(rep)
         t_real = time.perf_counter() - t0
-        print(f"ours on the real (verbose) log of this Postfix repeated to 10 MB: "
-              f"{10 / t_real:.1f} MB/s")
+        print(f"ours on the real (verbose) log of this Postfix repeated to 10 MB: {10 / t_real:.1f} MB/s")
 
 
 if __name__ == "__main__":

@@ -40,8 +40,8 @@ def main() -> None:
     argv = sys.argv[1:]
     extra: list[str] = []
     if "--" in argv:
-        extra = argv[argv.index("--") + 1:]
-        argv = argv[:argv.index("--")]
+        extra = argv[argv.index("--") + 1 :]
+        argv = argv[: argv.index("--")]
     repeats = int(argv[0]) if argv else 5
     t0 = time.perf_counter()
     import postfinger_py.anonymize as anon
@@ -65,13 +65,17 @@ def main() -> None:
             leaks.add(result.find_leak(rendered))
             times[name].append(time.perf_counter() - t0)
     total = [sum(t) for t in zip(*times.values())]
-    print(f"tree {os.environ.get('PYTHONPATH', 'this one')}; preload {t_preload:.2f} s; "
-          f"report: {len(report.sections)} sections, {size // 1000} kB raw, "
-          f"text {len(text) // 1000} kB, json {len(json_text) // 1000} kB; "
-          f"load {os.getloadavg()[0]:.2f}")
+    print(
+        f"tree {os.environ.get('PYTHONPATH', 'this one')}; preload {t_preload:.2f} s; "
+        f"report: {len(report.sections)} sections, {size // 1000} kB raw, "
+        f"text {len(text) // 1000} kB, json {len(json_text) // 1000} kB; "
+        f"load {os.getloadavg()[0]:.2f}"
+    )
     for name, values in [*list(times.items()), ("stage total", total)]:
-        print(f"  {name:<12} median {statistics.median(values):.3f} s  "
-              f"min {min(values):.3f}  max {max(values):.3f}  (n={len(values)})")
+        print(
+            f"  {name:<12} median {statistics.median(values):.3f} s  "
+            f"min {min(values):.3f}  max {max(values):.3f}  (n={len(values)})"
+        )
     print(f"  leak verdicts: {sorted(str(v) for v in leaks)}")
 
 

@@ -43,8 +43,7 @@ def write_log(path: Path, size_mb: float, source: Path | None = None) -> int:
     total = 0
     if source is not None:
         real = source.read_bytes().splitlines(keepends=True)
-        lines: Iterator[str] = (ln.decode("utf-8", "replace").rstrip("\n")
-                                for ln in itertools.cycle(real))
+        lines: Iterator[str] = (ln.decode("utf-8", "replace").rstrip("\n") for ln in itertools.cycle(real))
     else:
         lines = gen_log.lines(random.Random(42))
     with path.open("w", buffering=1 << 20) as fh:
@@ -89,8 +88,16 @@ def state_sizes(path: Path, key: Path, part_lines: int) -> dict[str, tuple[int, 
         _replace_all(filt, [item], part_lines, out)
     engine = filt.engine
     out_sizes = {}
-    for name in ("replaced", "_labels", "_labels_rev", "_users_map", "_users_rev",
-                 "learned_domains", "short_hosts", "users"):
+    for name in (
+        "replaced",
+        "_labels",
+        "_labels_rev",
+        "_users_map",
+        "_users_rev",
+        "learned_domains",
+        "short_hosts",
+        "users",
+    ):
         obj = getattr(engine, name)
         out_sizes[name] = (len(obj), deep_size(obj) / 2**20)
     checker = filt._checker
@@ -121,15 +128,30 @@ def deep_size(obj: object) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("sizes", nargs="*", type=float, default=[10.0], metavar="MB")
-    ap.add_argument("--part-size", type=int, default=None, metavar="LINES",
-                    help="passed to postfinger anonymize (default: its default)")
-    ap.add_argument("--from", dest="source", type=Path, metavar="LOG",
-                    help="repeat this (real) log to each size instead of generating one")
-    ap.add_argument("--state", action="store_true",
-                    help="also measure the engine's learned state in process (for each size)")
+    ap.add_argument(
+        "--part-size",
+        type=int,
+        default=None,
+        metavar="LINES",
+        help="passed to postfinger anonymize (default: its default)",
+    )
+    ap.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="LOG",
+        help="repeat this (real) log to each size instead of generating one",
+    )
+    ap.add_argument(
+        "--state",
+        action="store_true",
+        help="also measure the engine's learned state in process (for each size)",
+    )
     args = ap.parse_args()
-    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()} (shared with other work); "
-          f"input: {args.source or 'gen_log.py synthetic'}")
+    print(
+        f"machine: {os.cpu_count()} cores, load {os.getloadavg()} (shared with other work); "
+        f"input: {args.source or 'gen_log.py synthetic'}"
+    )
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-stream-") as tmp:
         key = Path(tmp) / "key"
@@ -141,30 +163,37 @@ def main() -> None:
             nbytes = write_log(log, size, args.source)
             mb = nbytes / 1e6
             part = ["--part-size", str(args.part_size)] if args.part_size else []
-            ours = timed([sys.executable, "-m", "postfinger_py", "anonymize", "--anon-key",
-                          str(key), *part, str(log)], sink)
+            ours = timed(
+                [sys.executable, "-m", "postfinger_py", "anonymize", "--anon-key", str(key), *part, str(log)],
+                sink,
+            )
             ours_bytes = sink.stat().st_size
             peer = timed(["perl", "-pe", PERL_AD, str(log)], sink)
             rows.append((mb, ours, peer))
             status = "ok" if ours[2] == 0 else f"EXIT STATUS {ours[2]}"
-            print(f"{mb:7.1f} MB  postfinger anonymize: {ours[0]:7.2f} s {mb / ours[0]:6.2f} MB/s "
-                  f"peak RSS {ours[1]:6.1f} MiB ({status}, {ours_bytes} bytes out) | perl A/D: "
-                  f"{peer[0]:6.2f} s {mb / peer[0]:6.1f} MB/s peak RSS {peer[1]:5.1f} MiB | "
-                  f"ratio (time ours / perl) {ours[0] / peer[0]:5.1f}x")
+            print(
+                f"{mb:7.1f} MB  postfinger anonymize: {ours[0]:7.2f} s {mb / ours[0]:6.2f} MB/s "
+                f"peak RSS {ours[1]:6.1f} MiB ({status}, {ours_bytes} bytes out) | perl A/D: "
+                f"{peer[0]:6.2f} s {mb / peer[0]:6.1f} MB/s peak RSS {peer[1]:5.1f} MiB | "
+                f"ratio (time ours / perl) {ours[0] / peer[0]:5.1f}x"
+            )
             if args.state:
                 for name, (count, mib) in state_sizes(log, key, args.part_size or 20000).items():
-                    print(f"          kept after the run: {name:16} {count:9} entries "
-                          f"{mib:7.1f} MiB")
+                    print(f"          kept after the run: {name:16} {count:9} entries {mib:7.1f} MiB")
             log.unlink()
     if len(rows) > 1:
         (mb0, o0, _), (mb1, o1, _) = rows[0], rows[-1]
-        print(f"peak RSS growth from {mb0:.0f} to {mb1:.0f} MB: "
-              f"{(o1[1] - o0[1]) / (mb1 - mb0):.2f} MiB per MB of input")
+        print(
+            f"peak RSS growth from {mb0:.0f} to {mb1:.0f} MB: "
+            f"{(o1[1] - o0[1]) / (mb1 - mb0):.2f} MiB per MB of input"
+        )
     worst = max(r[1][1] for r in rows)
     slowest = min(r[0] / r[1][0] for r in rows)
-    print(f"targets: peak RSS < 200 MiB: {'met' if worst < 200 else 'NOT met'} "
-          f"(worst {worst:.0f} MiB); >= 10 MB/s: {'met' if slowest >= 10 else 'NOT met'} "
-          f"(slowest {slowest:.2f} MB/s)")
+    print(
+        f"targets: peak RSS < 200 MiB: {'met' if worst < 200 else 'NOT met'} "
+        f"(worst {worst:.0f} MiB); >= 10 MB/s: {'met' if slowest >= 10 else 'NOT met'} "
+        f"(slowest {slowest:.2f} MB/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -58,9 +58,14 @@ print(json.dumps(out))
 def run(tree: str, kind: str) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()), PF_ROOT=str(ROOT))
     # cwd is the tree too: `python -c` puts the current directory before PYTHONPATH.
-    res = subprocess.run([sys.executable, "-c", WORKER, kind], env=env, capture_output=True,
-                         cwd=str(Path(tree).resolve()),
-                         text=True, check=True)
+    res = subprocess.run(
+        [sys.executable, "-c", WORKER, kind],
+        env=env,
+        capture_output=True,
+        cwd=str(Path(tree).resolve()),
+        text=True,
+        check=True,
+    )
     return json.loads(res.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -69,7 +74,8 @@ def main() -> None:
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     kinds = ["generated", "real-repeated", "report-512k"]
     results: dict[str, dict[str, list[dict[str, float]]]] = {
-        t: {k: [] for k in kinds} for t in (before, after)}
+        t: {k: [] for k in kinds} for t in (before, after)
+    }
     print(f"{os.cpu_count()} cores shared with other helpers; {rounds} rounds, trees alternate")
     for r in range(rounds):
         for kind in kinds:
@@ -83,16 +89,22 @@ def main() -> None:
             apply = [x["apply"] for x in rows]
             leak = [x["leak"] for x in rows]
             loads = ", ".join(f"{x['load']:.1f}" for x in rows)
-            line = (f"  {tree:<18} apply median {statistics.median(apply):.3f} s "
-                    f"[{min(apply):.3f}-{max(apply):.3f}]  leak check median "
-                    f"{statistics.median(leak):.3f} s [{min(leak):.3f}-{max(leak):.3f}]")
+            line = (
+                f"  {tree:<18} apply median {statistics.median(apply):.3f} s "
+                f"[{min(apply):.3f}-{max(apply):.3f}]  leak check median "
+                f"{statistics.median(leak):.3f} s [{min(leak):.3f}-{max(leak):.3f}]"
+            )
             if "mb" in rows[0]:
                 mb = rows[0]["mb"]
-                line += (f"  = {mb / statistics.median(apply):.2f} MB/s "
-                         f"({mb / statistics.median([a + b for a, b in zip(apply, leak)]):.2f}"
-                         " MB/s with the leak check)")
-            line += (f"  leak found: {sorted({bool(x['leak_found']) for x in rows})}; load {loads}"
-                     f"  ({rows[0]['where']})")
+                line += (
+                    f"  = {mb / statistics.median(apply):.2f} MB/s "
+                    f"({mb / statistics.median([a + b for a, b in zip(apply, leak)]):.2f}"
+                    " MB/s with the leak check)"
+                )
+            line += (
+                f"  leak found: {sorted({bool(x['leak_found']) for x in rows})}; load {loads}"
+                f"  ({rows[0]['where']})"
+            )
             print(line)
             med[tree] = statistics.median(apply) + statistics.median(leak)
         print(f"  ratio before/after (apply + leak check): {med[before] / med[after]:.2f}x")

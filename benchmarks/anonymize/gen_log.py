@@ -7,8 +7,17 @@ import sys
 from pathlib import Path
 
 WORDS = ["lager", "j.meier", "anna.schulz", "info", "sales", "buchhaltung", "k.wolf", "support"]
-DOMAINS = ["bluefinch-logistics.de", "kranich-hof.eu", "mail.spedition-nord.de", "example.org",
-           "gmail.com", "kunde{}.de", "shop{}.com", "lieferant{}.co.uk", "partner{}.net"]
+DOMAINS = [
+    "bluefinch-logistics.de",
+    "kranich-hof.eu",
+    "mail.spedition-nord.de",
+    "example.org",
+    "gmail.com",
+    "kunde{}.de",
+    "shop{}.com",
+    "lieferant{}.co.uk",
+    "partner{}.net",
+]
 
 
 def domain(rng: random.Random) -> str:
@@ -38,12 +47,16 @@ def lines(rng: random.Random):  # type: ignore[no-untyped-def]
         yield f"{ts} postfix/cleanup[{pid + 1}]: {q}: message-id=<{q}.{pid}@{domain(rng)}>"
         size = rng.randrange(900, 99999)
         yield f"{ts} postfix/qmgr[812]: {q}: from=<{frm}>, size={size}, nrcpt=1 (queue active)"
-        yield (f"{ts} postfix/smtp[{pid + 2}]: {q}: to=<{to}>, relay=mx.{domain(rng)}"
-               f"[10.20.{rng.randrange(256)}.{rng.randrange(256)}]:25, delay=0.{rng.randrange(99)}, "
-               f"delays=0.01/0/0.02/0.1, dsn=4.4.1, status=deferred (connect to mx.{domain(rng)}"
-               f"[2001:db8:{rng.randrange(65535):x}::25]:25: Connection refused)")
-        yield (f"{ts} postfix/smtpd[{pid}]: NOQUEUE: reject: RCPT from {c}: 554 5.7.1 <{to}>: "
-               f"Relay access denied; from=<{frm}> to=<{to}> proto=ESMTP helo=<{domain(rng)}>")
+        yield (
+            f"{ts} postfix/smtp[{pid + 2}]: {q}: to=<{to}>, relay=mx.{domain(rng)}"
+            f"[10.20.{rng.randrange(256)}.{rng.randrange(256)}]:25, delay=0.{rng.randrange(99)}, "
+            f"delays=0.01/0/0.02/0.1, dsn=4.4.1, status=deferred (connect to mx.{domain(rng)}"
+            f"[2001:db8:{rng.randrange(65535):x}::25]:25: Connection refused)"
+        )
+        yield (
+            f"{ts} postfix/smtpd[{pid}]: NOQUEUE: reject: RCPT from {c}: 554 5.7.1 <{to}>: "
+            f"Relay access denied; from=<{frm}> to=<{to}> proto=ESMTP helo=<{domain(rng)}>"
+        )
         yield f"{ts} postfix/smtpd[{pid}]: disconnect from {c} ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4"
 
 

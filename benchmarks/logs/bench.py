@@ -83,22 +83,24 @@ def main() -> None:
     log, gz, only = args.log, args.log + ".gz", args.only.split(",")
     tmp = tempfile.mkdtemp(prefix="pf-logbench-")
     py = sys.executable
-    print(f"log: {log} ({os.path.getsize(log) / (1 << 20):.0f} MiB); {os.cpu_count()} cores, "
-          f"shared with other work; load average at start {load()}")
+    print(
+        f"log: {log} ({os.path.getsize(log) / (1 << 20):.0f} MiB); {os.cpu_count()} cores, "
+        f"shared with other work; load average at start {load()}"
+    )
     subprocess.run(["cat", log], stdout=subprocess.DEVNULL)  # warm the page cache for both
-    subprocess.run([py, "-m", "compileall", "-q", os.path.join(REPO, "postfinger_py")], env=ENV,
-                   check=True)
+    subprocess.run([py, "-m", "compileall", "-q", os.path.join(REPO, "postfinger_py")], env=ENV, check=True)
     tasks = []
     if "problems" in only:
         tasks.append(("problems", f"grep -E {PATTERN} {log} > {tmp}/peer.out", "problems", log))
     if "gz" in only and os.path.exists(gz):
-        tasks.append(("problems .gz", f"zcat {gz} | grep -E {PATTERN} > {tmp}/peer.out",
-                      "problems", gz))
+        tasks.append(("problems .gz", f"zcat {gz} | grep -E {PATTERN} > {tmp}/peer.out", "problems", gz))
     if "trace" in only:
         tasks.append(("trace", f"grep -F {TRACE_ID} {log} > {tmp}/peer.out", TRACE_ID, log))
-    print(f"{'task':13} {'peer s':>7} {'ours s':>7} {'ratio':>6} {'peer cpu':>8} {'our cpu':>8} "
-          f"{'peak MiB':>8} {'peer lines':>10} {'our lines':>9}  (one row per round; cpu = "
-          "user + system seconds)")
+    print(
+        f"{'task':13} {'peer s':>7} {'ours s':>7} {'ratio':>6} {'peer cpu':>8} {'our cpu':>8} "
+        f"{'peak MiB':>8} {'peer lines':>10} {'our lines':>9}  (one row per round; cpu = "
+        "user + system seconds)"
+    )
     summary = []
     for task, peer, what, path in tasks:
         ratios, peers, ours, rss_all, cpu_ratios = [], [], [], [], []
@@ -110,20 +112,27 @@ def main() -> None:
             peers.append(g)
             ours.append(o)
             rss_all.append(int(rss))
-            print(f"{task:13} {g:7.2f} {o:7.2f} {o / g:6.2f} {gc:8.2f} {oc:8.2f} {rss:>8} "
-                  f"{count_lines(tmp + '/peer.out'):>10} {count_lines(tmp + '/ours.out'):>9}",
-                  flush=True)
-        summary.append((task, peer.replace(tmp, "TMP"), peers, ours, ratios, max(rss_all),
-                        cpu_ratios))
+            print(
+                f"{task:13} {g:7.2f} {o:7.2f} {o / g:6.2f} {gc:8.2f} {oc:8.2f} {rss:>8} "
+                f"{count_lines(tmp + '/peer.out'):>10} {count_lines(tmp + '/ours.out'):>9}",
+                flush=True,
+            )
+        summary.append((task, peer.replace(tmp, "TMP"), peers, ours, ratios, max(rss_all), cpu_ratios))
     print(f"\nload average at end {load()}")
-    print(f"{'task':13} {'peer median':>11} {'ours median':>11} {'ratio median':>12} "
-          f"{'ratio min-max':>13} {'cpu ratio':>9} {'peak MiB':>8}  peer command")
+    print(
+        f"{'task':13} {'peer median':>11} {'ours median':>11} {'ratio median':>12} "
+        f"{'ratio min-max':>13} {'cpu ratio':>9} {'peak MiB':>8}  peer command"
+    )
     for task, peer, peers, ours, ratios, peak, cpu_ratios in summary:
-        print(f"{task:13} {statistics.median(peers):11.2f} {statistics.median(ours):11.2f} "
-              f"{statistics.median(ratios):12.2f} {min(ratios):6.2f}-{max(ratios):<6.2f} "
-              f"{statistics.median(cpu_ratios):9.2f} {peak:>8}  {peer}")
-    print("(peer lines differ by design: grep also matches remote replies and reject_warning; "
-          "trace adds the smtpd session)")
+        print(
+            f"{task:13} {statistics.median(peers):11.2f} {statistics.median(ours):11.2f} "
+            f"{statistics.median(ratios):12.2f} {min(ratios):6.2f}-{max(ratios):<6.2f} "
+            f"{statistics.median(cpu_ratios):9.2f} {peak:>8}  {peer}"
+        )
+    print(
+        "(peer lines differ by design: grep also matches remote replies and reject_warning; "
+        "trace adds the smtpd session)"
+    )
 
 
 if __name__ == "__main__":

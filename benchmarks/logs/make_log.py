@@ -20,19 +20,27 @@ TRACE_ID = "4F9D21A0C3B"
 WARNINGS = [
     "warning: hostname {host} does not resolve to address {ip}: Name or service not known",
     "warning: {host}[{ip}]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
-    ("warning: hash:/etc/postfix/transport is unavailable. open database "
-    "/etc/postfix/transport.db: No such file or directory"),
-    ("warning: TLS library problem: error:0A000126:SSL routines::unexpected eof while reading:"
-    "../ssl/record/rec_layer_s3.c:308:"),
+    (
+        "warning: hash:/etc/postfix/transport is unavailable. open database "
+        "/etc/postfix/transport.db: No such file or directory"
+    ),
+    (
+        "warning: TLS library problem: error:0A000126:SSL routines::unexpected eof while reading:"
+        "../ssl/record/rec_layer_s3.c:308:"
+    ),
     "error: unsupported dictionary type: mysql",
     "warning: non-SMTP command from {host}[{ip}]: GET / HTTP/1.1",
 ]
 
 REMOTE = [
-    ("host mx.{dom}[{ip}] said: 450 4.2.0 <{user}@{dom}>: Recipient address rejected: "
-    "Greylisted, see http://postgrey.schweikert.ch/help/{dom}.html (in reply to RCPT TO command)"),
-    ("host mx.{dom}[{ip}] said: 421 4.7.0 Temporary System Problem. error: try again later "
-    "(in reply to end of DATA command)"),
+    (
+        "host mx.{dom}[{ip}] said: 450 4.2.0 <{user}@{dom}>: Recipient address rejected: "
+        "Greylisted, see http://postgrey.schweikert.ch/help/{dom}.html (in reply to RCPT TO command)"
+    ),
+    (
+        "host mx.{dom}[{ip}] said: 421 4.7.0 Temporary System Problem. error: try again later "
+        "(in reply to end of DATA command)"
+    ),
     "connect to mx.{dom}[{ip}]:25: Connection timed out",
 ]
 
@@ -65,10 +73,14 @@ def generate(size: int, out: str) -> None:
                 f"{pre}smtpd[{pid}]: connect from {host}[{ip}]",
                 f"{pre}smtpd[{pid}]: {q}: client={host}[{ip}]",
                 f"{pre}cleanup[{pid + 1}]: {q}: message-id=<{qid(rng).lower()}@{dom}>",
-                (f"{pre}qmgr[999]: {q}: from=<{user}@{dom}>, size={rng.randint(900, 90000)}, "
-                "nrcpt=1 (queue active)"),
-                (f"{pre}smtpd[{pid}]: disconnect from {host}[{ip}] ehlo=1 mail=1 rcpt=1 data=1 "
-                "quit=1 commands=5"),
+                (
+                    f"{pre}qmgr[999]: {q}: from=<{user}@{dom}>, size={rng.randint(900, 90000)}, "
+                    "nrcpt=1 (queue active)"
+                ),
+                (
+                    f"{pre}smtpd[{pid}]: disconnect from {host}[{ip}] ehlo=1 mail=1 rcpt=1 data=1 "
+                    "quit=1 commands=5"
+                ),
             ]
             r = rng.random()
             rdom = rng.choice(doms)

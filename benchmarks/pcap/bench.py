@@ -33,19 +33,21 @@ def run(argv: list[str]) -> tuple[float, int, bytes]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("capture", nargs="?",
-                        default=str(REPO / "benchmarks/data/smtp-sessions.pcap"))
+    parser.add_argument("capture", nargs="?", default=str(REPO / "benchmarks/data/smtp-sessions.pcap"))
     parser.add_argument("--port", type=int, default=2630)
     args = parser.parse_args()
     if not os.path.exists(args.capture):
         sys.exit(f"{args.capture} is missing: run benchmarks/pcap/make_capture.sh first")
     size = os.path.getsize(args.capture) / 2**20
-    ours_argv = [sys.executable, str(Path(__file__).with_name("bench_entry.py")), args.capture,
-                 str(args.port)]
+    ours_argv = [
+        sys.executable,
+        str(Path(__file__).with_name("bench_entry.py")),
+        args.capture,
+        str(args.port),
+    ]
     ours_t, ours_rss, ours_out = run(ours_argv)
     print(f"capture: {args.capture} ({size:.0f} MiB), {os.cpu_count()} CPUs (shared)")
-    print(f"ours:   {ours_t:6.2f} s, peak RSS {ours_rss / 1024:.0f} MiB "
-          f"({ours_out.decode().strip()})")
+    print(f"ours:   {ours_t:6.2f} s, peak RSS {ours_rss / 1024:.0f} MiB ({ours_out.decode().strip()})")
     tshark = shutil.which("tshark")
     if tshark is None:
         print("tshark: not installed (apt-get install tshark); no ratio")
@@ -56,8 +58,10 @@ def main() -> int:
     t_t, t_rss, t_out = run(argv)
     commands = sum(1 for line in t_out.splitlines() if line.strip())
     print(f"tshark: {t_t:6.2f} s, peak RSS {t_rss / 1024:.0f} MiB ({commands} commands)")
-    print(f"ratio ours/tshark: {ours_t / t_t:.2f}x (target <= 0.5x); "
-          f"our peak {ours_rss / 1024:.0f} MiB (target <= 400 MiB)")
+    print(
+        f"ratio ours/tshark: {ours_t / t_t:.2f}x (target <= 0.5x); "
+        f"our peak {ours_rss / 1024:.0f} MiB (target <= 400 MiB)"
+    )
     return 0
 
 

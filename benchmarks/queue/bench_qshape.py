@@ -54,13 +54,17 @@ def measure(argv: Sequence[str]) -> Measure:
     """Run argv as a child: wall time, user+system CPU (wait4(), with its children), peak RSS
     in KiB (GNU time's %M: the largest process), stdout, stderr."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    with tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr, \
-            tempfile.NamedTemporaryFile("r") as frss:
+    with (
+        tempfile.TemporaryFile() as fout,
+        tempfile.TemporaryFile() as ferr,
+        tempfile.NamedTemporaryFile("r") as frss,
+    ):
         # The peak RSS from GNU time: a child forked from this (bigger) Python process would
         # report at least this process's RSS in its own ru_maxrss.
         start = time.perf_counter()
-        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", frss.name, *argv],
-                                stdout=fout, stderr=ferr, env=env)
+        proc = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%M", "-o", frss.name, *argv], stdout=fout, stderr=ferr, env=env
+        )
         _, status, ru = os.wait4(proc.pid, 0)  # reaped here, not by Popen: we want its rusage
         wall = time.perf_counter() - start
         proc.returncode = code = os.waitstatus_to_exitcode(status)
@@ -92,10 +96,11 @@ def check_tables(conf: str) -> str:
     text = theirs.stdout.decode("utf-8", "surrogateescape")
     for now in range(int(started), int(started) + 4):
         if same_table(ours_pinned(conf, now), text):
-            return (f"tables agree with our clock pinned to qshape's ({now}, launched at "
-                    f"{started:.2f})")
-    sys.exit("tables differ for every clock second around qshape's start: see "
-             "`postfinger qshape --no-anonymize -c CONF deferred` vs `qshape -c CONF deferred`")
+            return f"tables agree with our clock pinned to qshape's ({now}, launched at {started:.2f})"
+    sys.exit(
+        "tables differ for every clock second around qshape's start: see "
+        "`postfinger qshape --no-anonymize -c CONF deferred` vs `qshape -c CONF deferred`"
+    )
 
 
 def load() -> str:
@@ -111,15 +116,29 @@ def main() -> int:
     conf = f"{a.dir}/etc"
     py = [sys.executable]
     runs: dict[str, list[str]] = {
-        "postfinger qshape deferred": [*py, "-m", "postfinger_py", "qshape", "-c", conf,
-                                        "--no-anonymize", "deferred"],
+        "postfinger qshape deferred": [
+            *py,
+            "-m",
+            "postfinger_py",
+            "qshape",
+            "-c",
+            conf,
+            "--no-anonymize",
+            "deferred",
+        ],
         "qshape deferred": ["qshape", "-c", conf, "deferred"],
     }
     if a.showq:
         runs["postfinger qshape deferred (postqueue -j)"] = [
-            *py, "-c", "import sys; from postfinger_py.commands.qshape import main; "
+            *py,
+            "-c",
+            "import sys; from postfinger_py.commands.qshape import main; "
             "from postfinger_py.env import Env; sys.exit(main(sys.argv[1:], Env(euid=1000)))",
-            "-c", conf, "--no-anonymize", "deferred"]
+            "-c",
+            conf,
+            "--no-anonymize",
+            "deferred",
+        ]
     names = list(runs)
     results: dict[str, list[Measure]] = {n: [] for n in names}
     print(f"load average before: {load()} (2 cores shared with other sessions)")
@@ -131,8 +150,9 @@ def main() -> int:
             if name.startswith("postfinger") and m[4]:
                 sys.exit(f"{name}: unexpected notes on stderr: {m[4].decode().strip()}")
             results[name].append(m)
-            line.append(f"{name.split(' deferred')[0]}{' (showq)' if 'postqueue' in name else ''}"
-                        f" {m[0]:.2f} s")
+            line.append(
+                f"{name.split(' deferred')[0]}{' (showq)' if 'postqueue' in name else ''} {m[0]:.2f} s"
+            )
         print(f"round {r + 1}: " + ", ".join(line), flush=True)
     print(f"load average after:  {load()}")
     msgs = results["qshape deferred"][-1][3].decode().splitlines()[1].split()[1]
@@ -146,11 +166,15 @@ def main() -> int:
         med, best = statistics.median(m[0] for m in ms), min(m[0] for m in ms)
         cpu = statistics.median(m[1] for m in ms)
         peak = max(m[2] for m in ms) / 1024
-        print(f"{name:44} wall median {med:6.2f} s, best {best:6.2f} s; CPU median "
-              f"{cpu:5.2f} s; peak RSS {peak:6.1f} MiB")
+        print(
+            f"{name:44} wall median {med:6.2f} s, best {best:6.2f} s; CPU median "
+            f"{cpu:5.2f} s; peak RSS {peak:6.1f} MiB"
+        )
         if name != "qshape deferred":
-            print(f"{'':44} ratio to qshape: median {med / base_med:.2f}x, best "
-                  f"{best / base_best:.2f}x, CPU {cpu / base_cpu:.2f}x")
+            print(
+                f"{'':44} ratio to qshape: median {med / base_med:.2f}x, best "
+                f"{best / base_best:.2f}x, CPU {cpu / base_cpu:.2f}x"
+            )
     return 0
 
 

@@ -204,8 +204,9 @@ def filler(rng: random.Random, size: int) -> str:
     return "\n".join(words)
 
 
-def submit_templates(base: Path, k: int, rdoms: Sequence[str], sdoms: Sequence[str],
-                     rng: random.Random) -> None:
+def submit_templates(
+    base: Path, k: int, rdoms: Sequence[str], sdoms: Sequence[str], rng: random.Random
+) -> None:
     rw = zipf_weights(len(rdoms), 1.1)
     sw = zipf_weights(len(sdoms), 1.0)
     conf = str(paths(base)[0])
@@ -214,10 +215,10 @@ def submit_templates(base: Path, k: int, rdoms: Sequence[str], sdoms: Sequence[s
         rcpts = [f"rcp{t:05d}{j:02d}@{rng.choices(rdoms, rw)[0]}" for j in range(n_rcpt)]
         sender = "<>" if rng.random() < 0.04 else f"snd{t:05d}@{rng.choices(sdoms, sw)[0]}"
         size = int(min(30000, rng.lognormvariate(7.5, 1.0)))
-        body = (f"From: {sender}\nTo: {rcpts[0]}\nSubject: {MARK} queue benchmark {t}\n\n"
-                f"{filler(rng, size)}\n")
-        res = subprocess.run(["sendmail", "-C", conf, "-f", sender, "--", *rcpts],
-                             input=body.encode(), capture_output=True)
+        body = f"From: {sender}\nTo: {rcpts[0]}\nSubject: {MARK} queue benchmark {t}\n\n{filler(rng, size)}\n"
+        res = subprocess.run(
+            ["sendmail", "-C", conf, "-f", sender, "--", *rcpts], input=body.encode(), capture_output=True
+        )
         if res.returncode:
             sys.exit(f"sendmail -C {conf} failed: {res.stderr.decode().strip()}")
 
@@ -228,8 +229,11 @@ def wait_deferred(base: Path, k: int, timeout: float = 300.0) -> list[dict[str, 
     msgs: list[dict[str, Any]] = []
     while time.time() < deadline:
         msgs = listing(base) or []
-        done = [m for m in msgs if m["queue_name"] == "deferred" and all(
-            r.get("delay_reason") for r in m["recipients"])]
+        done = [
+            m
+            for m in msgs
+            if m["queue_name"] == "deferred" and all(r.get("delay_reason") for r in m["recipients"])
+        ]
         if len(done) == k and len(msgs) == k:
             return done
         time.sleep(1)
@@ -239,8 +243,7 @@ def wait_deferred(base: Path, k: int, timeout: float = 300.0) -> list[dict[str, 
 _T_RECORD = re.compile(rb"T[\x00-\x7f](\d{10}) ")
 
 
-def clone_all(base: Path, n: int, templates: Sequence[dict[str, Any]],
-              rng: random.Random) -> None:
+def clone_all(base: Path, n: int, templates: Sequence[dict[str, Any]], rng: random.Random) -> None:
     spool = paths(base)[1]
     now = int(time.time())
     used = set()
@@ -303,8 +306,10 @@ def clone_all(base: Path, n: int, templates: Sequence[dict[str, Any]],
         else:
             qid = new_qid(len(qid_b))
             pairs.append((qid_b, qid.encode()))
-            pairs += [(tok, tok[:3] + b"%0*d" % (len(tok) - 3, rng.randrange(10 ** (len(tok) - 3))))
-                      for tok in tokens]
+            pairs += [
+                (tok, tok[:3] + b"%0*d" % (len(tok) - 3, rng.randrange(10 ** (len(tok) - 3))))
+                for tok in tokens
+            ]
         retry_at = now + 86400 + rng.randrange(86400)
         write(spool / "deferred" / qid[0] / qid, swap(data, pairs), 0o700, retry_at)
         write(spool / "defer" / qid[0] / qid, swap(dlog, pairs[2:]), 0o600, retry_at)
@@ -324,14 +329,15 @@ def build(base: Path, n: int, k: int) -> None:
     t0 = time.time()
     submit_templates(base, k, rdoms, sdoms, rng)
     templates = wait_deferred(base, k)
-    print(f"{k} template messages submitted with sendmail -C and deferred by the instance in "
-          f"{time.time() - t0:.1f} s")
+    print(
+        f"{k} template messages submitted with sendmail -C and deferred by the instance in "
+        f"{time.time() - t0:.1f} s"
+    )
     clone_all(base, n, templates, rng)
     check = listing(base) or []
     deferred = sum(1 for m in check if m["queue_name"] == "deferred")
     rcpts = sum(len(m["recipients"]) for m in check)
-    print(f"postqueue -c {paths(base)[0]} -j: {len(check)} messages, {deferred} deferred, "
-          f"{rcpts} recipients")
+    print(f"postqueue -c {paths(base)[0]} -j: {len(check)} messages, {deferred} deferred, {rcpts} recipients")
     if deferred != n or len(check) != n:
         sys.exit("the queue is not as built")
 
@@ -359,8 +365,10 @@ def main() -> None:
     elif a.action == "status":
         up = paths(base)[0].is_dir() and postfix(base, "status").returncode == 0
         msgs = listing(base) if up else None
-        print(f"{base}: {'running' if up else 'not running'}"
-              + (f", {len(msgs)} messages" if msgs is not None else ""))
+        print(
+            f"{base}: {'running' if up else 'not running'}"
+            + (f", {len(msgs)} messages" if msgs is not None else "")
+        )
     else:
         remove(base)
 

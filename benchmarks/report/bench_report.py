@@ -60,36 +60,45 @@ def peer_script(snapshot: Path) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         snap = Path(tmp) / "snap"
-        subprocess.run(postfinger("--all", "--no-anonymize", "--capture", str(snap)),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO, check=False)
+        subprocess.run(
+            postfinger("--all", "--no-anonymize", "--capture", str(snap)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=REPO,
+            check=False,
+        )
         script = Path(tmp) / "peer.sh"
         script.write_text(peer_script(snap))
         n_cmds = sum(1 for line in script.read_text().splitlines()[3:-1])
         timed(["sh", str(script)])  # warm the page cache for both
         timed(postfinger("--all", "--no-anonymize"))
-        rows = {"shell script (same commands, one after another)": ["sh", str(script)],
-                "postfinger --all --no-anonymize": postfinger("--all", "--no-anonymize"),
-                "postfinger --all (anonymized, the default)": postfinger("--all")}
+        rows = {
+            "shell script (same commands, one after another)": ["sh", str(script)],
+            "postfinger --all --no-anonymize": postfinger("--all", "--no-anonymize"),
+            "postfinger --all (anonymized, the default)": postfinger("--all"),
+        }
         times = {name: [] for name in rows}  # type: dict[str, list[float]]
         for _ in range(args.rounds):
             for name, argv in rows.items():
                 times[name].append(timed(argv))
-    print(f"full report, {args.rounds} rounds alternating, {os.cpu_count()} CPUs; the peer runs "
-          f"{n_cmds} commands/reads")
+    print(
+        f"full report, {args.rounds} rounds alternating, {os.cpu_count()} CPUs; the peer runs "
+        f"{n_cmds} commands/reads"
+    )
     base = statistics.median(times["shell script (same commands, one after another)"])
     for name, values in times.items():
         med = statistics.median(values)
         print(f"  {name:<52} median {med:6.3f} s  ratio {med / base:4.2f}x")
     for flag in ("--version", "--help"):
         values = [timed(postfinger(flag)) for _ in range(10)]
-        print(f"  postfinger {flag:<41} median {statistics.median(values):6.3f} s  "
-              f"(target < 0.2 s)")
+        print(f"  postfinger {flag:<41} median {statistics.median(values):6.3f} s  (target < 0.2 s)")
     return 0
 
 

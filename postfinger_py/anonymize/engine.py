@@ -39,21 +39,37 @@ _SPLIT_DOTS = re.compile(r"(\\?\.)")
 # outer pattern changes such a tag only where its name holds a learned word (`-o syslog_name=
 # postfix/mx1`), so it is taken whole here instead of being looked up as one more distinct piece
 # per process ID (Engine._prog_changes says which names hold one).
-_SYSLOG_LINE = re.compile(dict(ALTERNATIVES)["SYSLOG"][1:]
-                          + r"(?: (?P<sl_prog>[\w/.-]*)\[\d+\]:(?!\S))?")
+_SYSLOG_LINE = re.compile(dict(ALTERNATIVES)["SYSLOG"][1:] + r"(?: (?P<sl_prog>[\w/.-]*)\[\d+\]:(?!\S))?")
 # Encoded dots, hyphens and at signs: URL, HTML entity, quoted-printable, JSON/C escapes.
-_ENC = (r"%2[EeDd]|%40|&#(?:46|45|64);|&#[xX](?:2[EeDd]|40);|=2[EeDd]|=40"
-        r"|\\u00(?:2[EeDd]|40)|\\x(?:2[EeDd]|40)"
-        # a regular expression's escaped dot, between digits (`172\.22\.1\.15` of a
-        # header_checks or pcre table; escaped names are matched as names, see DOT)
-        r"|(?<=\d)\\\.(?=\d)")
+_ENC = (
+    r"%2[EeDd]|%40|&#(?:46|45|64);|&#[xX](?:2[EeDd]|40);|=2[EeDd]|=40"
+    r"|\\u00(?:2[EeDd]|40)|\\x(?:2[EeDd]|40)"
+    # a regular expression's escaped dot, between digits (`172\.22\.1\.15` of a
+    # header_checks or pcre table; escaped names are matched as names, see DOT)
+    r"|(?<=\d)\\\.(?=\d)"
+)
 _ENC_RUN = re.compile(rf"(?:[\w.-]|{_ENC})*(?:{_ENC})(?:[\w.-]|{_ENC})*")
 _ENC_PIECE = re.compile(rf"{_ENC}|.", re.DOTALL)
 _ENC_CHARS = {
-    "%2e": ".", "%2d": "-", "%40": "@", "&#46;": ".", "&#45;": "-", "&#64;": "@",
-    "&#x2e;": ".", "&#x2d;": "-", "&#x40;": "@", "=2e": ".", "=2d": "-", "=40": "@",
-    "\\u002e": ".", "\\u002d": "-", "\\u0040": "@", "\\x2e": ".", "\\x2d": "-",
-    "\\x40": "@", "\\.": ".",
+    "%2e": ".",
+    "%2d": "-",
+    "%40": "@",
+    "&#46;": ".",
+    "&#45;": "-",
+    "&#64;": "@",
+    "&#x2e;": ".",
+    "&#x2d;": "-",
+    "&#x40;": "@",
+    "=2e": ".",
+    "=2d": "-",
+    "=40": "@",
+    "\\u002e": ".",
+    "\\u002d": "-",
+    "\\u0040": "@",
+    "\\x2e": ".",
+    "\\x2d": "-",
+    "\\x40": "@",
+    "\\.": ".",
 }
 _ENC_MARK = re.compile(r"%[24]|&#|=[24]|\\[ux]|\d\\\.\d")
 
@@ -219,18 +235,30 @@ class Engine:
         lowered = label.lower()
         if lowered in self.short_hosts:
             return
-        if (not lowered or "." in lowered or self.is_keyword(lowered)
-                or keeplist.domain_is_kept(lowered) or self.kept_by_user(label)):
+        if (
+            not lowered
+            or "." in lowered
+            or self.is_keyword(lowered)
+            or keeplist.domain_is_kept(lowered)
+            or self.kept_by_user(label)
+        ):
             return
         if lowered not in self.short_hosts:
-            parent = next((d.split(".", 1)[1] for d in sorted(self.learned_domains)
-                           if d.split(".", 1)[0] == lowered), "")
+            parent = next(
+                (d.split(".", 1)[1] for d in sorted(self.learned_domains) if d.split(".", 1)[0] == lowered),
+                "",
+            )
             self.short_hosts[lowered] = parent
 
     def learn_user(self, user: str) -> None:
         user = user.strip()
-        if (len(user) >= 2 and not self.is_keyword(user) and not self.kept_by_user(user)
-                and not user.isdigit() and re.fullmatch(r"[\w.+-]+", user)):
+        if (
+            len(user) >= 2
+            and not self.is_keyword(user)
+            and not self.kept_by_user(user)
+            and not user.isdigit()
+            and re.fullmatch(r"[\w.+-]+", user)
+        ):
             self.users.add(user.lower())
 
     def learn_secret(self, secret: str) -> None:
@@ -249,9 +277,15 @@ class Engine:
             if len(labels) <= keep_n:
                 continue
             label = labels[-keep_n - 1]
-            if (len(label) >= 3 and label not in self.short_hosts and not label.isdigit()
-                    and not self.is_keyword(label) and not keeplist.domain_is_kept(label)
-                    and not self.kept_by_user(label) and re.fullmatch(r"[\w-]+", label)):
+            if (
+                len(label) >= 3
+                and label not in self.short_hosts
+                and not label.isdigit()
+                and not self.is_keyword(label)
+                and not keeplist.domain_is_kept(label)
+                and not self.kept_by_user(label)
+                and re.fullmatch(r"[\w-]+", label)
+            ):
                 self.short_hosts[label] = suffix
 
     def freeze(self) -> None:
@@ -273,10 +307,13 @@ class Engine:
         # A long secret holding a dot also matches with that dot regexp-escaped (`a\.b`), which
         # masking does not catch: if it holds a cut character too, no atoms either.
         self._atoms_ok = (
-            not any("*" in v or ("." in v and _ATOM_CHARS.intersection(v))
-                    for v in self._long_secrets_of(self.secrets))
+            not any(
+                "*" in v or ("." in v and _ATOM_CHARS.intersection(v))
+                for v in self._long_secrets_of(self.secrets)
+            )
             and not any(_ATOM_CHARS.intersection(v) for v in bare)
-            and not any(_ATOM_CHARS.intersection(v) for v in self.secrets if len(v) < 4))
+            and not any(_ATOM_CHARS.intersection(v) for v in self.secrets if len(v) < 4)
+        )
         self._pieces.clear()
         self._progs.clear()
         self._atoms.clear()
@@ -353,13 +390,19 @@ class Engine:
         for label in sorted(self.short_hosts):
             parts = label.split("-")
             # (`acme-co` too: `AcmeCo`; a first word of three letters, the rest of two)
-            if (len(parts) > 1 and len(parts[0]) >= 3 and len(label) >= 6
-                    and all(len(p) >= 2 and p.isalpha() for p in parts)):
+            if (
+                len(parts) > 1
+                and len(parts[0]) >= 3
+                and len(label) >= 6
+                and all(len(p) >= 2 and p.isalpha() for p in parts)
+            ):
                 self._phrase_labels["".join(parts)] = label
         if not self._phrase_labels:
             return
-        alts = [_PHRASE_SEP.join(f"(?i:{re.escape(p)})" for p in label.split("-"))
-                for label in sorted(self._phrase_labels.values(), key=len, reverse=True)]
+        alts = [
+            _PHRASE_SEP.join(f"(?i:{re.escape(p)})" for p in label.split("-"))
+            for label in sorted(self._phrase_labels.values(), key=len, reverse=True)
+        ]
         self._phrases = re.compile(rf"(?<![\w.@-])(?:{'|'.join(alts)})(?![^\W_]|[.@-])")
         self._phrase_starts = sorted({lab.split("-")[0] for lab in self._phrase_labels.values()})
 
@@ -418,7 +461,7 @@ class Engine:
             if head is not None and tail is not None:
                 joined = self._join_soft_break(head.group(0), tail.group(0))
                 if joined is not None:
-                    out += [text[pos:head.start()], joined]
+                    out += [text[pos : head.start()], joined]
                     pos = tail.end()
             i = text.find("=\n", max(i + 2, pos))
         return "".join(out) + text[pos:] if out else text
@@ -492,12 +535,16 @@ class Engine:
             if m is None:
                 append(" ".join(map(get, line.split(" "))))
             else:
-                tag = line[m.end("sl_host"):m.end()]
+                tag = line[m.end("sl_host") : m.end()]
                 prog = m.group("sl_prog")
                 if prog and self._prog_changes(prog):
                     tag = " " + get(tag[1:])
-                append(m.group("sl_pre") + host(m.group("sl_host")) + tag
-                       + " ".join(map(get, line[m.end():].split(" "))))
+                append(
+                    m.group("sl_pre")
+                    + host(m.group("sl_host"))
+                    + tag
+                    + " ".join(map(get, line[m.end() :].split(" ")))
+                )
         return "\n".join(out)
 
     def _prog_changes(self, prog: str) -> bool:
@@ -538,7 +585,7 @@ class Engine:
         out: list[str] = []
         pos = 0
         for m in _ENC_RUN.finditer(token):
-            out.append(self._scan_plain(token[pos:m.start()]))
+            out.append(self._scan_plain(token[pos : m.start()]))
             out.append(self._encoded_run(m.group(0)))
             pos = m.end()
         out.append(self._scan_plain(token[pos:]))
@@ -562,8 +609,7 @@ class Engine:
                     spellings.setdefault(char, set()).add(piece)
             back = {c: next(iter(ps)) for c, ps in spellings.items() if len(ps) == 1}
             return "".join(back.get(c, c) for c in out)
-        return "".join(p if len(p) > 1 and o == d else o
-                       for p, d, o in zip(pieces, decoded, out))
+        return "".join(p if len(p) > 1 and o == d else o for p, d, o in zip(pieces, decoded, out))
 
     @staticmethod
     def _atoms_safe(token: str) -> bool:
@@ -576,8 +622,12 @@ class Engine:
         if not token.isascii() or "]/" in token or "sasl_username=" in token:
             return False
         low = token.lower()
-        if ("dc=" in low or ("+" in low and "=" in low and "@" in low) or _has_encoding(low)
-                or RDNS_HINT.search(low)):
+        if (
+            "dc=" in low
+            or ("+" in low and "=" in low and "@" in low)
+            or _has_encoding(low)
+            or RDNS_HINT.search(low)
+        ):
             return False  # an LDAP DN, a VERP address, a name embedding an address, encodings
         return not any(word in low for word in SECRET_WORDS)
 
@@ -681,8 +731,11 @@ class Engine:
             except ValueError:
                 return self.domain(text)
         lowered = plain.lower()
-        if (keeplist.domain_is_kept(lowered) or (self.is_keyword(lowered)
-                and lowered not in self.short_hosts) or self.kept_by_user(plain)):
+        if (
+            keeplist.domain_is_kept(lowered)
+            or (self.is_keyword(lowered) and lowered not in self.short_hosts)
+            or self.kept_by_user(plain)
+        ):
             return text
         parent = self.short_hosts.get(lowered, "")
         out = self._case(text, self._label(parent, lowered))
@@ -705,19 +758,27 @@ class Engine:
             # site (`mx1.example.com` where mx1 is this host) is the site's: replaced as that word.
             if not any(lab in self.short_hosts or lab in self.users for lab in lowered):
                 return text
-            out = [self.host(lab) if low in self.short_hosts else self.user(lab)
-                   if low in self.users else lab for lab, low in zip(labels, lowered)]
+            out = [
+                self.host(lab) if low in self.short_hosts else self.user(lab) if low in self.users else lab
+                for lab, low in zip(labels, lowered)
+            ]
             return "".join(lab + (seps[i] if i < len(seps) else "") for i, lab in enumerate(out))
         suffix = public_suffix_of(lowered)
         keep_n = suffix.count(".") + 1
         # A tail the user keeps (--keep) is kept like a public suffix: `mail.` under it changes.
-        keep_n = max([keep_n] + [len(labels) - i for i in range(1, len(labels) - keep_n)
-                                 if self.kept_by_user(".".join(lowered[i:]))])
+        keep_n = max(
+            [keep_n]
+            + [
+                len(labels) - i
+                for i in range(1, len(labels) - keep_n)
+                if self.kept_by_user(".".join(lowered[i:]))
+            ]
+        )
         if keep_n >= len(labels):
             return text
         out = list(labels)
         for i in range(len(labels) - keep_n):
-            parent = ".".join(lowered[i + 1:])
+            parent = ".".join(lowered[i + 1 :])
             out[i] = self._case(labels[i], self._label(parent, lowered[i]))
         result = "".join(lab + (seps[i] if i < len(seps) else "") for i, lab in enumerate(out))
         plain_out = result.replace("\\.", ".").lower()
@@ -738,9 +799,13 @@ class Engine:
             cand = keyed_shape(self._k_label, label, parent, counter)
             # Never another label's replacement, and never a value we hide elsewhere: a label
             # that became `vm` while `vm` is the site's host name would read as a leak.
-            if (cand != label and labels.free_for((parent, label), cand, label)
-                    and cand not in self.short_hosts and cand not in self.users
-                    and (not parent or f"{cand}.{parent}" not in self.learned_domains)):
+            if (
+                cand != label
+                and labels.free_for((parent, label), cand, label)
+                and cand not in self.short_hosts
+                and cand not in self.users
+                and (not parent or f"{cand}.{parent}" not in self.learned_domains)
+            ):
                 break
         labels.record((parent, label), cand, label)
         return cand
@@ -772,8 +837,12 @@ class Engine:
                     hit = strict_shape(lowered)
                     break
                 hit = keyed_shape(self._k_user, lowered, "", counter)
-                if (hit != lowered and users.free_for(lowered, hit, lowered)
-                        and hit not in self.short_hosts and hit not in self.users):
+                if (
+                    hit != lowered
+                    and users.free_for(lowered, hit, lowered)
+                    and hit not in self.short_hosts
+                    and hit not in self.users
+                ):
                     break
             assert hit is not None
             users.record(lowered, hit, lowered)

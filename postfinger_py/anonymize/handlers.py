@@ -40,14 +40,44 @@ class EngineView(Protocol):
     def _address(self, addr: Any, text: str, plen: str | None) -> str | None: ...
     def _malformed(self, text: str) -> str: ...
 
+
 _RDN = re.compile(r"(\s*)([^=\s]*)(\s*=\s*|)(.*?)(\s*)", re.DOTALL)
 _DC_LABEL = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
 # Directory words of DNs, not site data (`ou=People`, `cn=Manager`).
-_RDN_KEEP = frozenset({"people", "groups", "group", "manager", "accounts", "services", "hosts",
-                       "domains", "aliases", "directory", "computers", "staff", "mailboxes"})
+_RDN_KEEP = frozenset(
+    {
+        "people",
+        "groups",
+        "group",
+        "manager",
+        "accounts",
+        "services",
+        "hosts",
+        "domains",
+        "aliases",
+        "directory",
+        "computers",
+        "staff",
+        "mailboxes",
+    }
+)
 # The list-manager words of a VERP local part's head (`owner`, `list-bounces`).
-_VERP_WORDS = frozenset({"bounces", "bounce", "owner", "request", "return", "errors", "confirm",
-                         "leave", "join", "admin", "srs0", "srs1"})
+_VERP_WORDS = frozenset(
+    {
+        "bounces",
+        "bounce",
+        "owner",
+        "request",
+        "return",
+        "errors",
+        "confirm",
+        "leave",
+        "join",
+        "admin",
+        "srs0",
+        "srs1",
+    }
+)
 
 
 class Handlers:
@@ -59,11 +89,22 @@ class Handlers:
     def table(self) -> dict[str, Callable[[Match[str]], str]]:
         """Pattern alternative name -> its handler."""
         return {
-            "SECRET": self.secret, "SHORTSECRET": self.secret, "SYSLOG": self.syslog,
-            "CFLINE": self.cfline, "CRED": self.cred, "SASLUSER": self.sasluser,
-            "KNOWN": self.known, "KNOWNDOT": self.known, "EMAIL": self.email,
-            "CATCHALL": self.catchall, "IPV4": self.ipv4, "IPV6": self.ipv6,
-            "DOM": self.dom, "DN": self.dn_match, "RDNS": self.rdns, "VERP": self.verp,
+            "SECRET": self.secret,
+            "SHORTSECRET": self.secret,
+            "SYSLOG": self.syslog,
+            "CFLINE": self.cfline,
+            "CRED": self.cred,
+            "SASLUSER": self.sasluser,
+            "KNOWN": self.known,
+            "KNOWNDOT": self.known,
+            "EMAIL": self.email,
+            "CATCHALL": self.catchall,
+            "IPV4": self.ipv4,
+            "IPV6": self.ipv6,
+            "DOM": self.dom,
+            "DN": self.dn_match,
+            "RDNS": self.rdns,
+            "VERP": self.verp,
         }
 
     def secret(self, m: Match[str]) -> str:
@@ -150,7 +191,7 @@ class Handlers:
     def dn_match(self, m: Match[str]) -> str:
         text = m.group("dn")
         core = text.rstrip(".")  # a sentence's full stop, or the root's dot
-        return self.dn(core) + text[len(core):]
+        return self.dn(core) + text[len(core) :]
 
     def dn(self, text: str) -> str:
         """An LDAP DN: each run of dc= values is one domain name, replaced as that domain
@@ -182,13 +223,20 @@ class Handlers:
                 if len(anon) == len(labels):
                     values[i:j] = anon
             i = j
-        return ",".join(p.group(1) + p.group(2) + p.group(3) + v + p.group(5)  # type: ignore
-                        for p, v in zip(parts, values))
+        return ",".join(
+            p.group(1) + p.group(2) + p.group(3) + v + p.group(5)  # type: ignore
+            for p, v in zip(parts, values)
+        )
 
     def _rdn_value(self, value: str) -> str:
         low = value.lower()
-        if (not value or "%" in value or self.e.is_keyword(low) or low in _RDN_KEEP
-                or keeplist.domain_is_kept(low)):
+        if (
+            not value
+            or "%" in value
+            or self.e.is_keyword(low)
+            or low in _RDN_KEEP
+            or keeplist.domain_is_kept(low)
+        ):
             return value
         if "@" in value or "." in value:
             return self.e.scanner().sub(self.e.replace_match, value)
@@ -198,13 +246,14 @@ class Handlers:
         dotted = m.group("rd_q")
         octets = (dotted or m.group("rd_h")).replace("-", ".").split(".")
         rest = m.group("rd_dom").replace("\\.", ".").lower()
-        if (any(int(o) > 255 for o in octets)
-                or (rest not in self.e.learned_domains and not self.e._looks_like_domain(rest))):
+        if any(int(o) > 255 for o in octets) or (
+            rest not in self.e.learned_domains and not self.e._looks_like_domain(rest)
+        ):
             return self.dom_text(m.group("rd"))  # (`postfix-3.7.11.1.tar.gz`: a file)
         forward = ".".join(str(int(o)) for o in octets)
         backward = ".".join(str(int(o)) for o in reversed(octets))
         context = m.group("rd_ip")
-        reverse = (context != forward and (context == backward or dotted is not None))
+        reverse = context != forward and (context == backward or dotted is not None)
         chosen = backward if reverse else forward
         out = self.e._address(ipaddress.IPv4Address(chosen), chosen, None)
         if out is None:
@@ -219,8 +268,9 @@ class Handlers:
         return m.group("rd_pre") + middle + "." + self.dom_text(m.group("rd_dom"))
 
     def verp(self, m: Match[str]) -> str:
-        head = "-".join(p if p.lower() in _VERP_WORDS else self.e.user(p)
-                        for p in m.group("vp_head").split("-"))
+        head = "-".join(
+            p if p.lower() in _VERP_WORDS else self.e.user(p) for p in m.group("vp_head").split("-")
+        )
         local, edom, dom = m.group("vp_local"), m.group("vp_edom"), m.group("vp_dom")
         if keeplist.domain_is_documentation(edom.replace("\\.", ".")):
             inner = local + "=" + edom
@@ -239,13 +289,20 @@ class Handlers:
 
     def dom_text(self, text: str) -> str:
         plain = text.replace("\\.", ".").lower()
-        if (plain not in self.e.learned_domains and not self.e._looks_like_domain(plain)
-                and not self._under_learned(plain)):
+        if (
+            plain not in self.e.learned_domains
+            and not self.e._looks_like_domain(plain)
+            and not self._under_learned(plain)
+        ):
             # A domain with a file extension after it (`/help/example.de.html`, `example.de.db`):
             # the domain part is site data even though the whole is a file name.
             head, dot, ext = text.rpartition(".")
-            if (dot and head.count(".") >= 1 and ext.lower() in keeplist.FILE_EXTENSIONS
-                    and not head.endswith("\\")):
+            if (
+                dot
+                and head.count(".") >= 1
+                and ext.lower() in keeplist.FILE_EXTENSIONS
+                and not head.endswith("\\")
+            ):
                 head_plain = head.replace("\\.", ".").lower()
                 if head_plain in self.e.learned_domains or self.e._looks_like_domain(head_plain):
                     return self.e.domain(head) + dot + ext

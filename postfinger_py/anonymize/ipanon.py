@@ -19,10 +19,16 @@ from postfinger_py.anonymize.keys import subkey
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
-KEEP_V4 = ("0.0.0.0/8", "127.0.0.0/8", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
-           "224.0.0.0/3")
-CLASS_V4 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
-            "198.18.0.0/15", "192.0.0.0/24")
+KEEP_V4 = ("0.0.0.0/8", "127.0.0.0/8", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3")
+CLASS_V4 = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "169.254.0.0/16",
+    "198.18.0.0/15",
+    "192.0.0.0/24",
+)
 KEEP_V6 = ("::/127", "2001:db8::/32", "ff00::/8")
 # Link-local: the /64 is always fe80::, the interface ID (often MAC-derived) is what is private.
 CLASS_V6 = ("fe80::/64", "fc00::/7", "2002::/16", "::ffff:0:0/96", "64:ff9b::/96")

@@ -28,8 +28,10 @@ def load_or_create_key(path: str) -> bytes:
             if write_private_exclusive(path, (key.hex() + "\n").encode()):
                 return key
         except PostfingerError as exc:
-            raise PostfingerError(f"cannot create the anonymization key file: {exc.message}; "
-                                  "choose a writable path for --anon-key") from None
+            raise PostfingerError(
+                f"cannot create the anonymization key file: {exc.message}; "
+                "choose a writable path for --anon-key"
+            ) from None
     return _read_key(path)
 
 
@@ -43,8 +45,7 @@ def _read_key(path: str) -> bytes:
     except (FileProblem, OSError) as exc:
         reason = exc.reason if isinstance(exc, FileProblem) else exc.strerror
         raise PostfingerError(
-            f"cannot read the anonymization key file {path}: {reason}; "
-            "check the path given to --anon-key"
+            f"cannot read the anonymization key file {path}: {reason}; check the path given to --anon-key"
         ) from None
     try:
         key = bytes.fromhex(text)

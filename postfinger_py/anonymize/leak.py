@@ -117,14 +117,12 @@ class LeakChecker:
                 self._learned_sizes = sizes
                 for value in engine.users | set(engine.short_hosts):
                     if len(value) >= 2:
-                        self._kinds.setdefault(value, "user name" if value in engine.users
-                                               else "host name")
+                        self._kinds.setdefault(value, "user name" if value in engine.users else "host name")
                 for domain in engine.learned_domains:
                     self._kinds.setdefault(domain, "domain name")
         if len(engine.secrets) != self._secret_count:
             self._secret_count = len(engine.secrets)
-            self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len,
-                                   reverse=True)
+            self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len, reverse=True)
 
     def __getstate__(self) -> dict[str, Any]:
         # The report's anonymizer worker sends its checker back pickled; the engine stays
@@ -216,8 +214,7 @@ class LeakChecker:
                     found.append((token, self._v6[token]))
         return found
 
-    def describe(self, text: str, source: str | None = None,
-                 first_line: int = 1) -> str | None:
+    def describe(self, text: str, source: str | None = None, first_line: int = 1) -> str | None:
         """One line naming the kind of value and the section it is in; never the value.
 
         `source`: as for find(); `first_line`: the number of the text's first line (a part
@@ -237,8 +234,7 @@ class LeakChecker:
         return f"an original {kind} survived anonymization {place} (line {line})"
 
 
-def _in_source(found: list[tuple[str, str]], source: str,
-               text: str) -> list[tuple[str, str]]:
+def _in_source(found: list[tuple[str, str]], source: str, text: str) -> list[tuple[str, str]]:
     """The found values that survive from the input: each is kept if the input lines around
     one of the output lines holding it (the line before, the same line and the line after)
     hold it too, in the forms the search sees (lower case, `\\.` as a dot, also cut by a
@@ -263,7 +259,7 @@ def _in_source(found: list[tuple[str, str]], source: str,
 
     def holds(i: int, value: str) -> bool:
         if i not in windows:
-            window = "\n".join(src_lines[max(i - 1, 0):i + 2])
+            window = "\n".join(src_lines[max(i - 1, 0) : i + 2])
             windows[i] = (window, window.replace("=\n", ""))
         window, joined = windows[i]
         if value in window or value in joined:

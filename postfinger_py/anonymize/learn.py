@@ -11,36 +11,70 @@ from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.patterns import SECRET_KEYS, SECRET_WORDS, TIMESTAMP
 
 # main.cf parameters whose values name hosts, domains or networks of the site.
-HOST_PARAMS = frozenset("""
+HOST_PARAMS = frozenset(
+    """
 myhostname mydomain myorigin mydestination relay_domains virtual_alias_domains
 virtual_mailbox_domains relayhost fallback_relay smtp_fallback_relay smtp_helo_name lmtp_helo_name
 masquerade_domains proxy_interfaces smtp_bind_address smtp_bind_address6 debug_peer_list
 permit_mx_backup_networks smtpd_authorized_xforward_hosts smtpd_authorized_xclient_hosts
 default_transport relay_transport local_transport content_filter mynetworks inet_interfaces
 lmtp_fallback_relay smtp_sasl_tls_security_options append_dot_mydomain
-""".split())
+""".split()
+)
 OWN_HOST_PARAMS = frozenset({"myhostname", "smtp_helo_name", "lmtp_helo_name"})
 # Only these may name a bare single-label host; elsewhere single words are keywords
 # (inet_interfaces = loopback-only, default_transport = error, ...).
-SINGLE_LABEL_PARAMS = frozenset({"myhostname", "mydomain", "relayhost", "smtp_helo_name",
-                                 "lmtp_helo_name", "fallback_relay", "smtp_fallback_relay",
-                                 # domain lists: a single label there is a bare host name
-                                 "mydestination", "relay_domains", "virtual_alias_domains",
-                                 "virtual_mailbox_domains", "masquerade_domains",
-                                 "debug_peer_list"})
-SQL_TYPES = ("mysql", "pgsql", "ldap", "sqlite", "memcache", "proxy:mysql", "proxy:pgsql",
-             "proxy:ldap")
+SINGLE_LABEL_PARAMS = frozenset(
+    {
+        "myhostname",
+        "mydomain",
+        "relayhost",
+        "smtp_helo_name",
+        "lmtp_helo_name",
+        "fallback_relay",
+        "smtp_fallback_relay",
+        # domain lists: a single label there is a bare host name
+        "mydestination",
+        "relay_domains",
+        "virtual_alias_domains",
+        "virtual_mailbox_domains",
+        "masquerade_domains",
+        "debug_peer_list",
+    }
+)
+SQL_TYPES = ("mysql", "pgsql", "ldap", "sqlite", "memcache", "proxy:mysql", "proxy:pgsql", "proxy:ldap")
 MAP_REF = re.compile(r"(?P<type>[a-z0-9]+):(?P<path>/[^\s,]+)")
 # Names of raw files that are lookup table sources (only raw files, never data paths).
-MAP_HINTS = ("/virtual", "/alias", "/canonical", "sasl_passwd", "/relocated", "/transport",
-             "_access", "/access", "/generic", "_maps", ".map", "mysql", "pgsql", "ldap",
-             "sqlite", "/senders", "/recipients", "/sender_", "/recipient_", "/etc/postfix/")
+MAP_HINTS = (
+    "/virtual",
+    "/alias",
+    "/canonical",
+    "sasl_passwd",
+    "/relocated",
+    "/transport",
+    "_access",
+    "/access",
+    "/generic",
+    "_maps",
+    ".map",
+    "mysql",
+    "pgsql",
+    "ldap",
+    "sqlite",
+    "/senders",
+    "/recipients",
+    "/sender_",
+    "/recipient_",
+    "/etc/postfix/",
+)
 
 # Searched in "\n" + text: a pattern that starts with a literal newline is found by a fast
 # character search, where `^` in MULTILINE mode is tested at every position (same matches).
 _SYSLOG_HOST = re.compile(rf"\n{TIMESTAMP} ([^\s\[\]:]+) \S")
-_CFLINE = re.compile(r"\n[ \t]*(user|username|password|passwd|bind_pw|dbname|hosts|server_host"
-                     r"|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*(?=\n|\Z)")
+_CFLINE = re.compile(
+    r"\n[ \t]*(user|username|password|passwd|bind_pw|dbname|hosts|server_host"
+    r"|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*(?=\n|\Z)"
+)
 _CRED = re.compile(rf"(?<![\w-])(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*([^\s,;\"'<>]+)")
 # The literal first and the "no word before" test after it (same matches): Python's re then
 # finds candidates with a fast literal search instead of testing a lookbehind at every position
@@ -72,7 +106,9 @@ def _credentials(text: str) -> list[str]:
         return []
     if len(low) != len(text):  # a few non-ASCII letters change length when lowered
         return _CRED.findall(text)
-    return [text[m.start(1):m.end(1)] for m in _CRED_LOWER.finditer(low)]
+    return [text[m.start(1) : m.end(1)] for m in _CRED_LOWER.finditer(low)]
+
+
 _PARAM_LINE = re.compile(r"^([a-z0-9_]+)[ \t]*=[ \t]*(.*)$", re.MULTILINE)
 
 
@@ -198,9 +234,11 @@ def learn_free_text(engine: Engine, text: str) -> None:
     if ":" in text and ("[" in text or "@" in text):
         for m in _PASTED_SASL.finditer("\n" + text):
             user, _, password = m.group("cred").partition(":")
-            if ((_TRANSPORT.fullmatch(user) and _NEXTHOP.fullmatch(password))
-                    or (" " in password and not _APP_PASSWORD.fullmatch(password))
-                    or _RELAY_PORT.fullmatch(m.group("cred"))):
+            if (
+                (_TRANSPORT.fullmatch(user) and _NEXTHOP.fullmatch(password))
+                or (" " in password and not _APP_PASSWORD.fullmatch(password))
+                or _RELAY_PORT.fullmatch(m.group("cred"))
+            ):
                 # a transport(5) line (`example.com smtp:[relay]:25`), prose, or a next hop
                 # (`@example.com [smtp.office365.com]:587` of sender_dependent_relayhost_maps)
                 continue
@@ -256,48 +294,88 @@ def _learn_bare_host(engine: Engine, label: str) -> None:
 
 # A single-label host name before `[address]` in Postfix's `name[address]` form (a PID is
 # `[digits]:`, never an address) and in a HELO. Three letters at least; protocol words kept.
-_CLIENT_LABEL = re.compile(r"(?:from |relay=|to )([A-Za-z][\w-]*[A-Za-z0-9])\["
-                           r"(?=\d{1,3}\.\d|[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*\])")
-_DISPLAY_NAME = re.compile(r"\b(?:From|To|Cc|Reply-To|Sender): (?:\"([^\"<>@\n]{3,64})\""
-                           r"|([A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+){1,3})) <[^<>\s]+@")
+_CLIENT_LABEL = re.compile(
+    r"(?:from |relay=|to )([A-Za-z][\w-]*[A-Za-z0-9])\["
+    r"(?=\d{1,3}\.\d|[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*\])"
+)
+_DISPLAY_NAME = re.compile(
+    r"\b(?:From|To|Cc|Reply-To|Sender): (?:\"([^\"<>@\n]{3,64})\""
+    r"|([A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+){1,3})) <[^<>\s]+@"
+)
 # Words of role names (`"Mail Delivery System"`), not of a person's; kept.
-_ROLE_WORDS = frozenset("""
+_ROLE_WORDS = frozenset(
+    """
 mail mailer delivery system subsystem daemon postmaster administrator admin support team service
 services info noreply reply notification notifications alert alerts cron newsletter billing sales
 security server undeliverable returned the and for from via office help desk helpdesk customer
 customers news update updates account accounts web webmaster hostmaster abuse contact dept
 department group list lists owner bounce bounces report reports monitor monitoring automatic
-""".split())
-_PASSWORD_HASH = re.compile(r"(?<![\w$])(?:\{[A-Z][A-Z0-9.-]{1,30}\})?\$(?:1|2[abxy]?|5|6|7|y|gy|md5"
-                            r"|apr1|sha1|sha256|sha512|argon2id|argon2i|argon2d|scrypt|pbkdf2"
-                            r"[\w-]*)\$[\w./$=,+-]{8,}"
-                            r"|(?<![\w{$])\{[A-Z][A-Z0-9.-]{1,30}\}[^\s:|,;\"'<>{}]+")
+""".split()
+)
+_PASSWORD_HASH = re.compile(
+    r"(?<![\w$])(?:\{[A-Z][A-Z0-9.-]{1,30}\})?\$(?:1|2[abxy]?|5|6|7|y|gy|md5"
+    r"|apr1|sha1|sha256|sha512|argon2id|argon2i|argon2d|scrypt|pbkdf2"
+    r"[\w-]*)\$[\w./$=,+-]{8,}"
+    r"|(?<![\w{$])\{[A-Z][A-Z0-9.-]{1,30}\}[^\s:|,;\"'<>{}]+"
+)
 # local(8) and mailbox paths: `/var/mail/hbauer`, `/var/vmail/example.com/hbauer/`.
-_LOCAL_USER = re.compile(r"(?:/var/(?:spool/)?v?mail/(?:[\w-]+(?:\.[\w-]+)+/)?|\bfor user "
-                         r"|\bunknown user: \")([\w.+-]*\w)")
+_LOCAL_USER = re.compile(
+    r"(?:/var/(?:spool/)?v?mail/(?:[\w-]+(?:\.[\w-]+)+/)?|\bfor user "
+    r"|\bunknown user: \")([\w.+-]*\w)"
+)
 _BARE_ENVELOPE = re.compile(r"(?<![\w-])(?:from|to|orig_to)=<([\w.+-]+)>")
 _HELO_LABEL = re.compile(r"helo=<([A-Za-z][\w-]*[A-Za-z0-9])>")
-_PROTOCOL_WORDS = frozenset({"mx", "imap", "imaps", "pop", "pop3", "pop3s", "esmtp", "lmtp", "ptr",
-                             "txt", "aaaa", "spf", "dkim", "dmarc", "tls", "ssl", "private",
-                             "public", "ip6-localhost", "ip6-loopback", "localdomain"})
-_DOVECOT_USER = re.compile(r"(?:\b(?:pam|passwd-file|passwd|shadow|sql|ldap|static|checkpassword"
-                           r"|lua|bsdauth|oauth2|vpopmail|master)\(|\b(?:imap|pop3|lmtp"
-                           r"|managesieve|submission)\(|[(, ]user=<)([^,()<>\s]+)[,)>]")
+_PROTOCOL_WORDS = frozenset(
+    {
+        "mx",
+        "imap",
+        "imaps",
+        "pop",
+        "pop3",
+        "pop3s",
+        "esmtp",
+        "lmtp",
+        "ptr",
+        "txt",
+        "aaaa",
+        "spf",
+        "dkim",
+        "dmarc",
+        "tls",
+        "ssl",
+        "private",
+        "public",
+        "ip6-localhost",
+        "ip6-loopback",
+        "localdomain",
+    }
+)
+_DOVECOT_USER = re.compile(
+    r"(?:\b(?:pam|passwd-file|passwd|shadow|sql|ldap|static|checkpassword"
+    r"|lua|bsdauth|oauth2|vpopmail|master)\(|\b(?:imap|pop3|lmtp"
+    r"|managesieve|submission)\(|[(, ]user=<)([^,()<>\s]+)[,)>]"
+)
 
 
 # A main.cf line pasted into free text (`smtp_sasl_password_maps = static:user:pw`).
 # Also `-o name=value` of master.cf and `service/type/name = value` of postconf -P.
-_PASTED_PARAM = re.compile(r"(?<![\w/])(?:[\w.:\[\]-]+/[a-z]+/)?([a-z][a-z0-9_]*_maps)[ \t]*=[ \t]*"
-                           r"([^\n]*)")
+_PASTED_PARAM = re.compile(
+    r"(?<![\w/])(?:[\w.:\[\]-]+/[a-z]+/)?([a-z][a-z0-9_]*_maps)[ \t]*=[ \t]*"
+    r"([^\n]*)"
+)
 # A sasl_passwd line pasted into free text: `[smtp.example.com]:587 user@example.com:secret`
 # (the key an address literal, a dotted name or an address; nothing else on the line).
 # (The password may hold spaces: Google's app passwords are written `abcd efgh ijkl mnop`.)
-_PASTED_SASL = re.compile(r"\n[ \t>]*(?P<host>\[[^\]\s]+\](?::\w+)?|[\w.+-]*@?[\w-]+(?:\.[\w-]+)+"
-                          r"(?::\w+)?)[ \t]+(?P<cred>[^\s:]+:[^\s/][^\n]*?)[ \t]*(?=\n|\Z)")
+_PASTED_SASL = re.compile(
+    r"\n[ \t>]*(?P<host>\[[^\]\s]+\](?::\w+)?|[\w.+-]*@?[\w-]+(?:\.[\w-]+)+"
+    r"(?::\w+)?)[ \t]+(?P<cred>[^\s:]+:[^\s/][^\n]*?)[ \t]*(?=\n|\Z)"
+)
 
-_TRANSPORT = re.compile(r"(?:smtp|lmtp|relay|local|virtual|error|retry|discard|uucp|pipe|dovecot"
-                        r"|maildrop|cyrus|scan|bsmtp|amavis[\w-]*|[\w-]*-(?:smtp|lmtp|relay|filter"
-                        r"|out|in|mx))")
+_TRANSPORT = re.compile(
+    r"(?:smtp|lmtp|relay|local|virtual|error|retry|discard|uucp|pipe|dovecot"
+    r"|maildrop|cyrus|scan|bsmtp|amavis[\w-]*|[\w-]*-(?:smtp|lmtp|relay|filter"
+    r"|out|in|mx))"
+)
 _RELAY_PORT = re.compile(r"(?:\[[^\]\s]+\]|[\w-]+(?:\.[\w-]+)+):\d{1,5}")
 _APP_PASSWORD = re.compile(r"\S{4}(?: \S{4})+")
 _NEXTHOP = re.compile(r"\[?[\w.:-]*\]?(?::\w+)?")
@@ -306,9 +384,13 @@ _NEXTHOP = re.compile(r"\[?[\w.:-]*\]?(?::\w+)?")
 # mechanism, and the client's answer to each `334` challenge. Base64, so masked whole.
 # (A literal first, each case spelling its own pattern: Python's re then finds candidates by a
 # fast literal search; one case-insensitive pattern cost 0.2 s on 10 MB of log, here.)
-_AUTH_INITIAL = {word: re.compile(rf"(?<![\w-]){word}[ \t]+([A-Za-z0-9_-]+)[ \t]+"
-                                  r"([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")
-                 for word in ("AUTH", "auth", "Auth")}
+_AUTH_INITIAL = {
+    word: re.compile(
+        rf"(?<![\w-]){word}[ \t]+([A-Za-z0-9_-]+)[ \t]+"
+        r"([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])"
+    )
+    for word in ("AUTH", "auth", "Auth")
+}
 _DECODED = re.compile(r"decoded (?:initial )?response:? ([^\n]*?)[ \t]*$", re.MULTILINE)
 _CHALLENGE = re.compile(r"(?:^|[\s:>])334(?:[ \t]+([A-Za-z0-9+/]*={0,2}))?[ \t]*$")
 _RESPONSE = re.compile(r"^(?:.*?(?:[>:]|\bC:)[ \t]+)?([A-Za-z0-9+/]{4,}={0,2})[ \t]*$")
@@ -351,15 +433,19 @@ def learn_auth_dialogue(engine: Engine, text: str) -> None:
         for _ in range(3) if c is not None else ():
             nxt = text.find("\n", line_end + 1)
             nxt = len(text) if nxt < 0 else nxt
-            r = _RESPONSE.match(text[line_end + 1:nxt])
+            r = _RESPONSE.match(text[line_end + 1 : nxt])
             line_end = nxt
             decoded = _b64(r.group(1)) if r else None
             if r is None or decoded is None:
                 continue
             engine.learn_secret(r.group(1))
             challenge = (_b64(c.group(1) or "") or "").lower()  # type: ignore[union-attr]
-            _learn_decoded(engine, "", decoded, "user" if challenge.startswith("user") else
-                           "secret" if challenge.startswith("pass") else "")
+            _learn_decoded(
+                engine,
+                "",
+                decoded,
+                "user" if challenge.startswith("user") else "secret" if challenge.startswith("pass") else "",
+            )
             break
         pos = text.find("334", end)
     if "decoded" in text:
@@ -395,9 +481,11 @@ def learn_sasl_passwd(engine: Engine, text: str) -> None:
 
 # The first word of an access(5) or header_checks(5) result: what follows it is an action's
 # argument or free text for the client (`REJECT Sender blocked by policy`), not user names.
-_ACTION = re.compile(r"(?i:ok|reject|defer|defer_if_permit|defer_if_reject|discard|dunno|filter"
-                     r"|hold|prepend|redirect|warn|info|bcc|ignore|replace|strip|permit\w*"
-                     r"|reject_\w+|check_\w+|[245]\d\d)$")
+_ACTION = re.compile(
+    r"(?i:ok|reject|defer|defer_if_permit|defer_if_reject|discard|dunno|filter"
+    r"|hold|prepend|redirect|warn|info|bcc|ignore|replace|strip|permit\w*"
+    r"|reject_\w+|check_\w+|[245]\d\d)$"
+)
 
 
 def learn_map_text(engine: Engine, text: str) -> None:
@@ -410,7 +498,7 @@ def learn_map_text(engine: Engine, text: str) -> None:
         tokens = re.split(r"[\s,]+", line)
         for i in range(1, len(tokens)):  # from 1: a regexp table's key may hold spaces
             if _ACTION.match(tokens[i]):
-                tokens = tokens[:i] + [t for t in tokens[i + 1:] if "@" in t]
+                tokens = tokens[:i] + [t for t in tokens[i + 1 :] if "@" in t]
                 break
         for tok in tokens:
             tok = tok.rstrip(":")

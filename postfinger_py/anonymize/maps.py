@@ -90,9 +90,13 @@ class EngineState:
     replaced: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def _dicts(self) -> dict[str, tuple[Any, str]]:
-        return {"labels": (self.labels, "forward"), "labels_taken": (self.labels, "taken"),
-                "users": (self.users, "forward"), "users_taken": (self.users, "taken"),
-                "replaced": (self, "replaced")}
+        return {
+            "labels": (self.labels, "forward"),
+            "labels_taken": (self.labels, "taken"),
+            "users": (self.users, "forward"),
+            "users_taken": (self.users, "taken"),
+            "replaced": (self, "replaced"),
+        }
 
     def snapshot(self) -> list[list[tuple[Any, Any]]]:
         """Every entry of every dict, in insertion order (two states compare equal by it)."""
@@ -113,8 +117,9 @@ class EngineState:
 
     def agrees_with(self, delta: Delta) -> bool:
         """Whether another process's choices (from this starting state) are the ones made here."""
-        return (self.labels.agrees_with(delta.get("labels", []))
-                and self.users.agrees_with(delta.get("users", [])))
+        return self.labels.agrees_with(delta.get("labels", [])) and self.users.agrees_with(
+            delta.get("users", [])
+        )
 
     def merge(self, delta: Delta) -> None:
         for name, (owner, attr) in self._dicts().items():

@@ -68,7 +68,7 @@ def _cut(text: str) -> int:
     cut = text.find("\n", len(text) // 2) + 1
     # Never right after a quoted-printable soft line break (a line ending in `=`): the engine
     # joins the word across it (`info@acme-rob=` NEWLINE `otics.com`).
-    while 0 < cut < len(text) and text[max(0, cut - 3):cut - 1].endswith(("=", "=\r")):
+    while 0 < cut < len(text) and text[max(0, cut - 3) : cut - 1].endswith(("=", "=\r")):
         cut = text.find("\n", cut) + 1
     return cut if 0 < cut < len(text) else 0
 

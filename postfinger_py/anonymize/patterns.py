@@ -15,8 +15,10 @@ DOT = r"\\?\."
 SECRET_MASK = "********"
 TLD = r"(?:[^\W\d_]{2,63}|xn--[\w-]{1,59})"
 DOMAIN = rf"(?:{LABEL}{DOT})+{TLD}(?![\w-])(?!{DOT}[^\W_])"
-TIMESTAMP = (r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
-             r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
+TIMESTAMP = (
+    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
+    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
+)
 
 SECRET_KEYS = r"password|passwd|pwd|pass|bind_pw|secret|auth_pw|sasl_password|api_key|token"
 # Substrings one of which every SECRET_KEYS keyword holds (`pass`: password, passwd, ...): text
@@ -31,41 +33,62 @@ ALTERNATIVES = [
     # The syslog host field: the short host name helpers must not learn, e.g. `mx1`.
     ("SYSLOG", rf"^(?P<sl_pre>{TIMESTAMP} )(?P<sl_host>[^\s\[\]:]+)(?= \S)"),
     # `key = value` lines of mysql:/pgsql:/ldap:/sqlite: table files.
-    ("CFLINE", rf"^(?P<cf_pre>[ \t]*(?P<cf_key>{CFLINE_KEYS})[ \t]*=[ \t]*)"
-               r"(?P<cf_val>[^\s](?:[^\n]*[^\s])?)(?=[ \t]*$)"),
+    (
+        "CFLINE",
+        rf"^(?P<cf_pre>[ \t]*(?P<cf_key>{CFLINE_KEYS})[ \t]*=[ \t]*)"
+        r"(?P<cf_val>[^\s](?:[^\n]*[^\s])?)(?=[ \t]*$)",
+    ),
     ("CRED", rf"(?<![\w-])(?P<cr_pre>(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*)(?P<cr_val>[^\s,;\"'<>]+)"),
     ("SASLUSER", r"(?<![\w-])(?P<su_pre>sasl_username=)(?P<su_val>[^\s,]+)"),
     # An LDAP DN with domain components (`cn=admin,dc=example,dc=co,dc=uk`): the dc= labels
     # are one domain name, the other values names.
-    ("DN", r"(?<![\w=,-])(?P<dn>(?:[A-Za-z]+=[^,=\s\"'<>;():]+,)*[Dd][Cc]=[^,=\s\"'<>;():]+"
-           r"(?:,[A-Za-z]+=[^,=\s\"'<>;():]+)*)"),
+    (
+        "DN",
+        r"(?<![\w=,-])(?P<dn>(?:[A-Za-z]+=[^,=\s\"'<>;():]+,)*[Dd][Cc]=[^,=\s\"'<>;():]+"
+        r"(?:,[A-Za-z]+=[^,=\s\"'<>;():]+)*)",
+    ),
     # A name that embeds an IPv4 address (`102.176.45.207.isp.net`, `host-207-45-176-102.isp.net`),
     # with the address in brackets after it where Postfix logs one (which says the order).
-    ("RDNS", rf"(?<![\w.-])(?P<rd>(?P<rd_pre>(?:[A-Za-z][\w-]*\.){{0,2}})"
-             r"(?:(?P<rd_qp>[A-Za-z][A-Za-z0-9]*-)?(?P<rd_q>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})"
-             r"|(?P<rd_hp>[A-Za-z][A-Za-z0-9]*-)?(?P<rd_h>\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})"
-             r"(?P<rd_hs>-[A-Za-z0-9-]*[A-Za-z0-9])?)"
-             rf"\.(?P<rd_dom>{DOMAIN}))(?:(?=\[(?P<rd_ip>\d{{1,3}}(?:\.\d{{1,3}}){{3}})\]))?"),
+    (
+        "RDNS",
+        rf"(?<![\w.-])(?P<rd>(?P<rd_pre>(?:[A-Za-z][\w-]*\.){{0,2}})"
+        r"(?:(?P<rd_qp>[A-Za-z][A-Za-z0-9]*-)?(?P<rd_q>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})"
+        r"|(?P<rd_hp>[A-Za-z][A-Za-z0-9]*-)?(?P<rd_h>\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})"
+        r"(?P<rd_hs>-[A-Za-z0-9-]*[A-Za-z0-9])?)"
+        rf"\.(?P<rd_dom>{DOMAIN}))(?:(?=\[(?P<rd_ip>\d{{1,3}}(?:\.\d{{1,3}}){{3}})\]))?",
+    ),
     # A VERP address (`list-bounces+123-frank=example.net@lists.example.com`): the recipient's
     # address is inside the local part, `=` for its `@`.
-    ("VERP", rf"(?<![\w.%+-])(?P<vp_head>[\w.%-]+)\+(?P<vp_id>\d+-)?(?P<vp_local>[\w.%-]+)="
-             rf"(?P<vp_edom>{DOMAIN})@(?P<vp_dom>{DOMAIN}|{LABEL}(?![\w.-]))"),
+    (
+        "VERP",
+        rf"(?<![\w.%+-])(?P<vp_head>[\w.%-]+)\+(?P<vp_id>\d+-)?(?P<vp_local>[\w.%-]+)="
+        rf"(?P<vp_edom>{DOMAIN})@(?P<vp_dom>{DOMAIN}|{LABEL}(?![\w.-]))",
+    ),
     # (Also `user@` with no domain: access(5) keys, `user@[192.0.2.1]` address literals.)
-    ("EMAIL", rf"(?<![\w.%+-])(?P<em_local>[\w.%+-]+)@"
-              rf"(?P<em_dom>{DOMAIN}|{LABEL}(?![\w.-])|(?![\w.-]))"),
+    (
+        "EMAIL",
+        rf"(?<![\w.%+-])(?P<em_local>[\w.%+-]+)@"
+        rf"(?P<em_dom>{DOMAIN}|{LABEL}(?![\w.-])|(?![\w.-]))",
+    ),
     ("CATCHALL", rf"(?<![\w.%+-])@(?P<ca_dom>{DOMAIN})"),
-    ("IPV4", r"(?<![\w.])(?P<v4>\d{1,3}(?:\.\d{1,3}){3})"
-             r"(?:/(?P<v4len>\d{1,3})|\.(?P<v4port>\d{1,5}))?(?![\w]|\.\d)"),
+    (
+        "IPV4",
+        r"(?<![\w.])(?P<v4>\d{1,3}(?:\.\d{1,3}){3})"
+        r"(?:/(?P<v4len>\d{1,3})|\.(?P<v4port>\d{1,5}))?(?![\w]|\.\d)",
+    ),
     # (Also after `service:`: anvil's `(smtpd:2604:8d00::3)`.)
-    ("IPV6", r"(?:(?<![\w.:])|(?<=[Ii][Pp][Vv]6:)|(?<=[^\W\d_]:))"
-             r"(?P<v6>(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){6})(?:[0-9A-Fa-f]{0,4}:){2,7}"
-             r"(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)"
-             r"(?:(?P<v6br>\]?)/(?P<v6len>\d{1,3}))?"
-             # An address ends before a word or a hex digit, or with Postfix's colon after
-             # it (`2001:db8::1: Name or service not known`, `2001:db8::1:smtp`): inside v6
-             # when it has room for one more group, else in v6colon (eight groups).
-             r"(?:(?![\w:]|\.\d)|(?<=[0-9A-Fa-f]:)(?![0-9A-Fa-f:.])"
-             r"|(?<=[0-9A-Fa-f])(?P<v6colon>:)(?![0-9A-Fa-f:.]))"),
+    (
+        "IPV6",
+        r"(?:(?<![\w.:])|(?<=[Ii][Pp][Vv]6:)|(?<=[^\W\d_]:))"
+        r"(?P<v6>(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){6})(?:[0-9A-Fa-f]{0,4}:){2,7}"
+        r"(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)"
+        r"(?:(?P<v6br>\]?)/(?P<v6len>\d{1,3}))?"
+        # An address ends before a word or a hex digit, or with Postfix's colon after
+        # it (`2001:db8::1: Name or service not known`, `2001:db8::1:smtp`): inside v6
+        # when it has room for one more group, else in v6colon (eight groups).
+        r"(?:(?![\w:]|\.\d)|(?<=[0-9A-Fa-f]:)(?![0-9A-Fa-f:.])"
+        r"|(?<=[0-9A-Fa-f])(?P<v6colon>:)(?![0-9A-Fa-f:.]))",
+    ),
     # (A hyphen before the name only where it cannot be inside a label: `]-mail.example.de`.)
     ("DOM", rf"(?<!\w)(?<!\w-)(?<![\w-]\.)(?<![\w-]\\\.)(?P<dm>{DOMAIN})"),
 ]
@@ -87,8 +110,9 @@ def literal_alternation(values: Iterable[str]) -> str:
         node[""] = {}
 
     def render(node: dict[str, Any]) -> str:
-        branches = [(DOT if ch == "." else re.escape(ch)) + render(node[ch])
-                    for ch in sorted(k for k in node if k)]
+        branches = [
+            (DOT if ch == "." else re.escape(ch)) + render(node[ch]) for ch in sorted(k for k in node if k)
+        ]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -106,13 +130,19 @@ RDNS_HINT = re.compile(r"\d{1,3}([.-])\d{1,3}\1\d{1,3}\1\d{1,3}[.-][^\W_]|-\d{1,
 
 def needs_extras(token: str) -> bool:
     """Whether one of EXTRAS could match in `token` (a superset of where they match)."""
-    return ("dc=" in token or "DC=" in token or "dC=" in token or "Dc=" in token
-            or ("+" in token and "=" in token and "@" in token)
-            or RDNS_HINT.search(token) is not None)
+    return (
+        "dc=" in token
+        or "DC=" in token
+        or "dC=" in token
+        or "Dc=" in token
+        or ("+" in token and "=" in token and "@" in token)
+        or RDNS_HINT.search(token) is not None
+    )
 
 
-def build_scanner(known_bare_regex: str, secrets: Iterable[str],
-                  secrets_only: bool, extras: bool = False) -> Pattern[str]:
+def build_scanner(
+    known_bare_regex: str, secrets: Iterable[str], secrets_only: bool, extras: bool = False
+) -> Pattern[str]:
     """The token scanner: learned secrets and bare names first, then the generic detectors.
 
     `known_bare_regex` is literal_alternation() of the learned users and short hosts, or ''.
@@ -136,8 +166,10 @@ def build_scanner(known_bare_regex: str, secrets: Iterable[str],
         if name == "EMAIL" and not secrets_only:
             if known_bare_regex:
                 # Before EMAIL: a learned user or short host as a bare word (`j.meier`, `mx1`).
-                parts.append(rf"(?P<KNOWN>(?<![\w.-])(?i:{known_bare_regex})"
-                             rf"(?![\w-]|{DOT}[^\W_]))")
+                parts.append(
+                    rf"(?P<KNOWN>(?<![\w.-])(?i:{known_bare_regex})"
+                    rf"(?![\w-]|{DOT}[^\W_]))"
+                )
         parts.append(f"(?P<{name}>{regex})")
     if known_bare_regex and not secrets_only:
         # Last: a learned word beside a dot where no domain, address or e-mail took it
@@ -192,19 +224,23 @@ def _outer_parts(known_bare_regex: str, secrets_only: bool) -> tuple[list[str], 
         # (A value with four dotted numbers is an IPv4 address or network: never skipped.)
         # Also `status=sent`, `proto=ESMTP`, enhanced status codes `4.7.1`, and words such as
         # `said:` (a learned short host followed by `:` is caught by KNOWNTOKEN after this).
-        token.append(r"(?!(?:[\w/.-]*\[\d+\]:|[A-Za-z_]+=(?![\d.]*\d\.\d+\.\d+\.\d)[\d.,/]*"
-                     r"|(?:status|proto|relay|sasl_method)=[A-Za-z]+,?|\d+(?:\.\d+){1,2}[,;:)]?"
-                     r"|[A-Za-z]+:|[0-9A-F]{5,}:?)(?!\S))"
-                     # (`%`, `&`, `\\`: a name with encoded dots, `example%2Ecom`.)
-                     r"(?P<TOKEN>[^\s.@:=%&\\]*[.@:=%&\\]\S*)")
+        token.append(
+            r"(?!(?:[\w/.-]*\[\d+\]:|[A-Za-z_]+=(?![\d.]*\d\.\d+\.\d+\.\d)[\d.,/]*"
+            r"|(?:status|proto|relay|sasl_method)=[A-Za-z]+,?|\d+(?:\.\d+){1,2}[,;:)]?"
+            r"|[A-Za-z]+:|[0-9A-F]{5,}:?)(?!\S))"
+            # (`%`, `&`, `\\`: a name with encoded dots, `example%2Ecom`.)
+            r"(?P<TOKEN>[^\s.@:=%&\\]*[.@:=%&\\]\S*)"
+        )
         if known_bare_regex:
             # Any other token where the scanner's KNOWN or KNOWNDOT could match (tried after
             # TOKEN, which takes most tokens at less cost): the learned word at the token's
             # start or just after a character other than `[\w-]` (`mx1:`, `localhost,mx1`,
             # `a/lager`, `x.mx1`), not followed by `[\w-]`. Each repetition ends at the next
             # such character, so the search is linear in the token.
-            token.append(rf"(?P<KNOWNTOKEN>(?=(?:[\w-]*[^\s\w-])*?(?i:{known_bare_regex})"
-                         rf"(?![\w-]))\S+)")
+            token.append(
+                rf"(?P<KNOWNTOKEN>(?=(?:[\w-]*[^\s\w-])*?(?i:{known_bare_regex})"
+                rf"(?![\w-]))\S+)"
+            )
     return line, token
 
 
@@ -215,8 +251,7 @@ def _token_part(token: list[str]) -> str:
 # A line the piece-by-piece path must leave to build_outer's pattern: a `key = value` table line
 # (CFLINE) or a credential keyword followed by `=`/`:` (CRED, which may span a space). A superset
 # of where those match: the keys anywhere, in any case.
-SLOW_LINE = re.compile(rf"^[ \t]*(?:{CFLINE_KEYS})[ \t]*=|(?i:{SECRET_KEYS})[ \t]*[=:]",
-                       re.MULTILINE)
+SLOW_LINE = re.compile(rf"^[ \t]*(?:{CFLINE_KEYS})[ \t]*=|(?i:{SECRET_KEYS})[ \t]*[=:]", re.MULTILINE)
 # A token whose parts between these characters can be anonymized one by one: no pattern of the
 # scanner matches across them or looks at them (see Engine._atoms_safe).
 ATOM_SPLIT = re.compile(r"""([=<>\[\](),;"'])""")

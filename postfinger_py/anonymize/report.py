@@ -40,8 +40,10 @@ def _walk(data: Any, fn: Callable[[str], str]) -> Any:
     if isinstance(data, dict):
         # Identifier-like keys are the data's structure (templates use them); others may be
         # values (a domain keying a table) and are anonymized like any string.
-        return {(fn(k) if isinstance(k, str) and not k.isidentifier() else k): _walk(v, fn)
-                for k, v in data.items()}
+        return {
+            (fn(k) if isinstance(k, str) and not k.isidentifier() else k): _walk(v, fn)
+            for k, v in data.items()
+        }
     if isinstance(data, list):
         return [_walk(v, fn) for v in data]
     if isinstance(data, tuple):
@@ -92,8 +94,9 @@ def anonymize(report: Report, settings: AnonSettings) -> AnonResult:
                 _write_map(settings.map_file, engine.mapping())
             except PostfingerError as exc:
                 # Without the map the answers cannot be read back: fail before any output.
-                raise PostfingerError(f"the anonymization map was not written: {exc.message}; "
-                                      "no report was written either") from None
+                raise PostfingerError(
+                    f"the anonymization map was not written: {exc.message}; no report was written either"
+                ) from None
         else:
             warnings.append("--anon-map is only written with --anonymize=on (the default)")
     checker = LeakChecker(engine, [s.title for s in report.sections])

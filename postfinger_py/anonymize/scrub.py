@@ -31,12 +31,13 @@ def _stand_in(module_name: str, class_name: str) -> types.ModuleType:
     """A module whose one class says, when used, that postfinger did not load it."""
 
     def refuse(self: Any, *args: Any, **kwargs: Any) -> None:
-        raise ImportError(f"{module_name}.{class_name} is not loaded by postfinger (its "
-                          "libraries are slow to import and its detector is not used)")
+        raise ImportError(
+            f"{module_name}.{class_name} is not loaded by postfinger (its "
+            "libraries are slow to import and its detector is not used)"
+        )
 
     module = types.ModuleType(module_name, "postfinger's stand-in: not loaded")
-    setattr(module, class_name, type(class_name, (), {"__init__": refuse,
-                                                      "__module__": module_name}))
+    setattr(module, class_name, type(class_name, (), {"__init__": refuse, "__module__": module_name}))
     return module
 
 
@@ -107,8 +108,7 @@ class KeyedReplacer(scrubadub.post_processors.PostProcessor):  # type: ignore[mi
 
     def process_filth(self, filth_list: Sequence[Any]) -> Sequence[Any]:
         for filth in filth_list:
-            parts: list[Any] = sorted(getattr(filth, "filths", None) or [filth],
-                                      key=lambda f: f.beg)
+            parts: list[Any] = sorted(getattr(filth, "filths", None) or [filth], key=lambda f: f.beg)
             if len(parts) == 1:
                 filth.replacement_string = self.engine.replace_outer(parts[0].match)
                 continue
@@ -117,10 +117,10 @@ class KeyedReplacer(scrubadub.post_processors.PostProcessor):  # type: ignore[mi
             for part in parts:
                 if part.beg < pos:
                     continue
-                out.append(filth.text[pos - filth.beg:part.beg - filth.beg])
+                out.append(filth.text[pos - filth.beg : part.beg - filth.beg])
                 out.append(self.engine.replace_outer(part.match))
                 pos = part.end
-            out.append(filth.text[pos - filth.beg:])
+            out.append(filth.text[pos - filth.beg :])
             filth.replacement_string = "".join(out)
         return filth_list
 

@@ -43,8 +43,10 @@ def _make_engine(settings: AnonSettings) -> Any:
     try:
         return Engine(key, settings.mode, settings.keep)
     except re.error as exc:
-        raise UsageError(f"--keep: not a valid regular expression ({exc}); "
-                         "give a Python regular expression such as 'mail\\.example\\.org'") from exc
+        raise UsageError(
+            f"--keep: not a valid regular expression ({exc}); "
+            "give a Python regular expression such as 'mail\\.example\\.org'"
+        ) from exc
 
 
 def _write_map(path: str, rows: list[tuple[str, str, str]]) -> None:
@@ -71,15 +73,25 @@ def add_anon_arguments(parser: argparse.ArgumentParser) -> None:
         "--anonymize",
         dest="anonymize",
         choices=["on", "strict"],
-        help="on (default): consistent, shape-keeping replacements; strict: each letter A, "
-        "each digit D",
+        help="on (default): consistent, shape-keeping replacements; strict: each letter A, each digit D",
     )
-    group.add_argument("--anon-key", metavar="FILE", help="use (or create, mode 0600) this key "
-                       "file, so reports of the same site stay comparable")
-    group.add_argument("--anon-map", metavar="FILE", help="write original -> replacement to FILE "
-                       "(mode 0600), for your own eyes only")
-    group.add_argument("--keep", metavar="PATTERN", action="append", default=[],
-                       help="never replace values matching this regular expression (repeatable)")
+    group.add_argument(
+        "--anon-key",
+        metavar="FILE",
+        help="use (or create, mode 0600) this key file, so reports of the same site stay comparable",
+    )
+    group.add_argument(
+        "--anon-map",
+        metavar="FILE",
+        help="write original -> replacement to FILE (mode 0600), for your own eyes only",
+    )
+    group.add_argument(
+        "--keep",
+        metavar="PATTERN",
+        action="append",
+        default=[],
+        help="never replace values matching this regular expression (repeatable)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> AnonSettings:

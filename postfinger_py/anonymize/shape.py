@@ -52,9 +52,11 @@ def keyed_shape(key: bytes, value: str, context: str = "", counter: int = 0) -> 
         raw = value.encode("ascii")
         is_letter = int.from_bytes(raw.translate(_LETTER_MASK), "big")
         is_digit = int.from_bytes(raw.translate(_DIGIT_MASK), "big")
-        out = ((int.from_bytes(stream.translate(_LETTER_OF_BYTE), "big") & is_letter)
-               | (int.from_bytes(stream.translate(_DIGIT_OF_BYTE), "big") & is_digit)
-               | (int.from_bytes(raw, "big") & ~(is_letter | is_digit)))
+        out = (
+            (int.from_bytes(stream.translate(_LETTER_OF_BYTE), "big") & is_letter)
+            | (int.from_bytes(stream.translate(_DIGIT_OF_BYTE), "big") & is_digit)
+            | (int.from_bytes(raw, "big") & ~(is_letter | is_digit))
+        )
         return out.to_bytes(n, "big").decode("ascii")
     letters = stream.translate(_LETTER_OF_BYTE).decode("ascii")
     digits = stream.translate(_DIGIT_OF_BYTE).decode("ascii")
@@ -89,6 +91,5 @@ def recase(template: str, replacement: str) -> str:
     if template.islower() and _PLAIN.fullmatch(template) and _PLAIN.fullmatch(replacement):
         return replacement  # nothing to re-case (the common case)
     return "".join(
-        r.upper() if t.isupper() else r.lower() if t.islower() else r
-        for t, r in zip(template, replacement)
+        r.upper() if t.isupper() else r.lower() if t.islower() else r for t, r in zip(template, replacement)
     )

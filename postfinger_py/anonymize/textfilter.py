@@ -83,8 +83,7 @@ class PartFilter:
     lesson must be replaced again for the output to be consistent (and checked against it).
     """
 
-    def __init__(self, ctx: Context, settings: AnonSettings, map_text: str = "",
-                 engine: Any = None) -> None:
+    def __init__(self, ctx: Context, settings: AnonSettings, map_text: str = "", engine: Any = None) -> None:
         """`engine`: the Engine to use instead of one made from `settings` (a test's)."""
         from postfinger_py.anonymize.leak import LeakChecker
 
@@ -114,8 +113,10 @@ class PartFilter:
         # and no replacement label lands on another learned name (`b.com` -> `d.com`).
         for domain in set(_ADDRESS_DOMAIN.findall(text)):
             engine.learn_host(domain)
-        if (len(engine.users), len(engine.short_hosts), len(engine.secrets),
-                len(engine.learned_domains)) != (*before, domains):
+        if (len(engine.users), len(engine.short_hosts), len(engine.secrets), len(engine.learned_domains)) != (
+            *before,
+            domains,
+        ):
             self._unfrozen = True
 
     def replace(self, text: str, first_line: int = 1, where: str = "") -> str:
@@ -143,9 +144,11 @@ class PartFilter:
             problem = self._checker.describe(out, source=text, first_line=first_line)
         if problem:
             place = f" of {where}" if where else ""
-            raise PostfingerError(f"refusing to print: {problem}{place}; nothing was written "
-                                  "(please report this as a postfinger bug)",
-                                  ExitStatus.LEAK_REFUSED)
+            raise PostfingerError(
+                f"refusing to print: {problem}{place}; nothing was written "
+                "(please report this as a postfinger bug)",
+                ExitStatus.LEAK_REFUSED,
+            )
         return out  # type: ignore[no-any-return]
 
     def trim_caches(self) -> None:
@@ -158,8 +161,7 @@ class PartFilter:
             try:
                 _write_map(self.settings.map_file, self.engine.mapping())
             except PostfingerError as exc:
-                raise PostfingerError(f"the anonymization map was not written: {exc.message}"
-                                      ) from None
+                raise PostfingerError(f"the anonymization map was not written: {exc.message}") from None
 
 
 _ADDRESS_DOMAIN = re.compile(r"(?<=[\w.+-]@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")

@@ -79,23 +79,26 @@ def select(
             from postfinger_py.errors import UsageError
 
             raise UsageError(
-                f"unknown section {name!r}; known sections: {', '.join(sorted(known))} "
-                "(see --list-sections)"
+                f"unknown section {name!r}; known sections: {', '.join(sorted(known))} (see --list-sections)"
             )
     both = [name for name in only if name in skip]
     if both:
         from postfinger_py.errors import UsageError
 
-        raise UsageError(f"section(s) {', '.join(both)} named in both --only and --skip; "
-                         "name each section in one of them")
-    given = {name for name, field in NEEDS_OPTION.items()
-             if options is not None and getattr(options, field)}
+        raise UsageError(
+            f"section(s) {', '.join(both)} named in both --only and --skip; name each section in one of them"
+        )
+    given = {name for name, field in NEEDS_OPTION.items() if options is not None and getattr(options, field)}
     if only:
         chosen = [c for c in collectors if c.name in only]
     else:
-        chosen = [c for c in collectors
-                  if (c.name in given) or (c.name in add)
-                  or (c.name not in NEEDS_OPTION and (include_optional or not c.optional))]
+        chosen = [
+            c
+            for c in collectors
+            if (c.name in given)
+            or (c.name in add)
+            or (c.name not in NEEDS_OPTION and (include_optional or not c.optional))
+        ]
     chosen = [c for c in chosen if c.name not in skip]
     if not chosen:
         from postfinger_py.errors import UsageError
@@ -104,13 +107,11 @@ def select(
     return chosen
 
 
-def run_one(collector: Collector, ctx: Context,
-            sections: Sequence[Section] | None = None) -> Section:
+def run_one(collector: Collector, ctx: Context, sections: Sequence[Section] | None = None) -> Section:
     """Run one collector (given the others' sections if it reads them); any failure becomes a
     failed section that says why."""
     try:
-        section = (collector.collect(ctx) if sections is None
-                   else collector.collect_from(ctx, sections))
+        section = collector.collect(ctx) if sections is None else collector.collect_from(ctx, sections)
     except PostfingerError as exc:
         return collector.section(Status.FAILED, notes=[exc.message])
     except (KeyboardInterrupt, SystemExit):
@@ -149,10 +150,8 @@ def run_collectors(
     chosen = {c.name for c in collectors}
     wanted = set(NEEDS) | ({"probe"} if ctx.options.probe else set())
     has_findings = any(c.name == "findings" for c in late)
-    hidden = [c for c in all_collectors()
-              if has_findings and c.name in wanted and c.name not in chosen]
-    late = sorted(late + [c for c in hidden if c.runs_after_others],
-                  key=lambda c: c.name == "findings")
+    hidden = [c for c in all_collectors() if has_findings and c.name in wanted and c.name not in chosen]
+    late = sorted(late + [c for c in hidden if c.runs_after_others], key=lambda c: c.name == "findings")
     hidden = [c for c in hidden if not c.runs_after_others]
     total = len(early) + len(hidden) + len(late)
     if total == 0:

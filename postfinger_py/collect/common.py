@@ -25,8 +25,12 @@ def no_thread_to_spare(exc: RuntimeError) -> bool:
 WAKE_UP = 0.2  # seconds between checks for Ctrl-C while waiting for threads
 
 
-def run_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 4,
-                   on_done: Callable[[int, R], None] = lambda i, result: None) -> list[R]:
+def run_in_threads(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    max_workers: int = 4,
+    on_done: Callable[[int, R], None] = lambda i, result: None,
+) -> list[R]:
     """[fn(x) for x in items], several at a time, each exactly once, in the order given.
 
     on_done(index, result) is called in this thread as each one finishes. Where no thread can
@@ -71,7 +75,8 @@ def run_in_threads(fn: Callable[[T], R], items: Iterable[T], max_workers: int = 
             # Never an endless wait: a signal may be delivered to a worker thread, and only
             # the main thread raises KeyboardInterrupt, when it next runs Python code.
             done, pending = concurrent.futures.wait(
-                pending, timeout=WAKE_UP, return_when=concurrent.futures.FIRST_COMPLETED)
+                pending, timeout=WAKE_UP, return_when=concurrent.futures.FIRST_COMPLETED
+            )
             for fut in sorted(done, key=futures.__getitem__):
                 fut.result()  # an exception of fn is raised here
                 report(futures[fut])
@@ -122,8 +127,18 @@ def not_root_note(ctx: Context, what: str) -> str:
 
 # When postfix-files cannot be read: Postfix's command-line tools (postfix-files lists them).
 FALLBACK_COMMANDS = (
-    "postalias", "postcat", "postconf", "postdrop", "postfix", "postkick", "postlock",
-    "postlog", "postmap", "postmulti", "postqueue", "postsuper",
+    "postalias",
+    "postcat",
+    "postconf",
+    "postdrop",
+    "postfix",
+    "postkick",
+    "postlock",
+    "postlog",
+    "postmap",
+    "postmulti",
+    "postqueue",
+    "postsuper",
 )
 
 
@@ -143,8 +158,7 @@ def postfix_files_entries(ctx: Context, layout: dict[str, str]) -> tuple[list[En
         extra = []
     for name in extra:
         try:
-            texts.append(ctx.files.read_bytes(f"{meta}/postfix-files.d/{name}").decode(
-                "utf-8", "replace"))
+            texts.append(ctx.files.read_bytes(f"{meta}/postfix-files.d/{name}").decode("utf-8", "replace"))
         except FileProblem as exc:
             notes.append(f"cannot read {exc.path}: {exc.reason}")
     return parse_postfix_files("\n".join(texts), layout), notes

@@ -46,12 +46,14 @@ class DaemonsCollector(Collector):
         programs: list[dict[str, str]] = []
         for info in infos:
             status = classify(info, mail_version)
-            programs.append({
-                "path": info.path,
-                "version": ", ".join(info.version_stamps) or "-",
-                "status": status,
-                "problem": info.problem,
-            })
+            programs.append(
+                {
+                    "path": info.path,
+                    "version": ", ".join(info.version_stamps) or "-",
+                    "status": status,
+                    "problem": info.problem,
+                }
+            )
             if status == "unreadable":
                 notes.append(f"cannot read {info.path}: {info.problem}")
         mismatches = [p for p in programs if p["status"] == "MISMATCH"]
@@ -64,12 +66,12 @@ class DaemonsCollector(Collector):
             "mail_version": mail_version,
             "programs": programs,
             "mismatches": mismatches,
-            "counts": [{"status": k, "count": counts[k]}
-                       for k in sorted(counts, key=lambda k: order.get(k, 9))],
+            "counts": [
+                {"status": k, "count": counts[k]} for k in sorted(counts, key=lambda k: order.get(k, 9))
+            ],
             "listed": [p for p in programs if p["status"] not in ("ok", "library")],
         }
-        raw = {"versions.txt": "".join(f"{p['path']}\t{p['version']}\t{p['status']}\n"
-                                       for p in programs)}
+        raw = {"versions.txt": "".join(f"{p['path']}\t{p['version']}\t{p['status']}\n" for p in programs)}
         unreadable = counts.get("unreadable", 0)
         status = Status.PARTIAL if unreadable else Status.OK
         if not programs:

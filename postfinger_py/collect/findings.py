@@ -11,8 +11,10 @@ from postfinger_py.model import Context, Section
 class FindingsCollector(Collector):
     name = "findings"
     title = "Findings: what looks wrong (read-only checks)"
-    description = ("what looks wrong, in plain words, with the evidence and the manual page "
-                   "(configuration, tables, chroot, relay safety, versions, logs, queue)")
+    description = (
+        "what looks wrong, in plain words, with the evidence and the manual page "
+        "(configuration, tables, chroot, relay safety, versions, logs, queue)"
+    )
     order = 5
     runs_after_others = True
 

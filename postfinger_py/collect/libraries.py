@@ -51,13 +51,16 @@ class LibrariesCollector(Collector):
         # directories (postfix-files lists nothing else), never on symlinks that may lead elsewhere.
         # (Paths that cannot be checked are reported by the daemons section.)
         found, _problems = present_programs(ctx, paths)
-        targets = [st.path for st in found
-                   if st.kind == "file" and ctx.files.inspect_binary(st.path).kind == "elf"]
+        targets = [
+            st.path for st in found if st.kind == "file" and ctx.files.inspect_binary(st.path).kind == "elf"
+        ]
         probe = ctx.runner.run(["ldd", "--version"])
         use_ldd = not probe.missing
         if not use_ldd:
-            notes.append("ldd is not installed: libraries are read from ELF headers (names "
-                         "only, not resolved to files)")
+            notes.append(
+                "ldd is not installed: libraries are read from ELF headers (names "
+                "only, not resolved to files)"
+            )
         per_program: dict[str, list[tuple[str, str | None]]] = {}
         raw_parts: list[str] = []
 
@@ -77,8 +80,10 @@ class LibrariesCollector(Collector):
         unresolved: list[dict[str, str]] = []
         for path, libs in per_program.items():
             for soname, resolved in libs:
-                entry = libraries.setdefault(soname, {"soname": soname, "path": resolved or "",
-                                                      "users": 0, "family": family(soname) or ""})
+                entry = libraries.setdefault(
+                    soname,
+                    {"soname": soname, "path": resolved or "", "users": 0, "family": family(soname) or ""},
+                )
                 entry["users"] = int(entry["users"]) + 1  # type: ignore[call-overload]
                 if resolved is None:
                     unresolved.append({"program": path, "soname": soname})

@@ -10,8 +10,10 @@ from postfinger_py.model import Context, Section, Status
 class LogsCollector(Collector):
     name = "logs"
     title = "Mail log: first problems"
-    description = ("the first warning/error/fatal/panic lines in the window, a table of problem "
-                   "kinds, and master start/stop lines")
+    description = (
+        "the first warning/error/fatal/panic lines in the window, a table of problem "
+        "kinds, and master start/stop lines"
+    )
     order = 35
 
     def collect(self, ctx: Context) -> Section:
@@ -32,16 +34,24 @@ class LogsCollector(Collector):
 class TraceCollector(Collector):
     name = "trace"
     title = "Mail log: the whole story of one message (--trace)"
-    description = ("every log line of one message (queue ID, address or Message-ID): its smtpd "
-                   "session, cleanup, qmgr, each delivery attempt, and the messages it led to")
+    description = (
+        "every log line of one message (queue ID, address or Message-ID): its smtpd "
+        "session, cleanup, qmgr, each delivery attempt, and the messages it led to"
+    )
     order = 36
 
     def collect(self, ctx: Context) -> Section:
         query = ctx.options.trace
         if not query:
-            return self.section(Status.SKIPPED, notes=[
-                ("no --trace given: add --trace QUEUEID (or an address, or a Message-ID) to show "
-                "the complete handling of one message")])
+            return self.section(
+                Status.SKIPPED,
+                notes=[
+                    (
+                        "no --trace given: add --trace QUEUEID (or an address, or a Message-ID) to show "
+                        "the complete handling of one message"
+                    )
+                ],
+            )
         data, result = run.trace(ctx, query)
         notes = list(result.notes)
         if not result.disc.sources and not result.read_failures:

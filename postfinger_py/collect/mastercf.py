@@ -30,5 +30,6 @@ class MasterCfCollector(Collector):
             "warnings": parse_warnings(folded.stderr),
         }
         raw = {"postconf-Mf.txt": folded.stdout, "postconf-P.txt": overrides_res.stdout}
-        return self.section(Status.OK if overrides_res.ok else Status.PARTIAL,
-                            data=data, notes=notes, raw=raw)
+        return self.section(
+            Status.OK if overrides_res.ok else Status.PARTIAL, data=data, notes=notes, raw=raw
+        )

@@ -15,9 +15,12 @@ class PcapCollector(Collector):
 
     def collect(self, ctx: Context) -> Section:
         if not ctx.options.pcap_files:
-            return self.section(Status.SKIPPED, notes=[
-                "no capture given; record one with `tcpdump -s 0 -w FILE port 25` and pass "
-                "--pcap FILE"])
+            return self.section(
+                Status.SKIPPED,
+                notes=[
+                    "no capture given; record one with `tcpdump -s 0 -w FILE port 25` and pass --pcap FILE"
+                ],
+            )
         data = summarize_files(ctx)
         notes: list[str] = []
         failed = 0
@@ -33,6 +36,5 @@ class PcapCollector(Collector):
             status = Status.PARTIAL
         else:
             status = Status.OK
-        raw = {"pcap-summary.txt": "\n".join(line for f in data["files"] for line in f["lines"])
-               + "\n"}
+        raw = {"pcap-summary.txt": "\n".join(line for f in data["files"] for line in f["lines"]) + "\n"}
         return self.section(status, data=data, notes=notes, raw=raw)

@@ -18,8 +18,7 @@ from postfinger_py.model import Context, Section, Status
 from postfinger_py.smtpprobe import HELO_NAME, LiveProber, Result, target
 
 # The service names Postfix's own master.cf uses; others are looked up in /etc/services.
-KNOWN_PORTS = {"smtp": 25, "submission": 587, "smtps": 465, "submissions": 465, "urd": 465,
-               "lmtp": 24}
+KNOWN_PORTS = {"smtp": 25, "submission": 587, "smtps": 465, "submissions": 465, "urd": 465, "lmtp": 24}
 LISTENERS = ("smtpd", "postscreen")  # the programs that greet SMTP clients on an inet service
 
 
@@ -82,8 +81,9 @@ def _where(facts: Any, host: str) -> tuple[str, str]:
     loop = sorted(w.strip("[]") for w in words if _loopback(w.strip("[]")))
     if loop:
         return loop[0], ""
-    return "", (f"inet_interfaces = {interfaces} has no loopback address, and the probe "
-                "connects to loopback only")
+    return "", (
+        f"inet_interfaces = {interfaces} has no loopback address, and the probe connects to loopback only"
+    )
 
 
 def mechanisms(features: Sequence[str]) -> str:
@@ -103,10 +103,19 @@ def plan(facts: Any) -> list[dict[str, Any]]:
             continue
         name = str(svc["service"])
         host, port_name = split_service(name)
-        row: dict[str, Any] = {"service": f"{name}/inet", "program": str(svc["command"]),
-                               "host": "", "port": 0, "wrapper": False, "skipped": ""}
-        port = int(port_name) if port_name.isdigit() else (
-            KNOWN_PORTS.get(port_name) or _services_port(facts, port_name))
+        row: dict[str, Any] = {
+            "service": f"{name}/inet",
+            "program": str(svc["command"]),
+            "host": "",
+            "port": 0,
+            "wrapper": False,
+            "skipped": "",
+        }
+        port = (
+            int(port_name)
+            if port_name.isdigit()
+            else (KNOWN_PORTS.get(port_name) or _services_port(facts, port_name))
+        )
         if not port:
             row["skipped"] = f"the service name {port_name!r} is not in /etc/services"
             rows.append(row)
@@ -143,8 +152,10 @@ def describe(row: dict[str, Any], res: Result) -> dict[str, Any]:
 class ProbeCollector(Collector):
     name = "probe"
     title = "SMTP probe (this server's listeners, on loopback)"
-    description = ("--probe: connect to each master.cf SMTP listener on loopback; greeting, "
-                   "EHLO, STARTTLS, AUTH offered (no mail)")
+    description = (
+        "--probe: connect to each master.cf SMTP listener on loopback; greeting, "
+        "EHLO, STARTTLS, AUTH offered (no mail)"
+    )
     optional = True
     order = 34
     runs_after_others = True
@@ -157,9 +168,13 @@ class ProbeCollector(Collector):
         from postfinger_py.findings.facts import Facts
 
         if not ctx.options.probe:
-            return self.section(Status.SKIPPED, notes=[
-                "no --probe given: add --probe to connect to this server's own SMTP listeners "
-                "on loopback (each connection shows in the mail log)"])
+            return self.section(
+                Status.SKIPPED,
+                notes=[
+                    "no --probe given: add --probe to connect to this server's own SMTP listeners "
+                    "on loopback (each connection shows in the mail log)"
+                ],
+            )
         facts = Facts(ctx, sections)
         notes: list[str] = []
         rows = plan(facts)

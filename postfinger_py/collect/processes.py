@@ -63,19 +63,27 @@ class ProcessesCollector(Collector):
         master_cf = ctx.runner.run(ctx.postconf("-M"))
         expected = inet_ports(parse_master(master_cf.stdout), names) if master_cf.ok else {}
         interesting: set[int] = set(SMTP_PORTS) | set(expected)
-        listening = sorted({(a, p) for a, p, _inode in listeners if p in interesting},
-                           key=lambda ap: (ap[1], ap[0]))
+        listening = sorted(
+            {(a, p) for a, p, _inode in listeners if p in interesting}, key=lambda ap: (ap[1], ap[0])
+        )
         ports_listening = {p for _a, p in listening}
         missing = []
         if master["state"] == "running":
-            missing = [{"port": p, "service": s} for p, s in sorted(expected.items())
-                       if p not in ports_listening]
+            missing = [
+                {"port": p, "service": s} for p, s in sorted(expected.items()) if p not in ports_listening
+            ]
         unexpected = sorted(p for p in ports_listening if p not in expected)
         data = {
             "master": master,
-            "listening": [{"address": a, "port": p, "endpoint": endpoint(a, p),
-                           "service": expected.get(p) or SMTP_PORTS.get(p, "")}
-                          for a, p in listening],
+            "listening": [
+                {
+                    "address": a,
+                    "port": p,
+                    "endpoint": endpoint(a, p),
+                    "service": expected.get(p) or SMTP_PORTS.get(p, ""),
+                }
+                for a, p in listening
+            ],
             "expected": [{"port": p, "service": s} for p, s in sorted(expected.items())],
             "missing": missing,
             "unexpected_ports": unexpected,
@@ -89,8 +97,10 @@ class ProcessesCollector(Collector):
         except FileProblem as exc:
             if exc.kind == "missing":
                 return {"state": "stopped", "pid": None, "detail": f"no {pid_path}"}
-            notes.append(f"cannot tell whether the master daemon runs: {pid_path}: {exc.reason} "
-                         f"(postfinger ran as uid {ctx.euid}; run it as root to include this)")
+            notes.append(
+                f"cannot tell whether the master daemon runs: {pid_path}: {exc.reason} "
+                f"(postfinger ran as uid {ctx.euid}; run it as root to include this)"
+            )
             return {"state": "unknown", "pid": None, "detail": exc.reason}
         if not text.isdigit():
             return {"state": "stopped", "pid": None, "detail": f"{pid_path} holds no pid"}
@@ -98,9 +108,11 @@ class ProcessesCollector(Collector):
         try:
             comm = ctx.files.read_bytes(f"/proc/{pid}/comm").decode("utf-8", "replace").strip()
         except FileProblem:
-            return {"state": "stopped", "pid": pid,
-                    "detail": f"stale pid file: process {pid} does not exist"}
+            return {"state": "stopped", "pid": pid, "detail": f"stale pid file: process {pid} does not exist"}
         if comm != "master":
-            return {"state": "stopped", "pid": pid,
-                    "detail": f"stale pid file: process {pid} is {comm!r}, not master"}
+            return {
+                "state": "stopped",
+                "pid": pid,
+                "detail": f"stale pid file: process {pid} is {comm!r}, not master",
+            }
         return {"state": "running", "pid": pid, "detail": ""}

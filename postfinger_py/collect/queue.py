@@ -71,10 +71,7 @@ def delay_reasons(messages: list[Message], limit: int = REASON_LIMIT) -> dict[st
                 entry[0] += 1
     ranked = sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[0]))
     return {
-        "top": [
-            {"reason": k, "count": v[0], "example_id": v[1], "example": v[2]}
-            for k, v in ranked[:limit]
-        ],
+        "top": [{"reason": k, "count": v[0], "example_id": v[1], "example": v[2]} for k, v in ranked[:limit]],
         "cut": max(len(ranked) - limit, 0),
         "distinct": len(ranked),
     }
@@ -115,8 +112,9 @@ class QueueCollector(Collector):
         if listing.listing is None:
             section = self._without_json(ctx, notes, top, now)
         else:
-            section = self._from_listing(listing.listing.messages, SOURCE_JSON, notes, top, now,
-                                         {"postqueue-j.json": listing.raw})
+            section = self._from_listing(
+                listing.listing.messages, SOURCE_JSON, notes, top, now, {"postqueue-j.json": listing.raw}
+            )
         section.data["corrupt"] = corrupt_files(ctx)
         return section
 
@@ -189,8 +187,9 @@ class QueueCollector(Collector):
         notes.extend(text.notes)
         if text.listing is None:
             return self.section(Status.FAILED, data={"source": "none"}, notes=notes)
-        return self._from_listing(text.listing.messages, text.source, notes, top, now,
-                                  {"postqueue-p.txt": text.raw})
+        return self._from_listing(
+            text.listing.messages, text.source, notes, top, now, {"postqueue-p.txt": text.raw}
+        )
 
 
 def corrupt_files(ctx: Context) -> dict[str, Any]:
@@ -208,8 +207,7 @@ def corrupt_files(ctx: Context) -> dict[str, Any]:
         return {"directory": directory, "count": None, "files": [], "problem": str(exc)}
     except PostfingerError as exc:  # a replayed snapshot made before this was looked at
         return {"directory": directory, "count": None, "files": [], "problem": exc.message}
-    return {"directory": directory, "count": len(names), "files": names[:CORRUPT_NAMES],
-            "problem": ""}
+    return {"directory": directory, "count": len(names), "files": names[:CORRUPT_NAMES], "problem": ""}
 
 
 def _total_of(table: str) -> Any:

@@ -43,8 +43,9 @@ class PermissionsCollector(Collector):
         layout = postconf_values(ctx)
         entries, notes = postfix_files_entries(ctx, layout)
         if not entries:
-            return self.section(Status.FAILED, notes=[
-                *notes, "postfix-files is needed to know the expected permissions"])
+            return self.section(
+                Status.FAILED, notes=[*notes, "postfix-files is needed to know the expected permissions"]
+            )
         queue_dir = layout.get("queue_directory", "")
         data_dir = layout.get("data_directory", "")
         checked: list[dict[str, object]] = []
@@ -54,8 +55,7 @@ class PermissionsCollector(Collector):
             wanted_file = e.type == "f" and e.path.rsplit("/", 1)[-1] in SETGID_TOOLS
             if not (wanted_dir or wanted_file):
                 continue
-            row: dict[str, object] = {"path": e.path, "expected": self._expect(e.owner, e.group,
-                                                                             e.mode)}
+            row: dict[str, object] = {"path": e.path, "expected": self._expect(e.owner, e.group, e.mode)}
             try:
                 st = ctx.files.stat(e.path)
             except FileProblem as exc:
@@ -68,8 +68,7 @@ class PermissionsCollector(Collector):
             if e.group != "-" and st.group != e.group:
                 problems.append(f"group {st.group}")
             problems += mode_problems(e.type, int(e.mode, 8), st.mode)
-            row.update(actual=f"{st.mode_string} {st.user}:{st.group}", ok=not problems,
-                       problems=problems)
+            row.update(actual=f"{st.mode_string} {st.user}:{st.group}", ok=not problems, problems=problems)
             checked.append(row)
         wrong = [r for r in checked if not r["ok"]]
         data = {"checked": checked, "wrong": wrong, "count": len(checked)}

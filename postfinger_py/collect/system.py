@@ -72,8 +72,7 @@ class SystemCollector(Collector):
             return {"manager": "rpm", "package": res.stdout.strip().splitlines()[0], "version": ""}
         res = ctx.runner.run(["apk", "info", "--who-owns", path])
         if res.ok and "owned by" in res.stdout:
-            return {"manager": "apk", "package": res.stdout.rsplit("owned by", 1)[1].strip(),
-                    "version": ""}
+            return {"manager": "apk", "package": res.stdout.rsplit("owned by", 1)[1].strip(), "version": ""}
         res = ctx.runner.run(["pkg", "which", "-q", path])
         if res.ok and res.stdout.strip():
             return {"manager": "pkg", "package": res.stdout.strip(), "version": ""}

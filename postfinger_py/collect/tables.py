@@ -16,8 +16,9 @@ class TablesCollector(Collector):
 
     def collect(self, ctx: Context) -> Section:
         res = require(ctx.runner.run(ctx.postconf("-m")), "list lookup table types")
-        return self.section(Status.OK, data={"types": parse_list(res.stdout)},
-                            raw={"postconf-m.txt": res.stdout})
+        return self.section(
+            Status.OK, data={"types": parse_list(res.stdout)}, raw={"postconf-m.txt": res.stdout}
+        )
 
 
 class LockingCollector(Collector):
@@ -29,5 +30,6 @@ class LockingCollector(Collector):
 
     def collect(self, ctx: Context) -> Section:
         res = require(ctx.runner.run(ctx.postconf("-l")), "list locking methods")
-        return self.section(Status.OK, data={"methods": parse_list(res.stdout)},
-                            raw={"postconf-l.txt": res.stdout})
+        return self.section(
+            Status.OK, data={"methods": parse_list(res.stdout)}, raw={"postconf-l.txt": res.stdout}
+        )

@@ -62,15 +62,28 @@ exit status: 0 the text was anonymized and written, 1 error (an input could not 
 
 def build_parser(env: Env) -> argparse.ArgumentParser:
     p = Parser(prog="postfinger anonymize", description=DESCRIPTION, epilog=EPILOG, env=env)
-    p.add_argument("files", nargs="*", metavar="FILE",
-                   help="files to anonymize, in this order (default, and `-`: standard input)")
-    p.add_argument("-o", "--output", metavar="FILE",
-                   help="write to FILE (atomically, mode 0600) instead of standard output")
-    p.add_argument("--part-size", type=int, default=DEFAULT_PART_LINES, metavar="LINES",
-                   help=f"read the input in parts of this many lines (default "
-                   f"{DEFAULT_PART_LINES}; a part also ends at {PART_MAX_BYTES // 2**20} MiB): "
-                   "memory grows with a part, not with the input; input of one part gives "
-                   "exactly the one-piece result")
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="files to anonymize, in this order (default, and `-`: standard input)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (atomically, mode 0600) instead of standard output",
+    )
+    p.add_argument(
+        "--part-size",
+        type=int,
+        default=DEFAULT_PART_LINES,
+        metavar="LINES",
+        help=f"read the input in parts of this many lines (default "
+        f"{DEFAULT_PART_LINES}; a part also ends at {PART_MAX_BYTES // 2**20} MiB): "
+        "memory grows with a part, not with the input; input of one part gives "
+        "exactly the one-piece result",
+    )
     add_config_dir(p)
     add_anon_arguments(p)
     return p
@@ -99,8 +112,9 @@ def main(argv: list[str], env: Env) -> int:
     ctx = env.live_context(Options(config_dir=args.config_dir))
     filt = PartFilter(ctx, settings)
     with tempfile.TemporaryDirectory(prefix="postfinger-anonymize-") as spool_dir:
-        inputs = [_spool(env, spool_dir) if p == "-" else _Input(p, p, -1)
-                  for p in _stdin_once(args.files or ["-"])]
+        inputs = [
+            _spool(env, spool_dir) if p == "-" else _Input(p, p, -1) for p in _stdin_once(args.files or ["-"])
+        ]
         inputs = [_learn(filt, i, args.part_size) for i in inputs]
 
         def fill(out: BinaryIO) -> None:
@@ -134,9 +148,10 @@ def _spool(env: Env, directory: str) -> _Input:
         with os.fdopen(fd, "wb") as fh:
             shutil.copyfileobj(env.stdin, fh, _COPY_CHUNK)
     except OSError as exc:
-        raise PostfingerError(f"cannot keep standard input in {directory}: "
-                              f"{os_error_words(exc)} (set TMPDIR to a directory with room)"
-                              ) from None
+        raise PostfingerError(
+            f"cannot keep standard input in {directory}: "
+            f"{os_error_words(exc)} (set TMPDIR to a directory with room)"
+        ) from None
     return _Input("standard input", path, -1)
 
 
@@ -144,8 +159,9 @@ def _open(item: _Input) -> BinaryIO:
     try:
         return open(item.path, "rb")
     except OSError as exc:
-        raise PostfingerError(f"cannot read {item.name}: {os_error_words(exc)}; "
-                              "check the file name") from None
+        raise PostfingerError(
+            f"cannot read {item.name}: {os_error_words(exc)}; check the file name"
+        ) from None
 
 
 def _parts(fh: BinaryIO, item: _Input, part_lines: int) -> Iterator[tuple[int, bytes]]:
@@ -209,7 +225,7 @@ def _last_lines(text: str, count: int) -> str:
         cut = text.rfind("\n", 0, cut)
         if cut < 0:
             break
-    tail = text[cut + 1:]
+    tail = text[cut + 1 :]
     return tail if len(tail) <= 64 * 1024 else ""
 
 
@@ -237,15 +253,19 @@ def _replace_all(filt: PartFilter, inputs: list[_Input], part_lines: int, out: B
                     out.write(result.encode("utf-8"))
                     filt.trim_caches()
             if got != item.size:
-                raise PostfingerError(f"{item.name} changed while it was read (it is shorter "
-                                      "now); nothing was written: copy it first, then "
-                                      "anonymize the copy")
+                raise PostfingerError(
+                    f"{item.name} changed while it was read (it is shorter "
+                    "now); nothing was written: copy it first, then "
+                    "anonymize the copy"
+                )
         if not stale:
             out.flush()
             return
-    raise PostfingerError("refusing to print: the anonymizer kept learning new site names "
-                          f"while checking its output ({_MAX_ROUNDS} rounds); nothing was written "
-                          "(please report this as a postfinger bug)")
+    raise PostfingerError(
+        "refusing to print: the anonymizer kept learning new site names "
+        f"while checking its output ({_MAX_ROUNDS} rounds); nothing was written "
+        "(please report this as a postfinger bug)"
+    )
 
 
 def _copy_to_stdout(src: IO[bytes], env: Env) -> None:

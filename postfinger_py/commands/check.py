@@ -7,10 +7,11 @@ from postfinger_py.errors import UsageError
 
 
 def main(argv: list[str], env: Env) -> int:
-    if any(a in ("--only", "--skip", "--all") or a.startswith(("--only=", "--skip="))
-           for a in argv):
-        raise UsageError("postfinger check: --only, --skip and --all do not apply; "
-                         "check always shows the Findings section alone")
+    if any(a in ("--only", "--skip", "--all") or a.startswith(("--only=", "--skip=")) for a in argv):
+        raise UsageError(
+            "postfinger check: --only, --skip and --all do not apply; "
+            "check always shows the Findings section alone"
+        )
     from postfinger_py.commands import report
 
     return report.main(["--only", "findings", "--nowarn", *argv], env, prog="postfinger check")

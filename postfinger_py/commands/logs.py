@@ -48,29 +48,41 @@ def _limit(text: str) -> int:
 
 def build_parser(env: Env) -> argparse.ArgumentParser:
     p = Parser(prog="postfinger logs", description=DESCRIPTION, epilog=EPILOG, env=env)
-    p.add_argument("--log-file", metavar="FILE", action="append", default=[],
-                   help="read this log (plain or gzip) instead of finding it; repeatable, "
-                   "give them oldest first")
-    p.add_argument("--since", metavar="WHEN", type=since_argument, help=f"a duration (2h, 7d), a timestamp "
-                   f"(2026-11-20 08:00) or all (default {DEFAULT_SINCE})")
-    p.add_argument("--limit", metavar="N", type=_limit, default=20,
-                   help="how many lines (default 20; 0: all of them)")
+    p.add_argument(
+        "--log-file",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="read this log (plain or gzip) instead of finding it; repeatable, give them oldest first",
+    )
+    p.add_argument(
+        "--since",
+        metavar="WHEN",
+        type=since_argument,
+        help=f"a duration (2h, 7d), a timestamp (2026-11-20 08:00) or all (default {DEFAULT_SINCE})",
+    )
+    p.add_argument(
+        "--limit", metavar="N", type=_limit, default=20, help="how many lines (default 20; 0: all of them)"
+    )
     add_config_dir(p, dest="c")
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON document: the window, the logs read, the count and the "
-                   "lines (each with its time, program and severity), and the notes")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document: the window, the logs read, the count and the "
+        "lines (each with its time, program and severity), and the notes",
+    )
     add_anon_arguments(p)
     return p
 
 
 def main(argv: list[str], env: Env) -> int:
     args = build_parser(env).parse_args(argv)
-    options = Options(config_dir=args.c, log_files=tuple(args.log_file), since=args.since,
-                      problem_limit=args.limit)
+    options = Options(
+        config_dir=args.c, log_files=tuple(args.log_file), since=args.since, problem_limit=args.limit
+    )
     # With --limit 0 the lines stream out while the log is read: on a terminal they are the
     # progress, and a status line drawn between them would garble the one being written.
-    progress = Progress(env, enabled=env.progress_enabled
-                        and not (args.limit == 0 and _isatty(env.stdout)))
+    progress = Progress(env, enabled=env.progress_enabled and not (args.limit == 0 and _isatty(env.stdout)))
     ctx = env.live_context(options, progress)
     clean = text_filter(ctx, settings_from_args(args))
     try:
@@ -94,8 +106,7 @@ def _text(ctx: Any, args: argparse.Namespace, clean: Any, env: Env, progress: Pr
         # on any log; each line is checked for leaks before it is printed.
         env.stdout.write(clean(line.text) + "\n")
 
-    scan, result = run.problems(ctx, args.limit, args.since,
-                                on_problem=show if args.limit == 0 else None)
+    scan, result = run.problems(ctx, args.limit, args.since, on_problem=show if args.limit == 0 else None)
     progress.done()
     if scan.problems:
         # A bounded list: one pass, so the leak check refuses it whole, before any is printed.
@@ -107,8 +118,10 @@ def _text(ctx: Any, args: argparse.Namespace, clean: Any, env: Env, progress: Pr
             raise PostfingerError("postfinger logs: no log could be read (the reason is above)")
         raise PostfingerError("postfinger logs: no mail log to read; name one with --log-file")
     if scan.total > len(scan.problems) and args.limit:
-        env.stderr.write(f"postfinger logs: {scan.total - len(scan.problems)} more problem "
-                         "line(s) in the window; --limit 0 shows all\n")
+        env.stderr.write(
+            f"postfinger logs: {scan.total - len(scan.problems)} more problem "
+            "line(s) in the window; --limit 0 shows all\n"
+        )
     if not scan.total:
         part = "what could be read of " if result.read_failures else ""
         env.stderr.write(f"postfinger logs: no problem lines in {part}{result.window}\n")
@@ -118,8 +131,12 @@ def _text(ctx: Any, args: argparse.Namespace, clean: Any, env: Env, progress: Pr
 
 
 def _line(line: LogLine, clean: Any) -> dict[str, Any]:
-    return {"text": clean(line.text), "time": line.when.isoformat() if line.when else None,
-            "program": line.prog, "severity": line.severity}
+    return {
+        "text": clean(line.text),
+        "time": line.when.isoformat() if line.when else None,
+        "program": line.prog,
+        "severity": line.severity,
+    }
 
 
 def _json(ctx: Any, args: argparse.Namespace, clean: Any, env: Env, progress: Progress) -> int:
@@ -137,8 +154,7 @@ def _json(ctx: Any, args: argparse.Namespace, clean: Any, env: Env, progress: Pr
         out.write(("\n  " if first[0] else ",\n  ") + json.dumps(_line(line, clean)))
         first[0] = False
 
-    scan, result = run.problems(ctx, args.limit, args.since,
-                                on_problem=emit if args.limit == 0 else None)
+    scan, result = run.problems(ctx, args.limit, args.since, on_problem=emit if args.limit == 0 else None)
     progress.done()
     for line in scan.problems:
         emit(line)

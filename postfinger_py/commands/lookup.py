@@ -38,10 +38,11 @@ exit status: 0 every table was asked, 1 error, 2 usage, 3 some tables could not 
   (the reason is on their line), 4 refused: an original value survived anonymization
 """
 # Tables no outside process can ask: internal: lives inside one Postfix process.
-_UNASKABLE = {"internal": "internal: tables live inside one Postfix process; postmap cannot "
-              "ask them"}
-_AS_POSTFIX = (("setpriv", "--reuid=postfix", "--regid=postfix", "--clear-groups"),
-               ("runuser", "-u", "postfix", "--"))
+_UNASKABLE = {"internal": "internal: tables live inside one Postfix process; postmap cannot ask them"}
+_AS_POSTFIX = (
+    ("setpriv", "--reuid=postfix", "--regid=postfix", "--clear-groups"),
+    ("runuser", "-u", "postfix", "--"),
+)
 _TIMEOUT = 15.0
 
 
@@ -72,10 +73,13 @@ def build_parser(env: Env) -> argparse.ArgumentParser:
     p = Parser(prog="postfinger lookup", description=DESCRIPTION, epilog=EPILOG, env=env)
     p.add_argument("key", metavar="KEY", help="an address (user@domain) or a domain")
     add_config_dir(p)
-    p.add_argument("--json", action="store_true", help="print one JSON document: the key and, "
-                   "for each table, its settings, the keys asked and the answers")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="show each postmap command as it runs")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document: the key and, "
+        "for each table, its settings, the keys asked and the answers",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="show each postmap command as it runs")
     add_anon_arguments(p)
     return p
 
@@ -111,8 +115,9 @@ class Asker:
             self.prefix = ()  # neither exists: ask as root, as Postfix's daemons open tables
         res = self.ctx.runner.run(self.prefix + argv, timeout=_TIMEOUT)
         # The key is left out: stderr does not pass through the anonymizer.
-        log.debug("postmap -q KEY %s%s: status %s", spec,
-                  f" as {self.prefix[0]}" if self.prefix else "", res.status)
+        log.debug(
+            "postmap -q KEY %s%s: status %s", spec, f" as {self.prefix[0]}" if self.prefix else "", res.status
+        )
         return res
 
 
@@ -201,8 +206,7 @@ def lookup(ctx: Context, key: str) -> list[TableResult]:
         if use.ref.type in _UNASKABLE:
             result.problem = _UNASKABLE[use.ref.type]
             continue
-        pname = {ACCESS: "smtpd_access_maps", TRANSPORT: "transport_maps"}.get(
-            style, use.params[0])
+        pname = {ACCESS: "smtpd_access_maps", TRANSPORT: "transport_maps"}.get(style, use.params[0])
         forms, why_none = key_forms(addr, style, spec, pname in parent_params, local)
         if not forms:
             result.problem = f"not asked: {why_none}"
@@ -236,24 +240,40 @@ def _text(key: str, results: list[TableResult]) -> str:
             mark = "  <- Postfix uses this" if a is r.winner and len(r.answers) > 1 else ""
             out.append(f"  {a.key}  [{a.form}]  {answer}{mark}")
         if r.problem:
-            out.append(f"  cannot ask: {r.problem}" if not r.problem.startswith("not asked")
-                       else f"  {r.problem}")
+            out.append(
+                f"  cannot ask: {r.problem}" if not r.problem.startswith("not asked") else f"  {r.problem}"
+            )
         out += [f"  postmap warning: {w}" for w in r.warnings]
     return "\n".join(out) + "\n"
 
 
 def _plain(key: str, results: list[TableResult]) -> dict[str, Any]:
-    return {"key": key, "tables": [
-        {"table": r.spec, "parameters": r.params, "style": r.style, "secret": r.secret,
-         "asked": [{"key": a.key, "form": a.form, "found": a.found,
-                    "answer": ("(secret, masked)" if r.secret else a.value) if a.found else None}
-                   for a in r.answers],
-         "problem": r.problem or None, "warnings": r.warnings}
-        for r in results]}
+    return {
+        "key": key,
+        "tables": [
+            {
+                "table": r.spec,
+                "parameters": r.params,
+                "style": r.style,
+                "secret": r.secret,
+                "asked": [
+                    {
+                        "key": a.key,
+                        "form": a.form,
+                        "found": a.found,
+                        "answer": ("(secret, masked)" if r.secret else a.value) if a.found else None,
+                    }
+                    for a in r.answers
+                ],
+                "problem": r.problem or None,
+                "warnings": r.warnings,
+            }
+            for r in results
+        ],
+    }
 
 
-def render(key: str, results: list[TableResult], as_json: bool,
-           clean: Callable[[str], str]) -> str:
+def render(key: str, results: list[TableResult], as_json: bool, clean: Callable[[str], str]) -> str:
     """The whole output in one pass through the anonymizer (its leak check refuses it whole)."""
     if as_json:
         return clean(json.dumps(_plain(key, results), indent=1, sort_keys=True) + "\n")
@@ -264,8 +284,9 @@ def main(argv: list[str], env: Env) -> int:
     args = build_parser(env).parse_args(argv)
     key = args.key.strip()
     if not key or any(c.isspace() for c in key) or key.startswith("@") or key.endswith("@"):
-        raise UsageError("postfinger lookup: KEY must be an address (user@domain) or a domain, "
-                         "without spaces")
+        raise UsageError(
+            "postfinger lookup: KEY must be an address (user@domain) or a domain, without spaces"
+        )
     if args.verbose:
         logging.getLogger().setLevel(logging.DEBUG)
     ctx = env.live_context(Options(config_dir=args.config_dir))

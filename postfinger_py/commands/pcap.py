@@ -34,11 +34,22 @@ def _parser(env: Env) -> argparse.ArgumentParser:
         "`tcpdump -s 0 -w FILE port 25`). Message content and AUTH credentials are never shown.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="capture file (pcap or pcapng)")
-    parser.add_argument("--port", dest="ports", type=int, action="append", default=[],
-                        metavar="N", help="also read SMTP on TCP port N (25, 465, 587 always)")
-    parser.add_argument("--sessions", type=int, default=20, metavar="N",
-                        help="show at most N sessions in full, problem sessions first "
-                        "(default 20)")
+    parser.add_argument(
+        "--port",
+        dest="ports",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="also read SMTP on TCP port N (25, 465, 587 always)",
+    )
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=20,
+        metavar="N",
+        help="show at most N sessions in full, problem sessions first (default 20)",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_config_dir(parser)
     add_anon_arguments(parser)

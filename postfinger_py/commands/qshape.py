@@ -33,20 +33,28 @@ def build_parser(env: Env) -> argparse.ArgumentParser:
     p = Parser(prog="postfinger qshape", description=DESCRIPTION, epilog=EPILOG, env=env)
     p.add_argument("-s", action="store_true", help="sender domains instead of recipient domains")
     p.add_argument("-p", action="store_true", help="also count parent domains (.example.com)")
-    p.add_argument("-m", metavar="MIN_SUBDOMAINS", help="show a parent with at least this many "
-                   "subdomains (default 5)")
+    p.add_argument(
+        "-m", metavar="MIN_SUBDOMAINS", help="show a parent with at least this many subdomains (default 5)"
+    )
     p.add_argument("-b", metavar="BUCKET_COUNT", help="number of age buckets (default 10)")
-    p.add_argument("-t", metavar="BUCKET_TIME", help="first bucket's age limit in minutes "
-                   "(default 5)")
+    p.add_argument("-t", metavar="BUCKET_TIME", help="first bucket's age limit in minutes (default 5)")
     p.add_argument("-l", action="store_true", help="linear instead of doubling bucket ages")
     p.add_argument("-w", metavar="TERMINAL_WIDTH", help="output width (only above 80)")
-    p.add_argument("-N", metavar="BATCH_MSG_COUNT", help="accepted for qshape compatibility; "
-                   "there is no interim output")
-    p.add_argument("-n", metavar="BATCH_TOP_DOMAINS", help="on a terminal, show only this many "
-                   "rows (default 20, 0: all), as qshape does")
+    p.add_argument(
+        "-N", metavar="BATCH_MSG_COUNT", help="accepted for qshape compatibility; there is no interim output"
+    )
+    p.add_argument(
+        "-n",
+        metavar="BATCH_TOP_DOMAINS",
+        help="on a terminal, show only this many rows (default 20, 0: all), as qshape does",
+    )
     add_config_dir(p, dest="c")
-    p.add_argument("queues", nargs="*", metavar="queue_name",
-                   help="maildrop, incoming, active, deferred, hold (default: incoming active)")
+    p.add_argument(
+        "queues",
+        nargs="*",
+        metavar="queue_name",
+        help="maildrop, incoming, active, deferred, hold (default: incoming active)",
+    )
     add_anon_arguments(p)
     return p
 

@@ -62,56 +62,100 @@ def build_parser(env: Env) -> Parser:
 
     p = Parser(prog="postfinger", description=DESCRIPTION, epilog=EPILOG, env=env)
     p.add_argument("--version", action="store_true", help="print the version and exit")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="show debugging detail and tracebacks")
+    p.add_argument("-v", "--verbose", action="store_true", help="show debugging detail and tracebacks")
     add_config_dir(p)
     sel = p.add_argument_group("sections")
-    sel.add_argument("--only", type=_csv, default=[], metavar="A,B",
-                     help="only these sections (see --list-sections)")
+    sel.add_argument(
+        "--only", type=_csv, default=[], metavar="A,B", help="only these sections (see --list-sections)"
+    )
     sel.add_argument("--skip", type=_csv, default=[], metavar="A,B", help="leave these out")
     sel.add_argument("--all", action="store_true", help="include the optional sections")
     sel.add_argument("--list-sections", action="store_true", help="list sections and exit")
     # The classic postfinger 1.30 options: each adds its section to the default ones.
     sel.set_defaults(add_sections=[])
     for option, name, what in CLASSIC_OPTIONS:
-        sel.add_argument(f"--{option}", dest="add_sections", action="append_const", const=name,
-                         help=f"also show {what} (the {name} section; classic postfinger)")
+        sel.add_argument(
+            f"--{option}",
+            dest="add_sections",
+            action="append_const",
+            const=name,
+            help=f"also show {what} (the {name} section; classic postfinger)",
+        )
     rep = p.add_argument_group("report")
     rep.add_argument("--summary", metavar="TEXT", help="your own short problem summary")
-    rep.add_argument("--summary-file", metavar="FILE",
-                     help="read the problem summary from FILE (- for standard input)")
+    rep.add_argument(
+        "--summary-file", metavar="FILE", help="read the problem summary from FILE (- for standard input)"
+    )
     rep.add_argument("--nowarn", action="store_true", help="leave out the privacy warning")
     rep.add_argument("--format", choices=["text", "json"], default="text")
     out = p.add_argument_group("output (the report goes to stdout unless one is named)")
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (mode 0600)")
-    out.add_argument("--bundle", metavar="FILE.tar.gz",
-                     help="write a tar.gz with report.txt, report.json, raw parts and a manifest")
-    out.add_argument("--mail-to", metavar="ADDRESS",
-                     help="mail the report (bundle attached) through the local sendmail")
-    out.add_argument("--sendmail", metavar="PATH",
-                     help="the sendmail program for --mail-to (default: postconf sendmail_path)")
+    out.add_argument(
+        "--bundle",
+        metavar="FILE.tar.gz",
+        help="write a tar.gz with report.txt, report.json, raw parts and a manifest",
+    )
+    out.add_argument(
+        "--mail-to", metavar="ADDRESS", help="mail the report (bundle attached) through the local sendmail"
+    )
+    out.add_argument(
+        "--sendmail",
+        metavar="PATH",
+        help="the sendmail program for --mail-to (default: postconf sendmail_path)",
+    )
     snap = p.add_argument_group("snapshots")
-    snap.add_argument("--capture", metavar="DIR",
-                      help="also record everything read into DIR (mode 0700; NOT anonymized)")
-    snap.add_argument("--replay", metavar="DIR",
-                      help="build the report from a snapshot DIR instead of this machine")
+    snap.add_argument(
+        "--capture", metavar="DIR", help="also record everything read into DIR (mode 0700; NOT anonymized)"
+    )
+    snap.add_argument(
+        "--replay", metavar="DIR", help="build the report from a snapshot DIR instead of this machine"
+    )
     logs = p.add_argument_group("logs, trace, queue, captures")
-    logs.add_argument("--log-file", action="append", default=[], metavar="PATH",
-                      help="read this mail log instead of finding one (repeatable)")
-    logs.add_argument("--since", metavar="WHEN", type=since_argument,
-                      help="log window: a duration (2h, 3d), today, yesterday, a timestamp, or 'all'")
-    logs.add_argument("--problems", type=int, default=20, metavar="N",
-                      help="how many first problem lines to show (default 20)")
-    logs.add_argument("--trace", metavar="ID",
-                      help="add the whole story of one message: queue ID, address or Message-ID")
-    logs.add_argument("--pcap", action="append", default=[], metavar="FILE",
-                      help="summarize the SMTP sessions in this capture (repeatable)")
-    logs.add_argument("--port", action="append", default=[], type=int, metavar="N",
-                      help="also treat this TCP port as SMTP in captures (repeatable)")
-    logs.add_argument("--probe", action="store_true",
-                      help="also connect to this server's own SMTP listeners on loopback: read "
-                           "the greeting and EHLO, try STARTTLS, QUIT (no mail, no AUTH; each "
-                           "connection shows in the mail log)")
+    logs.add_argument(
+        "--log-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="read this mail log instead of finding one (repeatable)",
+    )
+    logs.add_argument(
+        "--since",
+        metavar="WHEN",
+        type=since_argument,
+        help="log window: a duration (2h, 3d), today, yesterday, a timestamp, or 'all'",
+    )
+    logs.add_argument(
+        "--problems",
+        type=int,
+        default=20,
+        metavar="N",
+        help="how many first problem lines to show (default 20)",
+    )
+    logs.add_argument(
+        "--trace", metavar="ID", help="add the whole story of one message: queue ID, address or Message-ID"
+    )
+    logs.add_argument(
+        "--pcap",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="summarize the SMTP sessions in this capture (repeatable)",
+    )
+    logs.add_argument(
+        "--port",
+        action="append",
+        default=[],
+        type=int,
+        metavar="N",
+        help="also treat this TCP port as SMTP in captures (repeatable)",
+    )
+    logs.add_argument(
+        "--probe",
+        action="store_true",
+        help="also connect to this server's own SMTP listeners on loopback: read "
+        "the greeting and EHLO, try STARTTLS, QUIT (no mail, no AUTH; each "
+        "connection shows in the mail log)",
+    )
     add_anon_arguments(p)
     return p
 
@@ -139,7 +183,6 @@ def main(argv: list[str], env: Env, prog: str = "postfinger") -> int:
         if not valid_address(args.mail_to):
             raise UsageError(f"--mail-to {args.mail_to!r} is not a mail address (user@domain)")
     return run_report(request_from_args(args), env)
-
 
 
 def list_sections() -> str:
@@ -179,13 +222,23 @@ def request_from_args(args: argparse.Namespace) -> ReportRequest:
     return ReportRequest(
         options=options_from_args(args),
         anon=settings_from_args(args),
-        delivery=Delivery(format=args.format, output=args.output, bundle=args.bundle,
-                          mail_to=args.mail_to, sendmail=args.sendmail,
-                          config_dir=args.config_dir),
-        replay=args.replay, capture=args.capture,
-        only=tuple(args.only or ()), skip=tuple(args.skip or ()), all=bool(args.all),
-        add_sections=tuple(args.add_sections or ()), warn=not args.nowarn,
-        summary=args.summary or "", summary_file=args.summary_file,
+        delivery=Delivery(
+            format=args.format,
+            output=args.output,
+            bundle=args.bundle,
+            mail_to=args.mail_to,
+            sendmail=args.sendmail,
+            config_dir=args.config_dir,
+        ),
+        replay=args.replay,
+        capture=args.capture,
+        only=tuple(args.only or ()),
+        skip=tuple(args.skip or ()),
+        all=bool(args.all),
+        add_sections=tuple(args.add_sections or ()),
+        warn=not args.nowarn,
+        summary=args.summary or "",
+        summary_file=args.summary_file,
     )
 
 
@@ -206,8 +259,9 @@ def _nothing() -> None:
     pass
 
 
-def build_context(req: ReportRequest, env: Env, progress: Callable[[str], None]
-                  ) -> tuple[Context, Callable[[], None] | None, str, Callable[[], None]]:
+def build_context(
+    req: ReportRequest, env: Env, progress: Callable[[str], None]
+) -> tuple[Context, Callable[[], None] | None, str, Callable[[], None]]:
     """The Context to collect from (live, recording, or replaying), a finisher, the source, and
     what to call on every way out (it removes a capture's un-anonymized spool)."""
     options = req.options
@@ -218,8 +272,15 @@ def build_context(req: ReportRequest, env: Env, progress: Callable[[str], None]
 
         snap = Snapshot(req.replay)
         now = snap.recorded_at()
-        ctx = Context(ReplayRunner(snap), ReplayFiles(snap), now, int(snap.facts.get("euid", 0)),
-                      options, progress, ReplayProber(snap))
+        ctx = Context(
+            ReplayRunner(snap),
+            ReplayFiles(snap),
+            now,
+            int(snap.facts.get("euid", 0)),
+            options,
+            progress,
+            ReplayProber(snap),
+        )
         return ctx, None, "replayed from a snapshot", _nothing
     now = env.clock()
     runner = env.system_runner()
@@ -237,20 +298,30 @@ def build_context(req: ReportRequest, env: Env, progress: Callable[[str], None]
         parent = os.path.dirname(os.path.abspath(req.capture))
         stale = remove_stale_spools(parent)
         if stale:
-            env.stderr.write(f"postfinger: removed {len(stale)} working copy(ies) that an "
-                             f"earlier, killed capture left in {parent}\n")
+            env.stderr.write(
+                f"postfinger: removed {len(stale)} working copy(ies) that an "
+                f"earlier, killed capture left in {parent}\n"
+            )
         from postfinger_py.smtpprobe import LiveProber, RecordingProber
 
         recorder = Recorder(parent)
-        ctx = Context(RecordingRunner(runner, recorder), RecordingFiles(files, recorder), now,
-                      euid, options, progress, RecordingProber(LiveProber(), recorder))
+        ctx = Context(
+            RecordingRunner(runner, recorder),
+            RecordingFiles(files, recorder),
+            now,
+            euid,
+            options,
+            progress,
+            RecordingProber(LiveProber(), recorder),
+        )
         capture = req.capture
         facts = {"now": now.isoformat(), "euid": euid, "tool_version": __version__}
 
         def finish() -> None:
             recorder.write(capture, facts)
-            env.stderr.write(f"postfinger: snapshot written to {capture} (it is NOT "
-                             "anonymized: keep it private)\n")
+            env.stderr.write(
+                f"postfinger: snapshot written to {capture} (it is NOT anonymized: keep it private)\n"
+            )
 
         return ctx, finish, "live", recorder.discard
     return Context(runner, files, now, euid, options, progress), None, "live", _nothing
@@ -259,8 +330,9 @@ def build_context(req: ReportRequest, env: Env, progress: Callable[[str], None]
 def collect(req: ReportRequest, ctx: Context, progress: Progress) -> list[Section]:
     from postfinger_py.collect import all_collectors, run_collectors, select
 
-    chosen = select(all_collectors(), list(req.only), list(req.skip), req.all, ctx.options,
-                    add=list(req.add_sections))
+    chosen = select(
+        all_collectors(), list(req.only), list(req.skip), req.all, ctx.options, add=list(req.add_sections)
+    )
 
     def on_done(section: Section, n: int, total: int) -> None:
         progress(f"collected {n}/{total} sections ({section.name})")
@@ -278,15 +350,17 @@ def read_summary(req: ReportRequest, env: Env) -> str:
                 with open_regular(req.summary_file) as fh:
                     data = fh.read(MAX_SUMMARY + 1)
         except FileProblem as exc:
-            raise PostfingerError(f"cannot read --summary-file {req.summary_file}: "
-                                  f"{exc.reason}") from None
+            raise PostfingerError(f"cannot read --summary-file {req.summary_file}: {exc.reason}") from None
         except OSError as exc:
-            raise PostfingerError(f"cannot read --summary-file {req.summary_file}: "
-                                  f"{os_error_words(exc)}") from None
+            raise PostfingerError(
+                f"cannot read --summary-file {req.summary_file}: {os_error_words(exc)}"
+            ) from None
         if len(data) > MAX_SUMMARY:
-            raise PostfingerError(f"--summary-file {req.summary_file} is larger than "
-                                  f"{MAX_SUMMARY // 1024} KiB; a summary is a few lines (put "
-                                  "logs in --log-file)")
+            raise PostfingerError(
+                f"--summary-file {req.summary_file} is larger than "
+                f"{MAX_SUMMARY // 1024} KiB; a summary is a few lines (put "
+                "logs in --log-file)"
+            )
         if b"\0" in data:
             raise PostfingerError(f"--summary-file {req.summary_file} is not text (binary data)")
         return data.decode("utf-8", "replace").strip()
@@ -323,8 +397,9 @@ def run_report(req: ReportRequest, env: Env) -> int:
             worker.close()
 
 
-def _run_report(req: ReportRequest, env: Env, summary: str, settings: Any,
-                progress: Progress, worker: Any) -> int:
+def _run_report(
+    req: ReportRequest, env: Env, summary: str, settings: Any, progress: Progress, worker: Any
+) -> int:
     from postfinger_py import anonymize as anon
 
     ctx, finish_capture, source, abandon = build_context(req, env, progress)
@@ -335,8 +410,11 @@ def _run_report(req: ReportRequest, env: Env, summary: str, settings: Any,
             first = next((n for s in sections for n in s.notes), "no section could be collected")
             raise PostfingerError(f"no report: every section failed; the first reason: {first}")
         # The header's facts are asked before the capture is written, so a replay has them.
-        header = ("", "") if any(s.name == "system" and s.data.get("mail_version")
-                                 for s in sections) else header_facts(ctx)
+        header = (
+            ("", "")
+            if any(s.name == "system" and s.data.get("mail_version") for s in sections)
+            else header_facts(ctx)
+        )
         if finish_capture is not None:
             progress.done()
             finish_capture()
@@ -355,10 +433,14 @@ def _run_report(req: ReportRequest, env: Env, summary: str, settings: Any,
     failed = [s.name for s in result.report.sections if s.status is Status.FAILED]
     partial = [s.name for s in result.report.sections if s.status is Status.PARTIAL]
     if failed or partial:
-        what = [f"section(s) {', '.join(names)} {how}"
-                for names, how in ((failed, "failed"), (partial, "partial")) if names]
-        env.stderr.write(f"postfinger: report is incomplete: {'; '.join(what)} "
-                         "(see the notes in those sections)\n")
+        what = [
+            f"section(s) {', '.join(names)} {how}"
+            for names, how in ((failed, "failed"), (partial, "partial"))
+            if names
+        ]
+        env.stderr.write(
+            f"postfinger: report is incomplete: {'; '.join(what)} (see the notes in those sections)\n"
+        )
         return int(ExitStatus.PARTIAL)
     return int(ExitStatus.OK)
 
@@ -389,8 +471,9 @@ def _quiet(fn: Callable[[], None]) -> Callable[[], None]:
     return run
 
 
-def make_report(sections: list[Section], generated: datetime, summary: str, warn: bool,
-                source: str) -> Report:
+def make_report(
+    sections: list[Section], generated: datetime, summary: str, warn: bool, source: str
+) -> Report:
     system = next((s for s in sections if s.name == "system"), None)
     data = system.data if system is not None else {}
     return Report(

@@ -37,9 +37,13 @@ exit status: 0 the story was printed, 1 error (nothing in the log names ID, or n
 def build_parser(env: Env) -> argparse.ArgumentParser:
     p = Parser(prog="postfinger trace", description=DESCRIPTION, epilog=EPILOG, env=env)
     p.add_argument("id", metavar="ID", help="queue ID, address, or Message-ID")
-    p.add_argument("--log-file", metavar="FILE", action="append", default=[],
-                   help="read this log (plain or gzip) instead of finding it; repeatable, "
-                   "give them oldest first")
+    p.add_argument(
+        "--log-file",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="read this log (plain or gzip) instead of finding it; repeatable, give them oldest first",
+    )
     add_config_dir(p, dest="c")
     add_anon_arguments(p)
     return p
@@ -70,18 +74,23 @@ def main(argv: list[str], env: Env) -> int:
     if data["lines"]:
         env.stdout.write(text)
     if data["omitted_verbose"]:
-        env.stderr.write(f"postfinger trace: {data['omitted_verbose']} verbose smtpd line(s) "
-                         "of the session left out\n")
+        env.stderr.write(
+            f"postfinger trace: {data['omitted_verbose']} verbose smtpd line(s) of the session left out\n"
+        )
     if data["others"]:
-        env.stderr.write(f"postfinger trace: {len(data['others'])} earlier message(s) also "
-                         "name it; shown: the most recent\n")
+        env.stderr.write(
+            f"postfinger trace: {len(data['others'])} earlier message(s) also "
+            "name it; shown: the most recent\n"
+        )
     if data["noqueue"] and not data["lines"]:
         env.stderr.write("postfinger trace: only rejected (NOQUEUE) attempts name it:\n")
         env.stdout.write(text)
     if not data["lines"] and not data["noqueue"]:
         part = "what could be read of " if result.read_failures else ""
-        raise PostfingerError(f"postfinger trace: nothing in {part}the log names "
-                              f"{clean(args.id)}; check the ID, or name older logs with "
-                              "--log-file", ExitStatus.PARTIAL if result.read_failures
-                              else ExitStatus.ERROR)
+        raise PostfingerError(
+            f"postfinger trace: nothing in {part}the log names "
+            f"{clean(args.id)}; check the ID, or name older logs with "
+            "--log-file",
+            ExitStatus.PARTIAL if result.read_failures else ExitStatus.ERROR,
+        )
     return int(ExitStatus.PARTIAL if result.read_failures else ExitStatus.OK)

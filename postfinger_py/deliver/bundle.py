@@ -36,8 +36,7 @@ def bundle_members(report: Report, text: str, json_text: str) -> list[Member]:
             for name, data in members
         ],
     }
-    members.append(("manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-                    .encode()))
+    members.append(("manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()))
     return members
 
 

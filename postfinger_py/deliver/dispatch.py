@@ -55,23 +55,24 @@ def deliver(args: Delivery, env: Env, result: AnonResult) -> None:
         _mail(args, env, report, text, bundle, written)
 
 
-def _mail(args: Delivery, env: Env, report: Report, text: str,
-          bundle: bytes | None, written: list[str]) -> None:
+def _mail(
+    args: Delivery, env: Env, report: Report, text: str, bundle: bytes | None, written: list[str]
+) -> None:
     from postfinger_py.deliver.mail import build_message, send
 
     assert args.mail_to  # deliver() mails only when it is set
     runner = env.system_runner()
     sendmail = args.sendmail
     if not sendmail:  # the sendmail of the Postfix the report is about (-c DIR)
-        argv = ["postconf", *(["-c", args.config_dir] if args.config_dir else []), "-h",
-                "sendmail_path"]
+        argv = ["postconf", *(["-c", args.config_dir] if args.config_dir else []), "-h", "sendmail_path"]
         path_res = runner.run(argv)
         sendmail = path_res.stdout.strip() if path_res.ok and path_res.stdout.strip() else "sendmail"
     message, message_id = build_message(report, args.mail_to, text, bundle)
     res = send(runner, sendmail, args.mail_to, message)
     if res.ok:
-        env.stderr.write(f"postfinger: report mailed to {args.mail_to} via {sendmail} "
-                         f"(Message-ID {message_id})\n")
+        env.stderr.write(
+            f"postfinger: report mailed to {args.mail_to} via {sendmail} (Message-ID {message_id})\n"
+        )
         return
     kept = written[0] if written else _keep_copy(report, text)
     raise PostfingerError(
@@ -89,8 +90,10 @@ def write_stdout(env: Env, text: str) -> None:
     except BrokenPipeError:
         raise  # the reader went away (`| head`): not an error to explain
     except OSError as exc:
-        raise PostfingerError(f"could not write the report to standard output: "
-                              f"{os_error_words(exc)}; write it to a file with -o FILE") from None
+        raise PostfingerError(
+            f"could not write the report to standard output: "
+            f"{os_error_words(exc)}; write it to a file with -o FILE"
+        ) from None
 
 
 def _keep_copy(report: Report, text: str) -> str:
@@ -104,6 +107,8 @@ def _keep_copy(report: Report, text: str) -> str:
             reasons.append(exc.message)
         except OSError as exc:  # the current directory was removed meanwhile
             reasons.append(f"cannot write in {directory}: {os_error_words(exc)}")
-    raise PostfingerError("mailing the report failed, and no copy could be kept ("
-                          f"{'; '.join(reasons)}); run again with --output FILE",
-                          ExitStatus.DELIVERY_FAILED)
+    raise PostfingerError(
+        "mailing the report failed, and no copy could be kept ("
+        f"{'; '.join(reasons)}); run again with --output FILE",
+        ExitStatus.DELIVERY_FAILED,
+    )

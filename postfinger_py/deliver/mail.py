@@ -18,13 +18,14 @@ def valid_address(address: str) -> bool:
     return bool(_ADDRESS.match(address)) and not address.startswith("-")
 
 
-def build_message(report: Report, address: str, text: str, bundle: bytes | None
-                  ) -> tuple[bytes, str]:
+def build_message(report: Report, address: str, text: str, bundle: bytes | None) -> tuple[bytes, str]:
     """The message, and its Message-ID (users can trace it in their own log)."""
     msg = EmailMessage()
     when = report.generated_at.strftime("%Y-%m-%d %H:%M UTC")
-    msg["Subject"] = (f"postfinger report: {report.hostname or 'unknown host'} "
-                      f"(Postfix {report.mail_version or '?'}) {when}")
+    msg["Subject"] = (
+        f"postfinger report: {report.hostname or 'unknown host'} "
+        f"(Postfix {report.mail_version or '?'}) {when}"
+    )
     # Mailed to oneself: the sender is the recipient, so a bounce comes back to the same place.
     msg["From"] = f"postfinger <{address}>" if "@" in address else address
     msg["To"] = address
@@ -35,8 +36,9 @@ def build_message(report: Report, address: str, text: str, bundle: bytes | None
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text, subtype="plain", charset="utf-8", cte="8bit")
     if bundle is not None:
-        msg.add_attachment(bundle, maintype="application", subtype="gzip",
-                           filename="postfinger-bundle.tar.gz")
+        msg.add_attachment(
+            bundle, maintype="application", subtype="gzip", filename="postfinger-bundle.tar.gz"
+        )
     return msg.as_bytes(), message_id
 
 

@@ -21,10 +21,20 @@ from postfinger_py.model import Context, Section, Status
 if TYPE_CHECKING:
     from postfinger_py.findings.facts import Facts
 
-__all__ = ["MANUAL", "NEEDS", "SEVERITIES", "Check", "Finding", "all_checks", "analyze",
-           "manual_url", "run_checks"]
+__all__ = [
+    "MANUAL",
+    "NEEDS",
+    "SEVERITIES",
+    "Check",
+    "Finding",
+    "all_checks",
+    "analyze",
+    "manual_url",
+    "run_checks",
+]
 
 log = logging.getLogger(__name__)
+
 
 def all_checks() -> list[Check]:
     """Every check, in the order they are reported within one severity."""
@@ -69,8 +79,10 @@ def run_checks(facts: Facts, checks: Sequence[Check]) -> Outcome:
             raise
         except Exception as exc:  # noqa: BLE001 - one broken check must not cost the others
             log.debug("check %s crashed:\n%s", name, traceback.format_exc())
-            out.notes.append(f"internal error in check {name}: {type(exc).__name__}: {exc} "
-                             "(run with -v for the traceback, and please report it)")
+            out.notes.append(
+                f"internal error in check {name}: {type(exc).__name__}: {exc} "
+                "(run with -v for the traceback, and please report it)"
+            )
     out.findings = fold_symptoms(out.findings)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     out.findings.sort(key=lambda f: rank[f.severity])  # stable: check order within a severity
@@ -115,8 +127,11 @@ def fold_symptoms(findings: list[Finding]) -> list[Finding]:
         i = min(causes, key=fit)
         cause = out[i]
         severity = min(cause.severity, symptom.severity, key=lambda s: rank[s])
-        out[i] = replace(cause, severity=severity, evidence=cause.evidence + tuple(
-            f"log: {line}" for line in symptom.evidence))
+        out[i] = replace(
+            cause,
+            severity=severity,
+            evidence=cause.evidence + tuple(f"log: {line}" for line in symptom.evidence),
+        )
         out.remove(symptom)
     return out
 
@@ -124,8 +139,7 @@ def fold_symptoms(findings: list[Finding]) -> list[Finding]:
 TITLE = "Findings: what looks wrong (read-only checks)"
 
 
-def analyze(ctx: Context, sections: Sequence[Section],
-            checks: Sequence[Check] = ()) -> Section:
+def analyze(ctx: Context, sections: Sequence[Section], checks: Sequence[Check] = ()) -> Section:
     """The findings section, from the collected sections (and a few more read-only looks)."""
     from postfinger_py.findings.facts import Facts
 
@@ -141,7 +155,7 @@ def analyze(ctx: Context, sections: Sequence[Section],
     if sections and all(s.status is Status.FAILED for s in sections) and not outcome.findings:
         status = Status.FAILED
         first = next((n for s in sections for n in s.notes), "")
-        outcome.notes.insert(0, "nothing to check: every section the checks read failed"
-                                + (f" ({first})" if first else ""))
-    return Section(name="findings", title=TITLE, status=status, data=data,
-                   notes=outcome.notes + facts.notes)
+        outcome.notes.insert(
+            0, "nothing to check: every section the checks read failed" + (f" ({first})" if first else "")
+        )
+    return Section(name="findings", title=TITLE, status=status, data=data, notes=outcome.notes + facts.notes)

@@ -18,13 +18,21 @@ JAIL_FILES = ("resolv.conf", "hosts", "services", "nsswitch.conf", "localtime")
 DNS_COMMANDS = ("smtpd", "smtp", "lmtp", "postscreen", "dnsblog")
 # Daemons that need the whole file system; why each cannot work chrooted.
 UNJAILABLE = {
-    "local": ("problem", "local(8) must reach home directories, .forward files, /var/mail, the "
-              "aliases and the commands it runs; chrooted, deliveries fail or go to the wrong "
-              "place"),
-    "virtual": ("problem", "virtual(8) writes below virtual_mailbox_base, outside the jail; "
-                "chrooted, deliveries fail"),
-    "pipe": ("warning", "pipe(8) runs a command that normally lives outside the jail; chrooted, it "
-             "works only if the command and everything it needs were copied into the jail"),
+    "local": (
+        "problem",
+        "local(8) must reach home directories, .forward files, /var/mail, the "
+        "aliases and the commands it runs; chrooted, deliveries fail or go to the wrong "
+        "place",
+    ),
+    "virtual": (
+        "problem",
+        "virtual(8) writes below virtual_mailbox_base, outside the jail; chrooted, deliveries fail",
+    ),
+    "pipe": (
+        "warning",
+        "pipe(8) runs a command that normally lives outside the jail; chrooted, it "
+        "works only if the command and everything it needs were copied into the jail",
+    ),
 }
 
 
@@ -61,8 +69,7 @@ def jail_copies(facts: Facts) -> Iterator[Finding]:
         return
     queue = facts.param("queue_directory", "/var/spool/postfix").rstrip("/")
     # the standard services (smtp/inet, relay/unix) first, then extra listeners
-    dns = sorted((_name(s) for s in jailed if s.get("command") in DNS_COMMANDS),
-                 key=lambda n: (":" in n, n))
+    dns = sorted((_name(s) for s in jailed if s.get("command") in DNS_COMMANDS), key=lambda n: (":" in n, n))
     missing: list[str] = []
     differs: list[str] = []
     for name in JAIL_FILES:
@@ -81,9 +88,11 @@ def jail_copies(facts: Facts) -> Iterator[Finding]:
             differs.append(name)
     who = ", ".join(dns[:4]) + (f" and {len(dns) - 4} more" if len(dns) > 4 else "")
     services = f"the chrooted {who}" if dns else "the chrooted services"
-    refresh = ("copy them from /etc: on Debian start Postfix through its service "
-               "(systemctl restart postfix runs /usr/lib/postfix/configure-instance.sh, which "
-               f"copies them); elsewhere cp -pL /etc/FILE {queue}/etc/ and postfix reload")
+    refresh = (
+        "copy them from /etc: on Debian start Postfix through its service "
+        "(systemctl restart postfix runs /usr/lib/postfix/configure-instance.sh, which "
+        f"copies them); elsewhere cp -pL /etc/FILE {queue}/etc/ and postfix reload"
+    )
     for group, label in ((missing, "missing"), (differs, "differ")):
         serious = [n for n in group if n == "resolv.conf" and dns]
         rest = [n for n in group if n not in serious]
@@ -93,8 +102,9 @@ def jail_copies(facts: Facts) -> Iterator[Finding]:
             yield _jail_finding(facts, queue, names, label, severity, services, refresh)
 
 
-def _jail_finding(facts: Facts, queue: str, names: list[str], label: str, severity: str,
-                  services: str, refresh: str) -> Finding:
+def _jail_finding(
+    facts: Facts, queue: str, names: list[str], label: str, severity: str, services: str, refresh: str
+) -> Finding:
     listed = ", ".join(f"{queue}/etc/{n}" for n in names)
     if label == "missing":
         evidence = tuple(f"{queue}/etc/{n}: missing (/etc/{n} exists)" for n in names)
@@ -105,12 +115,20 @@ def _jail_finding(facts: Facts, queue: str, names: list[str], label: str, severi
         code = "chroot-jail-stale"
         what = f"the chroot jail's {listed} differ from the host's /etc"
     if "resolv.conf" in names and severity != "note":
-        why = (f"{services} cannot use the host's resolver: clients show up as unknown[...] "
-               "and DNS lookups fail or use stale servers")
+        why = (
+            f"{services} cannot use the host's resolver: clients show up as unknown[...] "
+            "and DNS lookups fail or use stale servers"
+        )
     else:
         why = f"{services} see other name, service or time-zone data than the rest of the host"
-    return Finding(severity, code, f"{what[0].upper()}{what[1:]}: {why}.", evidence,
-                   refresh, "BASIC_CONFIGURATION_README chroot_setup")
+    return Finding(
+        severity,
+        code,
+        f"{what[0].upper()}{what[1:]}: {why}.",
+        evidence,
+        refresh,
+        "BASIC_CONFIGURATION_README chroot_setup",
+    )
 
 
 def unjailable(facts: Facts) -> Iterator[Finding]:
@@ -121,11 +139,13 @@ def unjailable(facts: Facts) -> Iterator[Finding]:
         severity, why = UNJAILABLE[command]
         where = _name(svc)
         yield Finding(
-            severity, f"chrooted-{command}",
+            severity,
+            f"chrooted-{command}",
             f"{where} ({command}) runs chrooted: {why}.",
             (f"master.cf: {where} chroot=y ({command})",),
             f"set its chroot column to n: postconf -F {where}/chroot=n; postfix reload",
-            "master(5)")
+            "master(5)",
+        )
 
 
 def log_socket(facts: Facts) -> Iterator[Finding]:
@@ -140,15 +160,20 @@ def log_socket(facts: Facts) -> Iterator[Finding]:
     if info is not None or (problem is not None and problem.kind != "missing"):
         return
     yield Finding(
-        "note", "chroot-no-log-socket",
+        "note",
+        "chroot-no-log-socket",
         f"There is no {path}: the chrooted daemons log through a connection opened before "
         "chroot, and lose their messages once the syslog daemon restarts.",
-        (f"{path}: missing", "main.cf: maillog_file is empty (logging goes through syslog)",
-         f"chrooted: {', '.join(sorted(_name(s) for s in jailed)[:6])}"),
+        (
+            f"{path}: missing",
+            "main.cf: maillog_file is empty (logging goes through syslog)",
+            f"chrooted: {', '.join(sorted(_name(s) for s in jailed)[:6])}",
+        ),
         "let syslog make the socket (rsyslog: $AddUnixListenSocket " + path + ", as Debian's "
         "/etc/rsyslog.d/postfix.conf does), or log through postlogd: postconf -e "
         "maillog_file=/var/log/postfix.log",
-        "MAILLOG_README")
+        "MAILLOG_README",
+    )
 
 
 CHECKS: list[Check] = [jail_copies, unjailable, log_socket]

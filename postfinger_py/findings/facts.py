@@ -62,8 +62,9 @@ class Facts:
     def effective(self) -> dict[str, str]:
         """Every parameter's value in effect, $names expanded (postconf -x)."""
         if "effective" not in self._cache:
-            res = require(self.ctx.runner.run(self.ctx.postconf("-x")),
-                          "read the parameters in effect (postconf -x)")
+            res = require(
+                self.ctx.runner.run(self.ctx.postconf("-x")), "read the parameters in effect (postconf -x)"
+            )
             self._cache["effective"] = dict(parse_parameters(res.stdout))
         value: dict[str, str] = self._cache["effective"]
         return value
@@ -116,8 +117,9 @@ class Facts:
         return self.param(name)
 
     def service_overrides(self, service: str, kind: str) -> dict[str, str]:
-        return {o["name"]: o["value"] for o in self.overrides
-                if o["service"] == service and o["type"] == kind}
+        return {
+            o["name"]: o["value"] for o in self.overrides if o["service"] == service and o["type"] == kind
+        }
 
     # -- files ------------------------------------------------------------------------------
     def stat(self, path: str) -> tuple[StatInfo | None, FileProblem | None]:

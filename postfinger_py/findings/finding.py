@@ -36,9 +36,15 @@ class Finding:
             raise ValueError(f"unknown severity {self.severity!r}")
 
     def to_plain(self) -> dict[str, Any]:
-        return {"severity": self.severity, "code": self.code, "message": self.message,
-                "evidence": list(self.evidence), "action": self.action,
-                "manual": self.manual, "url": manual_url(self.manual)}
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "evidence": list(self.evidence),
+            "action": self.action,
+            "manual": self.manual,
+            "url": manual_url(self.manual),
+        }
 
 
 def manual_url(manual: str) -> str:

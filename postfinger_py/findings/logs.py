@@ -27,9 +27,11 @@ def explained(facts: Facts) -> Iterator[Finding]:
         if kind is None:
             continue
         count = int(seen["count"])
-        evidence = [str(seen["first"]),
-                    f"{count} such line(s) in the window, the first at {seen['first_stamp']}, "
-                    f"the last at {seen['last_stamp']}"]
+        evidence = [
+            str(seen["first"]),
+            f"{count} such line(s) in the window, the first at {seen['first_stamp']}, "
+            f"the last at {seen['last_stamp']}",
+        ]
         relayhost = _main_value(facts, "relayhost")
         if kind.source == DELIVERY and relayhost:
             evidence.append(f"main.cf: relayhost = {relayhost}")
@@ -53,8 +55,7 @@ _SPLIT = re.compile(r"[\s,]+")
 
 def _own_domains(facts: Facts) -> set[str]:
     out: set[str] = set()
-    for name in ("mydestination", "virtual_alias_domains", "virtual_mailbox_domains",
-                 "relay_domains"):
+    for name in ("mydestination", "virtual_alias_domains", "virtual_mailbox_domains", "relay_domains"):
         for item in _SPLIT.split(facts.param(name)):
             if item and ":" not in item and "/" not in item and not item.startswith("#"):
                 out.add(item.lower().rstrip("."))
@@ -63,8 +64,7 @@ def _own_domains(facts: Facts) -> set[str]:
 
 def relay_denied_own(facts: Facts) -> Iterator[Finding]:
     """Relay access denied for mail to the site's own domains: a domain missing from the config."""
-    rows = [r for r in facts.data("logs").get("rejects", [])
-            if r.get("reason") == "Relay access denied"]
+    rows = [r for r in facts.data("logs").get("rejects", []) if r.get("reason") == "Relay access denied"]
     if not rows:
         return
     own = _own_domains(facts)
@@ -79,14 +79,16 @@ def relay_denied_own(facts: Facts) -> Iterator[Finding]:
         return
     listed = ", ".join(f"{d} ({n})" for d, n in sorted(hits.items(), key=lambda kv: -kv[1]))
     yield Finding(
-        "note", "log-relay-denied-own",
-        "Mail to this server's own domains was refused with \"Relay access denied\": such a "
+        "note",
+        "log-relay-denied-own",
+        'Mail to this server\'s own domains was refused with "Relay access denied": such a '
         "domain must be in mydestination, virtual_*_domains or relay_domains of the smtpd "
         "that received it (an -o override of mynetworks or the restrictions may differ).",
         (example, f"refused recipient domains (count): {listed}"),
         "compare the domain with `postconf mydestination virtual_alias_domains "
         "virtual_mailbox_domains relay_domains` and the service's -o overrides (postconf -P)",
-        "postconf(5) smtpd_relay_restrictions")
+        "postconf(5) smtpd_relay_restrictions",
+    )
 
 
 def failures_one_reason(facts: Facts) -> Iterator[Finding]:
@@ -103,13 +105,15 @@ def failures_one_reason(facts: Facts) -> Iterator[Finding]:
         if top["count"] < ONE_REASON * total:
             continue
         yield Finding(
-            "warning", f"log-most-{status}",
+            "warning",
+            f"log-most-{status}",
             f"Most deliveries in the log were {status} ({total}, against {sent} sent), "
             f"{top['count']} of them for one reason: {top['reason']}",
             (str(top["example"]),),
             "fix what the reason names; deferred mail is retried (postqueue -f to retry now), "
             "bounced mail is returned to its sender",
-            "DEBUG_README")
+            "DEBUG_README",
+        )
 
 
 CHECKS = [explained, relay_denied_own, failures_one_reason]

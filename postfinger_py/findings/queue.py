@@ -23,13 +23,15 @@ def corrupt_queue_files(facts: Facts) -> Iterator[Finding]:
     directory = str(corrupt.get("directory", "corrupt"))
     shown = ", ".join(names) + (f" and {count - len(names)} more" if count > len(names) else "")
     yield Finding(
-        "warning", "queue-corrupt",
+        "warning",
+        "queue-corrupt",
         f"{count} damaged queue file(s) were set aside in {directory}: that mail is not "
         "delivered, and its sender is not told.",
         (f"{directory}: {shown}",),
         f"look at each with postcat {directory}/NAME (the log line `damaged message` says "
         "when); delete what cannot be saved with postsuper -d (or remove the file)",
-        "postsuper(1)")
+        "postsuper(1)",
+    )
 
 
 def deferred_reason(facts: Facts) -> Iterator[Finding]:
@@ -42,13 +44,15 @@ def deferred_reason(facts: Facts) -> Iterator[Finding]:
     recipients = sum(int(r.get("count", 0)) for r in top)
     severity = "warning" if deferred >= DEFERRED_WARNING else "note"
     yield Finding(
-        severity, "queue-deferred-reason",
+        severity,
+        "queue-deferred-reason",
         f"{deferred} message(s) wait in the deferred queue; the most common reason "
         f"({first['count']} of {recipients} recipient(s) shown): {first['reason']}",
         (f"e.g. {first['example_id']}: {first['example']}",),
         "fix the cause the reason names, then postqueue -f retries them; "
         "`postfinger qshape deferred` shows which domains wait longest",
-        "QSHAPE_README")
+        "QSHAPE_README",
+    )
 
 
 CHECKS = [corrupt_queue_files, deferred_reason]

@@ -23,8 +23,12 @@ _CACHE_PARAM = re.compile(r"(_cache_database|_cache_map)\Z|\A(address_verify_map
 ALIAS_PARAMS = ("alias_maps", "alias_database")
 # Table types Debian ships as a separate package (dynamically loaded, see dynamicmaps.cf).
 DEBIAN_PACKAGES = {
-    "mysql": "postfix-mysql", "pgsql": "postfix-pgsql", "ldap": "postfix-ldap",
-    "sqlite": "postfix-sqlite", "lmdb": "postfix-lmdb", "cdb": "postfix-cdb",
+    "mysql": "postfix-mysql",
+    "pgsql": "postfix-pgsql",
+    "ldap": "postfix-ldap",
+    "sqlite": "postfix-sqlite",
+    "lmdb": "postfix-lmdb",
+    "cdb": "postfix-cdb",
     "pcre": "postfix-pcre",
 }
 _SECRET_LINE = re.compile(rb"^[ \t]*(password|bind_pw)[ \t]*=[ \t]*\S", re.M | re.I)
@@ -56,11 +60,18 @@ def _note(facts: Facts, text: str) -> None:
 
 def settings(facts: Facts) -> list[tuple[str, str, str]]:
     """(parameter, value with $names expanded, evidence line) for main.cf and every -o override."""
-    out = [(name, _expanded(facts, value), f"main.cf: {name} = {value}")
-           for name, value in sorted(facts.main.items())]
+    out = [
+        (name, _expanded(facts, value), f"main.cf: {name} = {value}")
+        for name, value in sorted(facts.main.items())
+    ]
     for o in facts.overrides:
-        out.append((o["name"], _expanded(facts, o["value"]),
-                    f"master.cf: {o['service']}/{o['type']} -o {o['name']}={o['value']}"))
+        out.append(
+            (
+                o["name"],
+                _expanded(facts, o["value"]),
+                f"master.cf: {o['service']}/{o['type']} -o {o['name']}={o['value']}",
+            )
+        )
     return out
 
 
@@ -103,8 +114,10 @@ def _when(info: StatInfo) -> str:
 def _rebuild(use: TableUse) -> str:
     ref = use.ref
     if any(p in ALIAS_PARAMS for p in use.params):
-        return (f"run postalias {ref.spec} (newaliases rebuilds every alias_database); "
-                "Postfix notices the new index by itself")
+        return (
+            f"run postalias {ref.spec} (newaliases rebuilds every alias_database); "
+            "Postfix notices the new index by itself"
+        )
     return f"run postmap {ref.spec} (Postfix notices the new index by itself)"
 
 
@@ -124,12 +137,14 @@ def table_files(facts: Facts) -> Iterator[Finding]:
         if not ref.indexed:
             if src is None:
                 yield Finding(
-                    "problem", "table-source-missing",
+                    "problem",
+                    "table-source-missing",
                     f"{ref.spec}: the file {ref.name} does not exist, so Postfix cannot open "
                     "this table and lookups in it fail.",
                     _evidence(use, f"{ref.name}: no such file"),
-                    f"create {ref.name} or remove {ref.spec} from the setting, then postfix "
-                    "reload", "DATABASE_README")
+                    f"create {ref.name} or remove {ref.spec} from the setting, then postfix reload",
+                    "DATABASE_README",
+                )
             continue
         indexes = []
         for path in ref.index_files():
@@ -141,45 +156,56 @@ def table_files(facts: Facts) -> Iterator[Finding]:
             yield from _index_findings(use, src, indexes)
 
 
-def _index_findings(use: TableUse, src: StatInfo | None,
-                    indexes: list[tuple[str, StatInfo | None]]) -> Iterator[Finding]:
+def _index_findings(
+    use: TableUse, src: StatInfo | None, indexes: list[tuple[str, StatInfo | None]]
+) -> Iterator[Finding]:
     ref = use.ref
     manual = "postalias(1)" if any(p in ALIAS_PARAMS for p in use.params) else "postmap(1)"
     missing = [path for path, info in indexes if info is None]
     if src is None and missing:
         yield Finding(
-            "problem", "table-missing",
-            f"{ref.spec}: neither the source {ref.name} nor its index exists; lookups in this "
-            "table fail.",
+            "problem",
+            "table-missing",
+            f"{ref.spec}: neither the source {ref.name} nor its index exists; lookups in this table fail.",
             _evidence(use, f"{ref.name}: no such file", *(f"{p}: no such file" for p in missing)),
-            f"create {ref.name}, then {_rebuild(use)}", manual)
+            f"create {ref.name}, then {_rebuild(use)}",
+            manual,
+        )
         return
     if missing:
         yield Finding(
-            "problem", "table-index-missing",
+            "problem",
+            "table-index-missing",
             f"{ref.spec}: the index {', '.join(missing)} was never built, so Postfix cannot open "
-            f"this table (\"open database {missing[0]}: No such file or directory\").",
+            f'this table ("open database {missing[0]}: No such file or directory").',
             _evidence(use, *(f"{p}: no such file" for p in missing)),
-            _rebuild(use), manual)
+            _rebuild(use),
+            manual,
+        )
         return
     if src is None:
         yield Finding(
-            "warning", "table-source-missing",
+            "warning",
+            "table-source-missing",
             f"{ref.spec}: the source {ref.name} is gone; Postfix still reads the index, but "
             "the table cannot be rebuilt or changed.",
             _evidence(use, f"{ref.name}: no such file"),
-            f"recreate {ref.name} (postmap -s {ref.spec} prints what the index holds)", manual)
+            f"recreate {ref.name} (postmap -s {ref.spec} prints what the index holds)",
+            manual,
+        )
         return
     built = [info for _p, info in indexes if info is not None]
     if src.kind == "file" and built and min(i.mtime for i in built) < src.mtime:
         oldest = min(built, key=lambda i: i.mtime)
         yield Finding(
-            "warning", "table-index-stale",
+            "warning",
+            "table-index-stale",
             f"{ref.spec}: the index {oldest.path} is older than its source, so changes made to "
             f"{ref.name} since are not in effect.",
-            _evidence(use, f"{ref.name}: modified {_when(src)}",
-                      f"{oldest.path}: modified {_when(oldest)}"),
-            _rebuild(use), manual)
+            _evidence(use, f"{ref.name}: modified {_when(src)}", f"{oldest.path}: modified {_when(oldest)}"),
+            _rebuild(use),
+            manual,
+        )
 
 
 def _supported(facts: Facts) -> list[str] | None:
@@ -214,16 +240,22 @@ def unsupported_types(facts: Facts) -> Iterator[Finding]:
         for use in kind_uses:
             lines += [ln for ln in use.lines if ln not in lines]
         package = DEBIAN_PACKAGES.get(kind)
-        action = (f"install the {package} package (apt install {package}; it adds {kind} to "
-                  "dynamicmaps.cf), then postfix reload" if package else
-                  f"this Postfix has no {kind} support: use a type that postconf -m lists "
-                  "(e.g. hash: or lmdb:), or a Postfix built with it")
+        action = (
+            f"install the {package} package (apt install {package}; it adds {kind} to "
+            "dynamicmaps.cf), then postfix reload"
+            if package
+            else f"this Postfix has no {kind} support: use a type that postconf -m lists "
+            "(e.g. hash: or lmdb:), or a Postfix built with it"
+        )
         yield Finding(
-            "problem", "table-type-unsupported",
+            "problem",
+            "table-type-unsupported",
             f"{kind}: tables are used but this Postfix does not support them (not in postconf "
-            "-m): lookups fail with \"unsupported dictionary type\".",
+            '-m): lookups fail with "unsupported dictionary type".',
             (*tuple(lines[:4]), f"postconf -m: {' '.join(supported)}"),
-            action, "DATABASE_README")
+            action,
+            "DATABASE_README",
+        )
 
 
 def _secret_files(facts: Facts) -> Iterator[tuple[TableUse, str, str]]:
@@ -258,12 +290,14 @@ def readable_secrets(facts: Facts) -> Iterator[Finding]:
         if not answered or info is None or not info.mode & 0o004:
             continue
         yield Finding(
-            "warning", "table-secret-readable",
+            "warning",
+            "table-secret-readable",
             f"{path} {why} and every local user can read it.",
-            _evidence(use, f"{path}: {info.mode_string} {info.user}:{info.group} "
-                           f"(mode {info.mode:04o})"),
+            _evidence(use, f"{path}: {info.mode_string} {info.user}:{info.group} (mode {info.mode:04o})"),
             f"chown root:postfix {path}; chmod 640 {path} (Postfix opens its tables as root, "
-            "before it drops privileges)", "DATABASE_README")
+            "before it drops privileges)",
+            "DATABASE_README",
+        )
 
 
 CHECKS = [table_files, unsupported_types, readable_secrets]

@@ -18,15 +18,21 @@ if TYPE_CHECKING:
 
 EXPIRY_WARNING_DAYS = 30
 # (certificate, key) parameter pairs; an unset key parameter defaults to the certificate file.
-SERVER_PAIRS = (("smtpd_tls_cert_file", "smtpd_tls_key_file"),
-                ("smtpd_tls_eccert_file", "smtpd_tls_eckey_file"),
-                ("smtpd_tls_dcert_file", "smtpd_tls_dkey_file"))
-CLIENT_PAIRS = (("smtp_tls_cert_file", "smtp_tls_key_file"),
-                ("smtp_tls_eccert_file", "smtp_tls_eckey_file"))
+SERVER_PAIRS = (
+    ("smtpd_tls_cert_file", "smtpd_tls_key_file"),
+    ("smtpd_tls_eccert_file", "smtpd_tls_eckey_file"),
+    ("smtpd_tls_dcert_file", "smtpd_tls_dkey_file"),
+)
+CLIENT_PAIRS = (("smtp_tls_cert_file", "smtp_tls_key_file"), ("smtp_tls_eccert_file", "smtp_tls_eckey_file"))
 # Where Cyrus SASL looks for smtpd.conf: Debian's patched default first.
 CYRUS_DIRS = ("/etc/postfix/sasl", "/etc/sasl2", "/usr/lib/sasl2")
-CYRUS_PLUGIN_DIRS = ("/usr/lib/x86_64-linux-gnu/sasl2", "/usr/lib/aarch64-linux-gnu/sasl2",
-                     "/usr/lib/i386-linux-gnu/sasl2", "/usr/lib64/sasl2", "/usr/lib/sasl2")
+CYRUS_PLUGIN_DIRS = (
+    "/usr/lib/x86_64-linux-gnu/sasl2",
+    "/usr/lib/aarch64-linux-gnu/sasl2",
+    "/usr/lib/i386-linux-gnu/sasl2",
+    "/usr/lib64/sasl2",
+    "/usr/lib/sasl2",
+)
 SASLAUTHD_MUX = "/var/run/saslauthd/mux"
 MANUAL_TLS = "TLS_README"
 MANUAL_SASL = "SASL_README"
@@ -71,8 +77,10 @@ def _server_tls_on(facts: Facts, name: str, kind: str) -> bool:
     level = facts.service_param(name, kind, "smtpd_tls_security_level").strip().lower()
     if level in ("may", "encrypt"):
         return True
-    return any(_yes(facts.service_param(name, kind, p))
-               for p in ("smtpd_use_tls", "smtpd_enforce_tls", "smtpd_tls_wrappermode"))
+    return any(
+        _yes(facts.service_param(name, kind, p))
+        for p in ("smtpd_use_tls", "smtpd_enforce_tls", "smtpd_tls_wrappermode")
+    )
 
 
 def _setting_line(facts: Facts, svc: dict[str, Any] | None, param: str) -> str:
@@ -93,8 +101,9 @@ def cert_uses(facts: Facts) -> list[CertUse]:
 def _cert_uses(facts: Facts) -> list[CertUse]:
     uses: dict[tuple[str, str, str], CertUse] = {}
 
-    def add(role: str, svc: dict[str, Any] | None, cert_p: str, key_p: str, value: str,
-            key: str, on: bool) -> None:
+    def add(
+        role: str, svc: dict[str, Any] | None, cert_p: str, key_p: str, value: str, key: str, on: bool
+    ) -> None:
         use = uses.setdefault((role, value, key), CertUse(value, key, role))
         for line in (_setting_line(facts, svc, cert_p), _setting_line(facts, svc, key_p)):
             if line not in use.where:
@@ -123,8 +132,12 @@ def _cert_uses(facts: Facts) -> list[CertUse]:
 
 
 _DATE = re.compile(r"^(notBefore|notAfter)=(\w{3})\s+(\d+) (\d\d:\d\d:\d\d) (\d{4})", re.M)
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 
 def parse_x509(text: str) -> CertInfo:
@@ -132,17 +145,18 @@ def parse_x509(text: str) -> CertInfo:
     info = CertInfo()
     for m in _DATE.finditer(text):
         hh, mm, ss = (int(x) for x in m.group(4).split(":"))
-        when = datetime(int(m.group(5)), _MONTHS.get(m.group(2), 1), int(m.group(3)), hh, mm, ss,
-                        tzinfo=timezone.utc)
+        when = datetime(
+            int(m.group(5)), _MONTHS.get(m.group(2), 1), int(m.group(3)), hh, mm, ss, tzinfo=timezone.utc
+        )
         if m.group(1) == "notBefore":
             info.not_before = when
         else:
             info.not_after = when
     for line in text.splitlines():
         if line.startswith("subject="):
-            info.subject = line[len("subject="):].strip()
+            info.subject = line[len("subject=") :].strip()
         elif line.startswith("issuer="):
-            info.issuer = line[len("issuer="):].strip()
+            info.issuer = line[len("issuer=") :].strip()
     cn = re.search(r"(?:^|[,/]\s*)CN\s*=\s*([^,/\n]+)", info.subject)
     names = [cn.group(1).strip()] if cn else []
     names += re.findall(r"DNS:([^,\s]+)", text)
@@ -170,9 +184,22 @@ def read_cert(facts: Facts, path: str) -> CertInfo:
 
 
 def _read_cert(facts: Facts, path: str) -> CertInfo:
-    res = facts.ctx.runner.run(["openssl", "x509", "-in", path, "-noout", "-startdate",
-                                "-enddate", "-subject", "-issuer", "-ext", "subjectAltName",
-                                "-pubkey"])
+    res = facts.ctx.runner.run(
+        [
+            "openssl",
+            "x509",
+            "-in",
+            path,
+            "-noout",
+            "-startdate",
+            "-enddate",
+            "-subject",
+            "-issuer",
+            "-ext",
+            "subjectAltName",
+            "-pubkey",
+        ]
+    )
     if res.missing:
         raise PostfingerError("openssl is not installed; certificates not checked")
     info = parse_x509(res.stdout) if res.ok else CertInfo(problem=_openssl_problem(res.stderr))
@@ -203,10 +230,17 @@ def _date(when: datetime) -> str:
     return when.strftime("%Y-%m-%d")
 
 
-def _cert_finding(sev: str, code: str, message: str, use: CertUse, extra: tuple[str, ...],
-                  action: str) -> Finding:
-    return Finding(sev, code, message, tuple(use.where) + extra, action,
-                   f"postconf(5) {'smtpd' if use.role == 'server' else 'smtp'}_tls_cert_file")
+def _cert_finding(
+    sev: str, code: str, message: str, use: CertUse, extra: tuple[str, ...], action: str
+) -> Finding:
+    return Finding(
+        sev,
+        code,
+        message,
+        tuple(use.where) + extra,
+        action,
+        f"postconf(5) {'smtpd' if use.role == 'server' else 'smtp'}_tls_cert_file",
+    )
 
 
 def certificates(facts: Facts) -> Iterator[Finding]:
@@ -216,24 +250,30 @@ def certificates(facts: Facts) -> Iterator[Finding]:
         who = "the SMTP server" if use.role == "server" else "the SMTP client"
         stat, problem = facts.stat(use.cert)
         if stat is None and problem is not None and problem.kind == "missing":
-            yield _cert_finding(sev, "tls-cert-missing",
-                                f"The TLS certificate {use.cert} that {who} loads does not exist: "
-                                "Postfix logs a TLS library error and "
-                                + ("offers no STARTTLS" if use.role == "server"
-                                   else "sends no client certificate"),
-                                use, (f"{use.cert}: missing",),
-                                "create or install the certificate, or correct the setting")
+            yield _cert_finding(
+                sev,
+                "tls-cert-missing",
+                f"The TLS certificate {use.cert} that {who} loads does not exist: "
+                "Postfix logs a TLS library error and "
+                + ("offers no STARTTLS" if use.role == "server" else "sends no client certificate"),
+                use,
+                (f"{use.cert}: missing",),
+                "create or install the certificate, or correct the setting",
+            )
             continue
         info = read_cert(facts, use.cert)
         if info.problem:
             if info.problem == "permission denied" and facts.ctx.euid != 0:
                 facts.notes.append(f"tls: {use.cert} not checked: permission denied (run as root)")
                 continue
-            yield _cert_finding(sev, "tls-cert-unreadable",
-                                f"The TLS certificate {use.cert} cannot be read: {info.problem}",
-                                use, (f"{use.cert}: {info.problem}",),
-                                "check that the file holds a PEM certificate "
-                                "(openssl x509 -in FILE -noout -text)")
+            yield _cert_finding(
+                sev,
+                "tls-cert-unreadable",
+                f"The TLS certificate {use.cert} cannot be read: {info.problem}",
+                use,
+                (f"{use.cert}: {info.problem}",),
+                "check that the file holds a PEM certificate (openssl x509 -in FILE -noout -text)",
+            )
             continue
         yield from _validity(facts, use, info, sev)
         yield from _key(facts, use, info, sev)
@@ -243,88 +283,120 @@ def _validity(facts: Facts, use: CertUse, info: CertInfo, sev: str) -> Iterator[
     now = facts.ctx.now
     names = f"names: {', '.join(info.names)}" if info.names else f"subject: {info.subject}"
     if info.not_after is not None and info.not_after <= now:
-        yield _cert_finding(sev, "tls-cert-expired",
-                            f"The TLS certificate {use.cert} expired on {_date(info.not_after)}: "
-                            "clients that verify certificates refuse it",
-                            use, (f"{use.cert}: notAfter {_date(info.not_after)}", names),
-                            "renew the certificate, then run `postfix reload`")
+        yield _cert_finding(
+            sev,
+            "tls-cert-expired",
+            f"The TLS certificate {use.cert} expired on {_date(info.not_after)}: "
+            "clients that verify certificates refuse it",
+            use,
+            (f"{use.cert}: notAfter {_date(info.not_after)}", names),
+            "renew the certificate, then run `postfix reload`",
+        )
     elif info.not_after is not None:
         days = (info.not_after - now).days
         if days < EXPIRY_WARNING_DAYS:
-            yield _cert_finding("warning", "tls-cert-expiring",
-                                f"The TLS certificate {use.cert} expires in {days} days "
-                                f"({_date(info.not_after)})",
-                                use, (f"{use.cert}: notAfter {_date(info.not_after)}", names),
-                                "renew it before then (and check that renewal runs "
-                                "automatically), then run `postfix reload`")
+            yield _cert_finding(
+                "warning",
+                "tls-cert-expiring",
+                f"The TLS certificate {use.cert} expires in {days} days ({_date(info.not_after)})",
+                use,
+                (f"{use.cert}: notAfter {_date(info.not_after)}", names),
+                "renew it before then (and check that renewal runs automatically), then run `postfix reload`",
+            )
     if info.not_before is not None and info.not_before > now:
-        yield _cert_finding(sev, "tls-cert-not-yet-valid",
-                            f"The TLS certificate {use.cert} is not valid before "
-                            f"{_date(info.not_before)}: check the system clock",
-                            use, (f"{use.cert}: notBefore {_date(info.not_before)}",),
-                            "fix the clock (timedatectl) or the certificate's dates")
+        yield _cert_finding(
+            sev,
+            "tls-cert-not-yet-valid",
+            f"The TLS certificate {use.cert} is not valid before "
+            f"{_date(info.not_before)}: check the system clock",
+            use,
+            (f"{use.cert}: notBefore {_date(info.not_before)}",),
+            "fix the clock (timedatectl) or the certificate's dates",
+        )
 
 
 def _key(facts: Facts, use: CertUse, info: CertInfo, sev: str) -> Iterator[Finding]:
     stat, problem = facts.stat(use.key)
     if stat is None and problem is not None and problem.kind == "missing":
-        yield _cert_finding(sev, "tls-key-missing",
-                            f"The private key {use.key} for {use.cert} does not exist",
-                            use, (f"{use.key}: missing",), "install the key or correct the setting")
+        yield _cert_finding(
+            sev,
+            "tls-key-missing",
+            f"The private key {use.key} for {use.cert} does not exist",
+            use,
+            (f"{use.key}: missing",),
+            "install the key or correct the setting",
+        )
         return
     if stat is not None and stat.mode & 0o004:
-        yield Finding("problem", "tls-key-readable",
-                      f"The private key {use.key} is readable by every local user",
-                      (*use.where, f"{use.key}: {stat.mode_string} {stat.user}:{stat.group}"),
-                      f"chmod o-rwx {use.key} (Postfix reads it as root)", MANUAL_TLS)
+        yield Finding(
+            "problem",
+            "tls-key-readable",
+            f"The private key {use.key} is readable by every local user",
+            (*use.where, f"{use.key}: {stat.mode_string} {stat.user}:{stat.group}"),
+            f"chmod o-rwx {use.key} (Postfix reads it as root)",
+            MANUAL_TLS,
+        )
     pub, why = read_key_pubkey(facts, use.key)
     if not pub:
         if why == "permission denied" and facts.ctx.euid != 0:
-            facts.notes.append(f"tls: whether {use.key} matches {use.cert} not checked: "
-                               "permission denied (run as root)")
+            facts.notes.append(
+                f"tls: whether {use.key} matches {use.cert} not checked: permission denied (run as root)"
+            )
             return
-        yield _cert_finding(sev, "tls-key-unreadable",
-                            f"The private key {use.key} cannot be used: {why}"
-                            + (" (Postfix cannot ask for a passphrase)"
-                               if why.startswith("encrypted") else ""),
-                            use, (f"{use.key}: {why}",),
-                            "install an unencrypted PEM key readable by root "
-                            "(openssl pkey -in KEY -out NEWKEY)")
+        yield _cert_finding(
+            sev,
+            "tls-key-unreadable",
+            f"The private key {use.key} cannot be used: {why}"
+            + (" (Postfix cannot ask for a passphrase)" if why.startswith("encrypted") else ""),
+            use,
+            (f"{use.key}: {why}",),
+            "install an unencrypted PEM key readable by root (openssl pkey -in KEY -out NEWKEY)",
+        )
         return
     if info.pubkey and not same_key(pub, info.pubkey):
-        yield _cert_finding(sev, "tls-key-mismatch",
-                            f"The private key {use.key} does not belong to the certificate "
-                            f"{use.cert}: TLS handshakes fail",
-                            use, (f"{use.cert} and {use.key}: different public keys",),
-                            "name the key that was generated with this certificate (compare "
-                            "`openssl x509 -in CERT -noout -pubkey` and "
-                            "`openssl pkey -in KEY -pubout`)")
+        yield _cert_finding(
+            sev,
+            "tls-key-mismatch",
+            f"The private key {use.key} does not belong to the certificate {use.cert}: TLS handshakes fail",
+            use,
+            (f"{use.cert} and {use.key}: different public keys",),
+            "name the key that was generated with this certificate (compare "
+            "`openssl x509 -in CERT -noout -pubkey` and "
+            "`openssl pkey -in KEY -pubout`)",
+        )
 
 
 def port25_tls(facts: Facts) -> Iterator[Finding]:
     """STARTTLS required on port 25 (refuses mail from servers without TLS), or never offered."""
     has_cert = any(u.role == "server" for u in cert_uses(facts))
     for svc in smtpd_services(facts):
-        if str(svc["type"]) != "inet" or str(svc["service"]).rsplit(":", 1)[-1] not in (
-                "smtp", "25"):
+        if str(svc["type"]) != "inet" or str(svc["service"]).rsplit(":", 1)[-1] not in ("smtp", "25"):
             continue
         name, kind = str(svc["service"]), str(svc["type"])
         level = facts.service_param(name, kind, "smtpd_tls_security_level").strip().lower()
         where = _setting_line(facts, svc, "smtpd_tls_security_level")
         if level == "encrypt" or _yes(facts.service_param(name, kind, "smtpd_enforce_tls")):
-            yield Finding("warning", "tls-port25-encrypt",
-                          f"{_label(svc)} (port 25) requires STARTTLS: mail from servers "
-                          "that do not offer TLS is refused (RFC 3207 forbids this for a "
-                          "publicly referenced server)", (where,),
-                          "use smtpd_tls_security_level = may on port 25; require TLS on "
-                          "submission (587) and submissions (465) only",
-                          "postconf(5) smtpd_tls_security_level")
+            yield Finding(
+                "warning",
+                "tls-port25-encrypt",
+                f"{_label(svc)} (port 25) requires STARTTLS: mail from servers "
+                "that do not offer TLS is refused (RFC 3207 forbids this for a "
+                "publicly referenced server)",
+                (where,),
+                "use smtpd_tls_security_level = may on port 25; require TLS on "
+                "submission (587) and submissions (465) only",
+                "postconf(5) smtpd_tls_security_level",
+            )
         elif has_cert and not _server_tls_on(facts, name, kind):
-            yield Finding("note", "tls-port25-off",
-                          f"{_label(svc)} (port 25) offers no STARTTLS although a certificate is "
-                          "configured: mail from other servers arrives unencrypted", (where,),
-                          "set smtpd_tls_security_level = may",
-                          "postconf(5) smtpd_tls_security_level")
+            yield Finding(
+                "note",
+                "tls-port25-off",
+                f"{_label(svc)} (port 25) offers no STARTTLS although a certificate is "
+                "configured: mail from other servers arrives unencrypted",
+                (where,),
+                "set smtpd_tls_security_level = may",
+                "postconf(5) smtpd_tls_security_level",
+            )
 
 
 def _types(facts: Facts, flag: str) -> list[str] | None:
@@ -364,10 +436,15 @@ def sasl_server(facts: Facts) -> Iterator[Finding]:
         where.append(_setting_line(facts, svc, "smtpd_sasl_type"))
         types = _types(facts, "-a")
         if types is not None and sasl_type not in types:
-            yield Finding("problem", "sasl-type-unsupported",
-                          f"{_label(svc)} uses SASL type {sasl_type}, which this Postfix was not "
-                          f"built with (postconf -a: {' '.join(types) or 'none'})", tuple(where),
-                          "choose a type postconf -a lists", "postconf(5) smtpd_sasl_type")
+            yield Finding(
+                "problem",
+                "sasl-type-unsupported",
+                f"{_label(svc)} uses SASL type {sasl_type}, which this Postfix was not "
+                f"built with (postconf -a: {' '.join(types) or 'none'})",
+                tuple(where),
+                "choose a type postconf -a lists",
+                "postconf(5) smtpd_sasl_type",
+            )
             continue
         if sasl_type == "dovecot":
             yield from _dovecot_socket(facts, svc, path, where)
@@ -387,8 +464,7 @@ def dovecot_socket(facts: Facts, path: str) -> str:
     return path if path.startswith("/") else f"{_queue_dir(facts)}/{path}"
 
 
-def _dovecot_socket(facts: Facts, svc: dict[str, Any], path: str,
-                    where: list[str]) -> Iterator[Finding]:
+def _dovecot_socket(facts: Facts, svc: dict[str, Any], path: str, where: list[str]) -> Iterator[Finding]:
     full = dovecot_socket(facts, path)
     if not full:
         return
@@ -396,28 +472,37 @@ def _dovecot_socket(facts: Facts, svc: dict[str, Any], path: str,
     if stat is not None and stat.kind == "socket":
         return
     if stat is None and problem is not None and problem.kind == "denied":
-        facts.notes.append(f"tls: the Dovecot auth socket {full} not checked: permission denied "
-                           "(run as root)")
+        facts.notes.append(
+            f"tls: the Dovecot auth socket {full} not checked: permission denied (run as root)"
+        )
         return
     state = stat.kind if stat is not None else (problem.reason if problem else "missing")
-    yield Finding("problem", "sasl-dovecot-socket",
-                  f"{_label(svc)} authenticates through Dovecot's socket {full}, which "
-                  f"{'is a ' + state + ', not a socket' if stat else 'does not exist'}: "
-                  "SMTP AUTH fails", (*where, _setting_line(facts, svc, "smtpd_sasl_path"),
-                                      f"{full}: {state}"),
-                  "add a unix_listener for it to Dovecot's `service auth` (mode 0660, user "
-                  "postfix) and restart Dovecot", "SASL_README server_dovecot")
+    yield Finding(
+        "problem",
+        "sasl-dovecot-socket",
+        f"{_label(svc)} authenticates through Dovecot's socket {full}, which "
+        f"{'is a ' + state + ', not a socket' if stat else 'does not exist'}: "
+        "SMTP AUTH fails",
+        (*where, _setting_line(facts, svc, "smtpd_sasl_path"), f"{full}: {state}"),
+        "add a unix_listener for it to Dovecot's `service auth` (mode 0660, user "
+        "postfix) and restart Dovecot",
+        "SASL_README server_dovecot",
+    )
 
 
 def _cyrus(facts: Facts, svc: dict[str, Any], name: str, where: list[str]) -> Iterator[Finding]:
     conf, options = cyrus_config(facts, name)
     if not conf:
-        yield Finding("warning", "sasl-cyrus-no-config",
-                      f"{_label(svc)} uses Cyrus SASL, but there is no {name}.conf: Cyrus falls "
-                      "back to its defaults (passwords in /etc/sasldb2), rarely what was meant",
-                      (*where, *(f"{d}/{name}.conf: missing" for d in CYRUS_DIRS[:1])),
-                      f"write /etc/postfix/sasl/{name}.conf (pwcheck_method, mech_list), or use "
-                      "smtpd_sasl_type = dovecot", "SASL_README server_cyrus")
+        yield Finding(
+            "warning",
+            "sasl-cyrus-no-config",
+            f"{_label(svc)} uses Cyrus SASL, but there is no {name}.conf: Cyrus falls "
+            "back to its defaults (passwords in /etc/sasldb2), rarely what was meant",
+            (*where, *(f"{d}/{name}.conf: missing" for d in CYRUS_DIRS[:1])),
+            f"write /etc/postfix/sasl/{name}.conf (pwcheck_method, mech_list), or use "
+            "smtpd_sasl_type = dovecot",
+            "SASL_README server_cyrus",
+        )
         return
     if options.get("pwcheck_method", "").split()[:1] == ["saslauthd"]:
         mux = options.get("saslauthd_path", SASLAUTHD_MUX)
@@ -426,14 +511,16 @@ def _cyrus(facts: Facts, svc: dict[str, Any], name: str, where: list[str]) -> It
             mux = _queue_dir(facts) + mux
         stat, problem = facts.stat(mux)
         if stat is None and problem is not None and problem.kind == "missing":
-            yield Finding("problem", "sasl-saslauthd-socket",
-                          f"{_label(svc)} checks passwords through saslauthd, but its socket {mux} "
-                          "does not exist" + (" inside the chroot jail" if jailed else "")
-                          + ": SMTP AUTH fails",
-                          (*where, f"{conf}: pwcheck_method: saslauthd", f"{mux}: missing"),
-                          "start saslauthd; for a chrooted smtpd on Debian set OPTIONS=\"-c -m "
-                          "/var/spool/postfix/var/run/saslauthd\" in /etc/default/saslauthd",
-                          "SASL_README saslauthd")
+            yield Finding(
+                "problem",
+                "sasl-saslauthd-socket",
+                f"{_label(svc)} checks passwords through saslauthd, but its socket {mux} "
+                "does not exist" + (" inside the chroot jail" if jailed else "") + ": SMTP AUTH fails",
+                (*where, f"{conf}: pwcheck_method: saslauthd", f"{mux}: missing"),
+                'start saslauthd; for a chrooted smtpd on Debian set OPTIONS="-c -m '
+                '/var/spool/postfix/var/run/saslauthd" in /etc/default/saslauthd',
+                "SASL_README saslauthd",
+            )
 
 
 def sasl_client(facts: Facts) -> Iterator[Finding]:
@@ -442,18 +529,27 @@ def sasl_client(facts: Facts) -> Iterator[Finding]:
         return
     where = ("main.cf: smtp_sasl_auth_enable = " + facts.main.get("smtp_sasl_auth_enable", "yes"),)
     if not facts.param("smtp_sasl_password_maps").strip():
-        yield Finding("problem", "sasl-client-no-passwords",
-                      "The SMTP client is to authenticate, but smtp_sasl_password_maps is empty: "
-                      "it has no password to send", where,
-                      "set smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd and postmap it",
-                      "postconf(5) smtp_sasl_password_maps")
+        yield Finding(
+            "problem",
+            "sasl-client-no-passwords",
+            "The SMTP client is to authenticate, but smtp_sasl_password_maps is empty: "
+            "it has no password to send",
+            where,
+            "set smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd and postmap it",
+            "postconf(5) smtp_sasl_password_maps",
+        )
     client_type = facts.param("smtp_sasl_type").strip() or "cyrus"
     types = _types(facts, "-A")
     if types is not None and client_type not in types:
-        yield Finding("problem", "sasl-type-unsupported",
-                      f"The SMTP client uses SASL type {client_type}, which this Postfix was not "
-                      f"built with (postconf -A: {' '.join(types) or 'none'})", where,
-                      "choose a type postconf -A lists", "postconf(5) smtp_sasl_type")
+        yield Finding(
+            "problem",
+            "sasl-type-unsupported",
+            f"The SMTP client uses SASL type {client_type}, which this Postfix was not "
+            f"built with (postconf -A: {' '.join(types) or 'none'})",
+            where,
+            "choose a type postconf -A lists",
+            "postconf(5) smtp_sasl_type",
+        )
         return
     if client_type == "cyrus":
         found = []
@@ -464,10 +560,15 @@ def sasl_client(facts: Facts) -> Iterator[Finding]:
                 continue
         names = [n for listing in found for n in listing]
         if found and not any(n.startswith(("libplain.", "liblogin.")) for n in names):
-            yield Finding("warning", "sasl-client-no-mechanisms",
-                          "The SMTP client authenticates with Cyrus SASL, but no PLAIN or LOGIN "
-                          "plugin is installed: it logs \"no mechanism available\"", where,
-                          "install libsasl2-modules", "SASL_README client_sasl")
+            yield Finding(
+                "warning",
+                "sasl-client-no-mechanisms",
+                "The SMTP client authenticates with Cyrus SASL, but no PLAIN or LOGIN "
+                'plugin is installed: it logs "no mechanism available"',
+                where,
+                "install libsasl2-modules",
+                "SASL_README client_sasl",
+            )
 
 
 CHECKS: list[Check] = [certificates, port25_tls, sasl_server, sasl_client]

@@ -15,14 +15,19 @@ from postfinger_py.logs.scan import ReadNotes, Source, Window, windows
 from postfinger_py.model import Context
 from postfinger_py.progress import ByteMeter
 
-SYSLOG_CANDIDATES = ("/var/log/mail.log", "/var/log/maillog", "/var/log/mail",
-                     "/var/log/syslog", "/var/log/messages", "/var/log/mail.err")
+SYSLOG_CANDIDATES = (
+    "/var/log/mail.log",
+    "/var/log/maillog",
+    "/var/log/mail",
+    "/var/log/syslog",
+    "/var/log/messages",
+    "/var/log/mail.err",
+)
 SNIFF = 1 << 20  # bytes of a syslog file read to see whether Postfix logs there
 JOURNAL_TIMEOUT = 120.0
 UNREADABLE_SUFFIXES = (".bz2", ".xz", ".zst", ".lz4", ".Z")
 
-_KIND_WORDS = {"dir": "a directory", "fifo": "a FIFO (named pipe)", "socket": "a socket",
-               "other": "a device"}
+_KIND_WORDS = {"dir": "a directory", "fifo": "a FIFO (named pipe)", "socket": "a socket", "other": "a device"}
 
 Consumer = Callable[[Iterator[Window], YearGuesser, ReadNotes], None]
 
@@ -45,18 +50,23 @@ def local_zone(ctx: Context) -> tuple[tzinfo, str]:
     if res.ok and re.fullmatch(r"[+-]\d{4}", text):
         sign = -1 if text[0] == "-" else 1
         return timezone(sign * timedelta(hours=int(text[1:3]), minutes=int(text[3:5]))), ""
-    return timezone.utc, ("could not learn the system's time zone (`date +%z`); classic log "
-                          "timestamps are taken as UTC, so the window edge may be off by hours")
+    return timezone.utc, (
+        "could not learn the system's time zone (`date +%z`); classic log "
+        "timestamps are taken as UTC, so the window edge may be off by hours"
+    )
 
 
 def _rotated_pattern(base: str) -> re.Pattern[str]:
     # mail.log.1, mail.log.2.gz, maillog-20261115(.gz), postfix.log.20261121-101500(.gz)
-    return re.compile(re.escape(base) + r"(?:[.-]\d{1,3}|[.-]\d{8}(?:-\d{6,10})?)"
-                      r"(?:\.gz|\.bz2|\.xz|\.zst|\.lz4|\.Z)?$")
+    return re.compile(
+        re.escape(base) + r"(?:[.-]\d{1,3}|[.-]\d{8}(?:-\d{6,10})?)"
+        r"(?:\.gz|\.bz2|\.xz|\.zst|\.lz4|\.Z)?$"
+    )
 
 
-def file_family(ctx: Context, path: str, since: datetime | None,
-                notes: list[str], unread: list[str] | None = None) -> list[Source]:
+def file_family(
+    ctx: Context, path: str, since: datetime | None, notes: list[str], unread: list[str] | None = None
+) -> list[Source]:
     """The file and its rotated siblings, oldest first, skipping those older than `since`."""
     directory, _, base = path.rpartition("/")
     directory = directory or "/"
@@ -80,15 +90,13 @@ def file_family(ctx: Context, path: str, since: datetime | None,
             continue
         if st.kind != "file":
             if name == base and st.kind != "link":
-                notes.append(f"{full}: {_KIND_WORDS.get(st.kind, st.kind)}, not a regular file; "
-                             "not read")
+                notes.append(f"{full}: {_KIND_WORDS.get(st.kind, st.kind)}, not a regular file; not read")
                 if unread is not None:
                     unread.append(full)
             if st.kind != "link":
                 continue
         if name.endswith(UNREADABLE_SUFFIXES):
-            notes.append(f"{full}: compressed in a format postfinger does not read (only gzip); "
-                         "skipped")
+            notes.append(f"{full}: compressed in a format postfinger does not read (only gzip); skipped")
             continue
         if since is not None and name != base and st.mtime < since.timestamp():
             old += 1
@@ -126,8 +134,7 @@ def journal_source(ctx: Context, since: datetime | None, notes: list[str]) -> So
         notes.append(f"journald (`{' '.join(argv)}`) has no mail log records in the window")
         return None
     data = text.encode("utf-8", "replace")
-    return Source(name="journald (" + " ".join(argv) + ")", open=lambda: io.BytesIO(data),
-                  size=len(data))
+    return Source(name="journald (" + " ".join(argv) + ")", open=lambda: io.BytesIO(data), size=len(data))
 
 
 def discover(ctx: Context, since: datetime | None, local: tzinfo) -> Discovery:
@@ -146,33 +153,40 @@ def discover(ctx: Context, since: datetime | None, local: tzinfo) -> Discovery:
                 unread.append(path)
                 continue
             if st.kind not in ("file", "link"):  # a link is checked when it is opened
-                notes.append(f"{path}: {_KIND_WORDS.get(st.kind, st.kind)}, not a regular file; "
-                             "not read")
+                notes.append(f"{path}: {_KIND_WORDS.get(st.kind, st.kind)}, not a regular file; not read")
                 unread.append(path)
                 continue
             sources.append(_file_source(ctx, path, st.size, st.mtime))
-        return Discovery("the files named with --log-file, in the order given", sources, notes,
-                         local, len(unread))
+        return Discovery(
+            "the files named with --log-file, in the order given", sources, notes, local, len(unread)
+        )
     res = ctx.runner.run(list(ctx.postconf("-h", "maillog_file")))
     maillog = res.stdout.strip() if res.ok else ""
     if maillog and not maillog.startswith("/dev/"):
         fam = file_family(ctx, maillog, since, notes, unread)
-        return Discovery(f"Postfix's own log (maillog_file = {maillog}) and its rotated files",
-                         fam, notes, local, len(unread))
+        return Discovery(
+            f"Postfix's own log (maillog_file = {maillog}) and its rotated files",
+            fam,
+            notes,
+            local,
+            len(unread),
+        )
     for path in SYSLOG_CANDIDATES:
         holds = _holds_postfix(ctx, path)
         if holds:
             fam = file_family(ctx, path, since, notes, unread)
-            return Discovery(f"the syslog file {path} and its rotated files", fam, notes, local,
-                             len(unread))
+            return Discovery(f"the syslog file {path} and its rotated files", fam, notes, local, len(unread))
         if holds is None:
             continue
     src = journal_source(ctx, since, notes)
     if src is not None:
-        return Discovery("journald, mail facility (no log file with Postfix lines found)", [src],
-                         notes, local)
-    notes.append("no mail log found: maillog_file is not set, no syslog file under /var/log "
-                 "holds Postfix lines, and journald gave none; name one with --log-file")
+        return Discovery(
+            "journald, mail facility (no log file with Postfix lines found)", [src], notes, local
+        )
+    notes.append(
+        "no mail log found: maillog_file is not set, no syslog file under /var/log "
+        "holds Postfix lines, and journald gave none; name one with --log-file"
+    )
     return Discovery("none found", [], notes, local)
 
 
@@ -182,8 +196,9 @@ def _metered(wins: Iterator[Window], notes: ReadNotes, meter: ByteMeter) -> Iter
         yield w
 
 
-def read_source(ctx: Context, src: Source, local: tzinfo, consume: Consumer,
-                meter: ByteMeter | None = None) -> tuple[list[str], bool]:
+def read_source(
+    ctx: Context, src: Source, local: tzinfo, consume: Consumer, meter: ByteMeter | None = None
+) -> tuple[list[str], bool]:
     """Stream one source into `consume`; (notes, read completely). Never raises for file trouble.
 
     `meter` shows the bytes of the file read so far (the stored bytes: compressed for gzip, so
@@ -214,6 +229,8 @@ def read_source(ctx: Context, src: Source, local: tzinfo, consume: Consumer,
         except FileProblem:
             after = None
         if after is None or after.size < notes.bytes_read:
-            out.append(f"{src.name}: rotated or truncated while being read; lines written since "
-                       "then are in the new file and not in this report")
+            out.append(
+                f"{src.name}: rotated or truncated while being read; lines written since "
+                "then are in the new file and not in this report"
+            )
     return out, not (notes.read_error or notes.corrupt or notes.binary)

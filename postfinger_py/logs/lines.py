@@ -9,8 +9,12 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 
-MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 # `Nov 21 21:11:20 host prog[pid]: message` (the day is space-padded: `Nov  1`).
 _CLASSIC = re.compile(
@@ -113,8 +117,7 @@ def _offset(text: str) -> tzinfo:
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4])))
 
 
-def parse_line(text: str, years: YearGuesser | None = None,
-               local: tzinfo = timezone.utc) -> LogLine | None:
+def parse_line(text: str, years: YearGuesser | None = None, local: tzinfo = timezone.utc) -> LogLine | None:
     """Parse one line (without its newline); None when it is not a syslog-style line.
 
     `local` is the zone of classic stamps (they carry none); `years` resolves their year
@@ -126,9 +129,16 @@ def parse_line(text: str, years: YearGuesser | None = None,
         try:
             frac = m.group("frac") or ""
             micro = int((frac[1:] + "000000")[:6]) if frac else 0
-            when = datetime(int(m.group("Y")), int(m.group("M")), int(m.group("D")),
-                            int(m.group("h")), int(m.group("m")), int(m.group("s")), micro,
-                            tzinfo=_offset(m.group("tz")))
+            when = datetime(
+                int(m.group("Y")),
+                int(m.group("M")),
+                int(m.group("D")),
+                int(m.group("h")),
+                int(m.group("m")),
+                int(m.group("s")),
+                micro,
+                tzinfo=_offset(m.group("tz")),
+            )
         except ValueError:
             when = None
         stamp_end = m.start("host") - 1

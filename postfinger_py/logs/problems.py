@@ -32,8 +32,14 @@ PREFILTER = re.compile(
 # the above it would lose the literal prefix and scan 4x slower. The window is already in memory.
 STATUS = re.compile(rb", status=(?:deferred|bounced) \(")
 SENT = b", status=sent "
-_LIFECYCLE = ("daemon started", "terminating on signal", "reload -- ", "starting the Postfix",
-              "stopping the Postfix", "refreshing the Postfix")
+_LIFECYCLE = (
+    "daemon started",
+    "terminating on signal",
+    "reload -- ",
+    "starting the Postfix",
+    "stopping the Postfix",
+    "refreshing the Postfix",
+)
 
 MAX_KINDS = 500  # distinct kinds tracked; beyond that they are counted as "other"
 
@@ -42,13 +48,22 @@ MAX_KINDS = 500  # distinct kinds tracked; beyond that they are counted as "othe
 # 285 ms before, 120-150 ms with the checks).
 _NORMALIZE = [
     # host[address] and [address]:port
-    ("[", re.compile(r"[\w.-]*\[(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)\]"
-                     r"(?::\d+)?"), "HOST[ADDR]"),
+    (
+        "[",
+        re.compile(
+            r"[\w.-]*\[(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)\]"
+            r"(?::\d+)?"
+        ),
+        "HOST[ADDR]",
+    ),
     (".", re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"), "ADDR"),
     ("@", re.compile(r"[^\s<>\"'@,;()\[\]]+@[\w.-]+"), "USER@DOMAIN"),
     # long queue IDs (enable_long_queue_ids) and classic hex ones
-    ("z", re.compile(r"\b[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]+\b"),
-     "QUEUEID"),
+    (
+        "z",
+        re.compile(r"\b[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,}z[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-y]+\b"),
+        "QUEUEID",
+    ),
     ("", re.compile(r"\b[0-9A-F]{6,12}\b"), "QUEUEID"),
     ("", re.compile(r"\d+"), "N"),
 ]
@@ -64,8 +79,8 @@ def normalize(message: str) -> str:
 
 def is_lifecycle(line: LogLine) -> bool:
     return line.message.startswith(_LIFECYCLE) and (
-        line.prog.endswith("/master") or line.prog.endswith("master")
-        or line.prog.endswith("postfix-script"))
+        line.prog.endswith("/master") or line.prog.endswith("master") or line.prog.endswith("postfix-script")
+    )
 
 
 @dataclass
@@ -94,8 +109,7 @@ class ProblemScan:
     last_time: datetime | None = None
     explain: Explainer = field(default_factory=Explainer)
 
-    def feed(self, windows: Iterable[Window], years: YearGuesser, local: tzinfo,
-             notes: ReadNotes) -> None:
+    def feed(self, windows: Iterable[Window], years: YearGuesser, local: tzinfo, notes: ReadNotes) -> None:
         for w in windows:
             buf = w.buf
             for m in PREFILTER.finditer(buf, w.start, w.end):
@@ -115,11 +129,14 @@ class ProblemScan:
         for m in STATUS.finditer(buf, w.start, w.end):
             s, e = line_at(w, m.start())
             line = parse_line(decode(buf[s:e], notes), years, local)
-            if line is None or line.severity or (
-                    line.when is not None and self.since is not None and line.when < self.since):
+            if (
+                line is None
+                or line.severity
+                or (line.when is not None and self.since is not None and line.when < self.since)
+            ):
                 continue
             self.explain.take_delivery(line)
-        sent = buf[w.start:w.end].count(SENT)  # a copy: mmap has no count(), memcpy is cheap
+        sent = buf[w.start : w.end].count(SENT)  # a copy: mmap has no count(), memcpy is cheap
         if sent and self.since is not None:  # counted per window: its last line's time decides
             s, e = line_at(w, w.end - 1)
             last = parse_line(decode(buf[s:e]), years, local)

@@ -33,9 +33,13 @@ class LogRun:
         return [{"name": s.name, "size": s.size} for s in self.disc.sources]
 
 
-def _read_all(ctx: Context, disc: Discovery, run: LogRun,
-              feed: Callable[[Iterator[Window], YearGuesser, tzinfo, ReadNotes, int], None],
-              verb: str = "reading") -> None:
+def _read_all(
+    ctx: Context,
+    disc: Discovery,
+    run: LogRun,
+    feed: Callable[[Iterator[Window], YearGuesser, tzinfo, ReadNotes, int], None],
+    verb: str = "reading",
+) -> None:
     count = len(disc.sources)
     for index, src in enumerate(disc.sources):
         label = f"{verb} {src.name}" + (f" ({index + 1} of {count})" if count > 1 else "")
@@ -43,8 +47,7 @@ def _read_all(ctx: Context, disc: Discovery, run: LogRun,
         if meter is None:
             ctx.progress(label)
 
-        def consume(wins: Iterator[Window], years: YearGuesser, notes: ReadNotes,
-                    index: int = index) -> None:
+        def consume(wins: Iterator[Window], years: YearGuesser, notes: ReadNotes, index: int = index) -> None:
             feed(wins, years, disc.local, notes, index)
 
         notes, complete = read_source(ctx, src, disc.local, consume, meter)
@@ -53,24 +56,25 @@ def _read_all(ctx: Context, disc: Discovery, run: LogRun,
         run.notes.extend(notes)
 
 
-def problems(ctx: Context, limit: int, since: Since | None,
-             on_problem: Callable[[LogLine], None] | None = None) -> tuple[ProblemScan, LogRun]:
+def problems(
+    ctx: Context, limit: int, since: Since | None, on_problem: Callable[[LogLine], None] | None = None
+) -> tuple[ProblemScan, LogRun]:
     """Scan the window (the default one when `since` is None) for problem lines."""
     local, zone_note = local_zone(ctx)
     start, phrase = window(since, ctx.now, local)
     disc = discover(ctx, start, local)
-    run = LogRun(disc, phrase, ([zone_note] if zone_note else []) + list(disc.notes),
-                 disc.unread)
+    run = LogRun(disc, phrase, ([zone_note] if zone_note else []) + list(disc.notes), disc.unread)
     scan = ProblemScan(limit=limit, since=start, on_problem=on_problem)
 
-    def feed(wins: Iterator[Window], years: YearGuesser, loc: tzinfo, notes: ReadNotes,
-             index: int) -> None:
+    def feed(wins: Iterator[Window], years: YearGuesser, loc: tzinfo, notes: ReadNotes, index: int) -> None:
         scan.feed(wins, years, loc, notes)
 
     _read_all(ctx, disc, run, feed)
     if scan.undated:
-        run.notes.append(f"{scan.undated} matching line(s) had no readable timestamp; "
-                         "they are included regardless of the window")
+        run.notes.append(
+            f"{scan.undated} matching line(s) had no readable timestamp; "
+            "they are included regardless of the window"
+        )
     return scan, run
 
 
@@ -83,8 +87,10 @@ def problems_data(scan: ProblemScan, run: LogRun) -> dict[str, Any]:
         "problems": [p.text for p in scan.problems],
         "problem_total": scan.total,
         "problem_limit": scan.limit,
-        "kinds": [{"count": k.count, "first": k.first, "last": k.last, "kind": k.kind}
-                  for k in kinds[:MAX_KIND_ROWS]],
+        "kinds": [
+            {"count": k.count, "first": k.first, "last": k.last, "kind": k.kind}
+            for k in kinds[:MAX_KIND_ROWS]
+        ],
         "kinds_total": len(kinds),
         "kinds_more": max(0, len(kinds) - MAX_KIND_ROWS),
         "kinds_other": scan.other_kinds,
@@ -99,18 +105,24 @@ def trace(ctx: Context, query: str) -> tuple[dict[str, Any], LogRun]:
     """The story of one message; the whole log is read (a message may be days old)."""
     local, zone_note = local_zone(ctx)
     disc = discover(ctx, None, local)
-    run = LogRun(disc, "the whole log", ([zone_note] if zone_note else []) + list(disc.notes),
-                 disc.unread)
+    run = LogRun(disc, "the whole log", ([zone_note] if zone_note else []) + list(disc.notes), disc.unread)
     kind = classify(query)
-    data: dict[str, Any] = {"query": query, "kind": kind, "how": disc.how,
-                            "sources": run.sources, "queue_ids": [], "lines": [],
-                            "omitted_verbose": 0, "others": [], "noqueue": []}
+    data: dict[str, Any] = {
+        "query": query,
+        "kind": kind,
+        "how": disc.how,
+        "sources": run.sources,
+        "queue_ids": [],
+        "lines": [],
+        "omitted_verbose": 0,
+        "others": [],
+        "noqueue": [],
+    }
     qid = query.strip()
     if kind != "queue-id":
         finder = Finder(query, kind)
         # The first of two passes: which queue IDs the address or Message-ID names.
-        _read_all(ctx, disc, run, lambda w, y, lo, n, i: finder.feed(w, y, lo, n, i),
-                  verb="searching")
+        _read_all(ctx, disc, run, lambda w, y, lo, n, i: finder.feed(w, y, lo, n, i), verb="searching")
         ids = finder.queue_ids()
         data["noqueue"] = [ln.text for ln in finder.noqueue]
         if not ids:

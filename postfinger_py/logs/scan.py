@@ -71,20 +71,30 @@ class ReadNotes:
         if self.read_error:
             out.append(f"{p}: reading stopped after {self.bytes_read} bytes: {self.read_error}")
         if self.truncated_gzip:
-            out.append(f"{p}: the gzip file is truncated (incomplete copy or still being "
-                       f"written?); read what was there ({self.bytes_read} bytes uncompressed)")
+            out.append(
+                f"{p}: the gzip file is truncated (incomplete copy or still being "
+                f"written?); read what was there ({self.bytes_read} bytes uncompressed)"
+            )
         if self.corrupt:
-            out.append(f"{p}: the gzip data is damaged ({self.corrupt}); read "
-                       f"{self.bytes_read} bytes before the damage")
+            out.append(
+                f"{p}: the gzip data is damaged ({self.corrupt}); read "
+                f"{self.bytes_read} bytes before the damage"
+            )
         if self.nul_chunks:
-            out.append(f"{p}: {self.nul_chunks} shown line(s) held NUL bytes (often left by "
-                       "a crash or a full disk); the NULs are left out")
+            out.append(
+                f"{p}: {self.nul_chunks} shown line(s) held NUL bytes (often left by "
+                "a crash or a full disk); the NULs are left out"
+            )
         if self.long_lines:
-            out.append(f"{p}: {self.long_lines} line(s) longer than {LONG_LINE // (1 << 20)} MiB; "
-                       "only their start was read")
+            out.append(
+                f"{p}: {self.long_lines} line(s) longer than {LONG_LINE // (1 << 20)} MiB; "
+                "only their start was read"
+            )
         if self.invalid_utf8:
-            out.append(f"{p}: {self.invalid_utf8} shown line(s) are not valid UTF-8; invalid "
-                       "bytes are shown as U+FFFD")
+            out.append(
+                f"{p}: {self.invalid_utf8} shown line(s) are not valid UTF-8; invalid "
+                "bytes are shown as U+FFFD"
+            )
         if self.cut_lines:
             out.append(f"{p}: {self.cut_lines} shown line(s) were cut at {KEEP} characters")
         return out
@@ -138,7 +148,7 @@ class _Gunzip:
                 self.notes.corrupt = str(exc)
                 self.done = True
                 break
-            mv[got:got + len(out)] = out
+            mv[got : got + len(out)] = out
             got += len(out)
             if self.d.eof:
                 self.data, self.between = self.d.unused_data, True
@@ -176,7 +186,7 @@ class TextCheck:
         self.nuls = 0
 
     def binary(self, data: memoryview) -> bool:
-        sample = bytes(data[:self.SAMPLE]).translate(None, b"\0")
+        sample = bytes(data[: self.SAMPLE]).translate(None, b"\0")
         if not sample:
             self.nuls += len(data)
             if not data or self.nuls >= self.NUL_LIMIT:
@@ -230,7 +240,7 @@ class _Reader:
                 else:
                     data = self.fh.read(len(mv) - got)
                     n = len(data)
-                    mv[got:got + n] = data
+                    mv[got : got + n] = data
             except OSError as exc:
                 self.notes.read_error = exc.strerror or str(exc)
                 n = 0
@@ -241,8 +251,7 @@ class _Reader:
         return got
 
 
-def windows(fh: BinaryIO, notes: ReadNotes, chunk: int = CHUNK,
-            room: int = ROOM) -> Iterator[Window]:
+def windows(fh: BinaryIO, notes: ReadNotes, chunk: int = CHUNK, room: int = ROOM) -> Iterator[Window]:
     """Yield windows of whole lines from a plain or gzip stream; cut overlong lines.
 
     Reads go into reused, page-aligned buffers at offset `room`; the unfinished last line is
@@ -278,7 +287,7 @@ def windows(fh: BinaryIO, notes: ReadNotes, chunk: int = CHUNK,
                 yield from long.add(blk.view[room:end])
                 free.append(i)
                 continue
-            yield from long.finish(blk.view[room:nl + 1])
+            yield from long.finish(blk.view[room : nl + 1])
             start = nl + 1
         last = buf.rfind(b"\n", start, end)
         if last < 0:  # no line ends in this read: it goes on in the next one
@@ -293,9 +302,9 @@ def windows(fh: BinaryIO, notes: ReadNotes, chunk: int = CHUNK,
             free.append(kept.pop(0))
         yield Window(buf, start, last + 1, base, blk.addr)
         if end - last - 1 <= room:
-            carry = buf[last + 1:end]
+            carry = buf[last + 1 : end]
         else:
-            yield from long.begin(blk.view[last + 1:end], base + last + 1)
+            yield from long.begin(blk.view[last + 1 : end], base + last + 1)
     if long.active:
         yield from long.finish(b"")
     elif carry:
@@ -324,8 +333,8 @@ class _Long:
         if len(self.data) + len(data) > LONG_LINE:
             self.notes.long_lines += 1
             self.skipping = True
-            self.data += data[:max(0, KEEP * 4 - len(self.data))]
-            head = bytes(self.data[:KEEP * 4]) + b"\n"
+            self.data += data[: max(0, KEEP * 4 - len(self.data))]
+            head = bytes(self.data[: KEEP * 4]) + b"\n"
             self.data = bytearray()
             yield Window(head, 0, len(head), self.pos)
         else:

@@ -77,8 +77,9 @@ class Tracer:
             self._targets[lit] = qid
             self._fresh.add(lit)
 
-    def feed(self, windows: Iterable[Window], years: YearGuesser, local: tzinfo,
-             notes: ReadNotes, file_index: int) -> None:
+    def feed(
+        self, windows: Iterable[Window], years: YearGuesser, local: tzinfo, notes: ReadNotes, file_index: int
+    ) -> None:
         prev: list[Window] = []  # the windows before, still intact (scan.LOOK_BACK of them)
         for w in windows:
             done: set[bytes] = set()
@@ -97,8 +98,9 @@ class Tracer:
             self._fresh.clear()
             prev = [*prev, w][-LOOK_BACK:]
 
-    def _search(self, w: Window, lit: bytes, years: YearGuesser, local: tzinfo,
-                notes: ReadNotes, file_index: int) -> None:
+    def _search(
+        self, w: Window, lit: bytes, years: YearGuesser, local: tzinfo, notes: ReadNotes, file_index: int
+    ) -> None:
         buf, end = w.buf, w.end
         i = w.find(lit, w.start, end)
         while i >= 0:
@@ -127,7 +129,7 @@ class Tracer:
             self.cut = True
             return
         self.lines[key] = line
-        rest = line.message[len(owner) + 2:]
+        rest = line.message[len(owner) + 2 :]
         if rest.startswith("client=") and line.process not in self.sessions:
             token = f" {line.process}: "
             self.sessions[token] = _Session(anchor=key, lines={key: line})
@@ -155,10 +157,9 @@ class Tracer:
             if not sess.lines[keys[lo]].message.startswith("connect from "):
                 notes.append(f"the start of the{token}session was not found near the message")
             hi = at
-            while hi < len(keys) - 1 and not sess.lines[keys[hi]].message.startswith(
-                    "disconnect from "):
+            while hi < len(keys) - 1 and not sess.lines[keys[hi]].message.startswith("disconnect from "):
                 hi += 1
-            for k in keys[lo:hi + 1]:
+            for k in keys[lo : hi + 1]:
                 if k in merged:
                     continue
                 if _SESSION_KEEP.match(sess.lines[k].message):
@@ -179,8 +180,9 @@ class Finder:
     found: list[tuple[Key, str]] = field(default_factory=list)  # (where, queue ID), log order
     noqueue: list[LogLine] = field(default_factory=list)
 
-    def feed(self, windows: Iterable[Window], years: YearGuesser, local: tzinfo,
-             notes: ReadNotes, file_index: int) -> None:
+    def feed(
+        self, windows: Iterable[Window], years: YearGuesser, local: tzinfo, notes: ReadNotes, file_index: int
+    ) -> None:
         q = self.query.strip().strip("<>")
         lit = f"<{q}>".encode()
         if self.kind == "message-id":

@@ -70,11 +70,11 @@ def _parse_elf(path: str, data: bytes) -> BinaryInfo:
     is64 = data[4] == 2
     endian = "<" if data[5] == 1 else ">"
     if is64:
-        e_phoff, = struct.unpack_from(endian + "Q", data, 0x20)
+        (e_phoff,) = struct.unpack_from(endian + "Q", data, 0x20)
         e_phentsize, e_phnum = struct.unpack_from(endian + "HH", data, 0x36)
         ph_fmt = endian + "IIQQQQQQ"  # type flags offset vaddr paddr filesz memsz align
     else:
-        e_phoff, = struct.unpack_from(endian + "I", data, 0x1C)
+        (e_phoff,) = struct.unpack_from(endian + "I", data, 0x1C)
         e_phentsize, e_phnum = struct.unpack_from(endian + "HH", data, 0x2A)
         ph_fmt = endian + "IIIIIIII"  # type offset vaddr paddr filesz memsz flags align
     loads: list[tuple[int, int, int]] = []

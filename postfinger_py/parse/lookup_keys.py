@@ -22,10 +22,17 @@ ALIASES = "aliases"  # alias_maps: the local part only, aliases(5)
 # Tables whose keys are patterns: Postfix asks them the full key only (no user@, no parents).
 PATTERN_TYPES = ("regexp:", "pcre:", "cidr:")
 _CHECK = re.compile(r"check_[a-z_]+_access\Z")
-DOMAIN_LIST_PARAMS = frozenset({
-    "mydestination", "relay_domains", "virtual_alias_domains", "virtual_mailbox_domains",
-    "fast_flush_domains", "permit_mx_backup_networks", "smtpd_tls_exempt_domains",
-})
+DOMAIN_LIST_PARAMS = frozenset(
+    {
+        "mydestination",
+        "relay_domains",
+        "virtual_alias_domains",
+        "virtual_mailbox_domains",
+        "fast_flush_domains",
+        "permit_mx_backup_networks",
+        "smtpd_tls_exempt_domains",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -95,14 +102,16 @@ def _domain_chain(domain: str, parent_style: bool, pattern: bool) -> list[KeyFor
     if _IPV4.match(domain):
         # access(5) HOST NAME/ADDRESS PATTERNS: net.work.addr.ess, net.work.addr, net.work, net
         parts = domain.split(".")
-        return [KeyForm(domain, "address")] + ([] if pattern else [
-            KeyForm(".".join(parts[:n]), "network") for n in (3, 2, 1)])
+        return [KeyForm(domain, "address")] + (
+            [] if pattern else [KeyForm(".".join(parts[:n]), "network") for n in (3, 2, 1)]
+        )
     forms = [KeyForm(domain, "domain")]
     return forms if pattern or not domain else forms + _parents(domain, parent_style)
 
 
-def key_forms(addr: Address, style: str, spec: str, parent_style: bool,
-              local_domain: bool | None) -> tuple[list[KeyForm], str]:
+def key_forms(
+    addr: Address, style: str, spec: str, parent_style: bool, local_domain: bool | None
+) -> tuple[list[KeyForm], str]:
     """(the keys to ask, in Postfix's order; why none apply when the list is empty).
 
     `local_domain`: whether the address's domain is local ($myorigin, $mydestination); None
@@ -121,9 +130,11 @@ def key_forms(addr: Address, style: str, spec: str, parent_style: bool,
             return _domain_chain(addr.domain, parent_style, pattern), ""
         if style == TRANSPORT:
             return _domain_chain(addr.domain, parent_style, pattern) + (
-                [] if pattern else [KeyForm("*", "wild-card")]), ""
-        return [KeyForm(addr.domain if pattern else "@" + addr.domain,
-                        "domain" if pattern else "@domain")], ""
+                [] if pattern else [KeyForm("*", "wild-card")]
+            ), ""
+        return [
+            KeyForm(addr.domain if pattern else "@" + addr.domain, "domain" if pattern else "@domain")
+        ], ""
     forms.append(KeyForm(full, "full address"))
     if pattern:
         return forms, ""
@@ -136,8 +147,7 @@ def key_forms(addr: Address, style: str, spec: str, parent_style: bool,
             forms.append(KeyForm(addr.bare_local + "@", "local part and @ without its extension"))
         return forms, ""
     if style == TRANSPORT:
-        return forms + _domain_chain(addr.domain, parent_style, pattern) + [
-            KeyForm("*", "wild-card")], ""
+        return forms + _domain_chain(addr.domain, parent_style, pattern) + [KeyForm("*", "wild-card")], ""
     if style == ALIASES:
         if local_domain is False:
             return [], f"alias tables are used only for local domains, and {addr.domain} is not"
@@ -149,7 +159,8 @@ def key_forms(addr: Address, style: str, spec: str, parent_style: bool,
         why = "local part (a local domain)" if local_domain else "local part (if the domain is local)"
         forms.append(KeyForm(addr.local, why))
         if addr.has_extension:
-            forms.append(KeyForm(addr.bare_local,
-                                 why.replace("local part", "local part without its extension")))
+            forms.append(
+                KeyForm(addr.bare_local, why.replace("local part", "local part without its extension"))
+            )
     forms.append(KeyForm("@" + addr.domain, "@domain"))
     return forms, ""

@@ -7,20 +7,63 @@ import re
 from dataclasses import dataclass
 
 # Every table type Postfix 3.x knows (built in or as a dynamically loaded plug-in).
-MAP_TYPES = frozenset({
-    "btree", "cdb", "cidr", "dbm", "environ", "fail", "hash", "inline", "internal", "ldap",
-    "lmdb", "memcache", "mongodb", "mysql", "netinfo", "nis", "nisplus", "pcre", "pgsql",
-    "pipemap", "proxy", "randmap", "regexp", "sdbm", "socketmap", "sqlite", "static", "tcp",
-    "texthash", "unionmap", "unix",
-})
+MAP_TYPES = frozenset(
+    {
+        "btree",
+        "cdb",
+        "cidr",
+        "dbm",
+        "environ",
+        "fail",
+        "hash",
+        "inline",
+        "internal",
+        "ldap",
+        "lmdb",
+        "memcache",
+        "mongodb",
+        "mysql",
+        "netinfo",
+        "nis",
+        "nisplus",
+        "pcre",
+        "pgsql",
+        "pipemap",
+        "proxy",
+        "randmap",
+        "regexp",
+        "sdbm",
+        "socketmap",
+        "sqlite",
+        "static",
+        "tcp",
+        "texthash",
+        "unionmap",
+        "unix",
+    }
+)
 # Indexed (postmap/postalias built) types: the index file(s) beside the source.
 INDEX_SUFFIXES: dict[str, tuple[str, ...]] = {
-    "hash": (".db",), "btree": (".db",), "lmdb": (".lmdb",), "cdb": (".cdb",),
-    "dbm": (".dir", ".pag"), "sdbm": (".dir", ".pag"),
+    "hash": (".db",),
+    "btree": (".db",),
+    "lmdb": (".lmdb",),
+    "cdb": (".cdb",),
+    "dbm": (".dir", ".pag"),
+    "sdbm": (".dir", ".pag"),
 }
 # Types whose name is a file Postfix reads (a table source, or a client configuration file).
-FILE_TYPES = frozenset(INDEX_SUFFIXES) | {"regexp", "pcre", "cidr", "texthash", "mysql",
-                                          "pgsql", "ldap", "sqlite", "memcache", "mongodb"}
+FILE_TYPES = frozenset(INDEX_SUFFIXES) | {
+    "regexp",
+    "pcre",
+    "cidr",
+    "texthash",
+    "mysql",
+    "pgsql",
+    "ldap",
+    "sqlite",
+    "memcache",
+    "mongodb",
+}
 # Types whose file is a database client configuration (it may hold a password).
 CLIENT_TYPES = frozenset({"mysql", "pgsql", "ldap", "sqlite", "memcache", "mongodb"})
 COMPOSITE = frozenset({"pipemap", "unionmap"})

@@ -79,8 +79,7 @@ def parse_overrides(text: str) -> list[dict[str, str]]:
     for line in unfold(text):
         m = _OVERRIDE.match(line)
         if m:
-            out.append({"service": m.group(1), "type": m.group(2), "name": m.group(3),
-                        "value": m.group(4)})
+            out.append({"service": m.group(1), "type": m.group(2), "name": m.group(3), "value": m.group(4)})
     return out
 
 

@@ -13,7 +13,7 @@ def _addr(hexaddr: str) -> str:
     if len(raw) == 4:
         return str(ipaddress.IPv4Address(raw[::-1]))
     # IPv6 in /proc is four little-endian 32-bit words.
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
     addr = ipaddress.IPv6Address(words)
     return str(addr.ipv4_mapped) if addr.ipv4_mapped else str(addr)
 

@@ -24,6 +24,12 @@ def summarize_files(ctx: Context, limit: int | None = None) -> dict[str, Any]:
                 files.append(summarize(fh, path, ports, DETAIL_LIMIT if limit is None else limit))
         except FileProblem as exc:
             reason = f"cannot open {path}: {exc.reason}"
-            files.append({"file": path, "error": reason, "ports": sorted(ports),
-                          "lines": [f"Capture {path}: {reason}"]})
+            files.append(
+                {
+                    "file": path,
+                    "error": reason,
+                    "ports": sorted(ports),
+                    "lines": [f"Capture {path}: {reason}"],
+                }
+            )
     return {"ports": sorted(ports), "files": files}

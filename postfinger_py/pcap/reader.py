@@ -70,8 +70,9 @@ def addr_text(addr: bytes) -> str:
     return socket.inet_ntop(family, addr)
 
 
-def _records_pcap(fh: BinaryIO, head: bytes, stats: ReadStats
-                  ) -> Iterator[tuple[float, int, bytes, int, int, int]]:
+def _records_pcap(
+    fh: BinaryIO, head: bytes, stats: ReadStats
+) -> Iterator[tuple[float, int, bytes, int, int, int]]:
     """(ts, linktype, buffer, start, end, original length) for each record of a classic pcap."""
     magic = head[:4]
     if len(head) < 24:
@@ -102,8 +103,10 @@ def _records_pcap(fh: BinaryIO, head: bytes, stats: ReadStats
             return
         sec, frac, caplen, origlen = unpack(buf, pos)
         if caplen > MAX_RECORD:
-            stats.file_problem = (f"corrupt packet record after {count} packets "
-                                  f"(length {caplen}); the rest of the file was not read")
+            stats.file_problem = (
+                f"corrupt packet record after {count} packets "
+                f"(length {caplen}); the rest of the file was not read"
+            )
             return
         start = pos + 16
         end = start + caplen
@@ -120,8 +123,9 @@ def _records_pcap(fh: BinaryIO, head: bytes, stats: ReadStats
         pos = end
 
 
-def _records_pcapng(fh: BinaryIO, head: bytes, stats: ReadStats
-                    ) -> Iterator[tuple[float, int, bytes, int, int, int]]:
+def _records_pcapng(
+    fh: BinaryIO, head: bytes, stats: ReadStats
+) -> Iterator[tuple[float, int, bytes, int, int, int]]:
     """The same for pcapng: sections, several interfaces, enhanced and simple packet blocks."""
     stats.format = "pcapng"
     data = head
@@ -141,9 +145,9 @@ def _records_pcapng(fh: BinaryIO, head: bytes, stats: ReadStats
             if len(data) - pos:
                 stats.file_problem = "the file ends inside a pcapng block (truncated capture)"
             return
-        btype_raw = data[pos:pos + 4]
+        btype_raw = data[pos : pos + 4]
         if btype_raw == b"\x0a\x0d\x0d\x0a":
-            bom = data[pos + 8:pos + 12]
+            bom = data[pos + 8 : pos + 12]
             if bom == b"\x4d\x3c\x2b\x1a":
                 endian = "<"
             elif bom == b"\x1a\x2b\x3c\x4d":
@@ -154,8 +158,10 @@ def _records_pcapng(fh: BinaryIO, head: bytes, stats: ReadStats
             ifaces = []
         btype, blen = struct.unpack_from(endian + "II", data, pos)
         if blen < 12 or blen % 4 or blen > MAX_RECORD:
-            stats.file_problem = (f"corrupt pcapng block after {count} packets "
-                                  f"(length {blen}); the rest of the file was not read")
+            stats.file_problem = (
+                f"corrupt pcapng block after {count} packets "
+                f"(length {blen}); the rest of the file was not read"
+            )
             return
         while len(data) - pos < blen and not eof:
             more = fh.read(max(CHUNK, blen))
@@ -166,10 +172,13 @@ def _records_pcapng(fh: BinaryIO, head: bytes, stats: ReadStats
             stats.file_problem = "the file ends inside a pcapng block (truncated capture)"
             return
         if btype == 1:  # interface description
-            block = data[pos:pos + blen]
+            block = data[pos : pos + blen]
             try:
-                idb = (dpkt.pcapng.InterfaceDescriptionBlockLE(block) if endian == "<"
-                       else dpkt.pcapng.InterfaceDescriptionBlock(block))
+                idb = (
+                    dpkt.pcapng.InterfaceDescriptionBlockLE(block)
+                    if endian == "<"
+                    else dpkt.pcapng.InterfaceDescriptionBlock(block)
+                )
             except (dpkt.UnpackError, struct.error):
                 stats.file_problem = "corrupt pcapng interface description block"
                 return
@@ -192,8 +201,7 @@ def _records_pcapng(fh: BinaryIO, head: bytes, stats: ReadStats
                 link, _snap, divisor, offset = ifaces[iface]
                 start = pos + 28
                 count += 1
-                yield offset + ((high << 32) | low) / divisor, link, data, start, start + caplen, \
-                    origlen
+                yield offset + ((high << 32) | low) / divisor, link, data, start, start + caplen, origlen
         elif btype == 3 and ifaces:  # simple packet
             origlen = struct.unpack_from(endian + "I", data, pos + 8)[0]
             link, snap, _d, _o = ifaces[0]
@@ -232,8 +240,7 @@ def segments(fh: BinaryIO, ports: frozenset[int], stats: ReadStats) -> Iterator[
     magic = head[:4]
     if not head:
         raise CaptureError("the file is empty")
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
-                 b"\xa1\xb2\x3c\x4d"):
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"):
         records = _records_pcap(fh, head, stats)
     elif magic == b"\x0a\x0d\x0d\x0a":
         if len(head) < 28 or head[8:12] not in (b"\x4d\x3c\x2b\x1a", b"\x1a\x2b\x3c\x4d"):
@@ -268,8 +275,18 @@ def segments(fh: BinaryIO, ports: frozenset[int], stats: ReadStats) -> Iterator[
                         cut = ip_end - end
                         ip_end = end
                         truncated += 1
-                    yield ts, src, sport, dst, dport, seq, ack, flags, \
-                        buf[data_start:ip_end] if data_start < ip_end else b"", cut
+                    yield (
+                        ts,
+                        src,
+                        sport,
+                        dst,
+                        dport,
+                        seq,
+                        ack,
+                        flags,
+                        buf[data_start:ip_end] if data_start < ip_end else b"",
+                        cut,
+                    )
                     continue
             seg = _decode(link, buf, i, end, origlen, ports, stats, unpack_tcp)
             if seg is not None:
@@ -281,9 +298,16 @@ def segments(fh: BinaryIO, ports: frozenset[int], stats: ReadStats) -> Iterator[
         stats.tcp_packets += ours
 
 
-def _decode(link: int, buf: bytes, i: int, end: int, origlen: int, ports: frozenset[int],
-            stats: ReadStats, unpack_tcp: Any
-            ) -> tuple[bytes, int, bytes, int, int, int, int, bytes, int] | None:
+def _decode(
+    link: int,
+    buf: bytes,
+    i: int,
+    end: int,
+    origlen: int,
+    ports: frozenset[int],
+    stats: ReadStats,
+    unpack_tcp: Any,
+) -> tuple[bytes, int, bytes, int, int, int, int, bytes, int] | None:
     """Any other link layer, IPv6, IP options: the general (slower) way."""
     try:
         ip = _ip_offset(link, buf, i, end)
@@ -308,8 +332,8 @@ def _decode(link: int, buf: bytes, i: int, end: int, origlen: int, ports: frozen
             stats.fragments += 1
             return None
         total = (buf[ip + 2] << 8) | buf[ip + 3]
-        src = buf[ip + 12:ip + 16]
-        dst = buf[ip + 16:ip + 20]
+        src = buf[ip + 12 : ip + 16]
+        dst = buf[ip + 16 : ip + 20]
         tcp = ip + (buf[ip] & 0x0F) * 4
         ip_end = ip + total if total else ip + (origlen - (ip - i))  # 0: segmentation offload
     elif ver == 6:
@@ -318,8 +342,8 @@ def _decode(link: int, buf: bytes, i: int, end: int, origlen: int, ports: frozen
             return None
         nh = buf[ip + 6]
         plen = (buf[ip + 4] << 8) | buf[ip + 5]
-        src = buf[ip + 8:ip + 24]
-        dst = buf[ip + 24:ip + 40]
+        src = buf[ip + 8 : ip + 24]
+        dst = buf[ip + 24 : ip + 40]
         tcp = ip + 40
         while nh in (0, 43, 60) and tcp + 8 <= end:
             nh = buf[tcp]
@@ -366,14 +390,17 @@ def reader_notes(stats: ReadStats, ports: frozenset[int]) -> list[str]:
     """What a user should know about what was not read, in words they can act on."""
     notes: list[str] = []
     if stats.file_problem:
-        notes.append(stats.file_problem + "; sessions still open at that point are marked "
-                     "'capture ended'")
+        notes.append(stats.file_problem + "; sessions still open at that point are marked 'capture ended'")
     for link, count in sorted(stats.unsupported_link.items()):
-        notes.append(f"{count} packets of unsupported link type {link} were skipped; capture "
-                     "on an Ethernet, loopback or 'any' (Linux cooked) interface instead")
+        notes.append(
+            f"{count} packets of unsupported link type {link} were skipped; capture "
+            "on an Ethernet, loopback or 'any' (Linux cooked) interface instead"
+        )
     if stats.truncated:
-        notes.append(f"{stats.truncated} packets were cut short by the snap length "
-                     f"({stats.snaplen}); record with `tcpdump -s 0` to see whole packets")
+        notes.append(
+            f"{stats.truncated} packets were cut short by the snap length "
+            f"({stats.snaplen}); record with `tcpdump -s 0` to see whole packets"
+        )
     if stats.fragments:
         notes.append(f"{stats.fragments} IP fragments were skipped (not reassembled)")
     if stats.malformed:
@@ -386,4 +413,3 @@ def reader_notes(stats: ReadStats, ports: frozenset[int]) -> list[str]:
             hint = f"; TCP connections were opened to port(s) {common}: try --port"
         notes.append(f"no TCP traffic on port(s) {shown} in this capture{hint}")
     return notes
-

@@ -236,8 +236,14 @@ class Tracker:
             if conn.c2s.fin and conn.s2c.fin:
                 self._close(conn)
 
-    def _syn(self, key: tuple[bytes, int, bytes, int], entry: tuple[Connection, bool] | None,
-             ts: float, seq: int, flags: int) -> tuple[Connection, bool] | None:
+    def _syn(
+        self,
+        key: tuple[bytes, int, bytes, int],
+        entry: tuple[Connection, bool] | None,
+        ts: float,
+        seq: int,
+        flags: int,
+    ) -> tuple[Connection, bool] | None:
         src, sport, dst, dport = key
         if flags & ACK:  # SYN-ACK: the server's side
             if entry is None:
@@ -263,15 +269,15 @@ class Tracker:
         conn.c2s.syn(seq)
         return entry
 
-    def _open(self, ts: float, client: tuple[bytes, int], server: tuple[bytes, int]
-              ) -> tuple[Connection, bool]:
+    def _open(
+        self, ts: float, client: tuple[bytes, int], server: tuple[bytes, int]
+    ) -> tuple[Connection, bool]:
         conn = Connection(ts, client, server)
         self.conns[(client[0], client[1], server[0], server[1])] = (conn, True)
         self.conns[(server[0], server[1], client[0], client[1])] = (conn, False)
         return (conn, True)
 
-    def _open_midstream(self, key: tuple[bytes, int, bytes, int], ts: float
-                        ) -> tuple[Connection, bool]:
+    def _open_midstream(self, key: tuple[bytes, int, bytes, int], ts: float) -> tuple[Connection, bool]:
         src, sport, dst, dport = key
         self.midstream += 1
         if sport in self.ports and (dport not in self.ports or sport < dport):

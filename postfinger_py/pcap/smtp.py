@@ -28,11 +28,47 @@ CLIENT_PAUSE = 30.0  # seconds of client silence between a reply and its next co
 QUEUE_LIMIT = 10000  # unanswered commands (or unasked replies) kept for pairing
 
 # RFC 2920: these end a pipelined group; a client must wait for their reply.
-MUST_WAIT = frozenset({"EHLO", "HELO", "LHLO", "DATA", "VRFY", "EXPN", "TURN", "QUIT", "NOOP",
-                       "STARTTLS", "AUTH", "(auth response)", "(connect)"})
-KNOWN = frozenset({"EHLO", "HELO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "VRFY",
-                   "EXPN", "HELP", "NOOP", "QUIT", "STARTTLS", "AUTH", "ETRN", "XCLIENT",
-                   "XFORWARD", "TURN", "ATRN"})
+MUST_WAIT = frozenset(
+    {
+        "EHLO",
+        "HELO",
+        "LHLO",
+        "DATA",
+        "VRFY",
+        "EXPN",
+        "TURN",
+        "QUIT",
+        "NOOP",
+        "STARTTLS",
+        "AUTH",
+        "(auth response)",
+        "(connect)",
+    }
+)
+KNOWN = frozenset(
+    {
+        "EHLO",
+        "HELO",
+        "LHLO",
+        "MAIL",
+        "RCPT",
+        "DATA",
+        "BDAT",
+        "RSET",
+        "VRFY",
+        "EXPN",
+        "HELP",
+        "NOOP",
+        "QUIT",
+        "STARTTLS",
+        "AUTH",
+        "ETRN",
+        "XCLIENT",
+        "XFORWARD",
+        "TURN",
+        "ATRN",
+    }
+)
 
 # (verb, shown text, timestamp, kind)
 Pending = tuple[str, str, float, str]
@@ -228,14 +264,16 @@ class SmtpSession:
                 self.cmode = "cmd"
         elif self.cmode != "tls":
             self.cline.clear()
-            self._anomaly(f"{gap} bytes from the client are missing from the capture; "
-                          "commands around them may be misread")
+            self._anomaly(
+                f"{gap} bytes from the client are missing from the capture; "
+                "commands around them may be misread"
+            )
 
     def _content(self, data: bytes, pos: int, ts: float) -> int:
         """Count message content up to CRLF.CRLF; return where the client stream continues."""
         tail = self.tail
         end = -1
-        probe = tail + data[pos:pos + 5]
+        probe = tail + data[pos : pos + 5]
         k = probe.find(b"\r\n.\r\n")
         if 0 <= k < len(tail):
             content_end = pos + max(0, k + 2 - len(tail))
@@ -320,8 +358,10 @@ class SmtpSession:
             if self.smode != "tls":
                 self.sline.clear()
                 self.reply_lines = []
-                self._anomaly(f"{gap} bytes from the server are missing from the capture; "
-                              "replies around them may be misread")
+                self._anomaly(
+                    f"{gap} bytes from the server are missing from the capture; "
+                    "replies around them may be misread"
+                )
             return b""
         if self.smode == "start":
             data = self.sstart + data
@@ -343,7 +383,7 @@ class SmtpSession:
             eol = data.find(b"\n", pos)
             if eol < 0:
                 if len(self.sline) < MAX_LINE:
-                    self.sline += data[pos:pos + MAX_LINE]
+                    self.sline += data[pos : pos + MAX_LINE]
                 return b""
             if self.sline:
                 self.sline += data[pos:eol]
@@ -396,15 +436,13 @@ class SmtpSession:
             self.banner = lines[0][4:] if lines else ""
         else:
             prev = self.prev_reply_ts
-            if prev is not None and cts < prev and (
-                self.prev_verb in MUST_WAIT or not self.pipelining
-            ):
+            if prev is not None and cts < prev and (self.prev_verb in MUST_WAIT or not self.pipelining):
                 if self.prev_verb == "(connect)":
-                    self._anomaly(f"the client sent {verb} before the server greeting "
-                                  "(pre-greeting traffic)")
+                    self._anomaly(f"the client sent {verb} before the server greeting (pre-greeting traffic)")
                 else:
-                    self._anomaly(f"improper pipelining: {verb} was sent before the reply to "
-                                  f"{self.prev_verb}")
+                    self._anomaly(
+                        f"improper pipelining: {verb} was sent before the reply to {self.prev_verb}"
+                    )
             if rts < cts:
                 self._anomaly(f"reply {code} came before {verb} was sent (unexpected reply)")
             if prev is not None and cts - prev >= CLIENT_PAUSE:
@@ -437,8 +475,7 @@ class SmtpSession:
             self.msg_bytes, self.bdat_bytes = self.bdat_bytes, 0
             self._message(code, lines)
         elif verb == "STARTTLS":
-            self.starttls = {"reply": code, "client_version": None, "sni": None,
-                             "server_version": None}
+            self.starttls = {"reply": code, "client_version": None, "sni": None, "server_version": None}
             if code == 220:
                 self.cmode, self.smode = "tls", "tls"
             elif self.cmode == "hold":
@@ -460,8 +497,9 @@ class SmtpSession:
         if len(self.messages) < MAX_ADDRESSES:
             # Postfix's "250 2.0.0 Ok: queued as 4F3A2160282": the link to `postfinger trace`.
             queued = next((m.group(1) for m in map(_QUEUED.search, lines) if m), None)
-            self.messages.append({"size": self.msg_bytes, "reply": code, "queue_id": queued,
-                                  "incomplete": self.msg_incomplete})
+            self.messages.append(
+                {"size": self.msg_bytes, "reply": code, "queue_id": queued, "incomplete": self.msg_incomplete}
+            )
         self.msg_bytes = 0
 
     def _step(self, cmd: Pending, reply: Reply | None) -> None:
@@ -469,8 +507,13 @@ class SmtpSession:
             self.more_steps += 1
             return
         _verb, shown, cts, kind = cmd
-        step: dict[str, Any] = {"at": round(cts - self.start, 3), "command": shown,
-                                "reply": None, "text": "", "wait": None}
+        step: dict[str, Any] = {
+            "at": round(cts - self.start, 3),
+            "command": shown,
+            "reply": None,
+            "text": "",
+            "wait": None,
+        }
         if reply is not None:
             code, lines, rts = reply
             step["reply"] = code
@@ -522,8 +565,7 @@ class SmtpSession:
 
     def _implicit(self) -> dict[str, Any]:
         if self.starttls is None:
-            self.starttls = {"reply": None, "client_version": None, "sni": None,
-                             "server_version": None}
+            self.starttls = {"reply": None, "client_version": None, "sni": None, "server_version": None}
         return self.starttls
 
     # ---------------------------------------------------------------- result

@@ -90,13 +90,14 @@ class Totals:
             "with_holes": self.with_holes,
             "messages": self.messages,
             "message_bytes": self.message_bytes,
-            "slowest": [{"wait": round(w, 3), "command": v, "client": c, "start": s}
-                        for w, v, c, s in self.slowest[:SLOWEST]],
+            "slowest": [
+                {"wait": round(w, 3), "command": v, "client": c, "start": s}
+                for w, v, c, s in self.slowest[:SLOWEST]
+            ],
         }
 
 
-def summarize(fh: BinaryIO, name: str, ports: frozenset[int], limit: int = DETAIL_LIMIT
-              ) -> dict[str, Any]:
+def summarize(fh: BinaryIO, name: str, ports: frozenset[int], limit: int = DETAIL_LIMIT) -> dict[str, Any]:
     """The summary of one capture as plain data; an unreadable file gives 'error'."""
     stats = ReadStats()
     totals = Totals(limit)
@@ -113,23 +114,27 @@ def summarize(fh: BinaryIO, name: str, ports: frozenset[int], limit: int = DETAI
     tracker.close_all()
     notes = reader_notes(stats, ports)
     if tracker.midstream:
-        notes.append(f"{tracker.midstream} connections started before the capture did (no "
-                     "handshake seen); their beginning may be missing")
+        notes.append(
+            f"{tracker.midstream} connections started before the capture did (no "
+            "handshake seen); their beginning may be missing"
+        )
     if stats.tcp_packets and not totals.count:
         notes.append("TCP packets on the SMTP ports carried no data")
     kept = sorted(totals.kept, key=lambda s: s["start_ts"])
     for session in kept:
         session.pop("start_ts", None)
-    result.update({
-        "format": stats.format,
-        "link": describe_links(stats),
-        "packets": stats.packets,
-        "smtp_packets": stats.tcp_packets,
-        "notes": notes,
-        "totals": totals.to_plain(),
-        "sessions": kept,
-        "shown": len(kept),
-    })
+    result.update(
+        {
+            "format": stats.format,
+            "link": describe_links(stats),
+            "packets": stats.packets,
+            "smtp_packets": stats.tcp_packets,
+            "notes": notes,
+            "totals": totals.to_plain(),
+            "sessions": kept,
+            "shown": len(kept),
+        }
+    )
     result["lines"] = format_lines(result)
     return result
 
@@ -149,22 +154,26 @@ def format_lines(result: dict[str, Any]) -> list[str]:
         f"{result['packets']} packets, {result['smtp_packets']} TCP packets on port(s) {ports}",
     ]
     lines += [f"  note: {n}" for n in result["notes"]]
-    lines.append(f"Sessions: {t['sessions']}; messages accepted: {t['messages']} "
-                 f"({t['message_bytes']} bytes); with anomalies: {t['with_anomalies']}; "
-                 f"with missing data: {t['with_holes']}")
+    lines.append(
+        f"Sessions: {t['sessions']}; messages accepted: {t['messages']} "
+        f"({t['message_bytes']} bytes); with anomalies: {t['with_anomalies']}; "
+        f"with missing data: {t['with_holes']}"
+    )
     if t["sessions"]:
         lines.append(f"Outcomes: {_counts(t['outcomes'])}")
         lines.append(f"Ended by: {_counts(t['ends'])}")
-        lines.append("Reply codes: " + (", ".join(f"{c} x{n}" for c, n in t["codes"].items())
-                                         or "none"))
+        lines.append("Reply codes: " + (", ".join(f"{c} x{n}" for c, n in t["codes"].items()) or "none"))
         if t["slowest"]:
             lines.append("Slowest steps:")
             for s in t["slowest"]:
-                lines.append(f"  {s['wait']:.3f} s  {s['command']}  (client {s['client']}, "
-                             f"session at {s['start']})")
+                lines.append(
+                    f"  {s['wait']:.3f} s  {s['command']}  (client {s['client']}, session at {s['start']})"
+                )
     if result["shown"] < t["sessions"]:
-        lines.append(f"Showing {result['shown']} of {t['sessions']} sessions in full "
-                     "(those with problems first); --sessions N shows more.")
+        lines.append(
+            f"Showing {result['shown']} of {t['sessions']} sessions in full "
+            "(those with problems first); --sessions N shows more."
+        )
     for n, s in enumerate(result["sessions"], 1):
         lines.append("")
         lines.extend(_session_lines(n, s))
@@ -172,8 +181,10 @@ def format_lines(result: dict[str, Any]) -> list[str]:
 
 
 def _session_lines(n: int, s: dict[str, Any]) -> list[str]:
-    out = [f"Session {n}: client {s['client']} -> server {s['server']}, {s['start']} UTC, "
-           f"{s['duration']:.3f} s; {s['outcome']}; ended by {s['end']}"]
+    out = [
+        f"Session {n}: client {s['client']} -> server {s['server']}, {s['start']} UTC, "
+        f"{s['duration']:.3f} s; {s['outcome']}; ended by {s['end']}"
+    ]
     if s["banner"] is not None:
         out.append(f"  banner: {s['banner']}")
     if s["helo"] is not None:
@@ -186,8 +197,9 @@ def _session_lines(n: int, s: dict[str, Any]) -> list[str]:
         out.append(f"  MAIL FROM: {', '.join(s['mail_from']) or '-'}; RCPT TO: {rcpts or '-'}")
     for m in s["messages"]:
         gap = ", incomplete in capture" if m["incomplete"] else ""
-        queued = f", queued as {m['queue_id']} (postfinger trace {m['queue_id']})" if m.get(
-            "queue_id") else ""
+        queued = (
+            f", queued as {m['queue_id']} (postfinger trace {m['queue_id']})" if m.get("queue_id") else ""
+        )
         out.append(f"  message: {m['size']} bytes sent{gap}, reply {m['reply']}{queued}")
     tls = s["tls"]
     if tls is not None:
@@ -202,9 +214,11 @@ def _session_lines(n: int, s: dict[str, Any]) -> list[str]:
     for a in s["auth"]:
         out.append(f"  AUTH: mechanism {a['mechanism']} -> {a['reply']} (credentials not shown)")
     if s["holes"] or s["retransmitted"]:
-        out.append(f"  TCP: {s['holes']} holes (client {s['gaps']['client']} bytes, server "
-                   f"{s['gaps']['server']} bytes missing), {s['retransmitted']} "
-                   "retransmitted segments")
+        out.append(
+            f"  TCP: {s['holes']} holes (client {s['gaps']['client']} bytes, server "
+            f"{s['gaps']['server']} bytes missing), {s['retransmitted']} "
+            "retransmitted segments"
+        )
     if s["steps"]:
         out.append("  dialogue (time since connect, command, reply, reply time):")
         width = min(48, max(len(st["command"]) for st in s["steps"]))

@@ -26,7 +26,7 @@ def _handshake(data: bytes, wanted: int) -> bytes | None:
     pos = 0
     while pos + 5 <= len(data) and data[pos] == 0x16:
         length = (data[pos + 3] << 8) | data[pos + 4]
-        body += data[pos + 5:pos + 5 + length]
+        body += data[pos + 5 : pos + 5 + length]
         pos += 5 + length
         if len(body) >= 4:
             need = 4 + ((body[1] << 16) | (body[2] << 8) | body[3])
@@ -37,7 +37,7 @@ def _handshake(data: bytes, wanted: int) -> bytes | None:
     length = (body[1] << 16) | (body[2] << 8) | body[3]
     if len(body) < 4 + length:
         return None  # not all here yet
-    return bytes(body[4:4 + length])
+    return bytes(body[4 : 4 + length])
 
 
 def _extensions(body: bytes, pos: int) -> dict[int, bytes]:
@@ -49,7 +49,7 @@ def _extensions(body: bytes, pos: int) -> dict[int, bytes]:
     while pos + 4 <= end:
         etype = (body[pos] << 8) | body[pos + 1]
         elen = (body[pos + 2] << 8) | body[pos + 3]
-        out[etype] = body[pos + 4:pos + 4 + elen]
+        out[etype] = body[pos + 4 : pos + 4 + elen]
         pos += 4 + elen
     return out
 
@@ -61,7 +61,7 @@ def _sni(ext: bytes) -> str | None:
         kind = ext[pos]
         length = (ext[pos + 1] << 8) | ext[pos + 2]
         if kind == 0:
-            return ext[pos + 3:pos + 3 + length].decode("ascii", "replace")
+            return ext[pos + 3 : pos + 3 + length].decode("ascii", "replace")
         pos += 3 + length
     return None
 
@@ -105,4 +105,3 @@ def parse_server_hello(data: bytes) -> str | None:
     if ext is not None and len(ext) == 2:
         chosen = (ext[0] << 8) | ext[1]
     return version_name(chosen)
-

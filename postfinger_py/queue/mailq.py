@@ -63,8 +63,7 @@ def parse_mailq(text: str, now: datetime, tz: timezone = timezone.utc) -> QueueL
         qid, mark, arrival, size, sender = current
         queue = {"*": "active", "!": "hold"}.get(mark) or ("deferred" if has_reason else "incoming")
         listing.messages.append(
-            Message(queue, qid, arrival, size, "" if sender == "MAILER-DAEMON" else sender,
-                    tuple(rcpts))
+            Message(queue, qid, arrival, size, "" if sender == "MAILER-DAEMON" else sender, tuple(rcpts))
         )
 
     for no, line in enumerate(text.splitlines(), 1):

@@ -241,9 +241,7 @@ def _read_live(name: str, dir_fd: int | None) -> Result:
             return _DIR if stat_mod.S_ISDIR(st.st_mode) else None
         if (st.st_mode & 0o733) != 0o700:
             return None
-        return read_envelope(
-            os.read(fd, _CHUNK), lambda off, size: os.pread(fd, size, off), st.st_mtime
-        )
+        return read_envelope(os.read(fd, _CHUNK), lambda off, size: os.pread(fd, size, off), st.st_mtime)
     except OSError:
         return _BAD
     finally:

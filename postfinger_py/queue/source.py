@@ -157,9 +157,7 @@ class ShapeResult:
     notes: list[str] = field(default_factory=list)
 
 
-def run_perl_qshape(
-    ctx: Context, options: QshapeOptions, queues: Sequence[str]
-) -> tuple[str | None, str]:
+def run_perl_qshape(ctx: Context, options: QshapeOptions, queues: Sequence[str]) -> tuple[str | None, str]:
     """The Perl qshape's table, or None and why not."""
     res = ctx.runner.run(perl_qshape_argv(ctx, options, queues), timeout=QUEUE_TIMEOUT)
     if res.ok and "permission denied" not in res.stderr.lower():
@@ -169,9 +167,7 @@ def run_perl_qshape(
     return None, f"the Perl qshape is unusable: {res.describe_failure()}"
 
 
-def qshape_table(
-    ctx: Context, options: QshapeOptions, queues: Sequence[str] = ()
-) -> ShapeResult:
+def qshape_table(ctx: Context, options: QshapeOptions, queues: Sequence[str] = ()) -> ShapeResult:
     """qshape's table for these queues: computed from `postqueue -j` when it can be, else the
     Perl qshape's own output, else computed from `mailq` text. Raises when nothing works."""
     names = list(queues) or list(DEFAULT_QUEUES)
@@ -207,8 +203,7 @@ def qshape_table(
         notes.append(f"`postqueue -j` unusable: {explain_failure(res)}")
     else:
         notes.append(
-            "`postqueue -j` knows only the queues " + ", ".join(QUEUE_NAMES)
-            + f"; not {', '.join(unknown)}"
+            "`postqueue -j` knows only the queues " + ", ".join(QUEUE_NAMES) + f"; not {', '.join(unknown)}"
         )
     text, why = run_perl_qshape(ctx, options, names)
     if text is not None:

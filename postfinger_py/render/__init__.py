@@ -17,7 +17,8 @@ def _template_dir() -> str:
     """
     here = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "templates")
     if os.path.isfile(os.path.join(here, "report.txt.j2")) and os.path.isfile(
-            os.path.join(here, "__init__.py")):
+        os.path.join(here, "__init__.py")
+    ):
         return here
     try:
         from importlib import resources
@@ -58,8 +59,7 @@ def render_text(report: Report) -> str:
             template = env.get_template(name if _exists(name) else "sections/generic.txt.j2")
             body = template.render(section=section)
         sections.append({**section, "body": body.rstrip("\n")})
-    return str(env.get_template("report.txt.j2").render(
-        report=plain, sections=sections, warn=report.warn))
+    return str(env.get_template("report.txt.j2").render(report=plain, sections=sections, warn=report.warn))
 
 
 def _exists(name: str) -> bool:

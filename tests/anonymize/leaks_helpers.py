@@ -30,21 +30,30 @@ def site(tmp_path: Path, main_cf: str) -> Path:
 
 def filtered(tmp_path: Path, conf: Path, text: str, mode: str = "on") -> str:
     """`text` through the public text filter, which learns the site with the real postconf."""
-    ctx = Context(runner=SubprocessRunner(), files=LiveFiles("/"),
-                  now=datetime(2026, 11, 21, tzinfo=timezone.utc), euid=0,
-                  options=Options(config_dir=str(conf)))
+    ctx = Context(
+        runner=SubprocessRunner(),
+        files=LiveFiles("/"),
+        now=datetime(2026, 11, 21, tzinfo=timezone.utc),
+        euid=0,
+        options=Options(config_dir=str(conf)),
+    )
     settings = AnonSettings(mode=mode, key_file=str(tmp_path / "key"))
     return text_filter(ctx, settings)(text)
 
 
-def command(tmp_path: Path, conf: Path, text: str,
-            extra: list[str] | None = None) -> tuple[int, str, str]:
+def command(tmp_path: Path, conf: Path, text: str, extra: list[str] | None = None) -> tuple[int, str, str]:
     """The whole `postfinger anonymize -c CONF FILE` command, in process."""
     src = tmp_path / "input.txt"
     src.write_text(text)
     out, err = io.StringIO(), io.StringIO()
-    env = Env(stdout=out, stderr=err, stdin=io.BytesIO(b""), environ={},
-              clock=lambda: datetime(2026, 11, 21, tzinfo=timezone.utc))
-    status = main(["anonymize", "-c", str(conf), "--anon-key", str(tmp_path / "key"),
-                   *(extra or []), str(src)], env)
+    env = Env(
+        stdout=out,
+        stderr=err,
+        stdin=io.BytesIO(b""),
+        environ={},
+        clock=lambda: datetime(2026, 11, 21, tzinfo=timezone.utc),
+    )
+    status = main(
+        ["anonymize", "-c", str(conf), "--anon-key", str(tmp_path / "key"), *(extra or []), str(src)], env
+    )
     return status, out.getvalue(), err.getvalue()

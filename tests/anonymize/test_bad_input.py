@@ -21,8 +21,9 @@ def engine() -> Engine:
 
 def test_binary_junk_and_invalid_utf8() -> None:
     # Seeded, so that a failure can be reproduced (more seeds: test_leak_agreement.py).
-    junk = (random.Random(7).randbytes(200_000)
-            + b"\xff\xfe mx1.bluefinch-logistics.de \xc3\x28 10.20.30.40\x00")
+    junk = (
+        random.Random(7).randbytes(200_000) + b"\xff\xfe mx1.bluefinch-logistics.de \xc3\x28 10.20.30.40\x00"
+    )
     text = junk.decode("utf-8", errors="replace")
     e = engine()
     out = e.apply(text)

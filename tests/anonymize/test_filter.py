@@ -24,12 +24,14 @@ NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
 
 def recorded_runner() -> FakeRunner:
     """The commands the filter runs, answered from recorded real output."""
-    return FakeRunner({
-        ("postconf", "-n"): read("postconf-n.txt"),
-        ("postconf", "-P"): read("postconf-P.txt"),
-        ("postconf", "-h", "myhostname", "mydomain"): f"{SITE['hostname']}\n{SITE['domain']}\n",
-        ("uname", "-n"): "vm\n",
-    })
+    return FakeRunner(
+        {
+            ("postconf", "-n"): read("postconf-n.txt"),
+            ("postconf", "-P"): read("postconf-P.txt"),
+            ("postconf", "-h", "myhostname", "mydomain"): f"{SITE['hostname']}\n{SITE['domain']}\n",
+            ("uname", "-n"): "vm\n",
+        }
+    )
 
 
 def site_tree(root: Path) -> Path:
@@ -43,14 +45,17 @@ def site_tree(root: Path) -> Path:
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Context:
-    return Context(runner=recorded_runner(), files=LiveFiles(str(site_tree(tmp_path))),
-                   now=NOW, euid=0)
+    return Context(runner=recorded_runner(), files=LiveFiles(str(site_tree(tmp_path))), now=NOW, euid=0)
 
 
 def test_filter_learns_maps_and_hides_everything(ctx: Context) -> None:
     f = text_filter(ctx, AnonSettings())
-    text = (read("postfix.log") + read("sasl_passwd") + read("mysql-senders.cf")
-            + "bare user j.meier and relay user bluefinch-relay, host mx1\n")
+    text = (
+        read("postfix.log")
+        + read("sasl_passwd")
+        + read("mysql-senders.cf")
+        + "bare user j.meier and relay user bluefinch-relay, host mx1\n"
+    )
     out = f(text)
     for value in site_values():
         assert value.lower() not in out.lower(), value
@@ -117,9 +122,16 @@ def test_command_reads_files_and_stdin(tmp_path: Path) -> None:
     src = tmp_path / "in.txt"
     src.write_text(f"relay {SITE['relay_host']} for 10.20.30.40\n")
     out = io.StringIO()
-    env = Env(stdout=out, stderr=io.StringIO(), stdin=io.BytesIO(b"mx1 says hi\xff\n"),
-              environ={}, clock=lambda: NOW, root=str(site_tree(tmp_path / "root")), euid=0,
-              runner=runner)
+    env = Env(
+        stdout=out,
+        stderr=io.StringIO(),
+        stdin=io.BytesIO(b"mx1 says hi\xff\n"),
+        environ={},
+        clock=lambda: NOW,
+        root=str(site_tree(tmp_path / "root")),
+        euid=0,
+        runner=runner,
+    )
     assert cmd.main([str(src), "-"], env) == 0
     assert ("postconf", "-n") in runner.calls  # the site was learned through Env's runner
     text = out.getvalue()

@@ -31,9 +31,10 @@ def test_live_filter_hides_site_and_keeps_relations(real_postfix: dict[str, Any]
     ctx = Env().live_context(Options())
     f = text_filter(ctx, AnonSettings())
     main = subprocess.run(["postconf", "-n"], capture_output=True, text=True).stdout
-    maps = "".join(Path(p).read_text() for p in ("/etc/postfix/sasl_passwd",
-                                                  "/etc/postfix/mysql-senders.cf",
-                                                  "/etc/postfix/virtual"))
+    maps = "".join(
+        Path(p).read_text()
+        for p in ("/etc/postfix/sasl_passwd", "/etc/postfix/mysql-senders.cf", "/etc/postfix/virtual")
+    )
     log = Path("/var/log/postfix.log").read_text(errors="replace")[-200_000:]
     out = f(main + maps + log)
     for value in site_values():

@@ -30,8 +30,9 @@ def check_postconf_d(text: str) -> None:
     # this machine's own ULA network is site data; loopback, documentation, link-local are not
     assert nets[:5] == ["mynetworks", "=", "127.0.0.0/8", "192.0.2.0/24", "[::1]/128"]
     ula = ipaddress.ip_network(nets[5].replace("[", "").replace("]", ""))
-    assert nets[5] != "[fd00::]/64" and ula.prefixlen == 64 and ula.subnet_of(
-        ipaddress.ip_network("fc00::/7"))  # still a unique-local network
+    assert (
+        nets[5] != "[fd00::]/64" and ula.prefixlen == 64 and ula.subnet_of(ipaddress.ip_network("fc00::/7"))
+    )  # still a unique-local network
     assert nets[6] == "[fe80::]/64"
 
 

@@ -22,10 +22,29 @@ from .conftest import engine_pair
 
 HOST = "mx1.bluefinch-logistics.de"
 VALUES = [
-    "mx1", "MX1", HOST, "bluefinch-logistics.de", "j.meier", "lager", "j.meier@bluefinch-logistics.de",
-    "lager@kunde-nord.de", "@bluefinch-logistics.de", "x@[10.20.30.40]", "mx1@bluefinch-logistics.de",
-    "10.20.30.40", "[2001:db8:1::5]", "[2a01:4f8::1]", "203.0.113.9", "kunde-nord.de",
-    "mail7.kunde-nord.de", "S3cretPassw0rd!", "ab1", "a", "x", "1", "de",
+    "mx1",
+    "MX1",
+    HOST,
+    "bluefinch-logistics.de",
+    "j.meier",
+    "lager",
+    "j.meier@bluefinch-logistics.de",
+    "lager@kunde-nord.de",
+    "@bluefinch-logistics.de",
+    "x@[10.20.30.40]",
+    "mx1@bluefinch-logistics.de",
+    "10.20.30.40",
+    "[2001:db8:1::5]",
+    "[2a01:4f8::1]",
+    "203.0.113.9",
+    "kunde-nord.de",
+    "mail7.kunde-nord.de",
+    "S3cretPassw0rd!",
+    "ab1",
+    "a",
+    "x",
+    "1",
+    "de",
 ]
 # Between two values: whitespace, control characters, the replacement character, and the
 # punctuation Postfix text puts between values. Not the characters that join two values into
@@ -35,7 +54,13 @@ VALUES = [
 # ambiguous (the bare forms Postfix writes, `addr: text` and `addr:smtp`, are below).
 FULL_V6 = "2a01:4f8:c0c:1234:5678:9abc:def0:1234"
 SEPARATORS = [c for c in string.punctuation if c not in ".-_@+%\\"] + [
-    " ", "\t", "\n", "\x06", "\ufffd", "\xa0"]
+    " ",
+    "\t",
+    "\n",
+    "\x06",
+    "\ufffd",
+    "\xa0",
+]
 
 
 def _learn(e: Engine) -> None:
@@ -60,41 +85,46 @@ def test_the_leak_check_finds_nothing_the_anonymizer_left(parts: list) -> None:
     assert out == ref.apply_by_regex(text)
 
 
-@pytest.mark.parametrize("text, gone", [
-    # A learned short host after punctuation inside one space-free token (these were kept, and
-    # the leak check then refused the whole report).
-    ("mydestination = $myhostname,mx1, localhost", "mx1"),
-    ("relay_domains = a,mx1,b", "mx1"),
-    ("check_client_access hash:/etc/postfix/mx1", "mx1"),
-    ("x!lager", "lager"),
-    # A learned word beside a dot where the whole is no domain: a certificate named after the
-    # host, a map file, a typo in the domain's suffix.
-    ("smtpd_tls_cert_file = /etc/ssl/certs/mx1.pem", "mx1"),
-    ("smtpd_tls_key_file = /etc/ssl/private/mx1.key", "mx1"),
-    ("transport_maps = hash:/etc/postfix/mx1.transport", "mx1"),
-    ("relayhost = [mx1.bluefinch-logistics.dem]", "mx1"),
-    ("x.mx1 lager.cf", "lager"),
-    # A name after a hyphen that cannot be inside a label.
-    ("status=bounced -mail7.kunde-nord.de", "kunde-nord"),
-    # Postfix's colon right after an IPv6 address (warnings of smtpd).
-    ("warning: hostname mail7.kunde-nord.de does not resolve to address 2a01:4f8::1: "
-     "Name or service not known", "2a01:4f8::1"),
-    ("warning: 2a01:4f8::1: address not listed for hostname mail7.kunde-nord.de", "2a01:4f8::1"),
-    ("inet_interfaces = 2a01:4f8::1:smtp", "2a01:4f8::1"),
-    (f"warning: {FULL_V6}: address not listed for hostname x.de", FULL_V6),  # eight groups
-    (f"inet_interfaces = {FULL_V6}:smtp", FULL_V6),
-    # A local part with nothing after the `@`: access(5) keys, inline: tables.
-    ("check_recipient_access inline:{ hans.mueller@=REJECT }", "hans.mueller"),
-    ("from=<hans.mueller@[10.1.2.3]>", "hans.mueller"),
-    # A learned word in the syslog program name (`-o syslog_name=postfix/lager`).
-    ("Nov 21 21:24:13 gw postfix/lager[9]: connect from unknown[10.1.2.3]", "lager"),
-    ("Nov 21 21:24:13 gw mx1/smtpd[19]: connect from unknown[10.1.2.3]", "mx1"),
-])
+@pytest.mark.parametrize(
+    "text, gone",
+    [
+        # A learned short host after punctuation inside one space-free token (these were kept, and
+        # the leak check then refused the whole report).
+        ("mydestination = $myhostname,mx1, localhost", "mx1"),
+        ("relay_domains = a,mx1,b", "mx1"),
+        ("check_client_access hash:/etc/postfix/mx1", "mx1"),
+        ("x!lager", "lager"),
+        # A learned word beside a dot where the whole is no domain: a certificate named after the
+        # host, a map file, a typo in the domain's suffix.
+        ("smtpd_tls_cert_file = /etc/ssl/certs/mx1.pem", "mx1"),
+        ("smtpd_tls_key_file = /etc/ssl/private/mx1.key", "mx1"),
+        ("transport_maps = hash:/etc/postfix/mx1.transport", "mx1"),
+        ("relayhost = [mx1.bluefinch-logistics.dem]", "mx1"),
+        ("x.mx1 lager.cf", "lager"),
+        # A name after a hyphen that cannot be inside a label.
+        ("status=bounced -mail7.kunde-nord.de", "kunde-nord"),
+        # Postfix's colon right after an IPv6 address (warnings of smtpd).
+        (
+            "warning: hostname mail7.kunde-nord.de does not resolve to address 2a01:4f8::1: "
+            "Name or service not known",
+            "2a01:4f8::1",
+        ),
+        ("warning: 2a01:4f8::1: address not listed for hostname mail7.kunde-nord.de", "2a01:4f8::1"),
+        ("inet_interfaces = 2a01:4f8::1:smtp", "2a01:4f8::1"),
+        (f"warning: {FULL_V6}: address not listed for hostname x.de", FULL_V6),  # eight groups
+        (f"inet_interfaces = {FULL_V6}:smtp", FULL_V6),
+        # A local part with nothing after the `@`: access(5) keys, inline: tables.
+        ("check_recipient_access inline:{ hans.mueller@=REJECT }", "hans.mueller"),
+        ("from=<hans.mueller@[10.1.2.3]>", "hans.mueller"),
+        # A learned word in the syslog program name (`-o syslog_name=postfix/lager`).
+        ("Nov 21 21:24:13 gw postfix/lager[9]: connect from unknown[10.1.2.3]", "lager"),
+        ("Nov 21 21:24:13 gw mx1/smtpd[19]: connect from unknown[10.1.2.3]", "mx1"),
+    ],
+)
 def test_learned_values_in_punctuated_and_dotted_words_are_replaced(text: str, gone: str) -> None:
     fast, ref = _engines()
     for e in (fast, ref):  # originals the check knows
-        e.apply(f"client=unknown[2a01:4f8::1] client=unknown[{FULL_V6}] "
-                "to=<hans.mueller@kunde-nord.de>")
+        e.apply(f"client=unknown[2a01:4f8::1] client=unknown[{FULL_V6}] to=<hans.mueller@kunde-nord.de>")
     out = fast.apply(text)
     assert gone not in out.lower() and len(out.split()) == len(text.split()), out
     assert LeakChecker(fast).find(out) is None, out
@@ -116,8 +146,10 @@ def test_host_named_like_a_postfix_file_or_a_tld(short: str) -> None:
     e = Engine(b"k" * 32)
     e.learn_host(f"{short}.bluefinch-logistics.de", is_own_host=True)
     e.freeze()
-    text = (f"/etc/postfix/main.cf /etc/postfix/master.cf mail.kunde-nord.{short} "
-            f"/etc/ssl/{short}.pem relay={short}[10.1.2.3]")
+    text = (
+        f"/etc/postfix/main.cf /etc/postfix/master.cf mail.kunde-nord.{short} "
+        f"/etc/ssl/{short}.pem relay={short}[10.1.2.3]"
+    )
     out = e.apply(text)
     assert out.startswith("/etc/postfix/main.cf /etc/postfix/master.cf ")
     if short in ("mx", "de"):  # a public suffix: kept as the suffix of a name
@@ -130,7 +162,7 @@ def test_a_network_before_postfix_colon_keeps_its_length() -> None:
     fast, ref = _engines()
     for text in ("2a01:4f8::/64: x", f"{FULL_V6}/128: x"):
         out = fast.apply(text)
-        assert out.endswith(text[text.index("/"):]) and "2a01" not in out, out
+        assert out.endswith(text[text.index("/") :]) and "2a01" not in out, out
         assert out == ref.apply_by_regex(text)
 
 
@@ -147,11 +179,15 @@ def test_file_extensions_and_postfix_file_names_stay_where_a_host_has_their_name
     e.learn_host("main.bluefinch-logistics.de", is_own_host=True)
     e.learn_host("db")  # `hosts = db` in a mysql: table (a Docker service name)
     e.freeze()
-    text = ("open database /etc/postfix/transport.db /etc/postfix/main.cf.bak "
-            "/usr/share/postfix/main.cf.debian /etc/ssl/main.pem relay=db[10.1.2.3]:3306")
+    text = (
+        "open database /etc/postfix/transport.db /etc/postfix/main.cf.bak "
+        "/usr/share/postfix/main.cf.debian /etc/ssl/main.pem relay=db[10.1.2.3]:3306"
+    )
     out = e.apply(text)
-    assert out.startswith("open database /etc/postfix/transport.db /etc/postfix/main.cf.bak "
-                          "/usr/share/postfix/main.cf.debian /etc/ssl/"), out
+    assert out.startswith(
+        "open database /etc/postfix/transport.db /etc/postfix/main.cf.bak "
+        "/usr/share/postfix/main.cf.debian /etc/ssl/"
+    ), out
     assert "main.pem" not in out and "relay=db[" not in out
     assert LeakChecker(e).find(out) is None, out
 
@@ -162,13 +198,18 @@ def test_access_map_actions_and_their_text_are_not_learned_as_users() -> None:
     from postfinger_py.anonymize import learn
 
     e = Engine(b"k" * 32)
-    learn.learn_map_text(e, "spammer@kunde-nord.de REJECT Sender blocked by policy\n"
-                            "lager@kunde-nord.de OK\n10.1.2.3 REDIRECT hans@kunde-nord.de\n"
-                            "/^Subject: .*offer/ REJECT spam here\nj.meier anna.schulz\n")
+    learn.learn_map_text(
+        e,
+        "spammer@kunde-nord.de REJECT Sender blocked by policy\n"
+        "lager@kunde-nord.de OK\n10.1.2.3 REDIRECT hans@kunde-nord.de\n"
+        "/^Subject: .*offer/ REJECT spam here\nj.meier anna.schulz\n",
+    )
     assert e.users == {"spammer", "lager", "hans", "j.meier", "anna.schulz"}
     e.freeze()
-    text = ("status=sent (250 2.0.0 Ok: queued as 4F2A1B3C9D) argv=/usr/bin/x -f ${sender} "
-            "-d $recipient blocked by policy /etc/postfix/transport")
+    text = (
+        "status=sent (250 2.0.0 Ok: queued as 4F2A1B3C9D) argv=/usr/bin/x -f ${sender} "
+        "-d $recipient blocked by policy /etc/postfix/transport"
+    )
     assert e.apply(text) == text
 
 

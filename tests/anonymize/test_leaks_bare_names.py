@@ -80,8 +80,7 @@ Nov 21 00:10:20 mx1 postfix/cleanup[5]: ABC133: warning: header From: Mail Deliv
 
 def test_local_users_and_display_names_are_replaced_role_names_kept(tmp_path: Path) -> None:
     conf = site(tmp_path, MAIN_CF)
-    for out in (filtered(tmp_path, conf, LOCAL_AND_HEADERS),
-                command(tmp_path, conf, LOCAL_AND_HEADERS)[1]):
+    for out in (filtered(tmp_path, conf, LOCAL_AND_HEADERS), command(tmp_path, conf, LOCAL_AND_HEADERS)[1]):
         for original in ("hbauer", "kmueller", "Hans", "Bauer", "Anna", "Schmidt"):
             assert not re.search(rf"\b{original}\b", out, re.IGNORECASE), original
         user = re.search(r"to=<(\w+)@", out)

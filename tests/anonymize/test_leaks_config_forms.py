@@ -34,8 +34,15 @@ def test_config_forms_of_real_deployments(tmp_path: Path) -> None:
     conf = site(tmp_path, MAIN_CF)
     text = MAIN_CF + TABLES
     for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
-        for original in ("acme", "acmeserver01", "opendkim-acme", "policy01", "172.22.1",
-                         "172\\.22\\.1\\.15", "aBcDeFgHiJkLmNoP"):
+        for original in (
+            "acme",
+            "acmeserver01",
+            "opendkim-acme",
+            "policy01",
+            "172.22.1",
+            "172\\.22\\.1\\.15",
+            "aBcDeFgHiJkLmNoP",
+        ):
             assert original not in out.lower(), original
         # The endpoints keep their form; mail software names stay (they name no site).
         assert re.search(r"smtpd_milters = inet:rspamd:11332, inet:[a-z]{8}-[a-z]{4}:8891\n", out)
@@ -46,8 +53,7 @@ def test_config_forms_of_real_deployments(tmp_path: Path) -> None:
         assert label and f"ESMTP {label.group(1).title()}{label.group(2).title()} Mailgateway" in out
         # An address escaped for a regular expression stays escaped, in the same network.
         net = re.search(r"mynetworks = 127\.0\.0\.0/8 \[::1\]/128 (\d+)\.(\d+)\.(\d+)\.0/24", out)
-        assert net and re.search(rf"X-Originating-IP: {net[1]}\\.{net[2]}\\.{net[3]}\\.\d+/ IGNORE",
-                                 out)
+        assert net and re.search(rf"X-Originating-IP: {net[1]}\\.{net[2]}\\.{net[3]}\\.\d+/ IGNORE", out)
         assert re.search(r"^/\^Received: from [a-z]{4}\\\.[a-z]{4}-[a-z]{2}\\\.com/ IGNORE$", out, re.M)
         # A next hop with its port is no user:password: the ports stay, nothing is masked there.
         assert re.search(r"^@[a-z]{4}-[a-z]{2}\.com \[[\w.]+\]:587$", out, re.M)

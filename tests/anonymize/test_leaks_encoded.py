@@ -15,13 +15,15 @@ MAIN_CF = "myhostname = mx1.acme-robotics.com\nmydomain = acme-robotics.com\n"
 
 def test_encoded_forms_of_learned_names(tmp_path: Path) -> None:
     conf = site(tmp_path, MAIN_CF)
-    text = ("Nov 21 00:00:01 mx1 postfix/cleanup[5]: 4F1A2B3C4D: warning: header Subject: "
-            "see https://www.acme-robotics%2Ecom/x and mx1&#46;acme-robotics&#x2E;com\n"
-            "Content-Transfer-Encoding: quoted-printable\n"
-            "Contact info=40acme-robotics=2Ecom or mx1=2Eacme=2Drobotics.com today\n"
-            "Reply to the sales team at sales@acme-rob=\notics.com, thank you=\n"
-            "{\"host\": \"mx1\\u002eacme\\u002drobotics.com\", \"size\": \"10%\"}\n"
-            "plain: mx1.acme-robotics.com\n")
+    text = (
+        "Nov 21 00:00:01 mx1 postfix/cleanup[5]: 4F1A2B3C4D: warning: header Subject: "
+        "see https://www.acme-robotics%2Ecom/x and mx1&#46;acme-robotics&#x2E;com\n"
+        "Content-Transfer-Encoding: quoted-printable\n"
+        "Contact info=40acme-robotics=2Ecom or mx1=2Eacme=2Drobotics.com today\n"
+        "Reply to the sales team at sales@acme-rob=\notics.com, thank you=\n"
+        '{"host": "mx1\\u002eacme\\u002drobotics.com", "size": "10%"}\n'
+        "plain: mx1.acme-robotics.com\n"
+    )
     for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
         low = out.lower()
         assert "acme" not in low and "robotics" not in low and "otics" not in low, out
@@ -41,6 +43,5 @@ def test_encoded_forms_of_learned_names(tmp_path: Path) -> None:
 
 def test_encoded_names_in_the_report() -> None:
     cf = MAIN_CF + "smtpd_banner = $myhostname ESMTP acme-robotics%2Ecom\n"
-    out = anonymize(_report(cf), AnonSettings()).report.section(
-        "maincf").data["text"]  # type: ignore[union-attr]
+    out = anonymize(_report(cf), AnonSettings()).report.section("maincf").data["text"]  # type: ignore[union-attr]
     assert "acme" not in out and "smtpd_banner = $myhostname ESMTP " in out and "%2Ecom" in out

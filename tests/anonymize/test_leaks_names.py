@@ -19,9 +19,11 @@ smtpd_banner = $myhostname ESMTP Acme-Robotics mail
 
 def test_a_learned_label_as_a_word_in_any_case(tmp_path: Path) -> None:
     conf = site(tmp_path, MAIN_CF)
-    text = ("smtpd_banner = $myhostname ESMTP Acme-Robotics mail\n"
-            "Nov 21 00:00:03 mx1 postfix/smtpd[6]: NOQUEUE: reject: RCPT from x[198.51.100.7]: "
-            "554 5.7.1 <a@acme-robotics.com>: ACME-ROBOTICS policy; see acme-robotics.com/policy\n")
+    text = (
+        "smtpd_banner = $myhostname ESMTP Acme-Robotics mail\n"
+        "Nov 21 00:00:03 mx1 postfix/smtpd[6]: NOQUEUE: reject: RCPT from x[198.51.100.7]: "
+        "554 5.7.1 <a@acme-robotics.com>: ACME-ROBOTICS policy; see acme-robotics.com/policy\n"
+    )
     for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
         assert "acme-robotics" not in out.lower()
         assert "smtpd_banner = $myhostname ESMTP " in out and " mail\n" in out
@@ -35,13 +37,15 @@ def test_a_learned_label_as_a_word_in_any_case(tmp_path: Path) -> None:
 
 def test_ldap_dn_components_are_the_domain(tmp_path: Path) -> None:
     conf = site(tmp_path, "myhostname = mx1.acme.co.uk\nmydomain = acme.co.uk\n")
-    text = ("Nov 21 00:00:01 mx1 postfix/smtpd[3]: warning: dict_ldap_connect: Unable to bind to "
-            "server ldap://ldap.acme.co.uk:389 with dn cn=admin,dc=acme,dc=co,dc=uk: 49 "
-            "(Invalid credentials)\n"
-            "search_base = dc=acme,dc=com\n"
-            "bind_dn = uid=jsmith,ou=People,DC=Acme,DC=co,DC=uk\n"
-            "ldapsource_search_base = ou=People, dc=acme, dc=co, dc=uk\n"
-            "mail from postmaster@acme.co.uk\n")
+    text = (
+        "Nov 21 00:00:01 mx1 postfix/smtpd[3]: warning: dict_ldap_connect: Unable to bind to "
+        "server ldap://ldap.acme.co.uk:389 with dn cn=admin,dc=acme,dc=co,dc=uk: 49 "
+        "(Invalid credentials)\n"
+        "search_base = dc=acme,dc=com\n"
+        "bind_dn = uid=jsmith,ou=People,DC=Acme,DC=co,DC=uk\n"
+        "ldapsource_search_base = ou=People, dc=acme, dc=co, dc=uk\n"
+        "mail from postmaster@acme.co.uk\n"
+    )
     for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
         assert "acme" not in out.lower() and "jsmith" not in out
         dom = out.split("mail from postmaster@")[1].split(".")[0]  # how acme.co.uk maps
@@ -56,8 +60,13 @@ def test_reverse_dns_names_embedding_the_address(tmp_path: Path) -> None:
     conf = site(tmp_path, MAIN_CF)
     text = "".join(
         f"Nov 21 00:00:02 mx1 postfix/smtpd[4]: connect from {name}[207.45.176.102]\n"
-        for name in ("102.176.45.207.securenet-server.net", "host-207-45-176-102.example-isp.net",
-                     "207-45-176-102.dyn.isp.com", "static.102.176.45.207.clients.hoster.de"))
+        for name in (
+            "102.176.45.207.securenet-server.net",
+            "host-207-45-176-102.example-isp.net",
+            "207-45-176-102.dyn.isp.com",
+            "static.102.176.45.207.clients.hoster.de",
+        )
+    )
     text += "Nov 21 00:00:03 mx1 postfix/smtp[5]: host-207-45-176-102.example-isp.net said hi\n"
     for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
         assert "207" not in out and "102" not in out, out
@@ -78,9 +87,11 @@ def test_embedded_addresses_without_brackets_and_what_is_not_one() -> None:
     engine = Engine(KEY)
     engine.freeze()
     ip = engine.apply("x[207.45.176.102]")[2:-1]
-    out = engine.apply("warning: hostname 207-45-176-102.dyn.isp.com does not resolve to address "
-                       "207.45.176.102: Name or service not known; static-207.45.176.102.isp.net; "
-                       "4.3.2.1.zen.spamhaus.org postfix-3.7.11.1.tar.gz libdb-5.3.28.1.so")
+    out = engine.apply(
+        "warning: hostname 207-45-176-102.dyn.isp.com does not resolve to address "
+        "207.45.176.102: Name or service not known; static-207.45.176.102.isp.net; "
+        "4.3.2.1.zen.spamhaus.org postfix-3.7.11.1.tar.gz libdb-5.3.28.1.so"
+    )
     assert "207" not in out and "isp.com" not in out and "isp.net" not in out
     assert out.startswith(f"warning: hostname {ip.replace('.', '-')}.") and f"address {ip}:" in out
     # (No bracketed address to say the order: a dotted one is taken as reversed, the DNS way.)
@@ -91,12 +102,14 @@ def test_embedded_addresses_without_brackets_and_what_is_not_one() -> None:
 
 def test_verp_local_part_holds_the_recipient(tmp_path: Path) -> None:
     conf = site(tmp_path, MAIN_CF)
-    text = ("Nov 21 00:00:03 mx1 postfix/smtp[5]: 4F1A2B3C4D: to=<frank.test@partner-corp.net>, "
-            "relay=none\n"
-            "Nov 21 00:00:03 mx1 postfix/qmgr[5]: 5F1A2B3C4D: from=<announce-bounces+123-frank.test"
-            "=partner-corp.net@lists.acme-robotics.com>, size=1234, nrcpt=1 (queue active)\n"
-            "Return-Path: <owner+frank.test=partner-corp.net@acme-robotics.com>\n"
-            "kept: <bounces+info=example.net@lists.example.org>\n")
+    text = (
+        "Nov 21 00:00:03 mx1 postfix/smtp[5]: 4F1A2B3C4D: to=<frank.test@partner-corp.net>, "
+        "relay=none\n"
+        "Nov 21 00:00:03 mx1 postfix/qmgr[5]: 5F1A2B3C4D: from=<announce-bounces+123-frank.test"
+        "=partner-corp.net@lists.acme-robotics.com>, size=1234, nrcpt=1 (queue active)\n"
+        "Return-Path: <owner+frank.test=partner-corp.net@acme-robotics.com>\n"
+        "kept: <bounces+info=example.net@lists.example.org>\n"
+    )
     for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
         assert "frank" not in out and "partner-corp" not in out and "acme-robotics" not in out
         addr = out.split("to=<")[1].split(">")[0]
@@ -108,11 +121,13 @@ def test_verp_local_part_holds_the_recipient(tmp_path: Path) -> None:
 
 def test_ipv6_after_a_service_name(tmp_path: Path) -> None:
     conf = site(tmp_path, MAIN_CF)
-    text = ("Nov 21 00:10:01 mx1 postfix/anvil[6]: statistics: max connection rate 3/60s for "
-            "(smtpd:2604:8d00:0:1::3) at Nov 21 00:00:03\n"
-            "Nov 21 00:10:01 mx1 postfix/anvil[6]: statistics: max connection count 2 for "
-            "(smtp:2604:8d00:0:1::3) at Nov 21 00:00:03\n"
-            "Nov 21 00:10:02 mx1 postfix/smtpd[7]: connect from unknown[2604:8d00:0:1::3]\n")
+    text = (
+        "Nov 21 00:10:01 mx1 postfix/anvil[6]: statistics: max connection rate 3/60s for "
+        "(smtpd:2604:8d00:0:1::3) at Nov 21 00:00:03\n"
+        "Nov 21 00:10:01 mx1 postfix/anvil[6]: statistics: max connection count 2 for "
+        "(smtp:2604:8d00:0:1::3) at Nov 21 00:00:03\n"
+        "Nov 21 00:10:02 mx1 postfix/smtpd[7]: connect from unknown[2604:8d00:0:1::3]\n"
+    )
     for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
         assert "2604:8d00" not in out
         addr = out.split("unknown[")[1].split("]")[0]
@@ -123,26 +138,36 @@ def test_ipv6_after_a_service_name(tmp_path: Path) -> None:
 def test_a_learned_word_under_a_kept_domain_is_replaced_not_refused(tmp_path: Path) -> None:
     """`mx1.example.com` in a pasted how-to, where mx1 is this host: the check refused it."""
     conf = site(tmp_path, MAIN_CF)
-    text = ("relayhost = [mx1.example.com] ; postmaster@mx1.example.com; "
-            "acme-robotics.example.org; user@example.net; mail.example.com\n")
+    text = (
+        "relayhost = [mx1.example.com] ; postmaster@mx1.example.com; "
+        "acme-robotics.example.org; user@example.net; mail.example.com\n"
+    )
     status, out, err = command(tmp_path, conf, text)
     assert status == 0, err
     assert "mx1" not in out and "acme" not in out
     assert "user@example.net; mail.example.com\n" in out and out.count(".example.com") == 3
-    assert re.search(r"\[[a-z]{2}\d\.example\.com\] ; postmaster@[a-z]{2}\d\.example\.com; "
-                     r"[a-z]{4}-[a-z]{8}\.example\.org;", out)
+    assert re.search(
+        r"\[[a-z]{2}\d\.example\.com\] ; postmaster@[a-z]{2}\d\.example\.com; "
+        r"[a-z]{4}-[a-z]{8}\.example\.org;",
+        out,
+    )
 
 
 def test_a_hyphenated_site_name_written_as_words(tmp_path: Path) -> None:
-    conf = site(tmp_path, "myhostname = mail.northwind-traders.co.uk\n"
-                "smtpd_banner = $myhostname ESMTP Northwind Traders Mailserver\n")
-    text = ("smtpd_banner = $myhostname ESMTP Northwind Traders Mailserver\n"
-            "Dec  6 10:01:02 mail postfix/smtpd[2211]: 3F2A81C0E4: client=unknown[198.51.100.9], "
-            "sasl_method=LOGIN, sasl_username=j.doe@northwind-traders.co.uk\n"
-            "Dec  6 10:01:09 mail postfix/cleanup[2240]: 5C6D7E8F9A: warning: header Subject: "
-            "=?UTF-8?Q?Northwind=2DTraders_invoice?= from unknown[198.51.100.9]; "
-            "from=<j.doe@northwind-traders.co.uk>\n"
-            "NorthwindTraders, NORTHWIND_TRADERS and the domain mail.northwind-traders.co.uk\n")
+    conf = site(
+        tmp_path,
+        "myhostname = mail.northwind-traders.co.uk\n"
+        "smtpd_banner = $myhostname ESMTP Northwind Traders Mailserver\n",
+    )
+    text = (
+        "smtpd_banner = $myhostname ESMTP Northwind Traders Mailserver\n"
+        "Dec  6 10:01:02 mail postfix/smtpd[2211]: 3F2A81C0E4: client=unknown[198.51.100.9], "
+        "sasl_method=LOGIN, sasl_username=j.doe@northwind-traders.co.uk\n"
+        "Dec  6 10:01:09 mail postfix/cleanup[2240]: 5C6D7E8F9A: warning: header Subject: "
+        "=?UTF-8?Q?Northwind=2DTraders_invoice?= from unknown[198.51.100.9]; "
+        "from=<j.doe@northwind-traders.co.uk>\n"
+        "NorthwindTraders, NORTHWIND_TRADERS and the domain mail.northwind-traders.co.uk\n"
+    )
     status, out, err = command(tmp_path, conf, text)
     assert status == 0, err
     assert "northwind" not in out.lower() and "traders" not in out.lower() and "j.doe" not in out

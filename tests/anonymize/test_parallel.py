@@ -70,13 +70,15 @@ def test_child_result_is_used_and_rewritten_entries_come_back() -> None:
     assert _state(two) == _state(one)
 
 
-@pytest.mark.parametrize("before, first, second", [
-    ("net 10.1.2.0/24", "host 10.1.2.0", "net 010.1.2.0/24"),
-    ("net fd12:3456::/64", "host fd12:3456::", "net FD12:3456::/64"),  # written back as before
-    ("net fd12:3456::/64", "host fd12:3456::", "net fd12:3456:0::/64"),
-])
-def test_entries_rewritten_in_both_halves_end_as_in_one_pass(before: str, first: str,
-                                                              second: str) -> None:
+@pytest.mark.parametrize(
+    "before, first, second",
+    [
+        ("net 10.1.2.0/24", "host 10.1.2.0", "net 010.1.2.0/24"),
+        ("net fd12:3456::/64", "host fd12:3456::", "net FD12:3456::/64"),  # written back as before
+        ("net fd12:3456::/64", "host fd12:3456::", "net fd12:3456:0::/64"),
+    ],
+)
+def test_entries_rewritten_in_both_halves_end_as_in_one_pass(before: str, first: str, second: str) -> None:
     text = first + "\n" + "a\n" * 40 + second + "\n"
     two, one = _engine("", 1), _engine("", 10**12)
     for e in (two, one):
@@ -88,8 +90,11 @@ def test_entries_rewritten_in_both_halves_end_as_in_one_pass(before: str, first:
 def test_collisions_across_halves_fall_back_to_one_cpu() -> None:
     # User names of one letter and three digits have 26,000 possible replacements: 1000 of
     # them in each half collide across the halves (some 38 times, by the birthday bound).
-    lines = [f"Nov 21 00:00:{i % 60:02d} mx1 postfix/smtpd[{i}]: client=h[10.0.0.1], "
-             f"sasl_username={'a' if i < 1000 else 'b'}{i % 1000:03d}" for i in range(2000)]
+    lines = [
+        f"Nov 21 00:00:{i % 60:02d} mx1 postfix/smtpd[{i}]: client=h[10.0.0.1], "
+        f"sasl_username={'a' if i < 1000 else 'b'}{i % 1000:03d}"
+        for i in range(2000)
+    ]
     text = "\n".join(lines) + "\n"
     two, one = _engine(text, 1), _engine(text, 10**12)
     assert two.apply(text) == one.apply(text)
@@ -99,8 +104,10 @@ def test_collisions_across_halves_fall_back_to_one_cpu() -> None:
     first, child = _engine(text, 10**12), _engine(text, 10**12)
     first.apply(text[:cut])
     child.apply(text[cut:])
-    delta = {"labels": list(child.state.labels.forward.items()),
-             "users": list(child.state.users.forward.items())}
+    delta = {
+        "labels": list(child.state.labels.forward.items()),
+        "users": list(child.state.users.forward.items()),
+    }
     assert not first.state.agrees_with(delta)
 
 
@@ -111,8 +118,7 @@ def test_consistency_rule() -> None:
     same = {"labels": [(("example.de", "mail"), "qxzt")], "users": []}
     other = {"labels": [(("example.de", "mail"), "abcd")], "users": []}
     taken = {"labels": [(("example.de", "post"), "qxzt")], "users": []}
-    free = {"labels": [(("example.de", "post"), "abcd"), (("other.de", "x"), "qxzt")],
-            "users": []}
+    free = {"labels": [(("example.de", "post"), "abcd"), (("other.de", "x"), "qxzt")], "users": []}
     assert e.state.agrees_with(same) and e.state.agrees_with(free)
     assert not e.state.agrees_with(other) and not e.state.agrees_with(taken)
     e.state.users.record("frank", "qwert", "frank")
@@ -194,5 +200,5 @@ def test_the_halves_are_never_cut_inside_a_soft_line_break() -> None:
     cut = _cut(text)
     assert text[:cut].endswith("\notics.com\n")  # moved past the line that ends in `=`
     crlf = text.replace("\n", "\r\n")
-    assert crlf[:_cut(crlf)].endswith("otics.com\r\n")
+    assert crlf[: _cut(crlf)].endswith("otics.com\r\n")
     assert _cut("a=\nb=\nc=\n") == 0  # no line end to cut at that is not a soft break

@@ -93,9 +93,13 @@ def test_engine_outputs_pinned(mode: str) -> None:
     assert e.apply(text) == out  # the caches give what the first pass gave
     checker = LeakChecker(e, ["Log"])
     mapping: list[list[str]] = [list(row) for row in e.mapping()]
-    _check_json({f"engine-{mode}-mapping": mapping,
-                 f"engine-{mode}-leak-of-input": checker.describe("Log\n" + text),
-                 f"engine-{mode}-leak-of-output": checker.describe(out)})
+    _check_json(
+        {
+            f"engine-{mode}-mapping": mapping,
+            f"engine-{mode}-leak-of-input": checker.describe("Log\n" + text),
+            f"engine-{mode}-leak-of-output": checker.describe(out),
+        }
+    )
 
 
 def _key_file(tmp_path: Path) -> str:
@@ -108,8 +112,9 @@ def _key_file(tmp_path: Path) -> str:
 @pytest.mark.parametrize("mode", ["on", "strict"])
 def test_report_outputs_pinned(mode: str, tmp_path: Path) -> None:
     map_file = tmp_path / "map"
-    settings = AnonSettings(mode=mode, key_file=_key_file(tmp_path),
-                            map_file=str(map_file) if mode == "on" else None)
+    settings = AnonSettings(
+        mode=mode, key_file=_key_file(tmp_path), map_file=str(map_file) if mode == "on" else None
+    )
     result = anonymize(recorded_report(), settings)
     text = _everything(result.report)
     _check_json_text(f"pin-expected-report-{mode}.txt", text)
@@ -121,8 +126,12 @@ def test_report_outputs_pinned(mode: str, tmp_path: Path) -> None:
 def test_filter_output_pinned(tmp_path: Path) -> None:
     from .test_filter import recorded_runner, site_tree
 
-    ctx = Context(runner=recorded_runner(), files=LiveFiles(str(site_tree(tmp_path / "root"))),
-                  now=datetime(2026, 11, 21, tzinfo=timezone.utc), euid=0)
+    ctx = Context(
+        runner=recorded_runner(),
+        files=LiveFiles(str(site_tree(tmp_path / "root"))),
+        now=datetime(2026, 11, 21, tzinfo=timezone.utc),
+        euid=0,
+    )
     f = text_filter(ctx, AnonSettings(key_file=_key_file(tmp_path)))
     out = f(read("postfix.log") + read("pin-input.txt"))
     _check_text("pin-expected-filter-on.txt", out)

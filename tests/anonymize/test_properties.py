@@ -15,7 +15,8 @@ from postfinger_py.anonymize.shape import keyed_shape
 
 KEYS = st.binary(min_size=32, max_size=32)
 LABEL = st.text(string.ascii_lowercase + string.digits, min_size=3, max_size=12).filter(
-    lambda s: s[0].isalpha())
+    lambda s: s[0].isalpha()
+)
 SUFFIX = st.sampled_from(["de", "com", "net", "co.uk", "eu", "org"])
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -87,8 +88,7 @@ def test_network_and_hosts_consistent(key: bytes, net: int, plen: int, host: int
 
 @FAST
 @given(KEYS, LABEL, LABEL, SUFFIX, LABEL)
-def test_domains_consistent_and_gone(key: bytes, host: str, dom: str, suffix: str,
-                                     user: str) -> None:
+def test_domains_consistent_and_gone(key: bytes, host: str, dom: str, suffix: str, user: str) -> None:
     domain = f"{dom}x.{suffix}"
     engine = Engine(key)
     engine.learn_host(f"{host}.{domain}", is_own_host=True)

@@ -24,9 +24,12 @@ ORIGINALS = {
 
 def _anonymize(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "postfinger_py", "anonymize", "--anon-key",
-         str(tmp_path / "key"), *args],
-        capture_output=True, text=True, timeout=120, check=False)
+        [sys.executable, "-m", "postfinger_py", "anonymize", "--anon-key", str(tmp_path / "key"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("name", sorted(ORIGINALS))
@@ -53,7 +56,8 @@ def test_keep_is_honoured_by_the_leak_check(tmp_path: Path) -> None:
         "Dec  6 10:00:01 mx1 postfix/smtp[123]: 4F1A2B3C4D: to=<ops@mail.kestrel-logistics.co.uk>, "
         "relay=mail.kestrel-logistics.co.uk[81.2.69.160]:25, delay=1.2, status=sent (250 OK)\n"
         "Dec  6 10:00:02 mx1 postfix/smtpd[124]: connect from kestrel-logistics.co.uk"
-        "[81.2.69.161]\n")
+        "[81.2.69.161]\n"
+    )
     res = _anonymize(["--keep", r"kestrel-logistics\.co\.uk", str(log)], tmp_path)
     assert res.returncode == 0, res.stderr
     assert res.stdout.count("kestrel-logistics.co.uk") == 3

@@ -40,8 +40,7 @@ def test_relations_hold(report: Report) -> None:
     host, domain = param(out, "myhostname"), param(out, "mydomain")
     assert host != SITE["hostname"] and host.endswith("." + domain)  # host still in its domain
     assert domain.endswith(".de")  # public suffix kept
-    nets = [ipaddress.ip_network(n) for n in param(out, "mynetworks").split()
-            if not n.startswith("[")]
+    nets = [ipaddress.ip_network(n) for n in param(out, "mynetworks").split() if not n.startswith("[")]
     client = ipaddress.ip_address(param(out, "debug_peer_list"))
     assert client.is_private and any(client in n for n in nets)  # client still in mynetworks
     assert "127.0.0.0/8" in param(out, "mynetworks")  # loopback kept
@@ -53,9 +52,13 @@ def test_parameter_names_and_keywords_survive(report: Report) -> None:
     names = [p["name"] for p in out.section("maincf").data["parameters"]]  # type: ignore[union-attr]
     assert names == [p["name"] for p in report.section("maincf").data["parameters"]]  # type: ignore[union-attr]
     text = out.section("maincf").data["text"]  # type: ignore[union-attr]
-    for line in ("soft_bounce = yes", "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd",
-                 "mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain",
-                 "relayhost = [127.0.0.1]:2599", "maillog_file = /var/log/postfix.log"):
+    for line in (
+        "soft_bounce = yes",
+        "smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd",
+        "mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain",
+        "relayhost = [127.0.0.1]:2599",
+        "maillog_file = /var/log/postfix.log",
+    ):
         assert line in text
     master = out.section("mastercf").data["text"]  # type: ignore[union-attr]
     assert master == read("postconf-Mf.txt").replace("10.99.0.0/16", _net(master))

@@ -47,8 +47,10 @@ def test_a_domain_inside_a_file_name_is_hidden() -> None:
 
     engine = Engine(bytes(range(32)), "on", ())
     engine.freeze()
-    line = ("said: 450 4.2.0 <sales@kunde114.com>: Greylisted, see "
-            "http://postgrey.schweikert.ch/help/kunde114.com.html")
+    line = (
+        "said: 450 4.2.0 <sales@kunde114.com>: Greylisted, see "
+        "http://postgrey.schweikert.ch/help/kunde114.com.html"
+    )
     out = engine.apply(line)
     assert "kunde114" not in out and out.endswith(".com.html")
     assert engine.apply("main.cf libdb-5.3.so") == "main.cf libdb-5.3.so"

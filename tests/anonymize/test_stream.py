@@ -32,15 +32,21 @@ REPEATED = "".join(
     f"sasl_method=PLAIN, sasl_username=anna.berg\n"
     f"Dec  6 10:{i:02d}:03 mx1 postfix/qmgr[812]: 7C8D9E0F{i:02d}: from=<anna.berg@kranich-hof.eu>,"
     f" size={1200 + i}, nrcpt=1 (queue active)\n"
-    for i in range(12))
+    for i in range(12)
+)
 
 
 def _run(tmp_path: Path, args: list[str], stdin: bytes = b"") -> tuple[int, str, str]:
     """The whole command in process, learning the site of MAIN_CF (with the real postconf)."""
     conf = site(tmp_path, MAIN_CF)
     out, err = io.StringIO(), io.StringIO()
-    env = Env(stdout=out, stderr=err, stdin=io.BytesIO(stdin), environ={},
-              clock=lambda: datetime(2026, 11, 21, tzinfo=timezone.utc))
+    env = Env(
+        stdout=out,
+        stderr=err,
+        stdin=io.BytesIO(stdin),
+        environ={},
+        clock=lambda: datetime(2026, 11, 21, tzinfo=timezone.utc),
+    )
     status = main(["anonymize", "-c", str(conf), "--anon-key", str(tmp_path / "key"), *args], env)
     return status, out.getvalue(), err.getvalue()
 
@@ -96,8 +102,10 @@ def test_standard_input_is_spooled_and_read_twice(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8_stays_visible(tmp_path: Path) -> None:
-    data = (b"Dec  6 10:00:01 mx1 postfix/smtpd[1]: warning: bad byte \xff\xfe in helo=<k\xe4se>\n"
-            + REPEATED.encode())
+    data = (
+        b"Dec  6 10:00:01 mx1 postfix/smtpd[1]: warning: bad byte \xff\xfe in helo=<k\xe4se>\n"
+        + REPEATED.encode()
+    )
     status, out, err = _run(tmp_path, ["--part-size", "1", str(_log(tmp_path, data))])
     assert status == 0, err
     first = out.splitlines()[0]
@@ -110,8 +118,7 @@ def test_output_file_is_atomic_and_private(tmp_path: Path) -> None:
     target.parent.mkdir()
     target.write_text("an older copy\n")
     target.chmod(0o644)
-    status, out, err = _run(tmp_path, ["-o", str(target), "--part-size", "4",
-                                       str(_log(tmp_path, REPEATED))])
+    status, out, err = _run(tmp_path, ["-o", str(target), "--part-size", "4", str(_log(tmp_path, REPEATED))])
     assert status == 0, err
     assert out == ""  # the text went to the file, not to standard output
     assert oct(target.stat().st_mode & 0o777) == "0o600"
@@ -207,7 +214,7 @@ def test_trimmed_caches_give_the_same_output() -> None:
     whole = a.apply(text)
     pieces = []
     for i in range(0, len(lines), 3):
-        pieces.append(b.apply("".join(lines[i:i + 3])))
+        pieces.append(b.apply("".join(lines[i : i + 3])))
         b.trim_caches()
         assert not b._occ and not b._hosts and not b._ip._cache
     assert "".join(pieces) == whole
@@ -215,16 +222,33 @@ def test_trimmed_caches_give_the_same_output() -> None:
 
 @pytest.mark.parametrize("seeds", [("0", "1"), ("123", "random")])
 def test_same_input_same_key_same_bytes_whatever_the_hash_seed(
-        tmp_path: Path, seeds: tuple[str, str]) -> None:
+    tmp_path: Path, seeds: tuple[str, str]
+) -> None:
     conf = site(tmp_path, MAIN_CF)
     path = _log(tmp_path, _public_logs() + REPEATED + read("postfix.log"))
     outs = []
     for seed in seeds:
         env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(REPO))
         res = subprocess.run(
-            [sys.executable, "-m", "postfinger_py", "anonymize", "-c", str(conf), "--anon-key",
-             str(tmp_path / "key"), "--part-size", "50", str(path)],
-            capture_output=True, timeout=120, check=False, env=env, cwd=REPO)
+            [
+                sys.executable,
+                "-m",
+                "postfinger_py",
+                "anonymize",
+                "-c",
+                str(conf),
+                "--anon-key",
+                str(tmp_path / "key"),
+                "--part-size",
+                "50",
+                str(path),
+            ],
+            capture_output=True,
+            timeout=120,
+            check=False,
+            env=env,
+            cwd=REPO,
+        )
         assert res.returncode == 0, res.stderr
         outs.append(res.stdout)
     assert outs[0] == outs[1] and len(outs[0]) > 100_000
@@ -235,11 +259,12 @@ def test_part_size_must_be_positive(tmp_path: Path) -> None:
     assert status == 2 and out == "" and "--part-size" in err
 
 
-def test_a_replacement_equal_to_an_original_of_another_line_of_the_part_is_no_leak(
-        tmp_path: Path) -> None:
+def test_a_replacement_equal_to_an_original_of_another_line_of_the_part_is_no_leak(tmp_path: Path) -> None:
     """The same in one part: a client X, and a relay Y (in 10/8) that maps to X, lines apart."""
-    relay = ("Dec  6 10:04:06 mx1 postfix/smtp[903]: 7C8D9E0F1A: to=<anna.berg@kranich-hof.eu>, "
-             "relay=mx.kranich-hof.eu[{}]:25, delay=0.2, dsn=4.4.1, status=deferred\n")
+    relay = (
+        "Dec  6 10:04:06 mx1 postfix/smtp[903]: 7C8D9E0F1A: to=<anna.berg@kranich-hof.eu>, "
+        "relay=mx.kranich-hof.eu[{}]:25, delay=0.2, dsn=4.4.1, status=deferred\n"
+    )
     status, out, err = _run(tmp_path, [str(_log(tmp_path, relay.format("10.20.7.9")))])
     assert status == 0, err
     x = re.search(r"relay=\S+\[([\d.]+)\]", out).group(1)  # type: ignore[union-attr]
@@ -256,8 +281,11 @@ def test_leak_checker_source_is_line_by_line() -> None:
     engine.freeze()
     line = "Dec  6 10:04:04 mx1 postfix/smtpd[901]: connect from unknown[{}]\n"
     x = re.search(r"unknown\[([\d.]+)\]", engine.apply(line.format("81.2.69.160"))).group(1)  # type: ignore[union-attr]
-    source = line.format(x) + "Dec  6 10:04:05 mx1 postfix/smtpd[901]: lost connection\n" * 3 \
+    source = (
+        line.format(x)
+        + "Dec  6 10:04:05 mx1 postfix/smtpd[901]: lost connection\n" * 3
         + line.format("81.2.69.160")
+    )
     out = engine.apply(source)
     checker = LeakChecker(engine)
     assert checker.find(out) is not None

@@ -86,17 +86,31 @@ def test_unused_child_is_ended_at_once() -> None:
 
 def test_command_prints_nothing_from_the_child() -> None:
     """As a real process: the same report as in-process, nothing on stderr."""
-    out = subprocess.run([sys.executable, "-m", "postfinger_py", "--replay", str(EXAMPLE_SNAPSHOT),
-                          "--anon-key", str(EXAMPLE_KEY)],
-                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "postfinger_py",
+            "--replay",
+            str(EXAMPLE_SNAPSHOT),
+            "--anon-key",
+            str(EXAMPLE_KEY),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
     assert out.stdout == replay(fork=False).stdout
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/python3"),
-                    reason="needs root to run the check as nobody (RLIMIT_NPROC does not bind "
-                    "root) and /usr/bin/python3 (nobody cannot reach the development venv)")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not os.path.exists("/usr/bin/python3"),
+    reason="needs root to run the check as nobody (RLIMIT_NPROC does not bind "
+    "root) and /usr/bin/python3 (nobody cannot reach the development venv)",
+)
 def test_no_process_to_spare_means_the_work_is_done_in_process() -> None:
     """With RLIMIT_NPROC at 0 neither fork nor a thread is possible: the same report anyway."""
     import importlib
@@ -114,8 +128,18 @@ def test_no_process_to_spare_means_the_work_is_done_in_process() -> None:
         lib = work / "lib"
         shutil.copytree(REPO / "postfinger_py", lib / "postfinger_py")
         shutil.copytree(REPO / "templates", lib / "postfinger_py" / "templates", dirs_exist_ok=True)
-        for name in ("jinja2", "markupsafe", "scrubadub", "faker", "phonenumbers", "stdnum",
-                     "catalogue", "publicsuffixlist", "dateutil", "dpkt"):
+        for name in (
+            "jinja2",
+            "markupsafe",
+            "scrubadub",
+            "faker",
+            "phonenumbers",
+            "stdnum",
+            "catalogue",
+            "publicsuffixlist",
+            "dateutil",
+            "dpkt",
+        ):
             src = Path(importlib.import_module(name).__file__).parent  # type: ignore[arg-type]
             shutil.copytree(src, lib / src.name)
         shutil.copytree(EXAMPLE_SNAPSHOT, work / "snap")
@@ -124,21 +148,41 @@ def test_no_process_to_spare_means_the_work_is_done_in_process() -> None:
             path.chmod(0o755 if path.is_dir() else 0o644)
             os.chown(path, 65534, 65534)
         (work / "key").chmod(0o600)
-        code = ("from postfinger_py.anonymize.parallel import _both\n"
-                "print(_both(lambda: 'child', lambda: 'here'))\n"
-                "from postfinger_py.anonymize.engine import Engine\n"
-                "e = Engine(bytes(32)); e.parallel_min = 1\n"
-                "e.learn_host('mx1.bluefinch-logistics.de'); e.freeze()\n"
-                "t = 'from mx1.bluefinch-logistics.de[10.1.2.3]\\n' * 3\n"
-                "print(e.apply(t) == e.apply_by_regex(t), 'bluefinch' in e.apply(t))\n")
-        probe = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True,
-                               cwd="/", env={"PYTHONPATH": str(lib)}, timeout=120,
-                               preexec_fn=as_nobody_without_processes)
-        report = subprocess.run(["/usr/bin/python3", "-m", "postfinger_py", "--replay",
-                                 str(work / "snap"), "--anon-key", str(work / "key")],
-                                capture_output=True, text=True, cwd="/",
-                                env={"PYTHONPATH": str(lib)}, timeout=120,
-                                preexec_fn=as_nobody_without_processes)
+        code = (
+            "from postfinger_py.anonymize.parallel import _both\n"
+            "print(_both(lambda: 'child', lambda: 'here'))\n"
+            "from postfinger_py.anonymize.engine import Engine\n"
+            "e = Engine(bytes(32)); e.parallel_min = 1\n"
+            "e.learn_host('mx1.bluefinch-logistics.de'); e.freeze()\n"
+            "t = 'from mx1.bluefinch-logistics.de[10.1.2.3]\\n' * 3\n"
+            "print(e.apply(t) == e.apply_by_regex(t), 'bluefinch' in e.apply(t))\n"
+        )
+        probe = subprocess.run(
+            ["/usr/bin/python3", "-c", code],
+            capture_output=True,
+            text=True,
+            cwd="/",
+            env={"PYTHONPATH": str(lib)},
+            timeout=120,
+            preexec_fn=as_nobody_without_processes,
+        )
+        report = subprocess.run(
+            [
+                "/usr/bin/python3",
+                "-m",
+                "postfinger_py",
+                "--replay",
+                str(work / "snap"),
+                "--anon-key",
+                str(work / "key"),
+            ],
+            capture_output=True,
+            text=True,
+            cwd="/",
+            env={"PYTHONPATH": str(lib)},
+            timeout=120,
+            preexec_fn=as_nobody_without_processes,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     assert probe.returncode == 0, probe.stderr

@@ -23,17 +23,28 @@ from ..helpers import FakeRunner
 NOW = datetime(2026, 11, 21, 22, 0, 0, tzinfo=timezone.utc)
 
 
-def stat_info(path: str, kind: str = "file", mode: int = 0o644, uid: int = 0, size: int = 10,
-              mtime: float = 1_000_000.0, user: str = "root", group: str = "root") -> StatInfo:
+def stat_info(
+    path: str,
+    kind: str = "file",
+    mode: int = 0o644,
+    uid: int = 0,
+    size: int = 10,
+    mtime: float = 1_000_000.0,
+    user: str = "root",
+    group: str = "root",
+) -> StatInfo:
     return StatInfo(path, kind, mode, uid, 0, user, group, size, mtime)
 
 
 class DictFiles:
     """Files from a dict: path -> bytes (a regular file) or StatInfo (stat only) or both."""
 
-    def __init__(self, contents: dict[str, bytes] | None = None,
-                 stats: dict[str, StatInfo] | None = None,
-                 denied: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        contents: dict[str, bytes] | None = None,
+        stats: dict[str, StatInfo] | None = None,
+        denied: Sequence[str] = (),
+    ) -> None:
         self.contents = dict(contents or {})
         self.stats = dict(stats or {})
         self.denied = set(denied)
@@ -62,8 +73,9 @@ class DictFiles:
     def listdir(self, path: str) -> list[str]:
         self._check(path)
         prefix = path.rstrip("/") + "/"
-        names = {p[len(prefix):].split("/")[0] for p in [*self.contents, *self.stats]
-                 if p.startswith(prefix)}
+        names = {
+            p[len(prefix) :].split("/")[0] for p in [*self.contents, *self.stats] if p.startswith(prefix)
+        }
         if not names:
             raise FileProblem(path, "missing", "no such file or directory")
         return sorted(names)
@@ -87,17 +99,36 @@ def mastercf(services: list[dict[str, Any]], overrides: Sequence[dict[str, str]]
     return section("mastercf", {"services": services, "overrides": list(overrides)})
 
 
-def service(name: str, kind: str = "unix", command: str = "smtpd", chroot: str = "y",
-            args: Sequence[str] = (), private: str = "-", unpriv: str = "-",
-            maxproc: str = "-") -> dict[str, Any]:
-    return {"service": name, "type": kind, "private": private, "unpriv": unpriv,
-            "chroot": chroot, "wakeup": "-", "maxproc": maxproc, "command": command,
-            "args": list(args)}
+def service(
+    name: str,
+    kind: str = "unix",
+    command: str = "smtpd",
+    chroot: str = "y",
+    args: Sequence[str] = (),
+    private: str = "-",
+    unpriv: str = "-",
+    maxproc: str = "-",
+) -> dict[str, Any]:
+    return {
+        "service": name,
+        "type": kind,
+        "private": private,
+        "unpriv": unpriv,
+        "chroot": chroot,
+        "wakeup": "-",
+        "maxproc": maxproc,
+        "command": command,
+        "args": list(args),
+    }
 
 
-def facts(sections: Sequence[Section] = (), runner: FakeRunner | None = None,
-          files: DictFiles | None = None, euid: int = 0,
-          effective: dict[str, str] | None = None) -> Facts:
+def facts(
+    sections: Sequence[Section] = (),
+    runner: FakeRunner | None = None,
+    files: DictFiles | None = None,
+    euid: int = 0,
+    effective: dict[str, str] | None = None,
+) -> Facts:
     """Facts over these sections; `effective` answers `postconf -x` (parameters in effect)."""
     answers: dict[tuple[str, ...], str | CommandResult] = {}
     if effective is not None:

@@ -18,11 +18,14 @@ HOST = {
 }
 # Debian 12's stock master.cf, the columns that matter here.
 DEBIAN_MASTER = [
-    service("smtp", "inet", "smtpd"), service("pickup", command="pickup"),
-    service("cleanup", command="cleanup"), service("qmgr", command="qmgr", chroot="n"),
-    service("smtp", command="smtp"), service("relay", command="smtp"),
-    service("local", command="local", chroot="n"), service("virtual", command="virtual",
-                                                            chroot="n"),
+    service("smtp", "inet", "smtpd"),
+    service("pickup", command="pickup"),
+    service("cleanup", command="cleanup"),
+    service("qmgr", command="qmgr", chroot="n"),
+    service("smtp", command="smtp"),
+    service("relay", command="smtp"),
+    service("local", command="local", chroot="n"),
+    service("virtual", command="virtual", chroot="n"),
     service("maildrop", command="pipe", chroot="n"),
 ]
 DEBIAN_PARAMS = {"queue_directory": Q, "mail_version": "3.7.11", "maillog_file": ""}
@@ -32,10 +35,14 @@ def jail(contents: dict[str, bytes]) -> dict[str, bytes]:
     return {f"{Q}{path}": data for path, data in contents.items()}
 
 
-def debian(files: DictFiles, services: list[dict] | None = None,
-           params: dict[str, str] | None = None) -> Facts:
-    return facts([maincf({}), mastercf(services if services is not None else DEBIAN_MASTER)],
-                 files=files, effective={**DEBIAN_PARAMS, **(params or {})})
+def debian(
+    files: DictFiles, services: list[dict] | None = None, params: dict[str, str] | None = None
+) -> Facts:
+    return facts(
+        [maincf({}), mastercf(services if services is not None else DEBIAN_MASTER)],
+        files=files,
+        effective={**DEBIAN_PARAMS, **(params or {})},
+    )
 
 
 def all_checks(f: Facts) -> list[Finding]:
@@ -55,13 +62,19 @@ def test_debian_stock_under_journald_alone_is_at_most_a_note() -> None:
 
 def test_an_empty_jail_warns_for_resolv_conf_and_notes_the_rest() -> None:
     found = list(jail_copies(debian(DictFiles(HOST))))
-    assert [(f.severity, f.code) for f in found] == [("warning", "chroot-jail-missing"),
-                                                     ("note", "chroot-jail-missing")]
+    assert [(f.severity, f.code) for f in found] == [
+        ("warning", "chroot-jail-missing"),
+        ("note", "chroot-jail-missing"),
+    ]
     assert found[0].evidence == (f"{Q}/etc/resolv.conf: missing (/etc/resolv.conf exists)",)
     assert "unknown[...]" in found[0].message
     assert "the chrooted relay/unix, smtp/inet, smtp/unix cannot" in found[0].message
     assert [e.split(":")[0] for e in found[1].evidence] == [
-        f"{Q}/etc/hosts", f"{Q}/etc/services", f"{Q}/etc/nsswitch.conf", f"{Q}/etc/localtime"]
+        f"{Q}/etc/hosts",
+        f"{Q}/etc/services",
+        f"{Q}/etc/nsswitch.conf",
+        f"{Q}/etc/localtime",
+    ]
 
 
 def test_a_stale_copy_is_found_by_its_hash_not_its_size() -> None:
@@ -69,8 +82,10 @@ def test_a_stale_copy_is_found_by_its_hash_not_its_size() -> None:
     copies[f"{Q}/etc/resolv.conf"] = b"nameserver 10.255.255.54\n"  # same length, other server
     copies[f"{Q}/etc/hosts"] = b"127.0.0.1\tlocalhost\n# old\n"
     found = list(jail_copies(debian(DictFiles({**HOST, **copies}))))
-    assert [(f.severity, f.code) for f in found] == [("warning", "chroot-jail-stale"),
-                                                     ("note", "chroot-jail-stale")]
+    assert [(f.severity, f.code) for f in found] == [
+        ("warning", "chroot-jail-stale"),
+        ("note", "chroot-jail-stale"),
+    ]
     assert found[0].evidence == (f"{Q}/etc/resolv.conf: sha256 differs from /etc/resolv.conf",)
     assert found[1].evidence == (f"{Q}/etc/hosts: sha256 differs from /etc/hosts",)
 
@@ -88,8 +103,7 @@ def test_resolv_conf_missing_is_only_a_note_when_no_chrooted_daemon_resolves_nam
 
 
 def test_nothing_chrooted_means_no_jail_to_check() -> None:
-    services = [service("smtp", "inet", "smtpd", chroot="n"), service("local", command="local",
-                                                                      chroot="-")]
+    services = [service("smtp", "inet", "smtpd", chroot="n"), service("local", command="local", chroot="-")]
     assert all_checks(debian(DictFiles(HOST), services)) == []
 
 
@@ -99,11 +113,18 @@ def test_dash_means_chrooted_only_before_postfix_3() -> None:
 
 
 def test_chrooted_local_virtual_and_pipe_say_why() -> None:
-    services = [service("local", command="local"), service("virtual", command="virtual"),
-                service("maildrop", command="pipe"), service("smtp", "inet", "smtpd")]
+    services = [
+        service("local", command="local"),
+        service("virtual", command="virtual"),
+        service("maildrop", command="pipe"),
+        service("smtp", "inet", "smtpd"),
+    ]
     found = list(unjailable(debian(DictFiles(), services)))
     assert [(f.severity, f.code) for f in found] == [
-        ("problem", "chrooted-local"), ("problem", "chrooted-virtual"), ("warning", "chrooted-pipe")]
+        ("problem", "chrooted-local"),
+        ("problem", "chrooted-virtual"),
+        ("warning", "chrooted-pipe"),
+    ]
     assert found[0].evidence == ("master.cf: local/unix chroot=y (local)",)
     assert "home directories" in found[0].message
     assert "postconf -F local/unix/chroot=n" in found[0].action

@@ -22,8 +22,12 @@ LOG = Path(__file__).resolve().parent / "data" / "logs-explained.log"
 def scanned(path: Path = LOG, chunk: int = 1 << 20) -> dict[str, Any]:
     scan = ProblemScan(limit=100)
     with open(path, "rb") as fh:
-        scan.feed(windows(fh, ReadNotes(str(path)), chunk=chunk, room=4096),
-                  YearGuesser(NOW), timezone.utc, ReadNotes(str(path)))
+        scan.feed(
+            windows(fh, ReadNotes(str(path)), chunk=chunk, room=4096),
+            YearGuesser(NOW),
+            timezone.utc,
+            ReadNotes(str(path)),
+        )
     return scan.explain.data()
 
 
@@ -43,17 +47,32 @@ def test_every_kind_is_well_formed() -> None:
 def test_each_kind_once_with_its_count_and_first_line() -> None:
     data = scanned()
     assert counts(data) == {
-        "log-comment-in-value": 1, "log-open-database": 2, "log-unknown-client": 2,
-        "log-unsupported-dict": 1, "log-relay-restrictions": 1, "log-process-limit": 1,
-        "log-delivery-refused": 2, "log-loops-back": 1, "log-damaged-message": 1,
-        "log-unused-parameter": 1, "log-tls-library": 1, "log-tls-certificate": 1,
-        "log-sasl-client-failed": 1, "log-sasl-relay-failed": 1, "log-address-not-listed": 2,
-        "log-permission-denied": 1, "log-panic": 1, "log-start-stop-state": 1,
-        "log-delivery-timeout": 1, "log-delivery-lost": 1, "log-table-missing": 1,
+        "log-comment-in-value": 1,
+        "log-open-database": 2,
+        "log-unknown-client": 2,
+        "log-unsupported-dict": 1,
+        "log-relay-restrictions": 1,
+        "log-process-limit": 1,
+        "log-delivery-refused": 2,
+        "log-loops-back": 1,
+        "log-damaged-message": 1,
+        "log-unused-parameter": 1,
+        "log-tls-library": 1,
+        "log-tls-certificate": 1,
+        "log-sasl-client-failed": 1,
+        "log-sasl-relay-failed": 1,
+        "log-address-not-listed": 2,
+        "log-permission-denied": 1,
+        "log-panic": 1,
+        "log-start-stop-state": 1,
+        "log-delivery-timeout": 1,
+        "log-delivery-lost": 1,
+        "log-table-missing": 1,
     }
     first = {e["code"]: e["first"] for e in data["explained"]}
     assert first["log-open-database"].endswith(
-        "error: open database /etc/postfix/transport.db: No such file or directory")
+        "error: open database /etc/postfix/transport.db: No such file or directory"
+    )
     assert first["log-unknown-client"].endswith("connect from unknown[127.0.0.1]")
     # The relay-restrictions fatal is its own kind, not also a generic fatal.
     assert "log-fatal" not in first
@@ -85,19 +104,19 @@ def test_unknown_clients_from_elsewhere_only_are_a_note() -> None:
     data = scanned()
     for e in data["explained"]:
         e["escalated"] = False
-    [unknown] = [x for x in explained(facts([section("logs", data)]))
-                 if x.code == "log-unknown-client"]
+    [unknown] = [x for x in explained(facts([section("logs", data)])) if x.code == "log-unknown-client"]
     assert unknown.severity == "note"
 
 
 def test_rejects_grouped_by_restriction_and_reply() -> None:
     data = scanned()
     rows = {(r["reason"], r["reply"]): r["count"] for r in data["rejects"]}
-    assert rows == {("Temporary lookup failure", "451 4.3.0"): 1,
-                    ("Relay access denied", "554 5.7.1"): 2,
-                    ("blocked using zen.spamhaus.org", "554 5.7.1"): 1,
-                    ("Recipient address rejected: User unknown in local recipient table",
-                     "550 5.1.1"): 1}
+    assert rows == {
+        ("Temporary lookup failure", "451 4.3.0"): 1,
+        ("Relay access denied", "554 5.7.1"): 2,
+        ("blocked using zen.spamhaus.org", "554 5.7.1"): 1,
+        ("Recipient address rejected: User unknown in local recipient table", "550 5.1.1"): 1,
+    }
     assert data["reject_total"] == 5
     relay = next(r for r in data["rejects"] if r["reason"] == "Relay access denied")
     assert {d["domain"] for d in relay["domains"]} == {"kranich-hof.eu", "elsewhere.example"}
@@ -105,11 +124,15 @@ def test_rejects_grouped_by_restriction_and_reply() -> None:
 
 def test_reject_class_strips_the_address_and_keeps_the_restriction() -> None:
     assert reject_class("<a@b.example>: Sender address rejected: Domain not found") == (
-        "Sender address rejected: Domain not found")
-    assert reject_class("unknown[192.0.2.1]: Client host rejected: cannot find your hostname, "
-                        "[192.0.2.1]") == "Client host rejected: cannot find your hostname, [IP]"
+        "Sender address rejected: Domain not found"
+    )
+    assert (
+        reject_class("unknown[192.0.2.1]: Client host rejected: cannot find your hostname, [192.0.2.1]")
+        == "Client host rejected: cannot find your hostname, [IP]"
+    )
     assert reject_class("<x>: Helo command rejected: need fully-qualified hostname") == (
-        "Helo command rejected: need fully-qualified hostname")
+        "Helo command rejected: need fully-qualified hostname"
+    )
 
 
 def test_failures_by_reason_normalize_hosts_and_addresses() -> None:
@@ -119,30 +142,58 @@ def test_failures_by_reason_normalize_hosts_and_addresses() -> None:
     assert rows[("bounced", "mail for kranich-hof.eu loops back to myself")] == 1
     assert (data["deferred_total"], data["bounced_total"], data["sent_total"]) == (6, 1, 1)
     assert normalize_reason("host mx.a.example[192.0.2.1] said: 550 5.1.1 <u@a.example>: no") == (
-        "host HOST[IP] said: 550 5.1.1 <ADDRESS>: no")
+        "host HOST[IP] said: 550 5.1.1 <ADDRESS>: no"
+    )
 
 
 def test_relay_denied_for_an_own_domain_is_a_note() -> None:
-    f = facts([section("logs", scanned())],
-              effective={"mydestination": "mx1.bluefinch-logistics.de, localhost",
-                         "virtual_alias_domains": "kranich-hof.eu", "relay_domains": "",
-                         "virtual_mailbox_domains": ""})
+    f = facts(
+        [section("logs", scanned())],
+        effective={
+            "mydestination": "mx1.bluefinch-logistics.de, localhost",
+            "virtual_alias_domains": "kranich-hof.eu",
+            "relay_domains": "",
+            "virtual_mailbox_domains": "",
+        },
+    )
     [found] = relay_denied_own(f)
     assert found.severity == "note"
     assert "kranich-hof.eu (1)" in found.evidence[1]
     assert "elsewhere.example" not in found.evidence[1]
-    f2 = facts([section("logs", scanned())],
-               effective={"mydestination": "localhost", "virtual_alias_domains": "",
-                          "relay_domains": "", "virtual_mailbox_domains": ""})
+    f2 = facts(
+        [section("logs", scanned())],
+        effective={
+            "mydestination": "localhost",
+            "virtual_alias_domains": "",
+            "relay_domains": "",
+            "virtual_mailbox_domains": "",
+        },
+    )
     assert list(relay_denied_own(f2)) == []
 
 
 def _failures(deferred: int, sent: int, top: int) -> dict[str, Any]:
-    return {"deferred_total": deferred, "bounced_total": 0, "sent_total": sent,
-            "failures": [{"status": "deferred", "reason": "address resolver failure",
-                          "count": top, "dsn": "4.3.0", "example": "a line"},
-                         {"status": "deferred", "reason": "other", "count": deferred - top,
-                          "dsn": "4.4.1", "example": "b line"}]}
+    return {
+        "deferred_total": deferred,
+        "bounced_total": 0,
+        "sent_total": sent,
+        "failures": [
+            {
+                "status": "deferred",
+                "reason": "address resolver failure",
+                "count": top,
+                "dsn": "4.3.0",
+                "example": "a line",
+            },
+            {
+                "status": "deferred",
+                "reason": "other",
+                "count": deferred - top,
+                "dsn": "4.4.1",
+                "example": "b line",
+            },
+        ],
+    }
 
 
 def test_most_deliveries_deferred_for_one_reason_is_a_warning() -> None:
@@ -159,7 +210,8 @@ def test_problem_lines_are_unchanged_by_the_classification() -> None:
     scan = ProblemScan(limit=100)
     with open(LOG, "rb") as fh:
         scan.feed(windows(fh, ReadNotes("x")), YearGuesser(NOW), timezone.utc, ReadNotes("x"))
-    oracle = [ln for ln in LOG.read_text().splitlines()
-              if re.search(r"\]: (warning|error|fatal|panic): ", ln)]
+    oracle = [
+        ln for ln in LOG.read_text().splitlines() if re.search(r"\]: (warning|error|fatal|panic): ", ln)
+    ]
     assert [p.text for p in scan.problems] == oracle
     assert scan.lifecycle_total == 1

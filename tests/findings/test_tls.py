@@ -22,32 +22,64 @@ PKEY = (DATA / "mx1-pkey.txt").read_text()
 OTHER = (DATA / "other-pkey.txt").read_text()
 CERT, KEY = "/etc/ssl/certs/mx1.pem", "/etc/ssl/private/mx1.key"
 NOT_AFTER = datetime(2028, 1, 10, 13, 34, 38, tzinfo=timezone.utc)
-X509_ARGV = ("openssl", "x509", "-in", CERT, "-noout", "-startdate", "-enddate", "-subject",
-             "-issuer", "-ext", "subjectAltName", "-pubkey")
+X509_ARGV = (
+    "openssl",
+    "x509",
+    "-in",
+    CERT,
+    "-noout",
+    "-startdate",
+    "-enddate",
+    "-subject",
+    "-issuer",
+    "-ext",
+    "subjectAltName",
+    "-pubkey",
+)
 PKEY_ARGV = ("openssl", "pkey", "-in", KEY, "-pubout", "-passin", "pass:")
-BASE = {"mail_version": "3.7.11", "queue_directory": "/var/spool/postfix",
-        "smtpd_tls_cert_file": CERT, "smtpd_tls_key_file": KEY,
-        "smtpd_tls_security_level": "may", "smtpd_sasl_type": "cyrus", "smtpd_sasl_path": "smtpd"}
+BASE = {
+    "mail_version": "3.7.11",
+    "queue_directory": "/var/spool/postfix",
+    "smtpd_tls_cert_file": CERT,
+    "smtpd_tls_key_file": KEY,
+    "smtpd_tls_security_level": "may",
+    "smtpd_sasl_type": "cyrus",
+    "smtpd_sasl_path": "smtpd",
+}
 SMTP = service("smtp", "inet", "smtpd", chroot="y")
 SUBMISSION = service("submission", "inet", "smtpd", chroot="y")
 
 
-def run(now: datetime, params: dict[str, str] | None = None,
-        answers: dict[tuple[str, ...], str | CommandResult] | None = None,
-        files: DictFiles | None = None, overrides: Sequence[dict[str, str]] = (),
-        services: Sequence[dict] = (SMTP,), euid: int = 0) -> tuple[list[Finding], Facts]:
+def run(
+    now: datetime,
+    params: dict[str, str] | None = None,
+    answers: dict[tuple[str, ...], str | CommandResult] | None = None,
+    files: DictFiles | None = None,
+    overrides: Sequence[dict[str, str]] = (),
+    services: Sequence[dict] = (SMTP,),
+    euid: int = 0,
+) -> tuple[list[Finding], Facts]:
     effective = {**BASE, **(params or {})}
     recorded: dict[tuple[str, ...], str | CommandResult] = {
         ("postconf", "-x"): "".join(f"{k} = {v}\n" for k, v in effective.items()),
-        ("postconf", "-a"): "cyrus\ndovecot\n", ("postconf", "-A"): "cyrus\n",
-        X509_ARGV: X509, PKEY_ARGV: PKEY}
+        ("postconf", "-a"): "cyrus\ndovecot\n",
+        ("postconf", "-A"): "cyrus\n",
+        X509_ARGV: X509,
+        PKEY_ARGV: PKEY,
+    }
     main = {k: v for k, v in effective.items() if k.startswith(("smtpd_tls", "smtp_"))}
     recorded[("postconf", "-n")] = "".join(f"{k} = {v}\n" for k, v in main.items())
     recorded[("postconf", "-P")] = "".join(
-        f"{o['service']}/{o['type']}/{o['name']} = {o['value']}\n" for o in overrides)
+        f"{o['service']}/{o['type']}/{o['name']} = {o['value']}\n" for o in overrides
+    )
     recorded[("postconf", "-M")] = "".join(
-        " ".join(str(s[c]) for c in ("service", "type", "private", "unpriv", "chroot", "wakeup",
-                                     "maxproc", "command")) + "\n" for s in services)
+        " ".join(
+            str(s[c])
+            for c in ("service", "type", "private", "unpriv", "chroot", "wakeup", "maxproc", "command")
+        )
+        + "\n"
+        for s in services
+    )
     recorded.update(answers or {})
     default_files = DictFiles({CERT: b"cert"}, {KEY: stat_info(KEY, mode=0o600)})
     ctx = Context(FakeRunner(recorded), files or default_files, now, euid, Options())
@@ -113,14 +145,12 @@ def test_port_25_requiring_tls_warns_and_without_tls_is_a_note() -> None:
     found, _ = run(NOT_AFTER - timedelta(days=200), {"smtpd_tls_security_level": ""})
     assert codes(found) == [("note", "tls-port25-off")]
     # encrypt on submission only (Debian's commented example) is right
-    over = [{"service": "submission", "type": "inet", "name": "smtpd_tls_security_level",
-             "value": "encrypt"}]
+    over = [{"service": "submission", "type": "inet", "name": "smtpd_tls_security_level", "value": "encrypt"}]
     found, _ = run(NOT_AFTER - timedelta(days=200), overrides=over, services=(SMTP, SUBMISSION))
     assert found == []
 
 
-SASL_ON = [{"service": "submission", "type": "inet", "name": "smtpd_sasl_auth_enable",
-            "value": "yes"}]
+SASL_ON = [{"service": "submission", "type": "inet", "name": "smtpd_sasl_auth_enable", "value": "yes"}]
 
 
 def test_cyrus_sasl_without_smtpd_conf_warns_and_with_saslauthd_outside_the_jail_fails() -> None:
@@ -129,8 +159,10 @@ def test_cyrus_sasl_without_smtpd_conf_warns_and_with_saslauthd_outside_the_jail
     assert codes(found) == [("warning", "sasl-cyrus-no-config")]
     assert found[0].evidence[0] == "master.cf: submission/inet -o smtpd_sasl_auth_enable=yes"
     conf = b"pwcheck_method: saslauthd\nmech_list: PLAIN LOGIN\n"
-    files = DictFiles({CERT: b"c", "/etc/postfix/sasl/smtpd.conf": conf,
-                       "/var/run/saslauthd/mux": b""}, {KEY: stat_info(KEY, mode=0o600)})
+    files = DictFiles(
+        {CERT: b"c", "/etc/postfix/sasl/smtpd.conf": conf, "/var/run/saslauthd/mux": b""},
+        {KEY: stat_info(KEY, mode=0o600)},
+    )
     found, _ = run(now, overrides=SASL_ON, services=(SMTP, SUBMISSION), files=files)
     assert codes(found) == [("problem", "sasl-saslauthd-socket")]
     assert "/var/spool/postfix/var/run/saslauthd/mux" in found[0].message
@@ -146,12 +178,12 @@ def test_dovecot_sasl_needs_its_socket_in_the_queue_directory() -> None:
     found, _ = run(now, params, overrides=SASL_ON, services=(SMTP, SUBMISSION))
     assert codes(found) == [("problem", "sasl-dovecot-socket")]
     sock = "/var/spool/postfix/private/auth"
-    files = DictFiles({CERT: b"c"}, {KEY: stat_info(KEY, mode=0o600),
-                                     sock: stat_info(sock, "socket")})
+    files = DictFiles({CERT: b"c"}, {KEY: stat_info(KEY, mode=0o600), sock: stat_info(sock, "socket")})
     found, _ = run(now, params, overrides=SASL_ON, services=(SMTP, SUBMISSION), files=files)
     assert found == []
-    found, _ = run(now, {**params, "smtpd_sasl_type": "xsasl"}, overrides=SASL_ON,
-                   services=(SMTP, SUBMISSION))
+    found, _ = run(
+        now, {**params, "smtpd_sasl_type": "xsasl"}, overrides=SASL_ON, services=(SMTP, SUBMISSION)
+    )
     assert codes(found) == [("problem", "sasl-type-unsupported")]
 
 
@@ -160,14 +192,19 @@ def test_sasl_client_without_passwords_or_plain_plugin() -> None:
     found, _ = run(now, {"smtp_sasl_auth_enable": "yes", "smtp_sasl_password_maps": ""})
     assert codes(found) == [("problem", "sasl-client-no-passwords")]
     plugins = "/usr/lib/x86_64-linux-gnu/sasl2"
-    files = DictFiles({CERT: b"c", f"{plugins}/libsasldb.so.2": b""},
-                      {KEY: stat_info(KEY, mode=0o600)})
-    found, _ = run(now, {"smtp_sasl_auth_enable": "yes",
-                         "smtp_sasl_password_maps": "hash:/etc/postfix/sasl_passwd"}, files=files)
+    files = DictFiles({CERT: b"c", f"{plugins}/libsasldb.so.2": b""}, {KEY: stat_info(KEY, mode=0o600)})
+    found, _ = run(
+        now,
+        {"smtp_sasl_auth_enable": "yes", "smtp_sasl_password_maps": "hash:/etc/postfix/sasl_passwd"},
+        files=files,
+    )
     assert codes(found) == [("warning", "sasl-client-no-mechanisms")]
     files.contents[f"{plugins}/libplain.so.2"] = b""
-    found, _ = run(now, {"smtp_sasl_auth_enable": "yes",
-                         "smtp_sasl_password_maps": "hash:/etc/postfix/sasl_passwd"}, files=files)
+    found, _ = run(
+        now,
+        {"smtp_sasl_auth_enable": "yes", "smtp_sasl_password_maps": "hash:/etc/postfix/sasl_passwd"},
+        files=files,
+    )
     assert found == []
 
 
@@ -175,15 +212,19 @@ def test_sasl_tls_section_masks_cyrus_secrets_and_shows_the_key_match() -> None:
     from postfinger_py.collect.sasltls import SaslTlsCollector
 
     conf = b"pwcheck_method: auxprop\nauxprop_plugin: sql\nsql_passwd: Hunter2\nmech_list: PLAIN\n"
-    files = DictFiles({CERT: b"c", "/etc/postfix/sasl/smtpd.conf": conf},
-                      {KEY: stat_info(KEY, mode=0o600)})
-    _, facts = run(NOT_AFTER - timedelta(days=200), overrides=SASL_ON, services=(SMTP, SUBMISSION),
-                   files=files)
+    files = DictFiles({CERT: b"c", "/etc/postfix/sasl/smtpd.conf": conf}, {KEY: stat_info(KEY, mode=0o600)})
+    _, facts = run(
+        NOT_AFTER - timedelta(days=200), overrides=SASL_ON, services=(SMTP, SUBMISSION), files=files
+    )
     section = SaslTlsCollector().collect(facts.ctx)
     [server] = section.data["servers"]
     options = {o["name"]: o["value"] for o in server["options"]}
-    assert options == {"auxprop_plugin": "sql", "mech_list": "PLAIN", "pwcheck_method": "auxprop",
-                       "sql_passwd": "(masked)"}
+    assert options == {
+        "auxprop_plugin": "sql",
+        "mech_list": "PLAIN",
+        "pwcheck_method": "auxprop",
+        "sql_passwd": "(masked)",
+    }
     [cert] = section.data["certificates"]
     assert cert["key_matches"] == "yes" and cert["valid"] == "2026-12-06 to 2028-01-10"
     assert "Hunter2" not in repr(section.data)

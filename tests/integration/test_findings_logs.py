@@ -20,14 +20,14 @@ REAL_LOG = Path("/var/log/postfix.log")
 GREP = {
     "log-unknown-client": r"\]: connect from unknown\[",
     "log-open-database": r"\]: (warning|error|fatal|panic): .*open database \S+: "
-                         r"No such file or directory",
+    r"No such file or directory",
     "log-unsupported-dict": r"\]: (warning|error|fatal|panic): .*unsupported dictionary type",
     "log-relay-restrictions": r"\]: (warning|error|fatal|panic): .*specify at least one working "
-                              r"instance of: reject_unauth_destination",
+    r"instance of: reject_unauth_destination",
     "log-stale-database": r"\]: (warning|error|fatal|panic): .*database \S+ is older than "
-                          r"source file",
+    r"source file",
     "log-comment-in-value": r"\]: (warning|error|fatal|panic): .*comment at end of line is "
-                            r"not supported",
+    r"not supported",
     "log-damaged-message": r"\]: (warning|error|fatal|panic): damaged message: ",
     "log-process-limit": r"\]: warning: .*has reached its process limit",
     "log-delivery-refused": r"status=(deferred|bounced) \(connect to \S+: Connection refused",
@@ -44,22 +44,26 @@ def grep_count(pattern: str, path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def logs_and_findings(real_postfix: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-                      ) -> dict[str, Any]:
+def logs_and_findings(
+    real_postfix: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     # A copy: the live log grows while the tests run; the tool and grep must see the same lines.
     copy = tmp_path_factory.mktemp("log") / "postfix.log"
     shutil.copyfile(REAL_LOG, copy)
-    res = run_cli(["--format", "json", "--no-anonymize", "--since", "all",
-                   "--log-file", str(copy)])
+    res = run_cli(["--format", "json", "--no-anonymize", "--since", "all", "--log-file", str(copy)])
     assert res.status in (0, 3), res.stderr
     report = json.loads(res.stdout)
     sections = {s["name"]: s for s in report["sections"]}
-    return {"copy": copy, "logs": sections["logs"]["data"],
-            "findings": sections["findings"]["data"]["findings"]}
+    return {
+        "copy": copy,
+        "logs": sections["logs"]["data"],
+        "findings": sections["findings"]["data"]["findings"],
+    }
 
 
 def test_each_kind_in_the_real_log_is_found_once_with_the_grep_count(
-        logs_and_findings: dict[str, Any]) -> None:
+    logs_and_findings: dict[str, Any],
+) -> None:
     copy = logs_and_findings["copy"]
     explained = {e["code"]: e for e in logs_and_findings["logs"]["explained"]}
     findings = [f for f in logs_and_findings["findings"] if f["code"].startswith("log-")]
@@ -67,8 +71,12 @@ def test_each_kind_in_the_real_log_is_found_once_with_the_grep_count(
     assert len(codes) == len(set(codes)), codes  # each kind once
     # A kind is reported as a finding of its own, or, when a configuration check found its
     # cause, as "log:" evidence of that finding (findings.SYMPTOM_OF): once either way.
-    folded = {code for code, e in explained.items()
-              for f in logs_and_findings["findings"] if f"log: {e['first']}" in f["evidence"]}
+    folded = {
+        code
+        for code, e in explained.items()
+        for f in logs_and_findings["findings"]
+        if f"log: {e['first']}" in f["evidence"]
+    }
     assert not folded & set(codes), folded & set(codes)
     present = 0
     for code, pattern in GREP.items():
@@ -78,8 +86,13 @@ def test_each_kind_in_the_real_log_is_found_once_with_the_grep_count(
         assert (code in codes or code in folded) == (expected > 0), code
         present += expected > 0
     # The planted faults that do reach this log (see setup-postfix.sh).
-    for code in ("log-unknown-client", "log-open-database", "log-unsupported-dict",
-                 "log-relay-restrictions", "log-comment-in-value"):
+    for code in (
+        "log-unknown-client",
+        "log-open-database",
+        "log-unsupported-dict",
+        "log-relay-restrictions",
+        "log-comment-in-value",
+    ):
         assert code in codes or code in folded, code
     # The missing resolv.conf in the jail explains the unknown clients: they are its evidence.
     assert "log-unknown-client" in folded
@@ -88,10 +101,14 @@ def test_each_kind_in_the_real_log_is_found_once_with_the_grep_count(
 
 
 def test_unknown_loopback_clients_are_a_warning_with_the_first_line(
-        logs_and_findings: dict[str, Any]) -> None:
+    logs_and_findings: dict[str, Any],
+) -> None:
     # Folded into the jail finding (its cause), which stays a warning and quotes the first line.
-    first = next(ln for ln in logs_and_findings["copy"].read_text(errors="replace").splitlines()
-                 if "]: connect from unknown[" in ln)
+    first = next(
+        ln
+        for ln in logs_and_findings["copy"].read_text(errors="replace").splitlines()
+        if "]: connect from unknown[" in ln
+    )
     [jail] = [f for f in logs_and_findings["findings"] if f"log: {first}" in f["evidence"]]
     assert jail["code"] == "chroot-jail-missing" and jail["severity"] == "warning"
     assert "resolv.conf" in jail["message"]
@@ -104,8 +121,7 @@ def test_rejects_and_deferrals_match_grep(logs_and_findings: dict[str, Any]) -> 
     assert logs["deferred_total"] == grep_count(r", status=deferred \(", copy)
     assert logs["bounced_total"] == grep_count(r", status=bounced \(", copy)
     assert logs["sent_total"] == grep_count(r", status=sent ", copy)
-    assert sum(f["count"] for f in logs["failures"]) == (logs["deferred_total"]
-                                                          + logs["bounced_total"])
+    assert sum(f["count"] for f in logs["failures"]) == (logs["deferred_total"] + logs["bounced_total"])
 
 
 def test_the_corrupt_queue_file_is_found(logs_and_findings: dict[str, Any]) -> None:

@@ -19,8 +19,7 @@ from .test_unprivileged import SYSTEM_PYTHON, _world_readable_copy
 pytestmark = pytest.mark.integration
 
 QUEUE = "/var/spool/postfix"
-MINE = ("chroot", "chrooted-", "mynetworks", "relay-", "mixed-daemon", "inet-interfaces",
-        "port25")
+MINE = ("chroot", "chrooted-", "mynetworks", "relay-", "mixed-daemon", "inet-interfaces", "port25")
 
 
 def findings(*argv: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -46,11 +45,11 @@ def test_relay_faults_are_found_on_their_own_services(real_postfix: dict[str, An
     [wide] = [f for f in relay if f["code"] == "mynetworks-too-wide"]
     assert wide["evidence"] == ["master.cf: 127.0.0.1:2526/inet -o mynetworks=0.0.0.0/0"]
     [refused] = [f for f in relay if f["code"] == "relay-restrictions-refused"]
-    assert "master.cf: 127.0.0.1:2527/inet -o smtpd_recipient_restrictions=permit" \
-        in refused["evidence"]
+    assert "master.cf: 127.0.0.1:2527/inet -o smtpd_recipient_restrictions=permit" in refused["evidence"]
     # What Postfix itself logged when that smtpd was started: the finding explains it.
-    assert "specify at least one working instance of: reject_unauth_destination" in \
-        Path("/var/log/postfix.log").read_text(errors="replace")
+    assert "specify at least one working instance of: reject_unauth_destination" in Path(
+        "/var/log/postfix.log"
+    ).read_text(errors="replace")
 
 
 def test_chrooted_local_and_the_empty_jail_are_found(real_postfix: dict[str, Any]) -> None:
@@ -60,8 +59,11 @@ def test_chrooted_local_and_the_empty_jail_are_found(real_postfix: dict[str, Any
     assert local["evidence"] == ["master.cf: local/unix chroot=y (local)"]
     assert subjects(found, "chrooted-virtual") == subjects(found, "chrooted-pipe") == []
     jail = [f for f in found if f["code"] == "chroot-jail-missing"]
-    missing = {name for name in ("resolv.conf", "hosts", "services", "nsswitch.conf", "localtime")
-               if os.path.exists(f"/etc/{name}") and not os.path.exists(f"{QUEUE}/etc/{name}")}
+    missing = {
+        name
+        for name in ("resolv.conf", "hosts", "services", "nsswitch.conf", "localtime")
+        if os.path.exists(f"/etc/{name}") and not os.path.exists(f"{QUEUE}/etc/{name}")
+    }
     assert "resolv.conf" in missing, "the test site's jail was meant to be empty"
     listed: set[str] = {e.split(":")[0].rsplit("/", 1)[-1] for f in jail for e in f["evidence"]}
     assert listed == missing
@@ -81,18 +83,32 @@ def test_system_checks_see_master_on_port_25_and_one_version(real_postfix: dict[
     assert real_postfix["domain"] in iface["message"]
 
 
-def test_as_nobody_port_25_is_a_note_of_what_could_not_be_seen(
-        real_postfix: dict[str, Any]) -> None:
+def test_as_nobody_port_25_is_a_note_of_what_could_not_be_seen(real_postfix: dict[str, Any]) -> None:
     if not os.path.exists(SYSTEM_PYTHON) or shutil.which("runuser") is None:
         pytest.fail("needs /usr/bin/python3 and runuser (both are in Debian's base system)")
     work = Path(tempfile.mkdtemp(prefix="postfinger-nobody-", dir="/tmp"))
     try:
         lib = _world_readable_copy(work)
         res = subprocess.run(
-            ["runuser", "-u", "nobody", "--", SYSTEM_PYTHON, "-m", "postfinger_py", "check",
-             "--format", "json", "--no-anonymize"],
-            capture_output=True, text=True, cwd="/", timeout=120,
-            env={"PYTHONPATH": str(lib), "PATH": os.environ["PATH"]})
+            [
+                "runuser",
+                "-u",
+                "nobody",
+                "--",
+                SYSTEM_PYTHON,
+                "-m",
+                "postfinger_py",
+                "check",
+                "--format",
+                "json",
+                "--no-anonymize",
+            ],
+            capture_output=True,
+            text=True,
+            cwd="/",
+            timeout=120,
+            env={"PYTHONPATH": str(lib), "PATH": os.environ["PATH"]},
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     assert res.returncode in (0, 4), res.stderr

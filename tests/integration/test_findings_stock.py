@@ -25,8 +25,11 @@ def findings(*argv: str) -> dict[str, Any]:
 
 def test_stock_debian_configuration_has_nothing_above_note(stock_postfix: Path) -> None:
     section = findings("-c", str(stock_postfix), "--log-file", str(STOCK_LOG))
-    loud = [f"{f['severity']}: {f['code']}: {f['message']}" for f in section["data"]["findings"]
-            if f["severity"] != "note"]
+    loud = [
+        f"{f['severity']}: {f['code']}: {f['message']}"
+        for f in section["data"]["findings"]
+        if f["severity"] != "note"
+    ]
     assert loud == [], "false alarms on Debian's stock configuration:\n" + "\n".join(loud)
     assert section["status"] != "failed", section["notes"]
 

@@ -27,8 +27,9 @@ def table_findings(found: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     out = {}
     for f in found:
         if f["code"].startswith("table-"):
-            path = next(w for w in f["message"].replace(":", " ").split() if w.startswith("/")
-                        or w == "mysql")
+            path = next(
+                w for w in f["message"].replace(":", " ").split() if w.startswith("/") or w == "mysql"
+            )
             out[f"{f['code']} {path}"] = f
     return out
 
@@ -44,8 +45,7 @@ def test_every_planted_table_fault_is_found(real_postfix: dict[str, Any]) -> Non
     }
     assert found["table-index-stale /etc/postfix/virtual"]["severity"] == "warning"
     assert found["table-index-missing /etc/postfix/transport"]["severity"] == "problem"
-    assert found["table-type-unsupported mysql"]["action"].startswith(
-        "install the postfix-mysql package")
+    assert found["table-type-unsupported mysql"]["action"].startswith("install the postfix-mysql package")
     secret = found["table-secret-readable /etc/postfix/mysql-senders.cf"]
     assert "/etc/postfix/mysql-senders.cf: -rw-r--r-- root:root (mode 0644)" in secret["evidence"]
     # Debian's stock aliases (hash:/etc/aliases with a fresh /etc/aliases.db) are fine
@@ -58,8 +58,13 @@ def test_the_findings_are_anonymized_like_the_report(real_postfix: dict[str, Any
     found = findings()
     text = json.dumps(found)
     assert "table-index-missing" in text and "/etc/postfix/transport.db" in text
-    for value in (real_postfix["domain"], real_postfix["hostname"], real_postfix["client_ip"],
-                  real_postfix["mysql_password"], real_postfix["sasl_password"]):
+    for value in (
+        real_postfix["domain"],
+        real_postfix["hostname"],
+        real_postfix["client_ip"],
+        real_postfix["mysql_password"],
+        real_postfix["sasl_password"],
+    ):
         assert value not in text
 
 
@@ -89,8 +94,9 @@ inet_protocols = all
 """
 
 
-def test_debian_stock_configuration_gives_no_table_finding(real_postfix: dict[str, Any],
-                                                           tmp_path: Path) -> None:
+def test_debian_stock_configuration_gives_no_table_finding(
+    real_postfix: dict[str, Any], tmp_path: Path
+) -> None:
     assert Path("/etc/aliases.db").stat().st_mtime >= Path("/etc/aliases").stat().st_mtime
     (tmp_path / "main.cf").write_text(STOCK_MAIN_CF)
     shutil.copy("/etc/postfix/master.cf.proto", tmp_path / "master.cf")

@@ -21,12 +21,10 @@ def findings(*argv: str) -> list[dict[str, Any]]:
     res = run_cli(["check", "--format", "json", "--no-anonymize", *argv], live_clock=True)
     assert res.status in (0, 3), res.stderr
     [section] = [s for s in json.loads(res.stdout)["sections"] if s["name"] == "findings"]
-    return [f for f in section["data"]["findings"]
-            if f["code"].startswith(("tls-", "sasl-"))]
+    return [f for f in section["data"]["findings"] if f["code"].startswith(("tls-", "sasl-"))]
 
 
-def test_the_test_sites_expiring_certificate_and_cyrus_without_config(
-        real_postfix: dict[str, Any]) -> None:
+def test_the_test_sites_expiring_certificate_and_cyrus_without_config(real_postfix: dict[str, Any]) -> None:
     found = findings()
     codes = sorted(f["code"] for f in found)
     assert codes == ["sasl-cyrus-no-config", "tls-cert-expiring", "tls-port25-off"], found
@@ -41,12 +39,23 @@ def test_a_foreign_key_and_a_missing_dovecot_socket(stock_postfix: Path, tmp_pat
     conf = tmp_path / "postfix"
     shutil.copytree(stock_postfix, conf)
     key = tmp_path / "other.key"
-    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-out", str(key)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "RSA", "-out", str(key)], check=True, capture_output=True
+    )
     key.chmod(0o600)
-    subprocess.run(["postconf", "-c", str(conf), "-e", f"smtpd_tls_key_file = {key}",
-                    "smtpd_sasl_auth_enable = yes", "smtpd_sasl_type = dovecot",
-                    "smtpd_sasl_path = private/auth"], check=True)
+    subprocess.run(
+        [
+            "postconf",
+            "-c",
+            str(conf),
+            "-e",
+            f"smtpd_tls_key_file = {key}",
+            "smtpd_sasl_auth_enable = yes",
+            "smtpd_sasl_type = dovecot",
+            "smtpd_sasl_path = private/auth",
+        ],
+        check=True,
+    )
     found = findings("-c", str(conf))
     assert sorted(f["code"] for f in found) == ["sasl-dovecot-socket", "tls-key-mismatch"], found
     [sock] = [f for f in found if f["code"] == "sasl-dovecot-socket"]

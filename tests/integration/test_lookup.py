@@ -41,15 +41,18 @@ def test_a_key_in_the_real_virtual_table_is_found_there(real_postfix: dict[str, 
     table = got["hash:/etc/postfix/virtual"]
     assert table["parameters"] == ["virtual_alias_maps"]
     # the full address first, then the @domain wild-card: both in the real table
-    assert found(table) == [(address, virtual[address]),
-                            ("@" + real_postfix["virtual_domain"],
-                             virtual["@" + real_postfix["virtual_domain"]])]
+    assert found(table) == [
+        (address, virtual[address]),
+        ("@" + real_postfix["virtual_domain"], virtual["@" + real_postfix["virtual_domain"]]),
+    ]
     assert any("older than source file" in w for w in table["warnings"])  # the planted stale index
     # the other tables cannot be asked, each with Postfix's own reason
     assert got["hash:/etc/postfix/transport"]["problem"] == (
-        "open database /etc/postfix/transport.db: No such file or directory")
+        "open database /etc/postfix/transport.db: No such file or directory"
+    )
     assert got["mysql:/etc/postfix/mysql-senders.cf"]["problem"].startswith(
-        "unsupported dictionary type: mysql")
+        "unsupported dictionary type: mysql"
+    )
     assert got["hash:/etc/postfix/sasl_passwd"]["secret"] is True
 
 

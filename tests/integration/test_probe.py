@@ -18,20 +18,25 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def probed(real_postfix: dict[str, Any]) -> dict[str, Any]:
-    res = run_cli(["--probe", "--only", "probe,findings", "--format", "json", "--no-anonymize",
-                   "--nowarn"], live_clock=True)
+    res = run_cli(
+        ["--probe", "--only", "probe,findings", "--format", "json", "--no-anonymize", "--nowarn"],
+        live_clock=True,
+    )
     assert res.status in (0, 3), res.stderr
     sections = {s["name"]: s for s in json.loads(res.stdout)["sections"]}
     return sections
 
 
-def test_the_listeners_answer_as_a_client_sees_them(probed: dict[str, Any],
-                                                    real_postfix: dict[str, Any]) -> None:
+def test_the_listeners_answer_as_a_client_sees_them(
+    probed: dict[str, Any], real_postfix: dict[str, Any]
+) -> None:
     rows = {r["service"]: r for r in probed["probe"]["data"]["listeners"]}
     master = subprocess.run(["postconf", "-M"], capture_output=True, text=True).stdout
-    inet = {line.split()[0] + "/inet" for line in master.splitlines()
-            if len(line.split()) > 7 and line.split()[1] == "inet"
-            and line.split()[7] in ("smtpd", "postscreen")}
+    inet = {
+        line.split()[0] + "/inet"
+        for line in master.splitlines()
+        if len(line.split()) > 7 and line.split()[1] == "inet" and line.split()[7] in ("smtpd", "postscreen")
+    }
     assert set(rows) == inet
     smtp = rows["smtp/inet"]
     assert smtp["outcome"] == "ok"
@@ -70,13 +75,11 @@ def test_the_probe_is_recorded_and_replayed(real_postfix: dict[str, Any], tmp_pa
     assert "127.0.0.1:2527" in live.stdout and "no greeting" in live.stdout
 
 
-def test_a_snapshot_without_the_probe_says_so(real_postfix: dict[str, Any],
-                                              tmp_path: Path) -> None:
+def test_a_snapshot_without_the_probe_says_so(real_postfix: dict[str, Any], tmp_path: Path) -> None:
     snap = tmp_path / "snap"
     captured = run_cli(["--all", "--nowarn", "--capture", str(snap)])  # all but --probe
     assert captured.status == 0, captured.stderr
-    assert not any(r["op"] == "probe"
-                   for r in json.loads((snap / "manifest.json").read_text())["records"])
+    assert not any(r["op"] == "probe" for r in json.loads((snap / "manifest.json").read_text())["records"])
     res = run_cli(["--probe", "--only", "probe", "--nowarn", "--replay", str(snap)])
     assert res.status == 3, res.stderr
     assert "captured without --probe" in res.stdout

@@ -17,8 +17,13 @@ pytestmark = pytest.mark.integration
 
 
 def sh(*argv: str) -> str:
-    return subprocess.run(list(argv), capture_output=True, text=True, check=True,
-                          env={"LC_ALL": "C", "PATH": os.environ["PATH"]}).stdout
+    return subprocess.run(
+        list(argv),
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"LC_ALL": "C", "PATH": os.environ["PATH"]},
+    ).stdout
 
 
 def report_json(*extra: str) -> dict[str, Any]:
@@ -41,10 +46,8 @@ def test_maincf_holds_every_parameter_of_postconf_n(real_postfix: dict[str, Any]
     names = [line.split(" = ")[0] for line in sh("postconf", "-n").splitlines()]
     assert [p["name"] for p in maincf["data"]["parameters"]] == names
     assert maincf["data"]["text"] == sh("postconf", "-nf").rstrip("\n")
-    assert any("unused parameter: smtpd_sasl_autenticated_header" in w
-               for w in maincf["data"]["warnings"])
-    assert any(w.startswith("postfinger: mydestination holds a '#'")
-               for w in maincf["data"]["warnings"])
+    assert any("unused parameter: smtpd_sasl_autenticated_header" in w for w in maincf["data"]["warnings"])
+    assert any(w.startswith("postfinger: mydestination holds a '#'") for w in maincf["data"]["warnings"])
     defaults = {p["name"] for p in maincf["data"]["defaults_in_main"]}
     assert {"maximal_queue_lifetime", "message_size_limit"} <= defaults
 
@@ -74,8 +77,9 @@ def test_daemon_versions_equal_mail_version(real_postfix: dict[str, Any]) -> Non
 def test_libraries_match_ldd(real_postfix: dict[str, Any]) -> None:
     libs = section(report_json(), "libraries")
     daemon_dir = sh("postconf", "-h", "daemon_directory").strip()
-    smtpd_libs = [line.split()[0] for line in sh("ldd", f"{daemon_dir}/smtpd").splitlines()
-                  if "vdso" not in line]
+    smtpd_libs = [
+        line.split()[0] for line in sh("ldd", f"{daemon_dir}/smtpd").splitlines() if "vdso" not in line
+    ]
     known = {lib["soname"] for lib in libs["data"]["libraries"]}
     for soname in smtpd_libs:
         assert soname.rsplit("/", 1)[-1] in known
@@ -113,8 +117,7 @@ def test_system_section(real_postfix: dict[str, Any]) -> None:
     assert system["kernel"] == sh("uname", "-srvm").strip()
 
 
-def test_capture_then_replay_gives_the_identical_report(real_postfix: dict[str, Any],
-                                                        tmp_path: Path) -> None:
+def test_capture_then_replay_gives_the_identical_report(real_postfix: dict[str, Any], tmp_path: Path) -> None:
     snap = tmp_path / "snap"
     key = ["--anon-key", str(tmp_path / "key")]  # one key: the two anonymized reports compare
     live = run_cli(["--all", "--capture", str(snap), "--nowarn", *key])
@@ -152,6 +155,5 @@ def test_mail_to_self_through_the_real_sendmail(real_postfix: dict[str, Any]) ->
             break
         time.sleep(0.2)
     assert f"message-id={message_id}" in log
-    queue_id = next(line.split(": ")[1] for line in log.splitlines()
-                    if f"message-id={message_id}" in line)
+    queue_id = next(line.split(": ")[1] for line in log.splitlines() if f"message-id={message_id}" in line)
     subprocess.run(["postsuper", "-d", queue_id], capture_output=True, check=False)

@@ -61,9 +61,21 @@ def test_as_nobody_the_report_says_what_it_could_not_see(real_postfix: dict[str,
 
 def _run_as_nobody(lib: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["runuser", "-u", "nobody", "--", SYSTEM_PYTHON, "-m", "postfinger_py", "--all",
-         "--no-anonymize", "--nowarn"],
-        capture_output=True, text=True, cwd="/",
+        [
+            "runuser",
+            "-u",
+            "nobody",
+            "--",
+            SYSTEM_PYTHON,
+            "-m",
+            "postfinger_py",
+            "--all",
+            "--no-anonymize",
+            "--nowarn",
+        ],
+        capture_output=True,
+        text=True,
+        cwd="/",
         env={"PYTHONPATH": str(lib), "PATH": os.environ["PATH"]},
         timeout=120,
     )

@@ -25,10 +25,13 @@ def ok(argv: Sequence[str], out: str) -> tuple[tuple[str, ...], CommandResult]:
     return tuple(argv), CommandResult(tuple(argv), 0, out)
 
 
-def make_ctx(root: Path, runner: FakeRunner | None = None, now: datetime = NOW,
-             **options: object) -> Context:
+def make_ctx(root: Path, runner: FakeRunner | None = None, now: datetime = NOW, **options: object) -> Context:
     if isinstance(options.get("since"), str):  # as the command line parses it
         options["since"] = Since.parse(str(options["since"]))
-    return Context(runner=runner or FakeRunner(dict([ok(["date", "+%z"], "+0000\n")])),
-                   files=LiveFiles(str(root)), now=now, euid=0,
-                   options=Options(**options))  # type: ignore[arg-type]
+    return Context(
+        runner=runner or FakeRunner(dict([ok(["date", "+%z"], "+0000\n")])),
+        files=LiveFiles(str(root)),
+        now=now,
+        euid=0,
+        options=Options(**options),
+    )  # type: ignore[arg-type]

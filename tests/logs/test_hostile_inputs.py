@@ -93,13 +93,14 @@ def test_a_fifo_among_the_discovered_logs(root: Path) -> None:
     notes: list = []
     unread: list = []
     assert file_family(ctx, LOG, None, notes, unread) == []
-    assert unread == [LOG] and notes == [f"{LOG}: a FIFO (named pipe), not a regular file; "
-                                         "not read"]
+    assert unread == [LOG] and notes == [f"{LOG}: a FIFO (named pipe), not a regular file; not read"]
 
 
-@pytest.mark.parametrize("data", [random_bytes(200_000), b"\0" * (1 << 20),
-                                  b"\x7fELF\x02\x01\x01" + b"\0" * 9 + random_bytes(50_000)],
-                         ids=["random", "nul-filled", "elf"])
+@pytest.mark.parametrize(
+    "data",
+    [random_bytes(200_000), b"\0" * (1 << 20), b"\x7fELF\x02\x01\x01" + b"\0" * 9 + random_bytes(50_000)],
+    ids=["random", "nul-filled", "elf"],
+)
 def test_binary_data_is_not_a_text_log(root: Path, data: bytes) -> None:
     (root / "var/log/mail.log").write_bytes(data)
     sec = collect(root)
@@ -118,11 +119,15 @@ def test_binary_trace_input_is_partial_not_nothing_found(root: Path) -> None:
     assert f"{LOG} is not a text log (binary data); not read" in sec.notes
 
 
-@pytest.mark.parametrize("damage", [
-    b"\0" * (2 << 20),  # a copytruncate rotation leaves a hole at the start
-    b"\x00\x01\xfe garbage from a crash\n",
-    "Nov 21 21:00:00 mx1 postfix/smtpd[1]: warning: Ümläut in Latin-1\n".encode("latin-1"),
-], ids=["leading-nul-hole", "stray-bytes", "latin-1"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"\0" * (2 << 20),  # a copytruncate rotation leaves a hole at the start
+        b"\x00\x01\xfe garbage from a crash\n",
+        "Nov 21 21:00:00 mx1 postfix/smtpd[1]: warning: Ümläut in Latin-1\n".encode("latin-1"),
+    ],
+    ids=["leading-nul-hole", "stray-bytes", "latin-1"],
+)
 def test_a_real_log_with_stray_bytes_is_still_read(root: Path, damage: bytes) -> None:
     (root / "var/log/mail.log").write_bytes(damage + REAL_LOG.read_bytes())
     plain = collect_total(root, REAL_LOG.read_bytes())
@@ -142,8 +147,9 @@ def test_a_fifo_or_device_capture_is_a_note(root: Path) -> None:
     os.mkfifo(root / "cap.pcap")
     ctx = make_ctx(root, pcap_files=("/cap.pcap",))
     sec = PcapCollector().collect(ctx)
-    assert "cannot open /cap.pcap: a FIFO (named pipe), not a regular file; not read" in \
-        " ".join(sec.notes + [str(f.get("error")) for f in sec.data["files"]])
+    assert "cannot open /cap.pcap: a FIFO (named pipe), not a regular file; not read" in " ".join(
+        sec.notes + [str(f.get("error")) for f in sec.data["files"]]
+    )
 
 
 def test_summary_file_must_be_a_small_regular_text_file(tmp_path: Path) -> None:
@@ -153,17 +159,22 @@ def test_summary_file_must_be_a_small_regular_text_file(tmp_path: Path) -> None:
     big.write_bytes(b"x" * (65 * 1024))
     nul = tmp_path / "nul"
     nul.write_bytes(b"problem\0\0\0")
-    cases = [(fifo, "a FIFO (named pipe), not a regular file"), ("/dev/zero", "a device"),
-             (tmp_path, "a directory"), (big, "larger than 64 KiB"),
-             (nul, "is not text (binary data)")]
+    cases = [
+        (fifo, "a FIFO (named pipe), not a regular file"),
+        ("/dev/zero", "a device"),
+        (tmp_path, "a directory"),
+        (big, "larger than 64 KiB"),
+        (nul, "is not text (binary data)"),
+    ]
     for path, words in cases:
         start = time.monotonic()
         res = replay("--only", "system", "--summary-file", str(path))
         assert time.monotonic() - start < 10
         assert res.status == ExitStatus.ERROR and res.stdout == ""
         assert res.stderr.count("\n") == 1 and words in res.stderr, res.stderr
-        assert res.stderr.startswith(f"postfinger: cannot read --summary-file {path}") or \
-            res.stderr.startswith(f"postfinger: --summary-file {path}")
+        assert res.stderr.startswith(
+            f"postfinger: cannot read --summary-file {path}"
+        ) or res.stderr.startswith(f"postfinger: --summary-file {path}")
 
 
 def test_logs_command_on_a_fifo_says_why_and_not_no_problems(root: Path) -> None:
@@ -180,9 +191,11 @@ def test_an_anon_key_that_is_a_fifo_is_one_line_not_a_hang(tmp_path: Path) -> No
     os.mkfifo(fifo)
     res = run_cli(["--replay", str(EXAMPLE_SNAPSHOT), "--only", "system", "--anon-key", str(fifo)])
     assert res.status == ExitStatus.ERROR and res.stdout == ""
-    assert res.stderr == (f"postfinger: cannot read the anonymization key file {fifo}: a FIFO "
-                          "(named pipe), not a regular file; not read; check the path given to "
-                          "--anon-key\n")
+    assert res.stderr == (
+        f"postfinger: cannot read the anonymization key file {fifo}: a FIFO "
+        "(named pipe), not a regular file; not read; check the path given to "
+        "--anon-key\n"
+    )
 
 
 def test_trace_of_an_unreadable_log_does_not_say_nothing_names_it(root: Path) -> None:
@@ -191,8 +204,7 @@ def test_trace_of_an_unreadable_log_does_not_say_nothing_names_it(root: Path) ->
     ctx = make_ctx(root, log_files=(LOG, "/var/log/real.log"), trace="NOSUCHID1")
     sec = TraceCollector().collect(ctx)
     assert sec.status is Status.PARTIAL
-    assert any(n.startswith("nothing in what could be read of the log names NOSUCHID1")
-               for n in sec.notes)
+    assert any(n.startswith("nothing in what could be read of the log names NOSUCHID1") for n in sec.notes)
     os.mkfifo(root / "fifo")
     res = run_cli(["trace", "NOSUCHID1", "--log-file", str(root / "fifo"), "--no-anonymize"])
     assert res.status == ExitStatus.ERROR and "no log could be read" in res.stderr

@@ -23,16 +23,27 @@ LOG = "/var/log/postfix.log"
 
 
 def live(**options: Any) -> Context:
-    return Context(SubprocessRunner(), LiveFiles("/"), datetime.now(timezone.utc), 0,
-                   Options(**options))
+    return Context(SubprocessRunner(), LiveFiles("/"), datetime.now(timezone.utc), 0, Options(**options))
 
 
 def send(to: str, tag: str) -> str:
     """Send one message (the transport map without .db makes trivial-rewrite complain)."""
     res = subprocess.run(
-        ["swaks", "--server", "127.0.0.1", "--from", f"{tag}@logs-itest.example", "--to", to,
-         "--header", f"Subject: postfinger logs integration {tag}"],
-        capture_output=True, text=True, timeout=60)
+        [
+            "swaks",
+            "--server",
+            "127.0.0.1",
+            "--from",
+            f"{tag}@logs-itest.example",
+            "--to",
+            to,
+            "--header",
+            f"Subject: postfinger logs integration {tag}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     m = re.search(r"queued as ([0-9A-F]+)", res.stdout)
     assert m, res.stdout[-2000:]
     return m.group(1)
@@ -56,16 +67,18 @@ def test_problems_and_trace_match_grep(real_postfix: dict[str, Any], tmp_path: P
     shutil.copy(LOG, copy)  # other helpers log concurrently: compare on one fixed copy
 
     scan, result = run.problems(live(log_files=(str(copy),)), 100000, Since.parse("all"))
-    grep = subprocess.run(["grep", "-E", r"\]: (warning|error|fatal|panic): ", str(copy)],
-                          capture_output=True, text=True).stdout.splitlines()
+    grep = subprocess.run(
+        ["grep", "-E", r"\]: (warning|error|fatal|panic): ", str(copy)], capture_output=True, text=True
+    ).stdout.splitlines()
     assert [p.text for p in scan.problems] == grep
     assert any("error: unsupported dictionary type: mysql" in p.text for p in scan.problems)
     assert any("transport.db: No such file or directory" in p.text for p in scan.problems)
     assert result.notes == []
 
     data, _ = run.trace(live(log_files=(str(copy),)), qid)
-    own = subprocess.run(["grep", "-F", f"]: {qid}: ", str(copy)], capture_output=True,
-                         text=True).stdout.splitlines()
+    own = subprocess.run(
+        ["grep", "-F", f"]: {qid}: ", str(copy)], capture_output=True, text=True
+    ).stdout.splitlines()
     assert [ln for ln in data["lines"] if f"]: {qid}: " in ln] == own
     assert any(f"{qid}: client=" in ln for ln in data["lines"])
     assert any(re.search(r"smtpd\[\d+\]: connect from ", ln) for ln in data["lines"])

@@ -67,8 +67,13 @@ def test_classic_stamps_take_the_local_zone() -> None:
 
 
 def test_journal_records() -> None:
-    rec = {"__REALTIME_TIMESTAMP": "1795209680114797", "SYSLOG_IDENTIFIER": "postfix/smtpd",
-           "_PID": "77", "_HOSTNAME": "mx1", "MESSAGE": "warning: x"}
+    rec = {
+        "__REALTIME_TIMESTAMP": "1795209680114797",
+        "SYSLOG_IDENTIFIER": "postfix/smtpd",
+        "_PID": "77",
+        "_HOSTNAME": "mx1",
+        "MESSAGE": "warning: x",
+    }
     text = journal_record_to_line(json.dumps(rec))
     assert text is not None
     line = parse_line(text)
@@ -88,18 +93,17 @@ def test_since() -> None:
     assert parse_since("1d12h", NOW, UTC)[0] == NOW - timedelta(hours=36)
     assert parse_since("all", NOW, UTC)[0] is None
     tz = timezone(timedelta(hours=2))
-    assert parse_since("2026-11-20 08:00", NOW, tz)[0] == datetime(2026, 11, 20, 6, 0,
-                                                                    tzinfo=UTC)
-    assert parse_since("2026-11-20T08:00:00Z", NOW, tz)[0] == datetime(2026, 11, 20, 8, 0,
-                                                                        tzinfo=UTC)
+    assert parse_since("2026-11-20 08:00", NOW, tz)[0] == datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+    assert parse_since("2026-11-20T08:00:00Z", NOW, tz)[0] == datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
     with pytest.raises(ValueError):
         parse_since("yesterday-ish", NOW, UTC)
     start, phrase = window(None, NOW, UTC)
     assert start == NOW - timedelta(days=7) and "default" in phrase
 
 
-def _year_by_search(ref: datetime, mon: int, day: int, h: int, m: int, s: int,
-                    tz: timezone) -> datetime | None:
+def _year_by_search(
+    ref: datetime, mon: int, day: int, h: int, m: int, s: int, tz: timezone
+) -> datetime | None:
     """The rule without the per-day cache: the latest year within 5 that is not after ref + 1 day."""
     for year in range(ref.year, ref.year - 5, -1):
         try:
@@ -113,10 +117,15 @@ def _year_by_search(ref: datetime, mon: int, day: int, h: int, m: int, s: int,
 
 def test_year_cache_per_day_agrees_with_the_rule_stamp_by_stamp() -> None:
     import random
+
     rng = random.Random(11)
     zones = [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=13, minutes=45))]
-    refs = [datetime(2027, 1, 1, 0, 0, 30, tzinfo=UTC), datetime(2028, 2, 28, 23, 0, tzinfo=UTC),
-            datetime(2026, 11, 21, 12, 0, tzinfo=UTC), datetime(2027, 3, 1, tzinfo=UTC)]
+    refs = [
+        datetime(2027, 1, 1, 0, 0, 30, tzinfo=UTC),
+        datetime(2028, 2, 28, 23, 0, tzinfo=UTC),
+        datetime(2026, 11, 21, 12, 0, tzinfo=UTC),
+        datetime(2027, 3, 1, tzinfo=UTC),
+    ]
     for ref in refs:
         years = YearGuesser(ref)
         near = (ref + timedelta(days=1)).astimezone(UTC)

@@ -41,7 +41,18 @@ def test_json_is_anonymized_like_the_text() -> None:
 
 
 def test_config_dir_is_the_long_name_of_c() -> None:
-    res = run_cli(["logs", "--config-dir", "/nonexistent-pf", "--log-file", str(LOG),
-                   "--since", "all", "--json", "--no-anonymize"])
+    res = run_cli(
+        [
+            "logs",
+            "--config-dir",
+            "/nonexistent-pf",
+            "--log-file",
+            str(LOG),
+            "--since",
+            "all",
+            "--json",
+            "--no-anonymize",
+        ]
+    )
     assert res.status == 0, res.stderr
     assert json.loads(res.stdout)["total"] > 0

@@ -13,15 +13,16 @@ from postfinger_py.logs.scan import ReadNotes, windows
 from .helpers import HAND_LOG, NOW, REAL_LOG
 
 # The oracle: a plain line-by-line check, independent of the fast scanner.
-ORACLE = re.compile(r"^(?:[A-Z][a-z]{2} +\d+ \S+|\d{4}-\S+) \S+ "
-                    r"[^\s\[]+\[\d+\]: (warning|error|fatal|panic): ")
+ORACLE = re.compile(
+    r"^(?:[A-Z][a-z]{2} +\d+ \S+|\d{4}-\S+) \S+ "
+    r"[^\s\[]+\[\d+\]: (warning|error|fatal|panic): "
+)
 
 
 def scan(path: Path, limit: int = 1000) -> ProblemScan:
     result = ProblemScan(limit=limit)
     with open(path, "rb") as fh:
-        result.feed(windows(fh, ReadNotes(str(path))), YearGuesser(NOW), timezone.utc,
-                    ReadNotes(str(path)))
+        result.feed(windows(fh, ReadNotes(str(path))), YearGuesser(NOW), timezone.utc, ReadNotes(str(path)))
     return result
 
 
@@ -62,10 +63,11 @@ def test_kinds_are_normalized_and_counted() -> None:
 
 
 def test_normalize() -> None:
-    assert normalize("hostname x.example does not resolve to address 192.0.2.1") == \
-        "hostname x.example does not resolve to address ADDR"
-    assert normalize("mail.example[192.0.2.1]:25: Connection timed out") == \
-        "HOST[ADDR]: Connection timed out"
+    assert (
+        normalize("hostname x.example does not resolve to address 192.0.2.1")
+        == "hostname x.example does not resolve to address ADDR"
+    )
+    assert normalize("mail.example[192.0.2.1]:25: Connection timed out") == "HOST[ADDR]: Connection timed out"
     assert normalize("3F1A2B4C5D: to=<bob@example.org>") == "QUEUEID: to=<USER@DOMAIN>"
     assert normalize("pid 2021 exit status 1") == "pid N exit status N"
 
@@ -78,8 +80,10 @@ def test_master_lifecycle_lines() -> None:
     assert sum("reload -- version 3.7.11" in t for t in texts) == 2
     assert sum("refreshing the Postfix mail system" in t for t in texts) == 2
     hand = [ln.message for ln in scan(HAND_LOG).lifecycle]
-    assert hand == ["daemon started -- version 3.5.18, configuration /etc/postfix",
-                    "terminating on signal 15"]
+    assert hand == [
+        "daemon started -- version 3.5.18, configuration /etc/postfix",
+        "terminating on signal 15",
+    ]
 
 
 def test_since_drops_older_lines() -> None:
@@ -95,6 +99,7 @@ def test_prefilter_lets_through_every_scan_word_and_nonsense_mixes_are_dropped()
     import io
 
     from postfinger_py.logs.problems import _LIFECYCLE, PREFILTER, SCAN
+
     words = [w + ": " for w in ("warning", "error", "fatal", "panic")] + list(_LIFECYCLE)
     for word in words:
         text = b"]: " + word.encode() + b"x"
@@ -103,7 +108,8 @@ def test_prefilter_lets_through_every_scan_word_and_nonsense_mixes_are_dropped()
     assert PREFILTER.search(mix) and not SCAN.search(mix)
     real = b"Nov 21 21:00:01 mx postfix/smtpd[1]: error: a real one\n"
     result = ProblemScan(limit=10)
-    result.feed(windows(io.BytesIO(mix * 3 + real), ReadNotes("x")), YearGuesser(NOW),
-                timezone.utc, ReadNotes("x"))
+    result.feed(
+        windows(io.BytesIO(mix * 3 + real), ReadNotes("x")), YearGuesser(NOW), timezone.utc, ReadNotes("x")
+    )
     assert [p.text for p in result.problems] == [real.decode().rstrip("\n")]
     assert result.first_time is not None and result.first_time.second == 1

@@ -33,8 +33,13 @@ def test_missing_file_is_a_note(root: Path) -> None:
 
 
 def test_nul_bytes_and_invalid_utf8(root: Path) -> None:
-    write(root, REAL_LOG.read_bytes() + b"\0" * 4096 +
-          b"Nov 21 21:29:00 mx1 postfix/smtpd[9]: warning: caf\xe9 \xff\n" + WARN)
+    write(
+        root,
+        REAL_LOG.read_bytes()
+        + b"\0" * 4096
+        + b"Nov 21 21:29:00 mx1 postfix/smtpd[9]: warning: caf\xe9 \xff\n"
+        + WARN,
+    )
     sec = collect(root)
     assert sec.status.value == "ok"
     assert any("NUL bytes" in n for n in sec.notes)
@@ -81,7 +86,7 @@ def test_lines_across_chunk_boundaries() -> None:
     data = b"".join(line % i for i in range(200000))  # ~12 MiB: three 4 MiB chunks
     texts = []
     for w in windows(io.BytesIO(data), ReadNotes("x")):
-        texts += bytes(w.buf[w.start:w.end]).splitlines()
+        texts += bytes(w.buf[w.start : w.end]).splitlines()
     assert len(texts) == 200000 and texts[-1].endswith(b"0199999")
 
 

@@ -33,9 +33,11 @@ def test_trace_follows_filter_reinjection_and_bounce(root: Path) -> None:
     ctx = make_ctx(root, log_files=(put(root, HAND_LOG),))
     data, _ = run.trace(ctx, "3F1A2B4C5D")
     assert data["queue_ids"] == ["3F1A2B4C5D", "7C8D9E0F1A", "9A8B7C6D5E"]
-    want = [ln for ln in HAND_LOG.read_text().splitlines()
-            if any(f"]: {q}: " in ln for q in data["queue_ids"])
-            or "smtpd[2001]" in ln or "smtpd[2010]" in ln]
+    want = [
+        ln
+        for ln in HAND_LOG.read_text().splitlines()
+        if any(f"]: {q}: " in ln for q in data["queue_ids"]) or "smtpd[2001]" in ln or "smtpd[2010]" in ln
+    ]
     assert data["lines"] == want
 
 
@@ -71,12 +73,17 @@ def test_discovery_maillog_file_with_rotated_gzip_in_time_order(root: Path) -> N
     old.write_bytes(gzip.compress(HAND_LOG.read_bytes()))
     shutil.copy(REAL_LOG, log)
     os.utime(old, (1795150000, 1795150000))  # 2026-11-20 04:46 UTC
-    runner = FakeRunner(dict([ok(["date", "+%z"], "+0000\n"),
-                               ok(["postconf", "-h", "maillog_file"], "/var/log/postfix.log\n")]))
+    runner = FakeRunner(
+        dict(
+            [ok(["date", "+%z"], "+0000\n"), ok(["postconf", "-h", "maillog_file"], "/var/log/postfix.log\n")]
+        )
+    )
     ctx = make_ctx(root, runner, since="all")
     sec = LogsCollector().collect(ctx)
     assert [s["name"] for s in sec.data["sources"]] == [
-        "/var/log/postfix.log.20261120-101500.gz", "/var/log/postfix.log"]
+        "/var/log/postfix.log.20261120-101500.gz",
+        "/var/log/postfix.log",
+    ]
     assert sec.data["problems"][0].startswith("2026-11-20T09:15:01")
     assert sec.status.value == "ok"
     ctx = make_ctx(root, runner)  # no --since: the default window, and the report says so
@@ -90,20 +97,27 @@ def test_discovery_syslog_then_journald(root: Path) -> None:
     sec = LogsCollector().collect(make_ctx(root, runner))
     assert [s["name"] for s in sec.data["sources"]] == ["/var/log/maillog"]
     (root / "var/log/maillog").unlink()
-    rec = {"__REALTIME_TIMESTAMP": "1795300000000000", "SYSLOG_IDENTIFIER": "postfix/smtpd",
-           "_PID": "5", "_HOSTNAME": "mx", "MESSAGE": "error: journald problem"}
+    rec = {
+        "__REALTIME_TIMESTAMP": "1795300000000000",
+        "SYSLOG_IDENTIFIER": "postfix/smtpd",
+        "_PID": "5",
+        "_HOSTNAME": "mx",
+        "MESSAGE": "error: journald problem",
+    }
     argv = ["journalctl", "--no-pager", "--quiet", "-o", "json", "SYSLOG_FACILITY=2"]
     runner = FakeRunner(dict([ok(["date", "+%z"], "+0000\n"), ok(argv, json.dumps(rec) + "\n")]))
     sec = LogsCollector().collect(make_ctx(root, runner, since="all"))
-    assert sec.data["problems"] == ["2026-11-21T22:26:40.000000+00:00 mx postfix/smtpd[5]: "
-                                    "error: journald problem"]
+    assert sec.data["problems"] == [
+        "2026-11-21T22:26:40.000000+00:00 mx postfix/smtpd[5]: error: journald problem"
+    ]
     sec = LogsCollector().collect(make_ctx(root, FakeRunner()))
     assert sec.status.value == "skipped" and any("no mail log found" in n for n in sec.notes)
 
 
 def render(section: Section) -> str:
-    return str(environment().get_template(f"sections/{section.name}.txt.j2").render(
-        section=section.to_plain()))
+    return str(
+        environment().get_template(f"sections/{section.name}.txt.j2").render(section=section.to_plain())
+    )
 
 
 def test_sections_render(root: Path) -> None:
@@ -134,11 +148,17 @@ def test_commands(root: Path) -> None:
     put(root, REAL_LOG)
     out, err = io.StringIO(), io.StringIO()
     env = Env(stdout=out, stderr=err, root=str(root))
-    assert logs_cmd.main(["--log-file", "/var/log/mail.log", "--since", "all", "--limit", "0",
-                          "--no-anonymize"], env) == 0
+    assert (
+        logs_cmd.main(
+            ["--log-file", "/var/log/mail.log", "--since", "all", "--limit", "0", "--no-anonymize"], env
+        )
+        == 0
+    )
     assert out.getvalue().count("\n") == sum(
-        1 for ln in REAL_LOG.read_text().splitlines()
-        if any(f"]: {s}: " in ln for s in ("warning", "error", "fatal", "panic")))
+        1
+        for ln in REAL_LOG.read_text().splitlines()
+        if any(f"]: {s}: " in ln for s in ("warning", "error", "fatal", "panic"))
+    )
     out.truncate(0), out.seek(0)
     assert trace_cmd.main(["D031E160026", "--log-file", "/var/log/mail.log"], env) == 0
     assert "D031E160026: message-id=" in out.getvalue()

@@ -28,8 +28,13 @@ def random_log(seed: int, n: int = 3000) -> bytes:
     out = []
     for i in range(n):
         r = rng.random()
-        size = (rng.randint(0, 40) if r < 0.6 else rng.randint(40, 400) if r < 0.95
-                else rng.randint(ROOM - 5, 3 * CHUNK))
+        size = (
+            rng.randint(0, 40)
+            if r < 0.6
+            else rng.randint(40, 400)
+            if r < 0.95
+            else rng.randint(ROOM - 5, 3 * CHUNK)
+        )
         out.append(b"%06d " % i + bytes(rng.choice(b"abcXYZ :[]") for _ in range(size)) + b"\n")
     return b"".join(out)
 
@@ -44,8 +49,8 @@ class ShortReads(io.RawIOBase):
         return True
 
     def readinto(self, b: memoryview) -> int:  # type: ignore[override]
-        piece = self.data[self.pos:self.pos + min(self.step, len(b))]
-        b[:len(piece)] = piece
+        piece = self.data[self.pos : self.pos + min(self.step, len(b))]
+        b[: len(piece)] = piece
         self.pos += len(piece)
         return len(piece)
 
@@ -60,14 +65,13 @@ class ReadOnly:
         return self.fh.read(n)
 
 
-def collect(fh: object, chunk: int = CHUNK, room: int = ROOM
-            ) -> tuple[list[tuple[int, bytes]], ReadNotes]:
+def collect(fh: object, chunk: int = CHUNK, room: int = ROOM) -> tuple[list[tuple[int, bytes]], ReadNotes]:
     """(stream offset, line) for every line, checking each window holds whole lines."""
     notes = ReadNotes("x")
     got: list[tuple[int, bytes]] = []
     for w in windows(fh, notes, chunk, room):  # type: ignore[arg-type]
         assert 0 <= w.start <= w.end <= len(w.buf)
-        part = bytes(w.buf[w.start:w.end])
+        part = bytes(w.buf[w.start : w.end])
         off = w.base + w.start
         for line in part.splitlines(keepends=True):
             got.append((off, line))
@@ -103,14 +107,14 @@ def test_default_sizes_and_a_last_line_without_newline() -> None:
 
 def _defaults() -> tuple[int, int]:
     from postfinger_py.logs import scan
+
     return scan.CHUNK, scan.ROOM
 
 
 def test_gzip_single_multi_member_and_through_short_reads() -> None:
     data = random_log(5)
     half = data.index(b"\n", len(data) // 2) + 1
-    for packed in (gzip.compress(data),
-                   gzip.compress(data[:half]) + gzip.compress(data[half:])):
+    for packed in (gzip.compress(data), gzip.compress(data[:half]) + gzip.compress(data[half:])):
         for fh in (io.BytesIO(packed), ShortReads(packed, 777)):
             got, notes = collect(fh)
             assert got == expected(data)
@@ -122,7 +126,7 @@ def test_gzip_single_multi_member_and_through_short_reads() -> None:
 
 def test_gzip_member_ending_exactly_at_a_read_edge() -> None:
     # A stored (level 0) member is its data plus 23 bytes: make the first one exactly one read.
-    first = b"".join(b"line %05d\n" % i for i in range(CHUNK))[:CHUNK - 23 - 1] + b"\n"
+    first = b"".join(b"line %05d\n" % i for i in range(CHUNK))[: CHUNK - 23 - 1] + b"\n"
     member = gzip.compress(first, compresslevel=0, mtime=0)
     assert len(member) == CHUNK
     second = b"after the edge\n"
@@ -146,8 +150,8 @@ def test_windows_before_the_current_one_stay_intact() -> None:
     prev: list[tuple[Window, bytes]] = []
     for w in windows(io.BytesIO(data), ReadNotes("x"), CHUNK, ROOM):
         for p, snap in prev:
-            assert bytes(p.buf[p.start:p.end]) == snap
-        prev = [*prev, (w, bytes(w.buf[w.start:w.end]))][-LOOK_BACK:]
+            assert bytes(p.buf[p.start : p.end]) == snap
+        prev = [*prev, (w, bytes(w.buf[w.start : w.end]))][-LOOK_BACK:]
 
 
 def test_memmem_find_agrees_with_bytes_find() -> None:
@@ -164,11 +168,12 @@ def test_memmem_find_agrees_with_bytes_find() -> None:
         assert blocks.find(blk.mem, 0, lit, start, end) == want  # the bytes.find fallback
     # out of range bounds never reach memmem
     assert blocks.find(blk.mem, blk.addr, b"ab", -5, 10) == blk.mem.find(b"ab", -5, 10)
-    assert blocks.find(blk.mem, blk.addr, b"ab", 0, 10 ** 9) == blk.mem.find(b"ab", 0)
+    assert blocks.find(blk.mem, blk.addr, b"ab", 0, 10**9) == blk.mem.find(b"ab", 0)
 
 
 def test_memmem_is_used_on_linux() -> None:
     import sys
+
     if not sys.platform.startswith("linux"):
         pytest.skip("memmem through ctypes is checked on Linux only")
     assert blocks.MEMMEM is not None and blocks.Block(4096).addr != 0
@@ -180,22 +185,26 @@ def _windows(path: Path, chunk: int, room: int) -> Iterator[Window]:
 
 # The look-back (the window before) must reach the session's `connect from`: 12 KB before the
 # real message's `client=` line, with 151 verbose smtpd lines between.
-@pytest.mark.parametrize("path,qid,sizes", [
-    (HAND_LOG, "3F1A2B4C5D", ((1024, 256), (CHUNK, ROOM))),
-    (REAL_LOG, "D031E160026", ((16384, 512), (20000, 300))),
-])
+@pytest.mark.parametrize(
+    "path,qid,sizes",
+    [
+        (HAND_LOG, "3F1A2B4C5D", ((1024, 256), (CHUNK, ROOM))),
+        (REAL_LOG, "D031E160026", ((16384, 512), (20000, 300))),
+    ],
+)
 def test_trace_and_problems_do_not_depend_on_the_read_size(
-        path: Path, qid: str, sizes: tuple[tuple[int, int], ...]) -> None:
+    path: Path, qid: str, sizes: tuple[tuple[int, int], ...]
+) -> None:
     results = []
     for chunk, room in ((1 << 20, 1 << 16), *sizes):
         tracer = Tracer(qid)
-        tracer.feed(_windows(path, chunk, room), YearGuesser(NOW), timezone.utc,
-                    ReadNotes("x"), 0)
+        tracer.feed(_windows(path, chunk, room), YearGuesser(NOW), timezone.utc, ReadNotes("x"), 0)
         lines, omitted, notes = tracer.result()
         scan = ProblemScan(limit=1000)
         scan.feed(_windows(path, chunk, room), YearGuesser(NOW), timezone.utc, ReadNotes("x"))
-        results.append(([ln.text for ln in lines], omitted, tracer.ids, notes,
-                        [p.text for p in scan.problems]))
+        results.append(
+            ([ln.text for ln in lines], omitted, tracer.ids, notes, [p.text for p in scan.problems])
+        )
     assert results[0][0] and results[0][4]
     assert all(r == results[0] for r in results)
 

@@ -95,8 +95,8 @@ def overlap(packets: list[Packet]) -> list[Packet]:
             out.append((ts, buf))
             continue
         k = len(data) // 2
-        first = _rebuild(*_tcp(buf), tcp.seq, data[:k + 3])
-        second = _rebuild(*_tcp(buf), tcp.seq + k - 2, data[k - 2:])
+        first = _rebuild(*_tcp(buf), tcp.seq, data[: k + 3])
+        second = _rebuild(*_tcp(buf), tcp.seq + k - 2, data[k - 2 :])
         out.extend([(ts, second), (ts, first)])
     return out
 
@@ -111,7 +111,7 @@ def split_bytes(packets: list[Packet], size: int = 1) -> list[Packet]:
             out.append((ts, buf))
             continue
         for off in range(0, len(data), size):
-            out.append((ts, _rebuild(*_tcp(buf), tcp.seq + off, data[off:off + size])))
+            out.append((ts, _rebuild(*_tcp(buf), tcp.seq + off, data[off : off + size])))
     return out
 
 

@@ -51,10 +51,12 @@ def raw(frame: bytes) -> bytes:
 
 def vlan(*tags: tuple[int, int]) -> Callable[[bytes], bytes]:
     """Ethernet with (TPID, VLAN id) tags inserted after the MAC addresses, outermost first."""
+
     def convert(frame: bytes) -> bytes:
         _ip(frame)  # only untagged IP frames are expected
         inserted = b"".join(struct.pack("!HH", tpid, vid) for tpid, vid in tags)
         return frame[:12] + inserted + frame[12:]
+
     return convert
 
 

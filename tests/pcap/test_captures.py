@@ -38,11 +38,11 @@ def test_accepted_mail() -> None:
         ("(message content, 286 bytes)", 250),
         ("QUIT", 221),
     ]
-    assert s["messages"] == [{"size": 286, "reply": 250, "queue_id": "8543A20C59F",
-                              "incomplete": False}]
+    assert s["messages"] == [{"size": 286, "reply": 250, "queue_id": "8543A20C59F", "incomplete": False}]
     # The queue ID from "250 2.0.0 Ok: queued as ..." links the session to the mail log.
-    assert ("  message: 286 bytes sent, reply 250, queued as 8543A20C59F (postfinger trace "
-            "8543A20C59F)") in load("accepted")["lines"]
+    assert (
+        "  message: 286 bytes sent, reply 250, queued as 8543A20C59F (postfinger trace 8543A20C59F)"
+    ) in load("accepted")["lines"]
     assert s["end"] == "QUIT" and s["outcome"] == "mail accepted"
     assert s["anomalies"] == []
     assert result["totals"]["messages"] == 1
@@ -73,8 +73,12 @@ def test_temporary_failure_from_the_shared_postfix() -> None:
 def test_starttls_version_and_sni() -> None:
     (s,) = load("starttls")["sessions"]
     assert dialogue(s)[-1] == ("STARTTLS", 220)
-    assert s["tls"] == {"reply": 220, "client_version": "TLSv1.3", "sni": "pcap-tls.test.invalid",
-                        "server_version": "TLSv1.3"}
+    assert s["tls"] == {
+        "reply": 220,
+        "client_version": "TLSv1.3",
+        "sni": "pcap-tls.test.invalid",
+        "server_version": "TLSv1.3",
+    }
     assert s["outcome"] == "encrypted after STARTTLS"
     # nothing after STARTTLS is mistaken for commands or replies
     assert s["anomalies"] == []
@@ -144,8 +148,9 @@ def test_port_reuse_makes_two_sessions() -> None:
 def test_hole_is_reported() -> None:
     packets, link = perturb.read(str(DATA / "relay.pcap"))
     # lose the client's EHLO segment
-    result = summarize_bytes(perturb.write(
-        perturb.drop_first_data(packets, lambda port: port == 41012), link))
+    result = summarize_bytes(
+        perturb.write(perturb.drop_first_data(packets, lambda port: port == 41012), link)
+    )
     (s,) = result["sessions"]
     assert s["holes"] == 1 and s["gaps"]["client"] > 0
     assert any("missing from the capture" in a for a in s["anomalies"])
@@ -159,7 +164,7 @@ def test_short_snaplen_is_reported() -> None:
     # restore the original lengths in the record headers, as tcpdump -s 80 writes them
     pos = 24
     for (_ts, buf), (_t2, short) in zip(packets, cut):
-        data[pos + 12:pos + 16] = len(buf).to_bytes(4, "little")
+        data[pos + 12 : pos + 16] = len(buf).to_bytes(4, "little")
         pos += 16 + len(short)
     result = summarize_bytes(bytes(data))
     assert any("snap length (80)" in n and "tcpdump -s 0" in n for n in result["notes"])

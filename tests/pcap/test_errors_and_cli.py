@@ -73,13 +73,19 @@ def test_no_smtp_on_the_ports_suggests_port() -> None:
     data = (DATA / "accepted.pcap").read_bytes()
     result = summarize(io.BytesIO(data), "x.pcap", smtp_ports())
     assert result["sessions"] == []
-    assert any("no TCP traffic on port(s) 25, 465, 587" in n and "2626" in n and "--port" in n
-               for n in result["notes"])
+    assert any(
+        "no TCP traffic on port(s) 25, 465, 587" in n and "2626" in n and "--port" in n
+        for n in result["notes"]
+    )
 
 
 def _env(tmp_path: Path) -> Env:
-    return Env(stdout=io.StringIO(), stderr=io.StringIO(), environ={},
-               clock=lambda: datetime(2026, 11, 21, 22, 0, tzinfo=timezone.utc))
+    return Env(
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        environ={},
+        clock=lambda: datetime(2026, 11, 21, 22, 0, tzinfo=timezone.utc),
+    )
 
 
 def test_command_text_and_json(tmp_path: Path) -> None:
@@ -109,8 +115,13 @@ def test_command_errors(tmp_path: Path) -> None:
 
 
 def _ctx(options: Options) -> Context:
-    return Context(runner=SubprocessRunner(), files=LiveFiles("/"),
-                   now=datetime(2026, 11, 21, tzinfo=timezone.utc), euid=0, options=options)
+    return Context(
+        runner=SubprocessRunner(),
+        files=LiveFiles("/"),
+        now=datetime(2026, 11, 21, tzinfo=timezone.utc),
+        euid=0,
+        options=options,
+    )
 
 
 def test_collector_skipped_without_pcap() -> None:
@@ -125,14 +136,22 @@ def test_collector_and_template() -> None:
     assert section.name == "pcap"
     assert [f["totals"]["sessions"] for f in section.data["files"]] == [1, 1]
     json.dumps(section.data)  # plain data only
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(REPO / "templates")),
-                             undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(REPO / "templates")),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     text = env.get_template("sections/pcap.txt.j2").render(section=section.to_plain())
     assert "SNI pcap-tls.test.invalid" in text
     assert "Temporary lookup failure" in text
-    expected = "\n".join(section.data["files"][0]["lines"]) + "\n\n" + "\n".join(
-        section.data["files"][1]["lines"]) + "\n"
+    expected = (
+        "\n".join(section.data["files"][0]["lines"])
+        + "\n\n"
+        + "\n".join(section.data["files"][1]["lines"])
+        + "\n"
+    )
     assert text == expected
 
 

@@ -17,9 +17,19 @@ from tests.pcap.conftest import DATA
 
 CAPTURE = DATA / "implicit-tls.pcap"
 # What went over the wire inside TLS; none of it may show in a summary.
-SECRETS = ["pcap-secret-body-marker", "pcap-client.test", "pcap-sender", "pcap-rcpt",
-           "pcap-src.example", "pcap-dest.example", "ESMTP", "EHLO", "PIPELINING", "queued as",
-           "Bye"]
+SECRETS = [
+    "pcap-secret-body-marker",
+    "pcap-client.test",
+    "pcap-sender",
+    "pcap-rcpt",
+    "pcap-src.example",
+    "pcap-dest.example",
+    "ESMTP",
+    "EHLO",
+    "PIPELINING",
+    "queued as",
+    "Bye",
+]
 
 
 def load(data: bytes, limit: int = 20) -> dict[str, Any]:
@@ -33,19 +43,29 @@ def test_tls_versions_and_sni_of_each_session() -> None:
     assert s1["server"] == s2["server"] == "127.0.0.1:465"
     assert s2["client"] == "127.0.0.1:41035"
     # openssl s_client, OpenSSL 3.0 defaults
-    assert s1["tls"] == {"reply": None, "client_version": "TLSv1.3", "sni": "mail.example.org",
-                         "server_version": "TLSv1.3"}
+    assert s1["tls"] == {
+        "reply": None,
+        "client_version": "TLSv1.3",
+        "sni": "mail.example.org",
+        "server_version": "TLSv1.3",
+    }
     # swaks --tls-protocol tlsv1_2
-    assert s2["tls"] == {"reply": None, "client_version": "TLSv1.2", "sni": "mail.example.org",
-                         "server_version": "TLSv1.2"}
+    assert s2["tls"] == {
+        "reply": None,
+        "client_version": "TLSv1.2",
+        "sni": "mail.example.org",
+        "server_version": "TLSv1.2",
+    }
     for s in (s1, s2):
         assert s["implicit_tls"] is True
         assert s["outcome"] == "TLS from the start (implicit TLS)"
         assert s["anomalies"] == [] and s["holes"] == 0
     assert result["totals"]["outcomes"] == {"TLS from the start (implicit TLS)": 2}
     lines = "\n".join(result["lines"])
-    assert ("  TLS: implicit TLS, client offers up to TLSv1.3, SNI mail.example.org, server "
-            "chose TLSv1.3; the rest of the session is encrypted") in lines
+    assert (
+        "  TLS: implicit TLS, client offers up to TLSv1.3, SNI mail.example.org, server "
+        "chose TLSv1.3; the rest of the session is encrypted"
+    ) in lines
     assert "client offers up to TLSv1.2, SNI mail.example.org, server chose TLSv1.2" in lines
 
 
@@ -78,8 +98,12 @@ def test_perturbed_copies_keep_versions_and_sni(how: str) -> None:
 
 
 def test_the_command_shows_tls_and_no_content() -> None:
-    env = Env(stdout=io.StringIO(), stderr=io.StringIO(), environ={},
-              clock=lambda: datetime(2026, 11, 21, 22, 0, tzinfo=timezone.utc))
+    env = Env(
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        environ={},
+        clock=lambda: datetime(2026, 11, 21, 22, 0, tzinfo=timezone.utc),
+    )
     assert pcap_command.main([str(CAPTURE)], env) == 0
     out = env.stdout.getvalue()  # type: ignore[attr-defined]
     assert "TLS: implicit TLS, client offers up to TLSv1.3" in out
@@ -101,8 +125,7 @@ def test_encrypted_sessions_do_not_crowd_out_real_problems() -> None:
     for i in range(3):  # six encrypted sessions (the 4-tuples repeat; each opens with a SYN)
         packets += _shifted(tls, i * 10.0)
     packets += _shifted(relay, 100.0 - relay[0][0] + tls[0][0])
-    result = summarize(io.BytesIO(perturb.write(packets, link)), "mixed.pcap",
-                       smtp_ports([2627]), 3)
+    result = summarize(io.BytesIO(perturb.write(packets, link)), "mixed.pcap", smtp_ports([2627]), 3)
     assert result["totals"]["sessions"] == 7 and result["shown"] == 3
     outcomes = [s["outcome"] for s in result["sessions"]]
     assert "rejected (5xx)" in outcomes

@@ -21,16 +21,33 @@ def _record(tmp_path: Path) -> Path:
     if shutil.which("tcpdump") is None or shutil.which("swaks") is None:
         pytest.skip("tcpdump and swaks are needed to record a capture")
     out = tmp_path / "fresh.pcap"
-    dump = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "-w", str(out),
-                             f"tcp port 25 and tcp port {CLIENT_PORT}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dump = subprocess.Popen(
+        ["tcpdump", "-i", "lo", "-s", "0", "-U", "-w", str(out), f"tcp port 25 and tcp port {CLIENT_PORT}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(1.0)
-        subprocess.run(["swaks", "--server", "127.0.0.1:25", "--local-interface", "127.0.0.1",
-                        "--local-port", str(CLIENT_PORT), "--helo",
-                        "pcap-it.test", "--from", "pcap-it@pcap-src.example", "--to",
-                        "pcap-it@pcap-dest.example"], capture_output=True, timeout=60,
-                       check=False)
+        subprocess.run(
+            [
+                "swaks",
+                "--server",
+                "127.0.0.1:25",
+                "--local-interface",
+                "127.0.0.1",
+                "--local-port",
+                str(CLIENT_PORT),
+                "--helo",
+                "pcap-it.test",
+                "--from",
+                "pcap-it@pcap-src.example",
+                "--to",
+                "pcap-it@pcap-dest.example",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
         time.sleep(1.0)
     finally:
         dump.terminate()
@@ -39,8 +56,7 @@ def _record(tmp_path: Path) -> Path:
 
 
 @pytest.mark.integration
-def test_fresh_capture_matches_what_was_sent(real_postfix: dict[str, Any], tmp_path: Path
-                                             ) -> None:
+def test_fresh_capture_matches_what_was_sent(real_postfix: dict[str, Any], tmp_path: Path) -> None:
     capture = _record(tmp_path)
     with open(capture, "rb") as fh:
         result = summarize(fh, str(capture), smtp_ports())
@@ -56,8 +72,7 @@ def test_fresh_capture_matches_what_was_sent(real_postfix: dict[str, Any], tmp_p
     assert verbs[:4] == ["(connect)", "EHLO", "MAIL", "RCPT"] and verbs[-1] == "QUIT"
     if shutil.which("tshark") is None:
         pytest.skip("tshark is not installed: the comparison with its SMTP dissector is skipped")
-    ours_cmds = [st["command"].split()[0].upper() for st in s["steps"]
-                 if not st["command"].startswith("(")]
+    ours_cmds = [st["command"].split()[0].upper() for st in s["steps"] if not st["command"].startswith("(")]
     ours_codes = _collapse([st["reply"] for st in s["steps"] if st["reply"] is not None])
     theirs_cmds, theirs_codes = _tshark(capture)
     assert ours_cmds == theirs_cmds
@@ -73,9 +88,25 @@ def _collapse(codes: list[int]) -> list[int]:
 
 
 def _tshark(capture: Path) -> tuple[list[str], list[int]]:
-    proc = subprocess.run(["tshark", "-r", str(capture), "-Y", "smtp", "-T", "fields", "-e",
-                           "smtp.req.command", "-e", "smtp.response.code"],
-                          capture_output=True, text=True, timeout=120, check=True)
+    proc = subprocess.run(
+        [
+            "tshark",
+            "-r",
+            str(capture),
+            "-Y",
+            "smtp",
+            "-T",
+            "fields",
+            "-e",
+            "smtp.req.command",
+            "-e",
+            "smtp.response.code",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     cmds: list[str] = []
     codes: list[int] = []
     for line in proc.stdout.splitlines():

@@ -39,8 +39,7 @@ def load_bytes(data: bytes) -> dict[str, Any]:
 def timeless(session: dict[str, Any]) -> dict[str, Any]:
     """A session without its timings: captures made side by side differ by microseconds."""
     out = {k: v for k, v in session.items() if k not in TIMING}
-    out["steps"] = [{k: v for k, v in st.items() if k not in ("at", "wait")}
-                    for st in session["steps"]]
+    out["steps"] = [{k: v for k, v in st.items() if k not in ("at", "wait")} for st in session["steps"]]
     return out
 
 
@@ -67,10 +66,13 @@ EXPECTED_DIALOGUE = [
 ]
 
 
-@pytest.mark.parametrize("version,client,server", [
-    ("v4", "127.0.0.1:41033", "127.0.0.1:2631"),
-    ("v6", "[::1]:41032", "[::1]:2632"),
-])
+@pytest.mark.parametrize(
+    "version,client,server",
+    [
+        ("v4", "127.0.0.1:41033", "127.0.0.1:2631"),
+        ("v6", "[::1]:41032", "[::1]:2632"),
+    ],
+)
 def test_ethernet_originals(version: str, client: str, server: str) -> None:
     result = load(LINKS / f"smtp-{version}-ethernet.pcap")
     assert result["link"] == "Ethernet" and result["format"] == "pcap"
@@ -145,8 +147,9 @@ ON_THE_FLY: list[tuple[str, int, Callable[[bytes], bytes], str]] = [
 
 
 @pytest.mark.parametrize("version,linktype,convert,link", ON_THE_FLY)
-def test_more_link_variants(version: str, linktype: int, convert: Callable[[bytes], bytes],
-                            link: str) -> None:
+def test_more_link_variants(
+    version: str, linktype: int, convert: Callable[[bytes], bytes], link: str
+) -> None:
     original_path = LINKS / f"smtp-{version}-ethernet.pcap"
     packets, _ = perturb.read(str(original_path))
     result = load_bytes(relink.relink(packets, convert, linktype))
@@ -174,8 +177,12 @@ def test_ipv6_perturbed_copies_give_identical_summaries(how: str) -> None:
 
 
 def _env() -> Env:
-    return Env(stdout=io.StringIO(), stderr=io.StringIO(), environ={},
-               clock=lambda: datetime(2026, 11, 21, 22, 0, tzinfo=timezone.utc))
+    return Env(
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        environ={},
+        clock=lambda: datetime(2026, 11, 21, 22, 0, tzinfo=timezone.utc),
+    )
 
 
 @pytest.mark.parametrize("version,port", [("v4", 2631), ("v6", 2632)])
@@ -199,11 +206,32 @@ def _tshark_dialogues(capture: Path) -> list[list[str]]:
     sequence analysis would take every copy after the first for a retransmission: it is off.
     """
     proc = subprocess.run(
-        ["tshark", "-r", str(capture), "-o", "tcp.analyze_sequence_numbers:FALSE",
-         "-d", "tcp.port==2631,smtp", "-d", "tcp.port==2632,smtp", "-Y", "smtp",
-         "-T", "fields", "-e", "frame.interface_id", "-e", "smtp.req.command",
-         "-e", "smtp.response.code"],
-        capture_output=True, text=True, timeout=120, check=True)
+        [
+            "tshark",
+            "-r",
+            str(capture),
+            "-o",
+            "tcp.analyze_sequence_numbers:FALSE",
+            "-d",
+            "tcp.port==2631,smtp",
+            "-d",
+            "tcp.port==2632,smtp",
+            "-Y",
+            "smtp",
+            "-T",
+            "fields",
+            "-e",
+            "frame.interface_id",
+            "-e",
+            "smtp.req.command",
+            "-e",
+            "smtp.response.code",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     streams: dict[int, list[str]] = {}
     for line in proc.stdout.splitlines():
         stream, req, rsp = [*line.split("\t"), "", ""][:3]
@@ -220,21 +248,34 @@ def test_tshark_reads_every_link_type_as_we_do(tmp_path: Path) -> None:
         pytest.skip("tshark and mergecap (Wireshark) are needed for this comparison")
     names = [n for n, _f, _l in RECORDED] + sorted(DERIVED_LINKS)
     merged = tmp_path / "all-links.pcapng"
-    subprocess.run(["mergecap", "-a", "-I", "none", "-F", "pcapng", "-w", str(merged)]
-                   + [str(LINKS / n) for n in names], capture_output=True, timeout=60,
-                   check=True)
+    subprocess.run(
+        ["mergecap", "-a", "-I", "none", "-F", "pcapng", "-w", str(merged)] + [str(LINKS / n) for n in names],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
     ours = load(merged)
     assert ours["error"] == "" and ours["format"] == "pcapng"
-    assert set(ours["link"].split(", ")) == {"Ethernet", "Linux cooked (SLL)",
-                                            "Linux cooked v2 (SLL2)", "BSD loopback",
-                                            "OpenBSD loopback", "raw IP"}
+    assert set(ours["link"].split(", ")) == {
+        "Ethernet",
+        "Linux cooked (SLL)",
+        "Linux cooked v2 (SLL2)",
+        "BSD loopback",
+        "OpenBSD loopback",
+        "raw IP",
+    }
     # the same 4-tuples over and over, each opened by a new SYN: one session per file
     assert ours["totals"]["sessions"] == len(names)
     assert all(dialogue(s) == EXPECTED_DIALOGUE for s in ours["sessions"])
-    ours_seen = [[str(x) for st in s["steps"] for x in (st["command"].split()[0].upper(),
-                                                          st["reply"])
-                  if not str(x).startswith("(")]
-                 for s in ours["sessions"]]
+    ours_seen = [
+        [
+            str(x)
+            for st in s["steps"]
+            for x in (st["command"].split()[0].upper(), st["reply"])
+            if not str(x).startswith("(")
+        ]
+        for s in ours["sessions"]
+    ]
     theirs = _tshark_dialogues(merged)
     assert len(theirs) == len(names)
     assert theirs == ours_seen

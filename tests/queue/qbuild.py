@@ -67,13 +67,12 @@ def submit(sender: str, recipients: Sequence[str]) -> None:
 def _ours(m: dict[str, object]) -> bool:
     rcpts = m.get("recipients") or []
     return MARK in str(m.get("sender", "")).lower() or any(
-        MARK in str(r.get("address", "")).lower() for r in rcpts  # type: ignore[union-attr]
+        MARK in str(r.get("address", "")).lower()
+        for r in rcpts  # type: ignore[union-attr]
     )
 
 
-def build_hold_queue(
-    plan: Sequence[tuple[str, Sequence[str], int]], timeout: float = 60.0
-) -> list[str]:
+def build_hold_queue(plan: Sequence[tuple[str, Sequence[str], int]], timeout: float = 60.0) -> list[str]:
     """Submit (sender, recipients, age in seconds) messages; hold and age them; return IDs."""
     known = {str(m["queue_id"]) for m in listing()}
     for sender, rcpts, _age in plan:
@@ -114,9 +113,12 @@ def _same_sender(planned: str, shown: str) -> bool:
 
 
 def hold_path(qid: str, queue_directory: str | None = None) -> str:
-    qdir = queue_directory or subprocess.run(
-        ["postconf", "-h", "queue_directory"], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    qdir = (
+        queue_directory
+        or subprocess.run(
+            ["postconf", "-h", "queue_directory"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     return os.path.join(qdir, "hold", qid)
 
 

@@ -68,8 +68,9 @@ def test_hold_queue_equals_perl_qshape(hold_queue: list[str], opts: list[str]) -
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("queues", [["deferred"], [], ["hold", "deferred"],
-                                    ["/var/spool/postfix/hold"]], ids=str)
+@pytest.mark.parametrize(
+    "queues", [["deferred"], [], ["hold", "deferred"], ["/var/spool/postfix/hold"]], ids=str
+)
 def test_other_queue_sets_equal_perl_qshape(hold_queue: list[str], queues: list[str]) -> None:
     agree(queues)
     agree(["-s", *queues])

@@ -118,8 +118,9 @@ def test_non_ascii_domains_are_as_wide_as_their_bytes_and_keep_their_case() -> N
 
 
 def test_malformed_line_is_counted_not_fatal() -> None:
-    text = "\n".join([_msg("a@b.example", ["c@d.example"]), "{not json", '["list"]',
-                      _msg("a@b.example", ["c@d.example"])])
+    text = "\n".join(
+        [_msg("a@b.example", ["c@d.example"]), "{not json", '["list"]', _msg("a@b.example", ["c@d.example"])]
+    )
     listing = parse_postqueue_json(text)
     assert len(listing.messages) == 2
     assert [n for n, _ in listing.bad_lines] == [2, 3]
@@ -134,8 +135,17 @@ def test_message_without_recipients_is_not_counted() -> None:
 
 @pytest.mark.parametrize(
     ("age", "column"),
-    [(0, 1), (299, 1), (300, 2), (599, 2), (600, 3), (1280 * 60 - 1, 9), (1280 * 60, 10),
-     (10**7, 10), (-50, 1)],
+    [
+        (0, 1),
+        (299, 1),
+        (300, 2),
+        (599, 2),
+        (600, 3),
+        (1280 * 60 - 1, 9),
+        (1280 * 60, 10),
+        (10**7, 10),
+        (-50, 1),
+    ],
 )
 def test_bucket_boundaries(age: int, column: int) -> None:
     assert Shape(QshapeOptions(), NOW).bucket(NOW - age) == column
@@ -147,7 +157,12 @@ def test_linear_buckets_and_heads() -> None:
     assert s.bucket(NOW - 2 * 60 * 2.5) == 3
     assert Shape(QshapeOptions.from_strings(buckets="1"), NOW).heads() == ["T", "0+"]
     assert Shape(QshapeOptions.from_strings(tick="0.1", buckets="4"), NOW).heads() == [
-        "T", "0.1", "0.2", "0.4", "0.4+"]
+        "T",
+        "0.1",
+        "0.2",
+        "0.4",
+        "0.4+",
+    ]
 
 
 def test_option_rules_follow_qshape() -> None:
@@ -158,8 +173,7 @@ def test_option_rules_follow_qshape() -> None:
 
 
 def test_parent_chain() -> None:
-    assert parent_chain("mx.mail.example.com") == [
-        "mx.mail.example.com", ".mail.example.com", ".example.com"]
+    assert parent_chain("mx.mail.example.com") == ["mx.mail.example.com", ".mail.example.com", ".example.com"]
     assert parent_chain("example.com") == ["example.com"]
 
 
@@ -174,7 +188,8 @@ def test_long_names_are_cut_like_qshape() -> None:
 
 
 def test_hundred_thousand_messages_shape_quickly_enough_to_matter() -> None:
-    lines = "\n".join(_msg(f"s{i % 7}@x{i % 13}.example", [f"r@d{i % 97}.example"],
-                           NOW - i) for i in range(20000))
+    lines = "\n".join(
+        _msg(f"s{i % 7}@x{i % 13}.example", [f"r@d{i % 97}.example"], NOW - i) for i in range(20000)
+    )
     table = _table(lines, QshapeOptions())
     assert table.splitlines()[1].split()[1] == "20000"

@@ -93,8 +93,15 @@ def test_postfix3_maildrop_file_is_invalid_for_qshape(tmp_path: Path) -> None:
     assert list(for_shape(iter(got), senders=True)) == [(0, "", [""])]
     # A maildrop file as qshape expects it (S or F first) takes the file's mtime.
     drop = spool / "maildrop" / MAILDROP_ID
-    drop.write_bytes(rec(b"F", b"root") + rec(b"S", b"a@b.example") + rec(b"R", b"c@d.example")
-                     + rec(b"M") + rec(b"N", b"hi") + rec(b"X") + rec(b"E"))
+    drop.write_bytes(
+        rec(b"F", b"root")
+        + rec(b"S", b"a@b.example")
+        + rec(b"R", b"c@d.example")
+        + rec(b"M")
+        + rec(b"N", b"hi")
+        + rec(b"X")
+        + rec(b"E")
+    )
     os.utime(drop, (MAILDROP_MTIME, MAILDROP_MTIME))
     got, _ = _scan(LiveFiles(), [str(spool / "maildrop")])
     assert got == [(MAILDROP_MTIME, "a@b.example", ["c@d.example"])]
@@ -144,8 +151,9 @@ def rec(rtype: bytes, data: bytes = b"") -> bytes:
             return rtype + length + data
 
 
-def qfile(sender: bytes, rcpts: Sequence[bytes], arrival: int = T0, content: bytes = b"hi\n",
-          tail: bytes = b"") -> bytes:
+def qfile(
+    sender: bytes, rcpts: Sequence[bytes], arrival: int = T0, content: bytes = b"hi\n", tail: bytes = b""
+) -> bytes:
     body = rec(b"N", content.rstrip(b"\n"))
     head = rec(b"C", b"%15d %15d %15d %15d" % (len(body), 0, len(rcpts), 0))
     env = rec(b"T", b"%d 123456" % arrival) + rec(b"F", b"root") + rec(b"S", sender)
@@ -165,8 +173,9 @@ def test_record_rules() -> None:
     assert _envelope(b"Z" + ok[1:]) == INVALID  # neither C nor a maildrop start
     assert _envelope(b"") == INVALID  # an empty file, too
     # A record of type "0" ends reading (Perl's getc() gives "0", which is false).
-    assert _envelope(ok.replace(rec(b"S", b"a@b.example"), rec(b"0", b"") +
-                                rec(b"S", b"a@b.example"))) is None
+    assert (
+        _envelope(ok.replace(rec(b"S", b"a@b.example"), rec(b"0", b"") + rec(b"S", b"a@b.example"))) is None
+    )
     # Recipients after the content (extracted segment) count; `D` (done) ones do not.
     late = qfile(b"", [b"c@d.example"], tail=rec(b"R", b"late@e.example") + rec(b"D", b"x@y"))
     assert _envelope(late) == (T0, "", ["c@d.example", "late@e.example"])
@@ -217,8 +226,7 @@ def test_which_files_count(tmp_path: Path) -> None:
     os.mkfifo(q / "A" / "ABCDEF8")  # must not hang
     got, scan = _scan(LiveFiles(), [str(q), str(tmp_path / "missing")])
     assert len(got) == 3 and scan.files == 3
-    assert scan.problems() == [f"queue directory {tmp_path}/missing does not exist "
-                               "(counted as empty)"]
+    assert scan.problems() == [f"queue directory {tmp_path}/missing does not exist (counted as empty)"]
 
 
 # Against the real Perl qshape, on the same files
@@ -248,8 +256,9 @@ def _agree(args: list[str], tries: int = 3, **env: Any) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("opts", [[], ["-s"], ["-p", "-m", "1"], ["-b", "4", "-t", "1"]],
-                         ids=lambda o: " ".join(o) or "defaults")
+@pytest.mark.parametrize(
+    "opts", [[], ["-s"], ["-p", "-m", "1"], ["-b", "4", "-t", "1"]], ids=lambda o: " ".join(o) or "defaults"
+)
 def test_recorded_and_edge_files_equal_perl_qshape(
     real_postfix: dict[str, Any], tmp_path: Path, opts: list[str]
 ) -> None:
@@ -259,8 +268,7 @@ def test_recorded_and_edge_files_equal_perl_qshape(
     now = int(time.time())
     for i, age in enumerate((30, 7 * 60, 3 * 3600 + 100, 3 * 86400)):
         path = q / f"FEDCBA{i}"
-        path.write_bytes(qfile(b"Z@S%d.Example" % i, [b"r@x.example", b"s@Y.r1.example"],
-                               arrival=now - age))
+        path.write_bytes(qfile(b"Z@S%d.Example" % i, [b"r@x.example", b"s@Y.r1.example"], arrival=now - age))
         path.chmod(0o700)
     (q / "FEDCBA9").write_bytes(qfile(b"a@b.example", [b"c@d.example"]))
     (q / "FEDCBA9").chmod(0o600)  # not finished: neither counts it
@@ -272,9 +280,7 @@ def test_recorded_and_edge_files_equal_perl_qshape(
 
 @pytest.mark.integration
 @pytest.mark.parametrize("opts", [[], ["-s", "-p", "-m", "1"]], ids=lambda o: " ".join(o) or "defaults")
-def test_non_root_path_still_equals_perl_qshape(
-    hold_queue: list[str], opts: list[str]
-) -> None:
+def test_non_root_path_still_equals_perl_qshape(hold_queue: list[str], opts: list[str]) -> None:
     """As another user, the table comes from `postqueue -j` (showq); it must be the same."""
     err = io.StringIO()
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")

@@ -39,8 +39,7 @@ def fail(argv: tuple[str, ...], err: str, status: int = 69) -> CommandResult:
     return CommandResult(argv, status, "", err)
 
 
-def ctx_for(answers: dict[tuple[str, ...], CommandResult], now: int = NOW,
-            top: int = 15) -> Context:
+def ctx_for(answers: dict[tuple[str, ...], CommandResult], now: int = NOW, top: int = 15) -> Context:
     return Context(
         runner=FakeRunner(prefix=True, answers=answers),
         files=LiveFiles("/nonexistent"),
@@ -62,26 +61,30 @@ def test_postqueue_json_is_preferred() -> None:
 
 def test_mail_system_down_falls_back_to_perl_qshape_and_says_why() -> None:
     table = (DATA / "qshape-default.txt").read_text()
-    ctx = ctx_for({
-        **POSTCONF,
-        ("postqueue", "-j"): fail(("postqueue", "-j"), DOWN),
-        ("qshape",): ok(("qshape",), table),
-    })
+    ctx = ctx_for(
+        {
+            **POSTCONF,
+            ("postqueue", "-j"): fail(("postqueue", "-j"), DOWN),
+            ("qshape",): ok(("qshape",), table),
+        }
+    )
     res = qshape_table(ctx, QshapeOptions(), ["hold"])
     assert res.source == SOURCE_PERL and res.text == table
     assert "showq service is not running" in res.notes[0]
-    assert ("qshape", "-b", "10", "-t", "5", "-m", "5", "-w", "80", "--", "hold") in \
-        ctx.runner.calls  # type: ignore[attr-defined]
+    assert ("qshape", "-b", "10", "-t", "5", "-m", "5", "-w", "80", "--", "hold") in ctx.runner.calls  # type: ignore[attr-defined]
 
 
 def test_old_postfix_without_perl_uses_mailq_text() -> None:
     text = (DATA / "mailq.txt").read_text()
-    ctx = ctx_for({
-        **POSTCONF,
-        ("postqueue", "-j"): fail(("postqueue", "-j"), "postqueue: invalid option -- 'j'\n", 64),
-        ("postqueue", "-p"): ok(("postqueue", "-p"), text),
-        ("date",): ok(("date",), "+0000\n"),
-    }, now=int((DATA / "mailq-now.txt").read_text()))
+    ctx = ctx_for(
+        {
+            **POSTCONF,
+            ("postqueue", "-j"): fail(("postqueue", "-j"), "postqueue: invalid option -- 'j'\n", 64),
+            ("postqueue", "-p"): ok(("postqueue", "-p"), text),
+            ("date",): ok(("date",), "+0000\n"),
+        },
+        now=int((DATA / "mailq-now.txt").read_text()),
+    )
     res = qshape_table(ctx, QshapeOptions(), ["hold"])
     assert res.source == SOURCE_MAILQ
     assert any("older than 3.1" in n for n in res.notes)
@@ -118,9 +121,13 @@ def test_mailq_text_matches_json_listing() -> None:
 
 
 def test_collector_from_json() -> None:
-    ctx = ctx_for({("postconf",): ok(("postconf",), "MAILER-DAEMON\n"),
-                   ("postqueue", "-j"): ok(("postqueue", "-j"), HOLD_JSON.replace(
-                       '"hold"', '"deferred"'))}, top=3)
+    ctx = ctx_for(
+        {
+            ("postconf",): ok(("postconf",), "MAILER-DAEMON\n"),
+            ("postqueue", "-j"): ok(("postqueue", "-j"), HOLD_JSON.replace('"hold"', '"deferred"')),
+        },
+        top=3,
+    )
     section = QueueCollector().collect(ctx)
     d = section.data
     assert section.status is Status.OK and d["source"] == SOURCE_JSON
@@ -148,10 +155,14 @@ def test_collector_empty_queue_and_failure() -> None:
 
 
 def test_reason_normalization_groups_alike_reasons() -> None:
-    a = ("host mx1.example.net[192.0.2.1] said: 450 4.2.0 <u1@example.net>: Recipient address "
-         "rejected: Greylisted (in reply to RCPT TO command)")
+    a = (
+        "host mx1.example.net[192.0.2.1] said: 450 4.2.0 <u1@example.net>: Recipient address "
+        "rejected: Greylisted (in reply to RCPT TO command)"
+    )
     b = a.replace("mx1", "mx2").replace("192.0.2.1", "192.0.2.9").replace("u1@", "u2@")
     assert normalize_reason(a) == normalize_reason(b)
     assert "HOST[IP]" in normalize_reason(a) and "<ADDRESS>" in normalize_reason(a)
-    assert normalize_reason("connect to 127.0.0.1[127.0.0.1]:2599: Connection refused") == \
-        "connect to HOST[IP]:2599: Connection refused"
+    assert (
+        normalize_reason("connect to 127.0.0.1[127.0.0.1]:2599: Connection refused")
+        == "connect to HOST[IP]:2599: Connection refused"
+    )

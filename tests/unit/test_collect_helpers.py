@@ -28,8 +28,7 @@ def test_inet_ports_from_master_cf_names() -> None:
         {"service": "pickup", "type": "unix"},
         {"service": "nosuchname", "type": "inet"},
     ]
-    assert inet_ports(services, {"smtp": 25}) == {25: "smtp", 2525: "127.0.0.1:2525",
-                                                  10025: "[::1]:10025"}
+    assert inet_ports(services, {"smtp": 25}) == {25: "smtp", 2525: "127.0.0.1:2525", 10025: "[::1]:10025"}
 
 
 def test_mode_problems_like_postfix_check() -> None:

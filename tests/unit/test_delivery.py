@@ -27,23 +27,34 @@ def _result():  # type: ignore[no-untyped-def]
 
 
 def test_the_mail_goes_through_the_sendmail_of_the_postfix_named_with_c(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    runner = FakeRunner({
-        ("postconf", "-c", "/etc/postfix-out", "-h", "sendmail_path"): "/opt/out/sendmail\n",
-        ("postconf", "-h", "sendmail_path"): "/usr/sbin/sendmail\n",
-        ("/opt/out/sendmail", "-i", "--", "admin@example.org"): "",
-    })
+    runner = FakeRunner(
+        {
+            ("postconf", "-c", "/etc/postfix-out", "-h", "sendmail_path"): "/opt/out/sendmail\n",
+            ("postconf", "-h", "sendmail_path"): "/usr/sbin/sendmail\n",
+            ("/opt/out/sendmail", "-i", "--", "admin@example.org"): "",
+        }
+    )
     env = Env(stdout=io.StringIO(), stderr=io.StringIO(), runner=runner)
-    deliver(Delivery(mail_to="admin@example.org", output=str(tmp_path / "r.txt"),
-                     config_dir="/etc/postfix-out"), env, _result())
-    assert runner.calls == [("postconf", "-c", "/etc/postfix-out", "-h", "sendmail_path"),
-                            ("/opt/out/sendmail", "-i", "--", "admin@example.org")]
+    deliver(
+        Delivery(mail_to="admin@example.org", output=str(tmp_path / "r.txt"), config_dir="/etc/postfix-out"),
+        env,
+        _result(),
+    )
+    assert runner.calls == [
+        ("postconf", "-c", "/etc/postfix-out", "-h", "sendmail_path"),
+        ("/opt/out/sendmail", "-i", "--", "admin@example.org"),
+    ]
     assert "report mailed to admin@example.org via /opt/out/sendmail" in env.stderr.getvalue()
 
 
 def test_a_failing_sendmail_keeps_the_report_and_says_where(tmp_path) -> None:  # type: ignore[no-untyped-def]
     argv = ("/usr/sbin/sendmail", "-i", "--", "admin@example.org")
-    runner = FakeRunner({("postconf", "-h", "sendmail_path"): "/usr/sbin/sendmail\n",
-                         argv: CommandResult(argv, 75, "", "sendmail: fatal: queue file write error")})
+    runner = FakeRunner(
+        {
+            ("postconf", "-h", "sendmail_path"): "/usr/sbin/sendmail\n",
+            argv: CommandResult(argv, 75, "", "sendmail: fatal: queue file write error"),
+        }
+    )
     env = Env(stdout=io.StringIO(), stderr=io.StringIO(), runner=runner)
     out = tmp_path / "r.txt"
     with pytest.raises(PostfingerError) as exc:
@@ -53,8 +64,18 @@ def test_a_failing_sendmail_keeps_the_report_and_says_where(tmp_path) -> None:  
 
 
 def test_summary_file_dash_reads_standard_input() -> None:
-    res = run_cli(["--replay", str(EXAMPLE_SNAPSHOT), "--anon-key", str(EXAMPLE_KEY),
-                   "--only", "maincf", "--summary-file", "-"],
-                  stdin=b"Mail to outside is deferred since Monday\n")
+    res = run_cli(
+        [
+            "--replay",
+            str(EXAMPLE_SNAPSHOT),
+            "--anon-key",
+            str(EXAMPLE_KEY),
+            "--only",
+            "maincf",
+            "--summary-file",
+            "-",
+        ],
+        stdin=b"Mail to outside is deferred since Monday\n",
+    )
     assert res.status == 0, res.stderr
     assert "Mail to outside is deferred since Monday" in res.stdout

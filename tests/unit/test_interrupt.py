@@ -38,9 +38,14 @@ def huge_pcap(tmp_path: Path) -> Path:
 
 
 def start(argv: list[str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "postfinger_py", *argv, "--no-anonymize"],
-                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.Popen(
+        [sys.executable, "-m", "postfinger_py", *argv, "--no-anonymize"],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
 
 
 def wait_until_reading(proc: subprocess.Popen[str], path: Path, past: int = 1 << 20) -> None:
@@ -72,14 +77,18 @@ def interrupt(proc: subprocess.Popen[str]) -> tuple:
     return proc.returncode, time.monotonic() - sent, out, err
 
 
-@pytest.mark.parametrize("argv", [
-    ["logs", "--log-file", "{log}"],
-    ["trace", "4BdXyz1kLmz", "--log-file", "{log}"],
-    ["--only", "logs", "--log-file", "{log}"],
-    ["--only", "logs,trace,system", "--trace", "x@example.org", "--log-file", "{log}"],
-    ["pcap", "{pcap}"],
-    ["--only", "pcap", "--pcap", "{pcap}"],
-], ids=["logs", "trace", "report-logs", "report-threads", "pcap", "report-pcap"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["logs", "--log-file", "{log}"],
+        ["trace", "4BdXyz1kLmz", "--log-file", "{log}"],
+        ["--only", "logs", "--log-file", "{log}"],
+        ["--only", "logs,trace,system", "--trace", "x@example.org", "--log-file", "{log}"],
+        ["pcap", "{pcap}"],
+        ["--only", "pcap", "--pcap", "{pcap}"],
+    ],
+    ids=["logs", "trace", "report-logs", "report-threads", "pcap", "report-pcap"],
+)
 def test_ctrl_c_ends_a_long_scan_within_a_second(tmp_path: Path, argv: list[str]) -> None:
     target = huge_pcap(tmp_path) if "{pcap}" in argv else huge_log(tmp_path)
     args = [a.format(log=target, pcap=target) for a in argv]
@@ -112,8 +121,9 @@ def test_a_capture_that_fails_leaves_no_spool_behind(tmp_path: Path) -> None:
 
     binary = tmp_path / "binary.log"
     binary.write_bytes(bytes(range(256)) * 1000)
-    res = run_cli(["--capture", str(tmp_path / "snap"), "--only", "logs", "--log-file",
-                   str(binary), "--no-anonymize"])
+    res = run_cli(
+        ["--capture", str(tmp_path / "snap"), "--only", "logs", "--log-file", str(binary), "--no-anonymize"]
+    )
     assert res.status == ExitStatus.ERROR and "every section failed" in res.stderr
     assert "is not a text log (binary data)" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["binary.log"]
@@ -151,11 +161,11 @@ def test_a_capture_run_removes_stale_spools_first(tmp_path: Path) -> None:
     dead.mkdir()
     log = tmp_path / "mail.log"
     log.write_bytes(LOG_HEAD)
-    res = run_cli(["--capture", str(tmp_path / "snap"), "--only", "logs", "--log-file",
-                   str(log), "--no-anonymize"])
+    res = run_cli(
+        ["--capture", str(tmp_path / "snap"), "--only", "logs", "--log-file", str(log), "--no-anonymize"]
+    )
     assert res.status == ExitStatus.OK, res.stderr
-    assert f"removed 1 working copy(ies) that an earlier, killed capture left in {tmp_path}" \
-        in res.stderr
+    assert f"removed 1 working copy(ies) that an earlier, killed capture left in {tmp_path}" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mail.log", "snap"]
 
 

@@ -17,17 +17,26 @@ REPLAY = ["--replay", str(EXAMPLE_SNAPSHOT), "--anon-key", str(EXAMPLE_KEY)]
 
 def _imported(argv: list[str]) -> set[str]:
     """The modules `python -m postfinger_py ARGV` imported (also in a forked anonymizer)."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "postfinger_py", *argv],
-                          capture_output=True, text=True, cwd=REPO, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "postfinger_py", *argv],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip(), "no output: the command did not run"
     # importtime lines: "import time:  self [us] | cumulative | module" (nested ones indented)
-    return {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
-            if line.startswith("import time:") and line.count("|") == 2}
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
 
 
-@pytest.mark.parametrize("argv", [["--version"], [*REPLAY, "--all"], REPLAY],
-                         ids=["version", "report-all", "report"])
+@pytest.mark.parametrize(
+    "argv", [["--version"], [*REPLAY, "--all"], REPLAY], ids=["version", "report-all", "report"]
+)
 def test_no_capture_asked_no_dpkt(argv: list[str]) -> None:
     modules = _imported(argv)
     assert "postfinger_py" in modules  # the list is read right

@@ -51,8 +51,10 @@ recipient_delimiter = +
 # What each table holds (postmap -q answers); a table not here has no index built.
 TABLES: dict[str, dict[str, str]] = {
     "hash:/etc/aliases": {"postmaster": "root"},
-    "hash:/etc/postfix/virtual": {"info@kranich-hof.eu": "anna.schulz@kranich-hof.eu",
-                                  "@kranich-hof.eu": "j.meier@bluefinch-logistics.de"},
+    "hash:/etc/postfix/virtual": {
+        "info@kranich-hof.eu": "anna.schulz@kranich-hof.eu",
+        "@kranich-hof.eu": "j.meier@bluefinch-logistics.de",
+    },
     "regexp:/etc/postfix/virtual.regexp": {},
     "hash:/etc/postfix/access": {"kranich-hof.eu": "REJECT no mail for this domain"},
     "hash:/etc/postfix/sasl_passwd": {"info@kranich-hof.eu": "bluefinch-relay:S3cretPassw0rd!"},
@@ -67,14 +69,16 @@ class PostmapRunner:
         self.missing = set(missing)
         self.calls: list[tuple[str, ...]] = []
 
-    def run(self, argv: Sequence[str], *, timeout: float = 30.0,
-            stdin: bytes | None = None) -> CommandResult:
+    def run(self, argv: Sequence[str], *, timeout: float = 30.0, stdin: bytes | None = None) -> CommandResult:
         key = tuple(argv)
         self.calls.append(key)
         if key[0] in self.missing:
             return CommandResult(key, None, missing=True, error="command not found")
-        postconf = {("postconf", "-n"): POSTCONF_N, ("postconf", "-P"): POSTCONF_P,
-                    ("postconf", "-x"): POSTCONF_X}
+        postconf = {
+            ("postconf", "-n"): POSTCONF_N,
+            ("postconf", "-P"): POSTCONF_P,
+            ("postconf", "-x"): POSTCONF_X,
+        }
         plain = key[:1] + key[3:] if key[:2] == ("postconf", "-c") else key
         if plain in postconf:
             return CommandResult(key, 0, stdout=postconf[plain])
@@ -82,19 +86,20 @@ class PostmapRunner:
         if start < 0:
             return CommandResult(key, None, missing=True, error="not recorded")
         q = key.index("-q")  # read-only: never anything but a query
-        assert key[start + 1:q] in ((), ("-c", "/etc/postfix-out")), key
+        assert key[start + 1 : q] in ((), ("-c", "/etc/postfix-out")), key
         what, table = key[q + 1], key[q + 2]
         assert len(key) == q + 3, key
         kind, _, path = table.partition(":")
         if kind == "mysql":
-            return CommandResult(key, 1, stderr="postmap: fatal: unsupported dictionary type: "
-                                 "mysql\n")
+            return CommandResult(key, 1, stderr="postmap: fatal: unsupported dictionary type: mysql\n")
         if path == "/etc/postfix/private":  # mode 0600 root: what postmap says as postfix
-            return CommandResult(key, 1, stderr="postmap: fatal: open database "
-                                 "/etc/postfix/private.db: Permission denied\n")
+            return CommandResult(
+                key, 1, stderr="postmap: fatal: open database /etc/postfix/private.db: Permission denied\n"
+            )
         if table not in TABLES:
-            return CommandResult(key, 1, stderr=f"postmap: fatal: open database {path}.db: No "
-                                 "such file or directory\n")
+            return CommandResult(
+                key, 1, stderr=f"postmap: fatal: open database {path}.db: No such file or directory\n"
+            )
         if what in TABLES[table]:
             return CommandResult(key, 0, stdout=TABLES[table][what] + "\n")
         return CommandResult(key, 1)
@@ -112,9 +117,14 @@ def test_access_order_with_extension_and_parent_style() -> None:
     addr = split_key("j.meier+lists@Mail.Bluefinch-Logistics.de", "+")
     forms, _ = key_forms(addr, ACCESS, "hash:/etc/postfix/access", True, None)
     assert [f.key for f in forms] == [
-        "j.meier+lists@mail.bluefinch-logistics.de", "j.meier@mail.bluefinch-logistics.de",
-        "mail.bluefinch-logistics.de", "bluefinch-logistics.de", "de",
-        "j.meier+lists@", "j.meier@"]
+        "j.meier+lists@mail.bluefinch-logistics.de",
+        "j.meier@mail.bluefinch-logistics.de",
+        "mail.bluefinch-logistics.de",
+        "bluefinch-logistics.de",
+        "de",
+        "j.meier+lists@",
+        "j.meier@",
+    ]
     # without smtpd_access_maps in parent_domain_matches_subdomains: .parent forms
     forms, _ = key_forms(addr, ACCESS, "hash:/etc/postfix/access", False, None)
     assert [f.key for f in forms][3:5] == [".bluefinch-logistics.de", ".de"]
@@ -123,12 +133,19 @@ def test_access_order_with_extension_and_parent_style() -> None:
 def test_virtual_order_and_local_part_only_for_local_domains() -> None:
     addr = split_key("lager+x@bluefinch-logistics.de", "+")
     forms, _ = key_forms(addr, ADDRESS, "hash:/etc/postfix/virtual", False, True)
-    assert [f.key for f in forms] == ["lager+x@bluefinch-logistics.de",
-                                      "lager@bluefinch-logistics.de", "lager+x", "lager",
-                                      "@bluefinch-logistics.de"]
+    assert [f.key for f in forms] == [
+        "lager+x@bluefinch-logistics.de",
+        "lager@bluefinch-logistics.de",
+        "lager+x",
+        "lager",
+        "@bluefinch-logistics.de",
+    ]
     forms, _ = key_forms(addr, ADDRESS, "hash:/etc/postfix/virtual", False, False)
-    assert [f.key for f in forms] == ["lager+x@bluefinch-logistics.de",
-                                      "lager@bluefinch-logistics.de", "@bluefinch-logistics.de"]
+    assert [f.key for f in forms] == [
+        "lager+x@bluefinch-logistics.de",
+        "lager@bluefinch-logistics.de",
+        "@bluefinch-logistics.de",
+    ]
 
 
 def test_pattern_tables_get_the_full_key_only() -> None:
@@ -141,8 +158,13 @@ def test_pattern_tables_get_the_full_key_only() -> None:
 def test_transport_domain_lists_and_aliases() -> None:
     addr = split_key("info@mail.kranich-hof.eu")
     forms, _ = key_forms(addr, TRANSPORT, "hash:/etc/postfix/transport", False, False)
-    assert [f.key for f in forms] == ["info@mail.kranich-hof.eu", "mail.kranich-hof.eu",
-                                      ".kranich-hof.eu", ".eu", "*"]
+    assert [f.key for f in forms] == [
+        "info@mail.kranich-hof.eu",
+        "mail.kranich-hof.eu",
+        ".kranich-hof.eu",
+        ".eu",
+        "*",
+    ]
     forms, _ = key_forms(addr, DOMAINS, "hash:/etc/postfix/relay", True, False)
     assert [f.key for f in forms] == ["mail.kranich-hof.eu", "kranich-hof.eu", "eu"]
     forms, why = key_forms(split_key("kranich-hof.eu"), ALIASES, "hash:/etc/aliases", False, None)
@@ -163,14 +185,21 @@ def test_lookup_asks_each_table_the_forms_of_its_use() -> None:
     runner = PostmapRunner()
     results = {r.spec: r for r in lookup(context(runner), "info@kranich-hof.eu")}
     assert asked(runner, "hash:/etc/postfix/virtual") == [
-        "info@kranich-hof.eu", "@kranich-hof.eu"]  # kranich-hof.eu is not local: no bare "info"
+        "info@kranich-hof.eu",
+        "@kranich-hof.eu",
+    ]  # kranich-hof.eu is not local: no bare "info"
     assert asked(runner, "regexp:/etc/postfix/virtual.regexp") == ["info@kranich-hof.eu"]
     assert asked(runner, "hash:/etc/postfix/access") == [
-        "info@kranich-hof.eu", "kranich-hof.eu", "eu", "info@"]
+        "info@kranich-hof.eu",
+        "kranich-hof.eu",
+        "eu",
+        "info@",
+    ]
     virtual = results["hash:/etc/postfix/virtual"]
     assert [(a.key, a.found, a.value) for a in virtual.answers] == [
         ("info@kranich-hof.eu", True, "anna.schulz@kranich-hof.eu"),
-        ("@kranich-hof.eu", True, "j.meier@bluefinch-logistics.de")]
+        ("@kranich-hof.eu", True, "j.meier@bluefinch-logistics.de"),
+    ]
     assert virtual.params == ["virtual_alias_maps"]
     access = results["hash:/etc/postfix/access"]
     assert access.style == ACCESS and access.params == ["smtpd_recipient_restrictions"]
@@ -183,13 +212,16 @@ def test_lookup_asks_each_table_the_forms_of_its_use() -> None:
 def test_unaskable_tables_say_why_in_one_line() -> None:
     results = {r.spec: r for r in lookup(context(PostmapRunner()), "info@kranich-hof.eu")}
     assert results["mysql:/etc/postfix/mysql-senders.cf"].problem == (
-        "unsupported dictionary type: mysql (install postfix-mysql)")
+        "unsupported dictionary type: mysql (install postfix-mysql)"
+    )
     assert results["hash:/etc/postfix/transport"].problem == (
-        "open database /etc/postfix/transport.db: No such file or directory")
+        "open database /etc/postfix/transport.db: No such file or directory"
+    )
     assert results["hash:/etc/postfix/transport"].answers == []
     assert results["hash:/etc/postfix/private"].problem == (
         "open database /etc/postfix/private.db: Permission denied (this user cannot read it; "
-        "Postfix opens hash: tables as root)")
+        "Postfix opens hash: tables as root)"
+    )
     internal = results["internal:/etc/postfix/x"]  # named by a master.cf -o override
     assert internal.params == ["smtpd_client_restrictions"] and "postmap cannot" in internal.problem
     text = render("info@kranich-hof.eu", list(results.values()), False, lambda t: t)
@@ -238,8 +270,9 @@ def test_as_root_it_asks_as_postfix_with_setpriv_or_runuser() -> None:
     private = next(r for r in results if r.spec == "hash:/etc/postfix/private")
     assert "(the user postfix cannot read it; Postfix opens hash: tables as root)" in private.problem
     postmaps = [c for c in runner.calls if "postmap" in c]
-    assert postmaps and all(c[:4] == ("setpriv", "--reuid=postfix", "--regid=postfix",
-                                      "--clear-groups") for c in postmaps)
+    assert postmaps and all(
+        c[:4] == ("setpriv", "--reuid=postfix", "--regid=postfix", "--clear-groups") for c in postmaps
+    )
     runner = PostmapRunner(missing=["setpriv"])
     lookup(context(runner, euid=0), "info@kranich-hof.eu")
     postmaps = [c for c in runner.calls if "postmap" in c and c[0] != "setpriv"]
@@ -275,13 +308,19 @@ def test_help_has_examples_and_exit_statuses() -> None:
 
 def test_an_override_of_a_main_cf_restriction_list_keeps_its_access_style() -> None:
     class Override(PostmapRunner):
-        def run(self, argv: Sequence[str], *, timeout: float = 30.0,
-                stdin: bytes | None = None) -> CommandResult:
+        def run(
+            self, argv: Sequence[str], *, timeout: float = 30.0, stdin: bytes | None = None
+        ) -> CommandResult:
             if tuple(argv) == ("postconf", "-P"):
                 self.calls.append(tuple(argv))
-                return CommandResult(tuple(argv), 0, stdout=(
-                    "submission/inet/smtpd_recipient_restrictions = "
-                    "check_recipient_access hash:/etc/postfix/sub_access,permit\n"))
+                return CommandResult(
+                    tuple(argv),
+                    0,
+                    stdout=(
+                        "submission/inet/smtpd_recipient_restrictions = "
+                        "check_recipient_access hash:/etc/postfix/sub_access,permit\n"
+                    ),
+                )
             return super().run(argv, timeout=timeout, stdin=stdin)
 
     TABLES["hash:/etc/postfix/sub_access"] = {}
@@ -293,13 +332,15 @@ def test_an_override_of_a_main_cf_restriction_list_keeps_its_access_style() -> N
     assert results["hash:/etc/postfix/sub_access"].style == ACCESS
     assert results["hash:/etc/postfix/access"].style == ACCESS  # main.cf's, same parameter
     assert asked(runner, "hash:/etc/postfix/sub_access") == [
-        "info@kranich-hof.eu", "kranich-hof.eu", "eu", "info@"]
+        "info@kranich-hof.eu",
+        "kranich-hof.eu",
+        "eu",
+        "info@",
+    ]
 
 
 def test_an_ipv4_key_gets_the_network_forms_not_parent_domains() -> None:
-    forms, _ = key_forms(split_key("10.20.30.40"), ACCESS, "hash:/etc/postfix/client_access",
-                         True, None)
+    forms, _ = key_forms(split_key("10.20.30.40"), ACCESS, "hash:/etc/postfix/client_access", True, None)
     assert [f.key for f in forms] == ["10.20.30.40", "10.20.30", "10.20", "10"]
-    forms, _ = key_forms(split_key("10.20.30.40"), ACCESS, "cidr:/etc/postfix/clients.cidr",
-                         True, None)
+    forms, _ = key_forms(split_key("10.20.30.40"), ACCESS, "cidr:/etc/postfix/clients.cidr", True, None)
     assert [f.key for f in forms] == ["10.20.30.40"]

@@ -31,22 +31,29 @@ def test_every_option_of_every_command_is_in_the_page() -> None:
         # each subcommand's examples and exit statuses, as its --help shows them
         if name not in ("", "check") and parser.epilog:
             section = page.split(f".SS postfinger {name}\n")[1].split("\n.S")[0]
-            first_example = next(line.strip().split("  ")[0]
-                                 for line in parser.epilog.splitlines()
-                                 if line.strip().startswith(f"postfinger {name}"))
+            first_example = next(
+                line.strip().split("  ")[0]
+                for line in parser.epilog.splitlines()
+                if line.strip().startswith(f"postfinger {name}")
+            )
             assert "examples:" in section and first_example.replace("-", "\\-") in section
             assert "exit status:" in section, name
     assert ".SH EXIT STATUS" in page and "\\fB130\\fR" in page
 
 
-@pytest.mark.parametrize("words, expected", [
-    (["postfinger", "lo"], "logs"),
-    (["postfinger", "logs", "--js"], "--json"),
-    (["postfinger", "--mail"], "--mail-to"),
-])
+@pytest.mark.parametrize(
+    "words, expected",
+    [
+        (["postfinger", "lo"], "logs"),
+        (["postfinger", "logs", "--js"], "--json"),
+        (["postfinger", "--mail"], "--mail-to"),
+    ],
+)
 def test_bash_completes_subcommands_and_their_options(words: list[str], expected: str) -> None:
-    script = (f"source {manpage.DATA / 'postfinger.bash'}; COMP_WORDS=({' '.join(words)}); "
-              f"COMP_CWORD={len(words) - 1}; _postfinger; printf '%s\\n' \"${{COMPREPLY[@]}}\"")
+    script = (
+        f"source {manpage.DATA / 'postfinger.bash'}; COMP_WORDS=({' '.join(words)}); "
+        f"COMP_CWORD={len(words) - 1}; _postfinger; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+    )
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
     assert expected in out.stdout.split()
 
@@ -54,6 +61,9 @@ def test_bash_completes_subcommands_and_their_options(words: list[str], expected
 def test_the_man_page_is_valid_roff() -> None:
     if shutil.which("groff") is None:
         pytest.skip("groff is not installed here")
-    res = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z",
-                          str(manpage.DATA / "postfinger.1")], capture_output=True, text=True)
+    res = subprocess.run(
+        ["groff", "-man", "-Tutf8", "-ww", "-z", str(manpage.DATA / "postfinger.1")],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0 and res.stderr == "", res.stderr

@@ -33,7 +33,9 @@ def test_folded_and_flat_output_give_the_same_parameters() -> None:
 def test_unfold_joins_continuations_only() -> None:
     assert unfold("a = b,\n    c\nd = e\n") == ["a = b, c", "d = e"]
     assert unfold("  leading continuation without a head\nx = 1\n") == [
-        "leading continuation without a head", "x = 1"]
+        "leading continuation without a head",
+        "x = 1",
+    ]
 
 
 def test_empty_value_is_kept() -> None:
@@ -43,8 +45,7 @@ def test_empty_value_is_kept() -> None:
 def test_warnings_keep_postconf_prefix_and_drop_path() -> None:
     warnings = parse_warnings(read("postconf-nf.stderr.txt"))
     assert warnings == [
-        "postconf: warning: /etc/postfix/main.cf: unused parameter: "
-        "smtpd_sasl_autenticated_header=yes"
+        "postconf: warning: /etc/postfix/main.cf: unused parameter: smtpd_sasl_autenticated_header=yes"
     ]
     assert parse_warnings("something else\n") == []
 
@@ -55,17 +56,19 @@ def test_master_services_match_the_flat_listing() -> None:
     smtp = [s for s in services if s["service"] == "smtp" and s["type"] == "inet"]
     assert smtp and smtp[0]["args"] == ["-v"]
     folded = parse_master(read("postconf-Mf.txt"))
-    assert [(s["service"], s["type"]) for s in folded] == [
-        (s["service"], s["type"]) for s in services]
+    assert [(s["service"], s["type"]) for s in folded] == [(s["service"], s["type"]) for s in services]
     relay_test = next(s for s in folded if s["service"] == "127.0.0.1:2525")
-    assert relay_test["args"] == ["-o", "mynetworks=10.99.0.0/16", "-o",
-                                  "syslog_name=postfix/relaytest"]
+    assert relay_test["args"] == ["-o", "mynetworks=10.99.0.0/16", "-o", "syslog_name=postfix/relaytest"]
 
 
 def test_overrides() -> None:
     overrides = parse_overrides(read("postconf-P.txt"))
-    assert {"service": "127.0.0.1:2525", "type": "inet", "name": "mynetworks",
-            "value": "10.99.0.0/16"} in overrides
+    assert {
+        "service": "127.0.0.1:2525",
+        "type": "inet",
+        "name": "mynetworks",
+        "value": "10.99.0.0/16",
+    } in overrides
     assert len(overrides) == len(read("postconf-P.txt").splitlines())
 
 
@@ -99,7 +102,8 @@ def test_warnings_once_each_in_a_stable_order() -> None:
         "postconf: warning: /tmp/site/main.cf, line 28: overriding earlier entry: "
         "virtual_alias_maps=hash:/etc/postfix/virtual\n"
         "postconf: warning: /tmp/site/main.cf, line 25: overriding earlier entry: "
-        "virtual_alias_maps=hash:/tmp/site/nonexist\n" * 3
+        "virtual_alias_maps=hash:/tmp/site/nonexist\n"
+        * 3
         + "postconf: warning: /tmp/site/main.cf, line 28: overriding earlier entry: "
         "virtual_alias_maps=hash:/etc/postfix/virtual\n"
         "/usr/sbin/postconf: warning: /tmp/site/main.cf: unused parameter: smtpd_tls_cert_fil=/x\n"

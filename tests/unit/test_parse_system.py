@@ -28,8 +28,7 @@ def test_elf_needed_matches_readelf() -> None:
     if shutil.which("readelf") is None:
         pytest.skip("readelf (binutils) is not installed to cross-check the ELF parser")
     out = subprocess.run(["readelf", "-d", str(exe)], capture_output=True, text=True).stdout
-    expected = tuple(line.split("[", 1)[1].rstrip("]") for line in out.splitlines()
-                     if "(NEEDED)" in line)
+    expected = tuple(line.split("[", 1)[1].rstrip("]") for line in out.splitlines() if "(NEEDED)" in line)
     info = parse_elf(str(exe), exe.read_bytes())
     assert info.kind == "elf"
     assert info.needed == expected
@@ -56,8 +55,10 @@ def test_listeners_from_proc() -> None:
     listeners = parse_listeners((DATA / "proc-net-tcp.txt").read_text())
     assert ("127.0.0.1", 25, listeners[0][2]) in listeners
     assert {p for _a, p, _i in listeners} >= {25, 587, 2525}
-    v6 = ("  sl  local_address ...\n   0: 00000000000000000000000001000000:0019 "
-          "00000000000000000000000000000000:0000 0A 0:0 00:0 0 0 0 123 1\n")
+    v6 = (
+        "  sl  local_address ...\n   0: 00000000000000000000000001000000:0019 "
+        "00000000000000000000000000000000:0000 0A 0:0 00:0 0 0 0 123 1\n"
+    )
     assert parse_listeners(v6) == [("::1", 25, 123)]
 
 
@@ -67,11 +68,18 @@ def test_services_names() -> None:
 
 
 def test_postfix_files_programs_and_modes() -> None:
-    params = {"daemon_directory": "/usr/lib/postfix/sbin", "command_directory": "/usr/sbin",
-              "shlib_directory": "/usr/lib/postfix", "queue_directory": "/var/spool/postfix",
-              "sendmail_path": "/usr/sbin/sendmail", "mail_owner": "postfix",
-              "setgid_group": "postdrop", "meta_directory": "/etc/postfix",
-              "config_directory": "/etc/postfix", "data_directory": "/var/lib/postfix"}
+    params = {
+        "daemon_directory": "/usr/lib/postfix/sbin",
+        "command_directory": "/usr/sbin",
+        "shlib_directory": "/usr/lib/postfix",
+        "queue_directory": "/var/spool/postfix",
+        "sendmail_path": "/usr/sbin/sendmail",
+        "mail_owner": "postfix",
+        "setgid_group": "postdrop",
+        "meta_directory": "/etc/postfix",
+        "config_directory": "/etc/postfix",
+        "data_directory": "/var/lib/postfix",
+    }
     entries = parse_postfix_files((DATA / "postfix-files").read_text(), params)
     maildrop = next(e for e in entries if e.path == "/var/spool/postfix/maildrop")
     assert (maildrop.owner, maildrop.group, maildrop.mode) == ("postfix", "postdrop", "730")

@@ -25,8 +25,10 @@ from ..conftest import REPO, FakeTty
 REAL_LOG = REPO / "tests" / "logs" / "data" / "postfix-3.7.11-debian12.log"
 COPIES = 200  # ~8.6 MB: several reads of scan.CHUNK, a few seconds at most for every command
 QUEUE_ID = re.compile(rb"\b[0-9A-F]{10,12}\b")
-METER = re.compile(r"postfinger: (reading|searching) (.+?): (\d+ B|\d+\.\d [kMG]B) of "
-                   r"(\d+\.\d [kMG]B) \((\d+)%\)")
+METER = re.compile(
+    r"postfinger: (reading|searching) (.+?): (\d+ B|\d+\.\d [kMG]B) of "
+    r"(\d+\.\d [kMG]B) \((\d+)%\)"
+)
 COLUMNS = 200
 CLEAR = re.compile(r"\r +\r")
 
@@ -62,15 +64,15 @@ def _run(argv: list[str], *, pty_stderr: bool) -> tuple[int, str, str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     cmd = [sys.executable, "-m", "postfinger_py", *argv]
     if not pty_stderr:
-        res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120,
-                             stdin=subprocess.DEVNULL)
+        res = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL
+        )
         return res.returncode, res.stdout, res.stderr
     master, slave = os.openpty()
     # A terminal of 200 columns (a new pty has 0: the fallback of 80 would cut the long path).
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, COLUMNS, 0, 0))
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave,
-                                stdin=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, env=env)
     finally:
         os.close(slave)  # the child holds it now: its exit ends the master's reads (EIO)
     chunks: list[bytes] = []
@@ -96,15 +98,19 @@ def _run(argv: list[str], *, pty_stderr: bool) -> tuple[int, str, str]:
     return proc.returncode, out.decode(), b"".join(chunks).decode().replace("\r\n", "\n")
 
 
-@pytest.mark.parametrize("argv, verbs", [
-    (["logs", "--since", "all"], ["reading"]),
-    (["logs", "--since", "all", "--json"], ["reading"]),
-    (["trace", "00C7E160026"], ["reading"]),
-    # An address: a first pass finds its queue IDs, the second reads their story.
-    (["trace", "logsbot@logs-helper.example"], ["searching", "reading"]),
-])
+@pytest.mark.parametrize(
+    "argv, verbs",
+    [
+        (["logs", "--since", "all"], ["reading"]),
+        (["logs", "--since", "all", "--json"], ["reading"]),
+        (["trace", "00C7E160026"], ["reading"]),
+        # An address: a first pass finds its queue IDs, the second reads their story.
+        (["trace", "logsbot@logs-helper.example"], ["searching", "reading"]),
+    ],
+)
 def test_a_terminal_shows_bytes_and_percent_and_the_line_is_cleared(
-        big_log: Path, argv: list[str], verbs: list[str]) -> None:
+    big_log: Path, argv: list[str], verbs: list[str]
+) -> None:
     status, out, tty = _run([*argv, "--log-file", str(big_log)], pty_stderr=True)
     assert status == 0, tty
     assert out.strip(), "the command's output still goes to stdout"
@@ -122,21 +128,22 @@ def test_a_terminal_shows_bytes_and_percent_and_the_line_is_cleared(
     last = tty.rindex("%)")
     clear = CLEAR.search(tty, last)
     assert clear is not None, tty[-500:]
-    assert "\r" not in tty[clear.end():]
-    assert "postfinger" not in tty[last:clear.start()]
+    assert "\r" not in tty[clear.end() :]
+    assert "postfinger" not in tty[last : clear.start()]
 
 
-def test_a_gzip_log_counts_its_stored_bytes_and_each_file_is_numbered(
-        big_log: Path, tmp_path: Path) -> None:
+def test_a_gzip_log_counts_its_stored_bytes_and_each_file_is_numbered(big_log: Path, tmp_path: Path) -> None:
     rotated = tmp_path / "mail.log.1.gz"
     rotated.write_bytes(gzip.compress(big_log.read_bytes()))
-    status, _out, tty = _run(["logs", "--since", "all", "--log-file", str(rotated),
-                              "--log-file", str(big_log)], pty_stderr=True)
+    status, _out, tty = _run(
+        ["logs", "--since", "all", "--log-file", str(rotated), "--log-file", str(big_log)], pty_stderr=True
+    )
     assert status == 0, tty
     meters = [m.groups() for m in METER.finditer(tty)]
     assert {(m[1], m[3]) for m in meters} == {
         (f"{rotated} (1 of 2)", size_words(rotated.stat().st_size)),  # the percent is of this
-        (f"{big_log} (2 of 2)", "8.6 MB")}
+        (f"{big_log} (2 of 2)", "8.6 MB"),
+    }
     assert [m[4] for m in meters if m[1].endswith("(1 of 2)")][-1] == "100"
     assert tty.index("(1 of 2)") < tty.index("(2 of 2)")
 
@@ -160,8 +167,7 @@ def test_a_pipe_gets_the_error_alone(tmp_path: Path) -> None:
 
 
 def test_an_error_after_reading_clears_the_line_first(tmp_path: Path) -> None:
-    status, _out, tty = _run(["trace", "NOSUCHID1234", "--log-file", str(REAL_LOG)],
-                             pty_stderr=True)
+    status, _out, tty = _run(["trace", "NOSUCHID1234", "--log-file", str(REAL_LOG)], pty_stderr=True)
     assert status == 1
     assert re.search(r"\(100%\)\r +\rpostfinger trace: nothing in the log names", tty), tty
 
@@ -171,8 +177,7 @@ def test_streamed_lines_on_the_terminal_are_the_progress(stdout_tty: bool, shown
     """logs --limit 0 prints each line as it is found: with stdout on the terminal too, a
     status line would be drawn over the line being written."""
     err = FakeTty()
-    env = Env(stdout=FakeTty() if stdout_tty else io.StringIO(), stderr=err, environ={},
-              stderr_isatty=True)
+    env = Env(stdout=FakeTty() if stdout_tty else io.StringIO(), stderr=err, environ={}, stderr_isatty=True)
     status = main(["logs", "--log-file", str(REAL_LOG), "--since", "all", "--limit", "0"], env)
     assert status == 0 and "error: unsupported dictionary type: mysql" in env.stdout.getvalue()
     assert ("42.9 kB of 42.9 kB (100%)" in err.getvalue()) is shown, err.getvalue()
@@ -190,13 +195,13 @@ def test_the_meter_redraws_a_few_times_a_second_not_on_every_read() -> None:
     clock.now += INTERVAL
     meter.update(120_400_000)
     assert meter.shown == 2
-    assert err.getvalue().endswith(
-        "\rpostfinger: reading /var/log/mail.log: 120.4 MB of 800.0 MB (15%)")
+    assert err.getvalue().endswith("\rpostfinger: reading /var/log/mail.log: 120.4 MB of 800.0 MB (15%)")
     meter.finish(800_000_000)  # the file's end is shown at once
     assert err.getvalue().endswith("800.0 MB of 800.0 MB (100%)")
     progress.done()
-    assert err.getvalue().endswith("\r" + " " * len("postfinger: reading /var/log/mail.log: "
-                                                    "800.0 MB of 800.0 MB (100%)") + "\r")
+    assert err.getvalue().endswith(
+        "\r" + " " * len("postfinger: reading /var/log/mail.log: 800.0 MB of 800.0 MB (100%)") + "\r"
+    )
 
 
 def test_a_shorter_line_blanks_the_rest_of_the_longer_one() -> None:
@@ -205,7 +210,8 @@ def test_a_shorter_line_blanks_the_rest_of_the_longer_one() -> None:
     progress("reading a-long-name.log")
     progress("done")
     assert err.getvalue().endswith(
-        "\r" + "postfinger: done".ljust(len("postfinger: reading a-long-name.log")))
+        "\r" + "postfinger: done".ljust(len("postfinger: reading a-long-name.log"))
+    )
 
 
 def test_a_long_path_is_cut_in_the_middle_so_the_figures_stay() -> None:
@@ -228,14 +234,22 @@ def test_no_terminal_no_meter_and_nothing_written() -> None:
     assert byte_meter(lambda message: None, "reading x", 10) is None  # a plain callable
 
 
-@pytest.mark.parametrize("n, words", [(0, "0 B"), (999, "999 B"), (1000, "1.0 kB"),
-                                      (120_400_000, "120.4 MB"), (800_000_000, "800.0 MB"),
-                                      (3_500_000_000, "3.5 GB"), (12_000_000_000_000, "12000.0 GB")])
+@pytest.mark.parametrize(
+    "n, words",
+    [
+        (0, "0 B"),
+        (999, "999 B"),
+        (1000, "1.0 kB"),
+        (120_400_000, "120.4 MB"),
+        (800_000_000, "800.0 MB"),
+        (3_500_000_000, "3.5 GB"),
+        (12_000_000_000_000, "12000.0 GB"),
+    ],
+)
 def test_sizes_in_decimal_units(n: int, words: str) -> None:
     assert size_words(n) == words
 
 
 def test_an_unknown_size_shows_bytes_alone() -> None:
     env, _err = _tty_env()
-    assert ByteMeter(Progress(env), "reading journald", -1).text(5_000_000) == \
-        "reading journald: 5.0 MB"
+    assert ByteMeter(Progress(env), "reading journald", -1).text(5_000_000) == "reading journald: 5.0 MB"

@@ -43,7 +43,8 @@ print(run_in_threads(work, [1, 2, 3, 4], 4, lambda i, r: reported.append(i)),
 
 
 def test_threads_running_out_midway_still_run_each_item_once() -> None:
-    out = subprocess.run([sys.executable, "-c", _PARTIAL], capture_output=True, text=True,
-                         cwd=REPO, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", _PARTIAL], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[10, 20, 30, 40] [(1, 1), (2, 1), (3, 1), (4, 1)] [0, 1, 2, 3]"

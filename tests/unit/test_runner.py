@@ -33,7 +33,8 @@ def test_timeout_kills_the_grandchild_that_holds_the_pipes(tmp_path: Path) -> No
     pidfile = tmp_path / "pid"
     start = time.monotonic()
     res = SubprocessRunner().run(
-        ["sh", "-c", f"sleep 1000 & echo $! > {pidfile}; echo started; wait"], timeout=0.5)
+        ["sh", "-c", f"sleep 1000 & echo $! > {pidfile}; echo started; wait"], timeout=0.5
+    )
     took = time.monotonic() - start
     assert res.timed_out and res.status is None
     assert took < 3, f"the runner waited {took:.1f} s for a grandchild"
@@ -51,8 +52,11 @@ def test_commands_run_in_their_own_process_group() -> None:
 def test_kill_running_ends_a_command_another_thread_waits_on(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
     results = []
-    worker = threading.Thread(target=lambda: results.append(SubprocessRunner().run(
-        ["sh", "-c", f"sleep 1000 & echo $! > {pidfile}; wait"], timeout=60)))
+    worker = threading.Thread(
+        target=lambda: results.append(
+            SubprocessRunner().run(["sh", "-c", f"sleep 1000 & echo $! > {pidfile}; wait"], timeout=60)
+        )
+    )
     worker.start()
     deadline = time.monotonic() + 5
     while not (pidfile.exists() and pidfile.read_text().strip()) and time.monotonic() < deadline:

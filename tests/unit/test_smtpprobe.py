@@ -51,17 +51,35 @@ class Server:
             self.sock.close()
 
 
-EHLO = (b"250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n"
-        b"250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
+EHLO = (
+    b"250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n"
+    b"250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n"
+)
 
 
 @pytest.fixture(scope="module")
 def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     d = tmp_path_factory.mktemp("tls")
     crt, key = d / "c.pem", d / "k.pem"
-    res = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
-                          "2", "-subj", "/CN=mx.example.net", "-keyout", str(key), "-out",
-                          str(crt)], capture_output=True)
+    res = subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=mx.example.net",
+            "-keyout",
+            str(key),
+            "-out",
+            str(crt),
+        ],
+        capture_output=True,
+    )
     if res.returncode != 0:
         pytest.skip(f"openssl cannot make a test certificate: {res.stderr[-200:]!r}")
     return crt, key
@@ -87,14 +105,16 @@ def smtp(ehlo: bytes = EHLO, tls: tuple[Path, Path] | None = None) -> Script:
                 for line2 in lines:
                     said.append(b"TLS " + line2)
                     if line2.upper().startswith(b"EHLO"):
-                        conn.sendall(b"250-mx.example.net\r\n250-AUTH PLAIN LOGIN SCRAM-SHA-256"
-                                     b"\r\n250 8BITMIME\r\n")
+                        conn.sendall(
+                            b"250-mx.example.net\r\n250-AUTH PLAIN LOGIN SCRAM-SHA-256\r\n250 8BITMIME\r\n"
+                        )
                     elif line2.upper() == b"QUIT":
                         conn.sendall(b"221 2.0.0 Bye\r\n")
                         return
             elif verb == b"QUIT":
                 conn.sendall(b"221 2.0.0 Bye\r\n")
                 return
+
     return run
 
 
@@ -104,13 +124,16 @@ def test_a_listener_with_starttls_and_auth_after_tls(cert: tuple[Path, Path]) ->
     srv.thread.join(5)
     assert res["outcome"] == "ok", res
     assert res["banner"] == "220 mx.example.net ESMTP Postfix"
-    assert res["features"] == ["PIPELINING", "SIZE 10240000", "STARTTLS", "AUTH PLAIN LOGIN",
-                               "8BITMIME"]
+    assert res["features"] == ["PIPELINING", "SIZE 10240000", "STARTTLS", "AUTH PLAIN LOGIN", "8BITMIME"]
     assert res["tls"].startswith("TLSv1.")
     assert "AUTH PLAIN LOGIN SCRAM-SHA-256" in res["features_tls"]
     # What the client said: EHLO, STARTTLS, EHLO again inside TLS, QUIT; never MAIL or AUTH.
-    assert srv.said == [f"EHLO {HELO_NAME}".encode(), b"STARTTLS",
-                        f"TLS EHLO {HELO_NAME}".encode(), b"TLS QUIT"]
+    assert srv.said == [
+        f"EHLO {HELO_NAME}".encode(),
+        b"STARTTLS",
+        f"TLS EHLO {HELO_NAME}".encode(),
+        b"TLS QUIT",
+    ]
     assert result_problem(res) is None
 
 
@@ -191,7 +214,6 @@ def test_targets_name_the_address_as_postfix_writes_it() -> None:
     assert target("127.0.0.1", 465, True) == "127.0.0.1:465/tls"
 
 
-@pytest.mark.parametrize("bad", [[], {"outcome": 3}, {"features": "STARTTLS"},
-                                 {"features_tls": [1]}])
+@pytest.mark.parametrize("bad", [[], {"outcome": 3}, {"features": "STARTTLS"}, {"features_tls": [1]}])
 def test_a_damaged_recorded_result_is_named(bad: object) -> None:
     assert result_problem(bad) is not None

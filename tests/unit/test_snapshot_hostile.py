@@ -74,7 +74,8 @@ def test_the_recording_replays(snap: Path) -> None:
 
 @pytest.mark.parametrize("op,slot", [("run", "stdout"), ("read", "data")])
 def test_a_member_replaced_by_a_symlink_is_refused_before_any_work(
-        snap: Path, tmp_path: Path, op: str, slot: str) -> None:
+    snap: Path, tmp_path: Path, op: str, slot: str
+) -> None:
     shadow = tmp_path / "shadow"
     shadow.write_text(SECRET)
     member = _member(snap, op, slot)
@@ -144,8 +145,7 @@ def test_a_device_member_is_refused(snap: Path) -> None:
         Snapshot(str(snap))
 
 
-def test_a_member_swapped_for_a_symlink_after_loading_is_still_refused(
-        snap: Path, tmp_path: Path) -> None:
+def test_a_member_swapped_for_a_symlink_after_loading_is_still_refused(snap: Path, tmp_path: Path) -> None:
     s = Snapshot(str(snap))
     (tmp_path / "shadow").write_text(SECRET)
     member = _member(snap, "read", "data")
@@ -159,8 +159,11 @@ def test_a_member_swapped_for_a_symlink_after_loading_is_still_refused(
 
 def test_a_missing_member_is_damage(snap: Path) -> None:
     _member(snap, "run", "stdout").unlink()
-    with pytest.raises(PostfingerError, match=r"is damaged: its member 'commands/\d+\.out' is "
-                                              "missing; record it again with --capture"):
+    with pytest.raises(
+        PostfingerError,
+        match=r"is damaged: its member 'commands/\d+\.out' is "
+        "missing; record it again with --capture",
+    ):
         Snapshot(str(snap))
 
 
@@ -178,21 +181,25 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
             target[int(keys[-1])] = value
         else:
             target[keys[-1]] = value
+
     return change
 
 
-@pytest.mark.parametrize("change,words", [
-    (_set("records", {"not": "a list"}), "its records are not a list"),
-    (_set("records.0", "text"), "record 1 of its manifest.json is not an object"),
-    (_set("records.0.op", "delete"), "has an unknown op 'delete'"),
-    (_set("records.RUN.argv", KeyError), "has no command"),
-    (_set("records.RUN.argv", [1, 2]), "has no command"),
-    (_set("records.RUN.status", "zero"), "exit status that is not a number"),
-    (_set("records.RUN.stdout", 7), "has a stdout that is not a member name"),
-    (_set("records.0.path", None), "has no path"),
-    (_set("facts", []), "its facts are not an object"),
-    (_set("facts.euid", "root"), "(facts.euid) is not a number"),
-])
+@pytest.mark.parametrize(
+    "change,words",
+    [
+        (_set("records", {"not": "a list"}), "its records are not a list"),
+        (_set("records.0", "text"), "record 1 of its manifest.json is not an object"),
+        (_set("records.0.op", "delete"), "has an unknown op 'delete'"),
+        (_set("records.RUN.argv", KeyError), "has no command"),
+        (_set("records.RUN.argv", [1, 2]), "has no command"),
+        (_set("records.RUN.status", "zero"), "exit status that is not a number"),
+        (_set("records.RUN.stdout", 7), "has a stdout that is not a member name"),
+        (_set("records.0.path", None), "has no path"),
+        (_set("facts", []), "its facts are not an object"),
+        (_set("facts.euid", "root"), "(facts.euid) is not a number"),
+    ],
+)
 def test_wrong_types_in_the_manifest_are_damage(snap: Path, change: Any, words: str) -> None:
     _edit(snap, change)
     with pytest.raises(PostfingerError) as exc:
@@ -206,33 +213,45 @@ def _add_record(record: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     return lambda m: m["records"].append(record)
 
 
-@pytest.mark.parametrize("record,words", [
-    ({"op": "stat", "path": "/x", "stat": {"path": "/x"}}, "lacks the field"),
-    ({"op": "stat", "path": "/x", "stat": {"path": "/x", "evil": 1}}, "unknown field 'evil'"),
-    ({"op": "listdir", "path": "/x", "names": "abc"}, "names that are not a list"),
-    ({"op": "binary", "path": "/x", "info": {"path": "/x", "kind": "elf", "needed": "c"}},
-     "'needed' is not a list of strings"),
-    ({"op": "binary", "path": "/x", "problem": {"kind": "missing", "reason": "x"}},
-     "'info' is not an object"),
-    ({"op": "read", "path": "/x", "problem": "gone"}, "problem without kind and reason"),
-    ({"op": "probe", "path": "127.0.0.1:25", "result": "ok"}, "probe result that is not an"),
-    ({"op": "probe", "path": "127.0.0.1:25", "result": {"features": ["A", 2]}},
-     "probe field 'features' that is not a list of strings"),
-    ({"op": "probe", "result": {}}, "has no path"),
-])
-def test_records_of_the_wrong_shape_are_damage(snap: Path, record: dict[str, Any],
-                                               words: str) -> None:
+@pytest.mark.parametrize(
+    "record,words",
+    [
+        ({"op": "stat", "path": "/x", "stat": {"path": "/x"}}, "lacks the field"),
+        ({"op": "stat", "path": "/x", "stat": {"path": "/x", "evil": 1}}, "unknown field 'evil'"),
+        ({"op": "listdir", "path": "/x", "names": "abc"}, "names that are not a list"),
+        (
+            {"op": "binary", "path": "/x", "info": {"path": "/x", "kind": "elf", "needed": "c"}},
+            "'needed' is not a list of strings",
+        ),
+        (
+            {"op": "binary", "path": "/x", "problem": {"kind": "missing", "reason": "x"}},
+            "'info' is not an object",
+        ),
+        ({"op": "read", "path": "/x", "problem": "gone"}, "problem without kind and reason"),
+        ({"op": "probe", "path": "127.0.0.1:25", "result": "ok"}, "probe result that is not an"),
+        (
+            {"op": "probe", "path": "127.0.0.1:25", "result": {"features": ["A", 2]}},
+            "probe field 'features' that is not a list of strings",
+        ),
+        ({"op": "probe", "result": {}}, "has no path"),
+    ],
+)
+def test_records_of_the_wrong_shape_are_damage(snap: Path, record: dict[str, Any], words: str) -> None:
     _edit(snap, _add_record(record))
-    with pytest.raises(PostfingerError, match="is damaged: record 4 .*" + words.replace(
-            "(", r"\(").replace(")", r"\)")):
+    with pytest.raises(
+        PostfingerError, match="is damaged: record 4 .*" + words.replace("(", r"\(").replace(")", r"\)")
+    ):
         Snapshot(str(snap))
 
 
-@pytest.mark.parametrize("content,words", [
-    (b"{not json", "is not valid JSON"),
-    (b"\xff\xfe{}", "is not UTF-8 text"),
-    (b"[" * 200000, "is nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "content,words",
+    [
+        (b"{not json", "is not valid JSON"),
+        (b"\xff\xfe{}", "is not UTF-8 text"),
+        (b"[" * 200000, "is nested too deeply"),
+    ],
+)
 def test_a_malformed_manifest_is_damage(snap: Path, content: bytes, words: str) -> None:
     (snap / "manifest.json").write_bytes(content)
     with pytest.raises(PostfingerError, match=f"is damaged: its manifest.json {words}"):
@@ -246,19 +265,22 @@ def test_a_huge_manifest_is_refused_without_reading_it(snap: Path) -> None:
         Snapshot(str(snap))
 
 
-@pytest.mark.parametrize("change,words", [
-    (_set("records.RUN.argv", 5), "record 3 of its manifest.json has no command (argv)"),
-    (_set("facts.now", KeyError), "it has no valid recording time (facts.now)"),
-    (_set("facts.now", "yesterday"), "it has no valid recording time (facts.now)"),
-    (_set("facts.now", "2026-11-21T22:00:00"), "its recording time (facts.now) has no time zone"),
-])
-def test_the_cli_says_damaged_in_one_line_not_internal_error(snap: Path, change: Any,
-                                                              words: str) -> None:
+@pytest.mark.parametrize(
+    "change,words",
+    [
+        (_set("records.RUN.argv", 5), "record 3 of its manifest.json has no command (argv)"),
+        (_set("facts.now", KeyError), "it has no valid recording time (facts.now)"),
+        (_set("facts.now", "yesterday"), "it has no valid recording time (facts.now)"),
+        (_set("facts.now", "2026-11-21T22:00:00"), "its recording time (facts.now) has no time zone"),
+    ],
+)
+def test_the_cli_says_damaged_in_one_line_not_internal_error(snap: Path, change: Any, words: str) -> None:
     _edit(snap, change)
     res = run_cli(["--replay", str(snap)])
     assert res.status == 1
-    assert res.stderr == (f"postfinger: the snapshot {snap} is damaged: {words}; "
-                          "record it again with --capture\n")
+    assert res.stderr == (
+        f"postfinger: the snapshot {snap} is damaged: {words}; record it again with --capture\n"
+    )
     assert res.stderr.count("\n") == 1 and "internal error" not in res.stderr
     assert res.stdout == ""
 
