@@ -250,29 +250,34 @@ def learn_free_text(engine: Engine, text: str) -> None:
     if "[" in text:
         # A bare client or relay name (`connect from mailgw[10.1.2.3]`, `relay=exch01[...]`):
         # from /etc/hosts or a local DNS zone, so the site's own; dotted ones are domains.
-        for label in set(_CLIENT_LABEL.findall(text)):
-            _learn_bare_host(engine, label)
+        for pattern in _CLIENT_LABELS:
+            for label in set(pattern.findall(text)):
+                _learn_bare_host(engine, label)
     if "helo=<" in text:
         for label in set(_HELO_LABEL.findall(text)):
             _learn_bare_host(engine, label)  # `helo=<WIN-PC7>`: a client's own name
     if "=<" in text:
         # A local sender or recipient without a domain (`pickup: uid=1001 from=<hbauer>`,
         # `orig_to=<hbauer>`): the user of that address, replaced as a user name everywhere.
-        for user in set(_BARE_ENVELOPE.findall(text)):
-            engine.learn_user(user)
+        for m in _BARE_ENVELOPE.finditer(text):
+            head = text[max(0, m.start() - 8) : m.start()]
+            if re.search(r"(?<![\w-])(?:from|to|orig_to)\Z", head):
+                engine.learn_user(m.group(1))
     if "$" in text or "}" in text:
         # Password hashes and scheme-tagged passwords of pasted user databases (Dovecot's
         # passwd-file `user:{SHA512-CRYPT}$6$...`, docker-mailserver's `user|{PLAIN}pw`):
         # masked like any secret (a hash can be cracked; `{PLAIN}` is the password itself).
-        for secret in set(_PASSWORD_HASH.findall(text)):
-            engine.learn_secret(secret)
-    if "/mail/" in text or "user" in text:
-        # local(8) names the user by position: `cannot update mailbox /var/mail/hbauer for
-        # user hbauer`, `unknown user: "hbauer"`, `/var/spool/mail/hbauer`.
-        for user in set(_LOCAL_USER.findall(text)):
-            if user.lower() not in engine.learned_domains:  # `/var/vmail/example.com`
-                engine.learn_user(user)
-    if "From: " in text or "To: " in text or "Cc: " in text or "Sender: " in text:
+        for pattern in _PASSWORD_HASHES:
+            for secret in set(pattern.findall(text)):
+                engine.learn_secret(secret)
+    # local(8) names the user by position: `cannot update mailbox /var/mail/hbauer for user
+    # hbauer`, `unknown user: "hbauer"`, `/var/spool/mail/hbauer`, `/var/vmail/DOMAIN/hbauer`.
+    for literal, pattern in _LOCAL_USERS:
+        if literal in text:
+            for user in set(pattern.findall(text)):
+                if user.lower() not in engine.learned_domains:  # `/var/vmail/example.com`
+                    engine.learn_user(user)
+    if "header " in text or "\nFrom: " in text or "\nTo: " in text or "\nCc: " in text:
         # A person's name before an address in a logged header (`header From: "Hans Bauer"
         # <h.bauer@...>`): its words are replaced wherever they stand, like a user name.
         for m in _DISPLAY_NAME.finditer(text):
@@ -294,9 +299,14 @@ def _learn_bare_host(engine: Engine, label: str) -> None:
 
 # A single-label host name before `[address]` in Postfix's `name[address]` form (a PID is
 # `[digits]:`, never an address) and in a HELO. Three letters at least; protocol words kept.
-_CLIENT_LABEL = re.compile(
-    r"(?:from |relay=|to )([A-Za-z][\w-]*[A-Za-z0-9])\["
-    r"(?=\d{1,3}\.\d|[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*\])"
+# (One pattern per literal start: Python's re then finds candidates by a fast literal search,
+# where one alternation of the three cost 0.12 s on 10 MB of log, here.)
+_CLIENT_LABELS = tuple(
+    re.compile(
+        rf"{start}([A-Za-z][\w-]*[A-Za-z0-9])\["
+        r"(?=\d{1,3}\.\d|[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*\])"
+    )
+    for start in ("from ", "relay=", "to ")
 )
 _DISPLAY_NAME = re.compile(
     r"\b(?:From|To|Cc|Reply-To|Sender): (?:\"([^\"<>@\n]{3,64})\""
@@ -312,18 +322,23 @@ customers news update updates account accounts web webmaster hostmaster abuse co
 department group list lists owner bounce bounces report reports monitor monitoring automatic
 """.split()
 )
-_PASSWORD_HASH = re.compile(
-    r"(?<![\w$])(?:\{[A-Z][A-Z0-9.-]{1,30}\})?\$(?:1|2[abxy]?|5|6|7|y|gy|md5"
-    r"|apr1|sha1|sha256|sha512|argon2id|argon2i|argon2d|scrypt|pbkdf2"
-    r"[\w-]*)\$[\w./$=,+-]{8,}"
-    r"|(?<![\w{$])\{[A-Z][A-Z0-9.-]{1,30}\}[^\s:|,;\"'<>{}]+"
+# A crypt(3) hash (`$6$salt$hash`, bcrypt `$2y$`, `$argon2id$`), and a scheme-tagged value
+# (`{SHA512-CRYPT}$6$...`, `{PLAIN}secret`); each starts with a literal (fast to find).
+_PASSWORD_HASHES = (
+    re.compile(
+        r"\$(?<![\w$]\$)(?:1|2[abxy]?|5|6|7|y|gy|md5|apr1|sha1|sha256|sha512|argon2id"
+        r"|argon2i|argon2d|scrypt|pbkdf2[\w-]*)\$[\w./$=,+-]{8,}"
+    ),
+    re.compile(r"\{(?<![\w{$]\{)[A-Z][A-Z0-9.-]{1,30}\}[^\s:|,;\"'<>{}]+"),
 )
 # local(8) and mailbox paths: `/var/mail/hbauer`, `/var/vmail/example.com/hbauer/`.
-_LOCAL_USER = re.compile(
-    r"(?:/var/(?:spool/)?v?mail/(?:[\w-]+(?:\.[\w-]+)+/)?|\bfor user "
-    r"|\bunknown user: \")([\w.+-]*\w)"
+_LOCAL_USERS = (
+    ("/var/", re.compile(r"/var/(?:spool/)?v?mail/(?:[\w-]+(?:\.[\w-]+)+/)?([\w.+-]*\w)")),
+    ("for user ", re.compile(r"for user (?<![\w-]for user )([\w.+-]*\w)")),
+    ('unknown user: "', re.compile(r'unknown user: "([\w.+-]*\w)')),
 )
-_BARE_ENVELOPE = re.compile(r"(?<![\w-])(?:from|to|orig_to)=<([\w.+-]+)>")
+# `=<user>` with no `@` (the word before it, from/to/orig_to, is tested on each match).
+_BARE_ENVELOPE = re.compile(r"=<([\w.+-]+)>")
 _HELO_LABEL = re.compile(r"helo=<([A-Za-z][\w-]*[A-Za-z0-9])>")
 _PROTOCOL_WORDS = frozenset(
     {
