@@ -194,7 +194,10 @@ class LeakChecker:
                 else:
                     tokens = set(_TOKENS.findall(words))
                 for token in tokens:
-                    for run in _runs(token) if "." in token else [token]:
+                    runs = _runs(token) if "." in token else [token]
+                    if token.startswith("postfix-"):  # `postfix-mx1/smtpd`: an instance name
+                        runs = [*runs, *_runs(token[8:])]
+                    for run in runs:
                         kind = self._kinds.get(run)
                         if kind is not None and not _kept_in(token, run):
                             found.append((run, kind))

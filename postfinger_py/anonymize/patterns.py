@@ -11,6 +11,9 @@ from typing import Any
 LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 # A dot, or a regexp-escaped dot (`example\.com` in regexp/pcre tables).
 DOT = r"\\?\."
+# A learned word right after `postfix-` is a word of its own: a multi-instance syslog name
+# (`postfix-mx1/smtpd[3]:`, `syslog_name = postfix-mx1`).
+AFTER_INSTANCE = r"(?<=(?<![\w-])postfix-)"
 # What every secret becomes, whatever its length: equal secrets cannot be told apart.
 SECRET_MASK = "********"
 TLD = r"(?:[^\W\d_]{2,63}|xn--[\w-]{1,59})"
@@ -167,7 +170,7 @@ def build_scanner(
             if known_bare_regex:
                 # Before EMAIL: a learned user or short host as a bare word (`j.meier`, `mx1`).
                 parts.append(
-                    rf"(?P<KNOWN>(?<![\w.-])(?i:{known_bare_regex})"
+                    rf"(?P<KNOWN>(?:(?<![\w.-])|{AFTER_INSTANCE})(?i:{known_bare_regex})"
                     rf"(?![\w-]|{DOT}[^\W_]))"
                 )
         parts.append(f"(?P<{name}>{regex})")
@@ -185,7 +188,7 @@ def build_scanner(
 
 def known_word(bare_regex: str) -> str:
     """A learned bare word (`mx1`, `j.meier`) as a whole word: no `[\\w-]` on either side."""
-    return rf"(?<![\w-])(?i:{bare_regex})(?![\w-])"
+    return rf"(?:(?<![\w-])|{AFTER_INSTANCE})(?i:{bare_regex})(?![\w-])"
 
 
 def build_outer(known_bare_regex: str, secrets_only: bool) -> Pattern[str]:
@@ -238,7 +241,7 @@ def _outer_parts(known_bare_regex: str, secrets_only: bool) -> tuple[list[str], 
             # `a/lager`, `x.mx1`), not followed by `[\w-]`. Each repetition ends at the next
             # such character, so the search is linear in the token.
             token.append(
-                rf"(?P<KNOWNTOKEN>(?=(?:[\w-]*[^\s\w-])*?(?i:{known_bare_regex})"
+                rf"(?P<KNOWNTOKEN>(?=(?:[\w-]*[^\s\w-])*?(?:postfix-)?(?i:{known_bare_regex})"
                 rf"(?![\w-]))\S+)"
             )
     return line, token

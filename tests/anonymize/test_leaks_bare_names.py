@@ -114,3 +114,31 @@ def test_password_hashes_and_scheme_tagged_passwords_are_masked(tmp_path: Path) 
         assert re.search(r"^\w+@[\w-]+\.com\|\*+$", out, re.M)
         # A regexp table's `$1$2` and amavis' policy bank are no hashes.
         assert "$/ $1$2\n" in out and "Passed CLEAN {RelayedInbound}, [" in out
+
+
+def test_a_multi_instance_syslog_name_hides_the_host_it_names(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "Nov 21 00:10:05 mx1 postfix-mx1/smtpd[3]: connect from unknown[203.0.113.9]\n"
+        "mx1 postfix-out/smtp[4]: connect to gmail-smtp-in.l.google.com[192.0.2.7]:25\n"
+        "  -o syslog_name=postfix-mx1\n"
+    )
+    for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
+        host = re.search(r"^Nov 21 00:10:05 (\w+) ", out)
+        assert host and host.group(1) != "mx1"
+        assert f"{host.group(1)} postfix-{host.group(1)}/smtpd[3]: connect from unknown[" in out
+        assert f"syslog_name=postfix-{host.group(1)}\n" in out and "postfix-out/smtp[4]" in out
+        assert "mx1" not in out
+
+
+def test_the_leak_check_sees_a_host_inside_an_instance_name() -> None:
+    from postfinger_py.anonymize.engine import Engine
+    from postfinger_py.anonymize.leak import LeakChecker
+
+    engine = Engine(bytes(range(32)))
+    engine.learn_host("mx1.northwind-traders.com", is_own_host=True)
+    engine.freeze()
+    engine.apply("mx1 and mx1.northwind-traders.com\n")  # records what it replaced
+    checker = LeakChecker(engine)
+    assert checker.find("Nov 21 00:10:05 nx8 postfix-mx1/smtpd[3]: connect\n") is not None
+    assert checker.find("Nov 21 00:10:05 nx8 postfix-out/smtpd[3]: connect\n") is None
