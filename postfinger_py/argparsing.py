@@ -61,3 +61,14 @@ def add_config_dir(p: argparse.ArgumentParser, dest: str = "config_dir") -> None
         metavar="DIR",
         help="Postfix configuration directory (postconf -c DIR)",
     )
+
+
+def add_log_files(p: argparse.ArgumentParser) -> None:
+    """--log-file FILE (repeatable), spelled and explained the same in logs and trace."""
+    p.add_argument(
+        "--log-file",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="read this log (plain or gzip) instead of finding it; repeatable, give them oldest first",
+    )

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
-from postfinger_py.argparsing import Parser, add_config_dir
+from postfinger_py.argparsing import Parser, add_config_dir, add_log_files
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError
 from postfinger_py.logs import run
@@ -48,13 +48,7 @@ def _limit(text: str) -> int:
 
 def build_parser(env: Env) -> argparse.ArgumentParser:
     p = Parser(prog="postfinger logs", description=DESCRIPTION, epilog=EPILOG, env=env)
-    p.add_argument(
-        "--log-file",
-        metavar="FILE",
-        action="append",
-        default=[],
-        help="read this log (plain or gzip) instead of finding it; repeatable, give them oldest first",
-    )
+    add_log_files(p)
     p.add_argument(
         "--since",
         metavar="WHEN",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from postfinger_py.anonymize import add_anon_arguments, settings_from_args, text_filter
-from postfinger_py.argparsing import Parser, add_config_dir
+from postfinger_py.argparsing import Parser, add_config_dir, add_log_files
 from postfinger_py.env import Env
 from postfinger_py.errors import ExitStatus, PostfingerError, UsageError
 from postfinger_py.logs import run
@@ -37,13 +37,7 @@ exit status: 0 the story was printed, 1 error (nothing in the log names ID, or n
 def build_parser(env: Env) -> argparse.ArgumentParser:
     p = Parser(prog="postfinger trace", description=DESCRIPTION, epilog=EPILOG, env=env)
     p.add_argument("id", metavar="ID", help="queue ID, address, or Message-ID")
-    p.add_argument(
-        "--log-file",
-        metavar="FILE",
-        action="append",
-        default=[],
-        help="read this log (plain or gzip) instead of finding it; repeatable, give them oldest first",
-    )
+    add_log_files(p)
     add_config_dir(p, dest="c")
     add_anon_arguments(p)
     return p
