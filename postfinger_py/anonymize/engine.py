@@ -739,7 +739,9 @@ class Engine:
             return text
         parent = self.short_hosts.get(lowered, "")
         out = self._case(text, self._label(parent, lowered))
-        if lowered in self.short_hosts:  # learned: replaced everywhere, so checked everywhere
+        # Learned: replaced everywhere, so checked everywhere. (Not a value its replacement
+        # spells again, as strict mode writes `aaaa` AAAA: nothing is hidden, nothing leaks.)
+        if lowered in self.short_hosts and out.lower() != lowered:
             self.replaced[("host name", lowered)] = out.lower()
         return out
 
@@ -784,7 +786,8 @@ class Engine:
         plain_out = result.replace("\\.", ".").lower()
         out_labels = plain_out.split(".")
         for i in range(len(labels) - keep_n):
-            self.replaced[("domain name", ".".join(lowered[i:]))] = ".".join(out_labels[i:])
+            if out_labels[i] != lowered[i]:  # (a label spelt again is not hidden, see _host)
+                self.replaced[("domain name", ".".join(lowered[i:]))] = ".".join(out_labels[i:])
         return result
 
     def _label(self, parent: str, label: str) -> str:
@@ -814,7 +817,7 @@ class Engine:
         if local.lower() in keeplist.KEEP_LOCAL_PARTS:
             return local
         out = self.user(local)
-        if out != local and len(local) >= 3:
+        if out.lower() != local.lower() and len(local) >= 3:
             self.replaced[("local part", local.lower() + "@")] = out.lower() + "@"
         return out
 
@@ -846,7 +849,7 @@ class Engine:
                     break
             assert hit is not None
             users.record(lowered, hit, lowered)
-            if lowered in self.users:
+            if lowered in self.users and hit.lower() != lowered:
                 self.replaced[("user name", lowered)] = hit
         return self._case(piece, hit)
 

@@ -74,6 +74,14 @@ def _kept_in(token: str, run: str) -> bool:
     return public_suffix_of(labels) == run and _tld_is_public(run)
 
 
+def _spelt_by_strict(value: str) -> bool:
+    """Whether strict mode writes this value as itself (`aaaa` -> AAAA, `aaaa.de` -> AAAA.de):
+    its output is the replacement, and shows no more than strict mode shows of any value."""
+    labels = value.lower().split(".")
+    kept = public_suffix_of(labels).count(".") + 1 if len(labels) > 1 else 0  # (the suffix stays)
+    return all(ch == "a" or not ch.isalnum() for ch in ".".join(labels[: len(labels) - kept]))
+
+
 class LeakChecker:
     """Looks for every original value the engine replaced, by tokens and sets (fast on MBs).
 
@@ -115,11 +123,13 @@ class LeakChecker:
             sizes = (len(engine.users), len(engine.short_hosts), len(engine.learned_domains))
             if sizes != self._learned_sizes:
                 self._learned_sizes = sizes
+                strict = engine.mode == "strict"
                 for value in engine.users | set(engine.short_hosts):
-                    if len(value) >= 2:
+                    if len(value) >= 2 and not (strict and _spelt_by_strict(value)):
                         self._kinds.setdefault(value, "user name" if value in engine.users else "host name")
                 for domain in engine.learned_domains:
-                    self._kinds.setdefault(domain, "domain name")
+                    if not (strict and _spelt_by_strict(domain)):
+                        self._kinds.setdefault(domain, "domain name")
         if len(engine.secrets) != self._secret_count:
             self._secret_count = len(engine.secrets)
             self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len, reverse=True)

@@ -142,3 +142,27 @@ def test_the_leak_check_sees_a_host_inside_an_instance_name() -> None:
     checker = LeakChecker(engine)
     assert checker.find("Nov 21 00:10:05 nx8 postfix-mx1/smtpd[3]: connect\n") is not None
     assert checker.find("Nov 21 00:10:05 nx8 postfix-out/smtpd[3]: connect\n") is None
+
+
+def test_strict_mode_does_not_refuse_a_name_it_spells_as_itself(tmp_path: Path) -> None:
+    """`--anonymize=strict` writes `aaaa` as AAAA: that is its replacement, not a leak."""
+    conf = site(tmp_path, "myhostname = aaaa.bluefinch.de\nmydomain = bluefinch.de\n")
+    text = (
+        "Nov 21 00:10:05 aaaa postfix/smtpd[3]: connect from aaaa.bluefinch.de[10.1.2.3] "
+        "for user aaa and x@aaaa.de\n"
+    )
+    expected = (
+        "Nov 21 00:10:05 AAAA postfix/smtpd[3]: connect from AAAA.AAAAAAAAA.de[DD.D.D.D] "
+        "for user AAA and A@AAAA.de\n"
+    )
+    assert filtered(tmp_path, conf, text, mode="strict") == expected
+    status, out, err = command(tmp_path, conf, text, ["--anonymize", "strict"])
+    assert (status, out) == (0, expected), err
+    # Any other letter is still hidden and still checked: `aaab` is no `a`-only name.
+    other = text.replace("aaaa", "aaab")
+    assert (
+        "aaab"
+        not in filtered(
+            tmp_path, site(tmp_path, "myhostname = aaab.bluefinch.de\n"), other, mode="strict"
+        ).lower()
+    )
