@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -112,3 +113,18 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
     assert "postfinger_py.anonymize.engine" in graph["postfinger_py.anonymize.leak"]
     found = cycles(graph)
     assert not found, f"import cycles between modules: {found}"
+
+
+def test_the_readme_layout_paragraph_names_only_what_exists() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("## Development\n", 1)[1].strip().split("\n\n", 1)[0]
+    names = re.findall(r"`([\w./]+(?:\.py|/))`", paragraph)
+    assert len(names) > 15, names  # the paragraph is the one that describes the layout
+    missing = []
+    for name in names:
+        bare = name.removeprefix("postfinger_py/")
+        candidates = [PACKAGE / bare, PACKAGE.parent / name, PACKAGE.parent / "tests" / bare]
+        # A module named beside its part (`dispatch.py` of deliver/): anywhere in the package.
+        if not any(c.exists() for c in candidates) and not list(PACKAGE.rglob(Path(bare).name)):
+            missing.append(name)
+    assert not missing, f"README's layout paragraph names what is not there: {missing}"
