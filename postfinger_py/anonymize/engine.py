@@ -786,7 +786,7 @@ class Engine:
         plain_out = result.replace("\\.", ".").lower()
         out_labels = plain_out.split(".")
         for i in range(len(labels) - keep_n):
-            if out_labels[i] != lowered[i]:  # (a label spelt again is not hidden, see _host)
+            if out_labels[i:] != lowered[i:]:  # (a name spelt again is not hidden, see _host)
                 self.replaced[("domain name", ".".join(lowered[i:]))] = ".".join(out_labels[i:])
         return result
 

@@ -284,12 +284,22 @@ def learn_free_text(engine: Engine, text: str) -> None:
             for word in (m.group(1) or m.group(2)).split():
                 if len(word) >= 3 and word.isalpha() and word.lower() not in _ROLE_WORDS:
                     engine.learn_user(word)
-    if "dovecot" in text:
+    if "(" in text or "user=" in text:
         # Dovecot's auth log names the user in its own forms: `pam(alice,203.0.113.7)`,
-        # `passwd-file(alice,...)`, `user=<alice>` (an address there is replaced as one).
-        for user in set(_DOVECOT_USER.findall(text)):
-            if "@" not in user:
-                engine.learn_user(user)
+        # `passwd-file(alice,...)`, `imap(alice)`, `user=<alice>`; pam_unix in `ruser=alice`
+        # and `user=alice` (an address there is replaced as one). Also in Dovecot's own log
+        # file, whose lines do not say "dovecot".
+        for literal, pattern in _DOVECOT_USERS:
+            if literal in text:
+                for user in set(pattern.findall(text)):
+                    if "@" not in user:
+                        engine.learn_user(user)
+        if "user=" in text:
+            for m in _PAM_USER.finditer(text):
+                before = text[max(0, m.start() - 2) : m.start()]
+                if before[-1:] in (" ", "\t") or before in (" r", "\tr"):
+                    if "@" not in m.group(1):
+                        engine.learn_user(m.group(1))
 
 
 def _learn_bare_host(engine: Engine, label: str) -> None:
@@ -365,11 +375,20 @@ _PROTOCOL_WORDS = frozenset(
         "localdomain",
     }
 )
-_DOVECOT_USER = re.compile(
-    r"(?:\b(?:pam|passwd-file|passwd|shadow|sql|ldap|static|checkpassword"
-    r"|lua|bsdauth|oauth2|vpopmail|master)\(|\b(?:imap|pop3|lmtp"
-    r"|managesieve|submission)\(|[(, ]user=<)([^,()<>\s]+)[,)>]"
+# (One pattern per literal start, each fast to find; `\b` before the name is tested after it.)
+_DOVECOT_DRIVERS = (
+    "pam", "passwd-file", "passwd", "shadow", "sql", "ldap", "static", "checkpassword", "lua",
+    "bsdauth", "oauth2", "vpopmail", "master", "imap", "pop3", "lmtp", "managesieve", "submission",
+)  # fmt: skip
+_DOVECOT_USERS = (
+    *(
+        (f"{name}(", re.compile(rf"{re.escape(name)}\((?<!\w{re.escape(name)}\()([^,()<>\s]+)[,)]"))
+        for name in _DOVECOT_DRIVERS
+    ),
+    ("user=<", re.compile(r"user=<(?<![\w-]user=<)([^,()<>\s]+)>")),
 )
+# pam_unix's `ruser=alice rhost=... user=alice` (the character before is tested per match).
+_PAM_USER = re.compile(r"r?user=([\w.+-]*\w)(?=[\s,;)]|$)", re.MULTILINE)
 
 
 # A main.cf line pasted into free text (`smtp_sasl_password_maps = static:user:pw`).

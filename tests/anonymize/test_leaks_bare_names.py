@@ -166,3 +166,22 @@ def test_strict_mode_does_not_refuse_a_name_it_spells_as_itself(tmp_path: Path) 
             tmp_path, site(tmp_path, "myhostname = aaab.bluefinch.de\n"), other, mode="strict"
         ).lower()
     )
+
+
+def test_dovecot_log_file_and_pam_unix_users(tmp_path: Path) -> None:
+    """Dovecot's own log file (its lines do not say "dovecot") and pam_unix's ruser=/user=,
+    in the forms of fail2ban's collected real logs."""
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "2013-08-11 03:56:40 auth-worker(default): Info: pam(jbrenner,203.0.113.4): "
+        "pam_authenticate() failed: Authentication failure (password mismatch?)\n"
+        "Dec 12 11:19:11 auth-worker(1234): Info: passwd-file(lwagner,10.1.2.3,<AbC>): unknown user\n"
+        "Apr 19 05:22:20 vm5 auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 "
+        "euid=0 tty=dovecot ruser=hmueller rhost=203.0.113.5  user=kschmidt\n"
+    )
+    for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
+        for original in ("jbrenner", "lwagner", "hmueller", "kschmidt"):
+            assert original not in out, original
+        assert "pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0" in out
+        assert re.search(r"Info: pam\([a-z]{8},[\d.]+\): pam_authenticate\(\) failed", out)
+        assert re.search(r"tty=dovecot ruser=[a-z]{8} rhost=[\d.]+  user=[a-z]{8}\n", out)
