@@ -12,6 +12,7 @@ from typing import (
 )
 
 from postfinger_py.anonymize import keeplist
+from postfinger_py.anonymize.handlers import Handlers
 from postfinger_py.anonymize.ipanon import IpAnonymizer
 from postfinger_py.anonymize.keys import subkey
 from postfinger_py.anonymize.maps import EngineState
@@ -183,8 +184,6 @@ class Engine:
         self._phrase_starts: list[str] = []
         self._tokens: dict[str, str] = {}
         self._hosts: dict[str, str] = {}
-        from postfinger_py.anonymize.handlers import Handlers
-
         self._h = Handlers(self)
         self._handlers: dict[str, Callable[[Match[str]], str]] = self._h.table()
 

@@ -18,6 +18,7 @@ from postfinger_py.anonymize.keeplist import (
 )
 from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import DOT
+from postfinger_py.anonymize.shape import strict_shape
 from postfinger_py.anonymize.suffix import _tld_is_public, public_suffix_of
 
 
@@ -79,7 +80,8 @@ def _spelt_by_strict(value: str) -> bool:
     its output is the replacement, and shows no more than strict mode shows of any value."""
     labels = value.lower().split(".")
     kept = public_suffix_of(labels).count(".") + 1 if len(labels) > 1 else 0  # (the suffix stays)
-    return all(ch == "a" or not ch.isalnum() for ch in ".".join(labels[: len(labels) - kept]))
+    replaced = ".".join(labels[: len(labels) - kept])
+    return strict_shape(replaced).lower() == replaced
 
 
 class LeakChecker:

@@ -260,8 +260,7 @@ def learn_free_text(engine: Engine, text: str) -> None:
         # A local sender or recipient without a domain (`pickup: uid=1001 from=<hbauer>`,
         # `orig_to=<hbauer>`): the user of that address, replaced as a user name everywhere.
         for m in _BARE_ENVELOPE.finditer(text):
-            head = text[max(0, m.start() - 8) : m.start()]
-            if re.search(r"(?<![\w-])(?:from|to|orig_to)\Z", head):
+            if _ENVELOPE_KEY.search(text, max(0, m.start() - 8), m.start()):
                 engine.learn_user(m.group(1))
     if "$" in text or "}" in text:
         # Password hashes and scheme-tagged passwords of pasted user databases (Dovecot's
@@ -296,10 +295,9 @@ def learn_free_text(engine: Engine, text: str) -> None:
                         engine.learn_user(user)
         if "user=" in text:
             for m in _PAM_USER.finditer(text):
-                before = text[max(0, m.start() - 2) : m.start()]
-                if before[-1:] in (" ", "\t") or before in (" r", "\tr"):
-                    if "@" not in m.group(1):
-                        engine.learn_user(m.group(1))
+                # (A match starts at the `r` of `ruser=` when there is one.)
+                if text[m.start() - 1 : m.start()] in (" ", "\t") and "@" not in m.group(1):
+                    engine.learn_user(m.group(1))
 
 
 def _learn_bare_host(engine: Engine, label: str) -> None:
@@ -349,6 +347,7 @@ _LOCAL_USERS = (
 )
 # `=<user>` with no `@` (the word before it, from/to/orig_to, is tested on each match).
 _BARE_ENVELOPE = re.compile(r"=<([\w.+-]+)>")
+_ENVELOPE_KEY = re.compile(r"(?<![\w-])(?:from|to|orig_to)\Z")
 _HELO_LABEL = re.compile(r"helo=<([A-Za-z][\w-]*[A-Za-z0-9])>")
 _PROTOCOL_WORDS = frozenset(
     {

@@ -81,7 +81,7 @@ def build_parser(env: Env) -> argparse.ArgumentParser:
         metavar="LINES",
         help=f"read the input in parts of this many lines (default "
         f"{DEFAULT_PART_LINES}; a part also ends at {PART_MAX_BYTES // 2**20} MiB): "
-        "memory grows with a part, not with the input; input of one part gives "
+        "what is read and replaced at once is a part; input of one part gives "
         "exactly the one-piece result",
     )
     add_config_dir(p)
