@@ -19,6 +19,7 @@ from postfinger_py.anonymize.keeplist import (
 from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import DOT
 from postfinger_py.anonymize.shape import strict_shape
+from postfinger_py.anonymize.spill import SpillStore, lookup_many
 from postfinger_py.anonymize.suffix import _tld_is_public, public_suffix_of
 
 
@@ -136,6 +137,13 @@ class LeakChecker:
             self._secret_count = len(engine.secrets)
             self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len, reverse=True)
 
+    def spill_to(self, store: SpillStore) -> None:
+        """Keep what it looks for in `store` from now on (on disk between parts)."""
+        for name in ("_kinds", "_locals", "_v6"):
+            new = store.new_dict("checker" + name)
+            new.update(getattr(self, name))
+            setattr(self, name, new)
+
     def __getstate__(self) -> dict[str, Any]:
         # The report's anonymizer worker sends its checker back pickled; the engine stays
         # (its keyed hash states cannot be pickled, and the report's values are all in).
@@ -205,28 +213,33 @@ class LeakChecker:
                     tokens = set(words.translate(_NOT_TOKEN_ASCII).split())
                 else:
                     tokens = set(_TOKENS.findall(words))
+                pairs = []
                 for token in tokens:
                     runs = _runs(token) if "." in token else [token]
                     if token.startswith("postfix-"):  # `postfix-mx1/smtpd`: an instance name
                         runs = [*runs, *_runs(token[8:])]
-                    for run in runs:
-                        kind = self._kinds.get(run)
+                    pairs += [(run, token) for run in runs]
+                kinds = lookup_many(self._kinds, {run for run, _ in pairs})
+                if kinds:
+                    for run, token in pairs:
+                        kind = kinds.get(run)
                         if kind is not None and not _kept_in(token, run):
                             found.append((run, kind))
             if self._locals and "@" in low:
                 # Only words holding `@` can match (and the pattern is slow on long runs).
                 at_words = "\n".join(w for w in wordset if "@" in w)
-                for local, domain in set(_LOCALS.findall(at_words)):
-                    if local in self._locals and not domain_is_documentation(domain):
-                        found.append((local + "@", self._locals[local]))
+                at_pairs = set(_LOCALS.findall(at_words))
+                locals_ = lookup_many(self._locals, {local for local, _ in at_pairs})
+                for local, domain in at_pairs:
+                    if local in locals_ and not domain_is_documentation(domain):
+                        found.append((local + "@", locals_[local]))
             if self._v6 and ":" in low:
                 colon_words = "\n".join(w for w in wordset if ":" in w)
                 # `IPv6:addr` (HELO literals): the address alone; `addr:` (Postfix's colon after
                 # an address in warnings): the address without the colon.
                 tokens = set(_V6.findall(colon_words.replace("ipv6:", "ipv6 ")))
                 tokens.update([t[:-1] for t in tokens if t.endswith(":") and t[-2:] != "::"])
-                for token in tokens.intersection(self._v6):
-                    found.append((token, self._v6[token]))
+                found += lookup_many(self._v6, tokens).items()
         return found
 
     def describe(self, text: str, source: str | None = None, first_line: int = 1) -> str | None:

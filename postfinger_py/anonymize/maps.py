@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from postfinger_py.anonymize.spill import SpillDict, SpillStore
+
 K = TypeVar("K")  # what an original is looked up by
 R = TypeVar("R")  # what a replacement is reserved by
 
@@ -102,10 +104,22 @@ class EngineState:
         """Every entry of every dict, in insertion order (two states compare equal by it)."""
         return [list(getattr(owner, attr).items()) for owner, attr in self._dicts().values()]
 
+    def spill_to(self, store: SpillStore) -> None:
+        """Keep every dict in `store` from now on (older entries on disk between parts)."""
+        for name, (owner, attr) in self._dicts().items():
+            old = getattr(owner, attr)
+            new = store.new_dict(name, tuple_keys=name in ("labels", "labels_taken", "replaced"))
+            new.update(old)
+            setattr(owner, attr, new)
+
     def start_recording(self) -> None:
         """From now on, remember every entry written (new or rewritten), in first-write order."""
         for owner, attr in self._dicts().values():
-            setattr(owner, attr, _Writes(getattr(owner, attr)))
+            d = getattr(owner, attr)
+            if isinstance(d, SpillDict):
+                d.written = {}
+            else:
+                setattr(owner, attr, _Writes(d))
 
     def recorded(self) -> Delta:
         """What was written since start_recording(), by dict name."""

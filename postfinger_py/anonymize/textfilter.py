@@ -7,6 +7,7 @@ import re
 from typing import Any, Callable
 
 from postfinger_py.anonymize.settings import AnonSettings, _make_engine, _write_map
+from postfinger_py.anonymize.spill import SPILL_ENTRIES, SpillStore
 from postfinger_py.errors import PostfingerError
 from postfinger_py.model import Context
 
@@ -83,8 +84,18 @@ class PartFilter:
     lesson must be replaced again for the output to be consistent (and checked against it).
     """
 
-    def __init__(self, ctx: Context, settings: AnonSettings, map_text: str = "", engine: Any = None) -> None:
-        """`engine`: the Engine to use instead of one made from `settings` (a test's)."""
+    def __init__(
+        self,
+        ctx: Context,
+        settings: AnonSettings,
+        map_text: str = "",
+        engine: Any = None,
+        spill_dir: str | None = None,
+        spill_entries: int | None = None,
+    ) -> None:
+        """`engine`: the Engine to use instead of one made from `settings` (a test's).
+        `spill_dir`: a private directory where what is remembered of each distinct value
+        moves once it is more than `spill_entries` (spill.py), between parts."""
         from postfinger_py.anonymize.leak import LeakChecker
 
         self.settings = settings
@@ -96,6 +107,11 @@ class PartFilter:
             learn.learn_map_text(self.engine, map_text)
         self.engine.freeze()
         self._checker = LeakChecker(self.engine)
+        self._store: SpillStore | None = None
+        if spill_dir is not None:
+            self._store = SpillStore(spill_dir, spill_entries or SPILL_ENTRIES)
+            self.engine.state.spill_to(self._store)
+            self._checker.spill_to(self._store)
         self._unfrozen = False
         self.relearned = 0
 
@@ -152,8 +168,15 @@ class PartFilter:
         return out  # type: ignore[no-any-return]
 
     def trim_caches(self) -> None:
-        """Between parts: drop the engine's memos (memory bounded by a part, same output)."""
+        """Between parts: drop the engine's memos, and move what it remembers of each value
+        to disk if that has grown large (with a spill_dir): the same output."""
         self.engine.trim_caches()
+        if self._store is not None:
+            self._store.spill()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
 
     def write_map(self) -> None:
         """--anon-map FILE (mode "on" only): every original -> replacement so far."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import IO, BinaryIO
 
 from postfinger_py.anonymize import PartFilter, add_anon_arguments, settings_from_args
+from postfinger_py.anonymize.spill import SPILL_ENTRIES
 from postfinger_py.argparsing import Parser, add_config_dir
 from postfinger_py.env import Env
 from postfinger_py.errors import PostfingerError, UsageError, os_error_words
@@ -84,6 +85,16 @@ def build_parser(env: Env) -> argparse.ArgumentParser:
         "what is read and replaced at once is a part; input of one part gives "
         "exactly the one-piece result",
     )
+    p.add_argument(
+        "--memory-entries",
+        dest="spill_entries",
+        type=int,
+        default=SPILL_ENTRIES,
+        metavar="N",
+        help=f"keep about N remembered values in memory (default {SPILL_ENTRIES}, some 20 MiB); "
+        "between parts, more move to a private file beside the spooled input (in TMPDIR), "
+        "so memory stays bounded on a log of any size; the output is the same",
+    )
     add_config_dir(p)
     add_anon_arguments(p)
     return p
@@ -105,33 +116,42 @@ def main(argv: list[str], env: Env) -> int:
         raise UsageError("--anon-map needs --anonymize=on (the default)")
     if args.part_size < 1:
         raise UsageError("--part-size LINES: LINES must be 1 or more")
+    if args.spill_entries < 1:
+        raise UsageError("--memory-entries N: N must be 1 or more")
     if args.output:
         from postfinger_py.outputs import check_output
 
         check_output(args.output)  # before reading anything: a device or a link is refused
     ctx = env.live_context(Options(config_dir=args.config_dir))
-    filt = PartFilter(ctx, settings)
     with tempfile.TemporaryDirectory(prefix="postfinger-anonymize-") as spool_dir:
-        inputs = [
-            _spool(env, spool_dir) if p == "-" else _Input(p, p, -1) for p in _stdin_once(args.files or ["-"])
-        ]
-        inputs = [_learn(filt, i, args.part_size) for i in inputs]
-
-        def fill(out: BinaryIO) -> None:
-            _replace_all(filt, inputs, args.part_size, out)
-            filt.write_map()
-
-        if args.output:
-            from postfinger_py.outputs import write_private_from
-
-            write_private_from(args.output, fill)
-        else:
-            # tempfile's files are mode 0600; this one has no name at all where it can.
-            with tempfile.TemporaryFile(prefix="postfinger-anonymize-") as out:
-                fill(out)
-                out.seek(0)
-                _copy_to_stdout(out, env)
+        filt = PartFilter(ctx, settings, spill_dir=spool_dir, spill_entries=args.spill_entries)
+        try:
+            _run(env, args, filt, spool_dir)
+        finally:
+            filt.close()  # before the directory (and the state file in it) is removed
     return 0
+
+
+def _run(env: Env, args: argparse.Namespace, filt: PartFilter, spool_dir: str) -> None:
+    inputs = [
+        _spool(env, spool_dir) if p == "-" else _Input(p, p, -1) for p in _stdin_once(args.files or ["-"])
+    ]
+    inputs = [_learn(filt, i, args.part_size) for i in inputs]
+
+    def fill(out: BinaryIO) -> None:
+        _replace_all(filt, inputs, args.part_size, out)
+        filt.write_map()
+
+    if args.output:
+        from postfinger_py.outputs import write_private_from
+
+        write_private_from(args.output, fill)
+    else:
+        # tempfile's files are mode 0600; this one has no name at all where it can.
+        with tempfile.TemporaryFile(prefix="postfinger-anonymize-") as out:
+            fill(out)
+            out.seek(0)
+            _copy_to_stdout(out, env)
 
 
 def _stdin_once(paths: list[str]) -> list[str]:

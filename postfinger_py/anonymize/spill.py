@@ -1,0 +1,235 @@
+"""What the anonymizer must remember of each distinct value, kept on disk once it grows large.
+
+Consistency means remembering every value seen: the replacement each label and user name got
+(collisions are told apart in first-seen order), what was replaced (the map file, the leak
+check), and what the leak check looks for. On a multi-gigabyte log that is millions of values,
+one per message ID, queue ID and client, more than fits in a small server's memory. A
+`SpillDict` keeps the entries of the current part in a dict and, between parts (`spill()`), moves
+them to one SQLite table in a private file: a value is looked up in memory first, then on disk.
+The output is the same as with plain dicts, byte for byte; only memory and speed differ.
+
+The file holds original values: it is made mode 0600 in the caller's private directory (the
+streaming command's spool, removed when it ends), never synced, and read in a forked child
+(the second half of a part, parallel.py) through the child's own connection: nothing is written
+to it but by spill(), between parts, in the process that made it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, MutableMapping
+from typing import Any
+
+_SEP = "\x1f"  # joins a tuple key's strings; no value the engine records holds it
+# Entries kept in memory across all of a store's dicts before a spill moves them to disk.
+SPILL_ENTRIES = 100_000
+_BATCH = 900  # keys per `IN (...)` query (SQLite's default limit is 999 variables)
+# Bits of each dict's filter of what is on disk (2 MiB): most lookups are of new values, and the
+# filter answers "not on disk" for nearly all of them without a query. False answers of "maybe"
+# only cost a query; it never answers "not" for a key that is there.
+_FILTER_BITS = 1 << 24
+
+
+class _Filter:
+    """A Bloom filter of two probes over Python's str hash (stable within a process and its
+    forked children, which is as long as the file lives)."""
+
+    def __init__(self, bits: int = _FILTER_BITS) -> None:
+        self.mask = bits - 1
+        self.bits = bytearray(bits // 8)
+
+    def add(self, text: str) -> None:
+        h = hash(text)
+        a, b = h & self.mask, (h >> 32) & self.mask
+        self.bits[a >> 3] |= 1 << (a & 7)
+        self.bits[b >> 3] |= 1 << (b & 7)
+
+    def __contains__(self, text: str) -> bool:
+        h = hash(text)
+        a, b = h & self.mask, (h >> 32) & self.mask
+        return bool(self.bits[a >> 3] & (1 << (a & 7))) and bool(self.bits[b >> 3] & (1 << (b & 7)))
+
+
+class SpillStore:
+    """One SQLite file of tables of str -> str, opened lazily, reopened in a forked child."""
+
+    def __init__(self, directory: str, limit: int = SPILL_ENTRIES) -> None:
+        self.path = os.path.join(directory, "anonymizer-state.sqlite")
+        self.limit = limit
+        self.dicts: list[SpillDict] = []
+        self._db: sqlite3.Connection | None = None
+        self._pid = -1
+        self._inherited: list[sqlite3.Connection] = []
+
+    def db(self) -> sqlite3.Connection:
+        if self._db is None or self._pid != os.getpid():
+            if self._db is None:  # first use: the file made private before SQLite opens it
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+            else:
+                # A forked child never uses the parent's connection (SQLite forbids it), nor
+                # closes it (dropping it would): it is kept, and the child reads through its own.
+                self._inherited.append(self._db)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=OFF")  # scratch data, rebuilt by a rerun
+            self._db.execute("PRAGMA synchronous=OFF")
+            self._db.execute("PRAGMA cache_size=-8192")  # KiB: 8 MiB of pages at most
+            self._pid = os.getpid()
+        return self._db
+
+    def new_dict(self, name: str, tuple_keys: bool = False) -> SpillDict:
+        d = SpillDict(self, name, tuple_keys)
+        self.dicts.append(d)
+        return d
+
+    def in_memory(self) -> int:
+        return sum(len(d.mem) for d in self.dicts)
+
+    def spill(self, force: bool = False) -> bool:
+        """Move every dict's entries to disk if they are more than the limit (or `force`);
+        whether it did. Only between parts: never while a forked child reads."""
+        if not force and self.in_memory() < self.limit:
+            return False
+        db = self.db()
+        db.execute("BEGIN")
+        for d in self.dicts:
+            d._write_out(db)
+        db.execute("COMMIT")
+        return True
+
+    def close(self) -> None:
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
+
+
+class SpillDict(MutableMapping):  # type: ignore[type-arg]
+    """A dict of str (or tuple of str) -> str whose older entries live in a SpillStore.
+
+    Insertion order is kept as a dict keeps it: a key rewritten keeps its place. `written`,
+    while recording (parallel.py's child), is every key written since, in first-write order.
+    """
+
+    def __init__(self, store: SpillStore, name: str, tuple_keys: bool) -> None:
+        self.store = store
+        self.table = name
+        self.tuple_keys = tuple_keys
+        self.mem: dict[Any, str] = {}
+        self.on_disk = 0  # rows in the table
+        self.shadow: set[Any] = set()  # keys in memory that have a row too
+        self._filter: _Filter | None = None  # made at the first spill
+        self.written: dict[Any, None] | None = None
+
+    # -- keys as stored ---------------------------------------------------------------------
+    def _enc(self, key: Any) -> str:
+        return _SEP.join(key) if self.tuple_keys else key
+
+    def _dec(self, text: str) -> Any:
+        return tuple(text.split(_SEP)) if self.tuple_keys else text
+
+    def _disk_get(self, key: Any) -> str | None:
+        if not self.on_disk:
+            return None
+        k = self._enc(key)
+        if self._filter is not None and k not in self._filter:
+            return None
+        row = self.store.db().execute(f"SELECT v FROM {self.table} WHERE k = ?", (k,)).fetchone()
+        return None if row is None else row[0]
+
+    def _write_out(self, db: sqlite3.Connection) -> None:
+        if not self.on_disk:
+            db.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+        if self.mem:
+            if self._filter is None:
+                self._filter = _Filter()
+            for k in self.mem:
+                self._filter.add(self._enc(k))
+            # An upsert keeps a rewritten key's row (its place in the order).
+            db.executemany(
+                f"INSERT INTO {self.table} (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+                ((self._enc(k), v) for k, v in self.mem.items()),
+            )
+            self.on_disk += len(self.mem) - len(self.shadow)  # (shadowed keys have their row)
+            self.mem.clear()
+            self.shadow.clear()
+
+    # -- the mapping ------------------------------------------------------------------------
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = self.mem.get(key)
+        if value is None and self.on_disk:
+            value = self._disk_get(key)
+            if value is not None:  # kept at hand until the next spill (written again then)
+                self.mem[key] = value
+                self.shadow.add(key)
+        return default if value is None else value
+
+    def __getitem__(self, key: Any) -> str:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value  # type: ignore[no-any-return]
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key) is not None
+
+    def __setitem__(self, key: Any, value: str) -> None:
+        if key not in self.mem and self._disk_get(key) is not None:
+            self.shadow.add(key)  # rewritten since the spill: its place stays on disk
+        self.mem[key] = value
+        if self.written is not None:
+            self.written.setdefault(key, None)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        value = self.get(key)
+        if value is None:
+            self[key] = default
+            return default
+        return value
+
+    def __delitem__(self, key: Any) -> None:
+        raise TypeError("the anonymizer's state only grows")
+
+    def __len__(self) -> int:
+        return self.on_disk + len(self.mem) - len(self.shadow)
+
+    def _disk_rows(self, order: str = "ASC") -> Iterator[tuple[Any, str]]:
+        if not self.on_disk:
+            return
+        cur = self.store.db().execute(f"SELECT k, v FROM {self.table} ORDER BY rowid {order}")
+        for k, v in cur:
+            key = self._dec(k)
+            yield key, self.mem.get(key, v)
+
+    def items(self) -> Iterator[tuple[Any, str]]:  # type: ignore[override]
+        yield from self._disk_rows()
+        yield from ((k, v) for k, v in self.mem.items() if k not in self.shadow)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (k for k, _ in self.items())
+
+    def __reversed__(self) -> Iterator[Any]:
+        yield from (k for k in reversed(self.mem) if k not in self.shadow)
+        yield from (k for k, _ in self._disk_rows("DESC"))
+
+    def lookup_many(self, keys: Iterable[Any]) -> dict[Any, str]:
+        """key -> value of each of `keys` present: memory, then disk in batches."""
+        keys = set(keys)
+        found = {k: self.mem[k] for k in keys.intersection(self.mem)}
+        if self.on_disk:
+            rest = [self._enc(k) for k in keys if k not in found]
+            if self._filter is not None:
+                rest = [k for k in rest if k in self._filter]
+            db = self.store.db()
+            for i in range(0, len(rest), _BATCH):
+                chunk = rest[i : i + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                for k, v in db.execute(f"SELECT k, v FROM {self.table} WHERE k IN ({marks})", chunk):
+                    found[self._dec(k)] = v
+        return found
+
+
+def lookup_many(d: Any, keys: Iterable[Any]) -> dict[Any, Any]:
+    """`lookup_many` for a SpillDict or a plain dict alike."""
+    if isinstance(d, SpillDict):
+        return d.lookup_many(keys)
+    return {k: d[k] for k in set(keys).intersection(d)}

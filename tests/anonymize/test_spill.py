@@ -1,0 +1,187 @@
+"""What the anonymizer remembers, moved to disk between parts: a dict's behaviour, the same
+output byte for byte, a private file that is gone afterwards, and a leak check that still finds
+what it looks for on disk."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from postfinger_py.anonymize import AnonSettings, PartFilter
+from postfinger_py.anonymize.engine import Engine
+from postfinger_py.anonymize.leak import LeakChecker
+from postfinger_py.anonymize.parallel import in_halves
+from postfinger_py.anonymize.spill import SpillStore, lookup_many
+from postfinger_py.commands.anonymize import _Input, _learn, _replace_all
+from postfinger_py.files import LiveFiles
+from postfinger_py.model import Context, Options
+from postfinger_py.runner import SubprocessRunner
+
+from .conftest import read
+from .leaks_helpers import KEY_HEX, site
+from .test_stream import LOGS, MAIN_CF, REPEATED, _leaking_input, _log, _run
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("tuple_keys", [False, True])
+def test_a_spill_dict_is_a_dict_whatever_was_spilled(tmp_path: Path, tuple_keys: bool) -> None:
+    store = SpillStore(str(tmp_path), limit=7)
+    spilled = store.new_dict("t", tuple_keys=tuple_keys)
+    plain: dict[object, str] = {}
+    rng = random.Random(5)
+
+    def key(i: int) -> object:
+        return ("parent.de", f"k{i}") if tuple_keys else f"k{i}"
+
+    for step in range(600):
+        k = key(rng.randrange(120))
+        op = rng.random()
+        if op < 0.5:
+            spilled[k] = plain[k] = f"v{step}"  # new keys and rewritten ones
+        elif op < 0.6:
+            assert spilled.setdefault(k, f"d{step}") == plain.setdefault(k, f"d{step}")
+        else:
+            assert spilled.get(k) == plain.get(k)
+            assert (k in spilled) == (k in plain)
+        if rng.random() < 0.05:
+            store.spill()
+        assert len(spilled) == len(plain)
+    assert any(d.on_disk for d in store.dicts), "nothing was spilled: the test proves nothing"
+    assert list(spilled) == list(plain)  # insertion order, a rewritten key in its first place
+    assert list(reversed(spilled)) == list(reversed(plain))
+    assert list(spilled.items()) == list(plain.items())
+    some = [key(i) for i in range(0, 150, 3)]
+    assert lookup_many(spilled, some) == lookup_many(plain, some)
+    with pytest.raises(KeyError):
+        spilled[key(999)]
+
+
+def test_the_state_file_is_private(tmp_path: Path) -> None:
+    store = SpillStore(str(tmp_path), limit=1)
+    d = store.new_dict("t")
+    d["alice"] = "qkzmx"
+    assert store.spill()
+    assert oct(os.stat(store.path).st_mode & 0o777) == "0o600"
+    assert d.on_disk == 1 and not d.mem and d["alice"] == "qkzmx"
+    store.close()
+
+
+def test_a_forked_child_reads_the_spilled_state(tmp_path: Path) -> None:
+    store = SpillStore(str(tmp_path), limit=1)
+    d = store.new_dict("t")
+    for i in range(50):
+        d[f"k{i}"] = f"v{i}"
+    store.spill()
+    d["k49"] = "rewritten"  # in memory, over its row on disk
+
+    def look(text: str) -> list[str]:
+        return [f"{os.getpid()}:{d.get(k)}" for k in text.split()]
+
+    mine, theirs = in_halves(look, "k10 k20 k30\n" * 11 + "k48 k49 zzz\n" * 10)  # cut between
+    assert {v.split(":", 1)[1] for v in mine} == {"v10", "v20", "v30"}
+    assert {v.split(":", 1)[1] for v in theirs} == {"v48", "rewritten", "None"}
+    assert {v.split(":")[0] for v in theirs} != {str(os.getpid())}, "the second half ran here"
+    assert d.get("k3") == "v3"  # the parent's connection still works after the child's
+    store.close()
+
+
+def _context(conf: Path) -> Context:
+    return Context(
+        runner=SubprocessRunner(),
+        files=LiveFiles("/"),
+        now=datetime(2026, 11, 21, tzinfo=timezone.utc),
+        euid=0,
+        options=Options(config_dir=str(conf)),
+    )
+
+
+def test_spilled_parts_give_the_same_bytes_as_one_piece(tmp_path: Path) -> None:
+    paths = [str(p) for p in sorted(LOGS.iterdir())] + [str(_log(tmp_path, read("postfix.log") + REPEATED))]
+    whole = _run(tmp_path, paths)
+    spilled = _run(tmp_path, ["--part-size", "7", "--memory-entries", "3", *paths])
+    assert whole[0] == spilled[0] == 0, whole[2] + spilled[2]
+    assert spilled[1] == whole[1]
+    assert "kranich-hof" not in spilled[1]
+    # ... and the spill did happen: the same run in process, with the same parts.
+    conf = site(tmp_path, MAIN_CF)
+    settings = AnonSettings(key_file=str(tmp_path / "key"))
+    filt = PartFilter(_context(conf), settings, spill_dir=str(tmp_path), spill_entries=3)
+    inputs = [_learn(filt, _Input(p, p, -1), 7) for p in paths]
+    out = io.BytesIO()
+    _replace_all(filt, inputs, 7, out)
+    assert out.getvalue().decode() == whole[1]
+    store = filt._store
+    assert store is not None
+    on_disk = {d.table: d.on_disk for d in store.dicts}
+    assert on_disk["replaced"] > 50 and on_disk["users"] > 10 and on_disk["checker_kinds"] > 50, on_disk
+    filt.close()
+
+
+def test_a_spilled_run_refuses_as_the_one_in_memory_does(tmp_path: Path) -> None:
+    path = _log(tmp_path, _leaking_input(tmp_path))
+    in_memory = _run(tmp_path, ["--part-size", "6", str(path)])
+    spilled = _run(tmp_path, ["--part-size", "6", "--memory-entries", "1", str(path)])
+    assert in_memory[0] == spilled[0] == 4
+    assert spilled[1] == "" and spilled[2] == in_memory[2]
+
+
+def test_the_leak_check_finds_originals_it_keeps_on_disk(tmp_path: Path) -> None:
+    engine = Engine(bytes.fromhex(KEY_HEX))
+    engine.learn_user("hbauer")
+    engine.freeze()
+    line = (
+        "Dec  6 10:04:05 mx1 postfix/smtpd[901]: client=mail.hofmann-bau.de[2a01:4f8:c17:1234::2], "
+        "sasl_username=hbauer\n"
+        "Dec  6 10:04:06 mx1 postfix/qmgr[812]: 7C8D9E0F01: from=<anna.berg@kranich-hof.eu>\n"
+    )
+    store = SpillStore(str(tmp_path), limit=1)
+    engine.state.spill_to(store)
+    checker = LeakChecker(engine)
+    checker.spill_to(store)
+    out = engine.apply(line)
+    checker.refresh()
+    assert checker.find(out, source=line) is None
+    store.spill(force=True)
+    assert not any(d.mem for d in store.dicts)
+    # Each kind of original the check looks for, found on disk where it survives.
+    for extra, kind in (
+        ("warning: mail.hofmann-bau.de is down", "domain name"),
+        ("lost connection after RCPT from unknown[2a01:4f8:c17:1234::2]", "ip"),
+        ("from=<anna.berg@gmail.com>", "local part"),
+        ("warning: login failed for hbauer", "user name"),
+    ):
+        extra = f"Dec  6 10:04:07 mx1 postfix/smtpd[901]: {extra}\n"
+        hit = checker.find(out + extra, source=line + extra)
+        assert hit is not None and hit[0] == kind and hit[1] > len(out), (extra, hit)
+    store.close()
+
+
+def test_memory_entries_must_be_positive(tmp_path: Path) -> None:
+    status, out, err = _run(tmp_path, ["--memory-entries", "0", str(_log(tmp_path, REPEATED))])
+    assert status == 2 and out == "" and "--memory-entries" in err
+
+
+def test_nothing_is_left_in_tmpdir(tmp_path: Path) -> None:
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    conf = site(tmp_path, MAIN_CF)
+    path = _log(tmp_path, read("postfix.log") + REPEATED)
+    args = ["-c", str(conf), "--anon-key", str(tmp_path / "key"), "--part-size", "5", "--memory-entries", "2"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "postfinger_py", "anonymize", *args, str(path)],
+        capture_output=True,
+        cwd=REPO,
+        env={**os.environ, "TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"kranich-hof" not in proc.stdout and proc.stdout.count(b"\n") == path.read_bytes().count(b"\n")
+    assert os.listdir(tmpdir) == []
