@@ -153,7 +153,7 @@ def test_failures_by_reason_normalize_hosts_and_addresses() -> None:
 def whole_text_reference(reason: str) -> str:
     """normalize_reason as it was first written: each regex over the whole text, then spaces."""
     text = reason.strip()
-    for pattern, replacement in kinds._NORMALIZERS:
+    for _, pattern, replacement in kinds._NORMALIZERS:
         text = pattern.sub(replacement, text)
     return re.sub(r"\s+", " ", text)
 
