@@ -4,10 +4,14 @@ Usage: python benchmarks/logs/bench.py [LOG] [--repeat N] [--only problems,gz,tr
 (default benchmarks/data/mail.log; make it with benchmarks/logs/make_log.py 1024 --gzip).
 Each round runs the peer, then ours, right after each other; the ratio of each round is
 ours / peer, and the median and spread over the rounds are printed, with the load average (the
-machine is shared). Each of ours runs in a fresh Python process (startup and imports included)
-that reports its own peak RSS; the peers write to a file (grep to /dev/null stops at the first
-match). Our modules are byte-compiled first, as an installed package is (this environment sets
-PYTHONDONTWRITEBYTECODE, which would make every run compile them from source: ~40 ms).
+machine is shared). Each of ours runs in a fresh Python process (startup and imports included:
+about 0.12 s, which outweighs grep -F on a small log: use 1 GiB) that reports its own peak RSS;
+the peers write to a file (grep to /dev/null stops at the first match). Our modules are
+byte-compiled first, as an installed package is (this environment sets PYTHONDONTWRITEBYTECODE,
+which would make every run compile them from source: ~40 ms).
+Ours does more than the peer: `problems` also counts deferred and bounced deliveries by reason
+(the logs section's failure summary), so it parses each of them, 384,193 of the 8.6 million lines
+of the 1 GiB log; most of its time goes there, not into finding the problem lines.
 """
 
 from __future__ import annotations

@@ -295,27 +295,49 @@ _LEAD = re.compile(r"^(?:<[^>]*>|[^\s\[\]]*\[[^\]]*\]): ")
 _BLOCKED = re.compile(r"blocked using (\S+?)[;,]?(?:\s|$)")
 _STATUS = re.compile(r", dsn=(\d\.\d{1,3}\.\d{1,3}), status=(deferred|bounced) \((.*)\)\s*$")
 
-_NORMALIZERS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"<[^<>\s]*@[^<>\s]*>"), "<ADDRESS>"),
-    (re.compile(r"\b[\w.-]+\[(?:[0-9.]+|[0-9A-Fa-f:.]+|ipv6:[0-9A-Fa-f:.]+)\]"), "HOST[IP]"),
-    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "IP"),
-    (re.compile(r"\b[0-9A-F]{6,}\b|\b[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12,}\b"), "QUEUEID"),
-    (re.compile(r"\s+"), " "),
+# Applied in this order, each only to text holding its character (every match holds it). None of
+# them matches whitespace or puts any in, and \b sees whitespace as it sees the end of the text:
+# so they can be applied word by word (tests/findings/test_logs.py checks it against applying
+# them to the whole text, then collapsing whitespace).
+_NORMALIZERS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("@", re.compile(r"<[^<>\s]*@[^<>\s]*>"), "<ADDRESS>"),
+    ("[", re.compile(r"\b[\w.-]+\[(?:[0-9.]+|[0-9A-Fa-f:.]+|ipv6:[0-9A-Fa-f:.]+)\]"), "HOST[IP]"),
+    (".", re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "IP"),
+    ("", re.compile(r"\b[0-9A-F]{6,}\b|\b[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12,}\b"), "QUEUEID"),
 )
+
+
+class _Words(dict[str, str]):
+    """Words seen, normalized. Most words of reasons recur (`said:`, `450`, `Recipient`): the
+    regexes run on new ones only (over the 48,201 deferred reasons of the 128 MiB benchmark log:
+    0.29 s, against 0.75 s for the regexes over every reason). Emptied when full: the memory is
+    bounded, the results are the same."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= MAX_WORDS:
+            self.clear()
+        norm = word
+        for needs, pattern, replacement in _NORMALIZERS:
+            if needs in norm:
+                norm = pattern.sub(replacement, norm)
+        self[word] = norm
+        return norm
+
+
+MAX_WORDS = 8192
+_WORDS = _Words()
 
 
 def normalize_reason(reason: str) -> str:
     """A reason with addresses, hosts, IP addresses and queue IDs replaced, so alike ones group."""
-    text = reason.strip()
-    for pattern, replacement in _NORMALIZERS:
-        text = pattern.sub(replacement, text)
-    return text
+    return " ".join(map(_WORDS.__getitem__, reason.split()))
 
 
-def classify(line: LogLine, source: str = PROBLEM) -> LogKind | None:
-    """The first known kind whose regex matches the line's message, or None."""
-    msg = line.message
-    if source == DELIVERY:
+def classify(line: LogLine, source: str = PROBLEM, reason: str | None = None) -> LogKind | None:
+    """The first known kind whose regex matches the line's message (a delivery's: its reason,
+    `reason` when the caller has it already), or None."""
+    msg = line.message if reason is None else reason
+    if source == DELIVERY and reason is None:
         m = _STATUS.search(msg)
         msg = m.group(3) if m else msg
     for kind in _BY_SOURCE[source]:
@@ -357,8 +379,8 @@ class Explainer:
     sent: int = 0
     other: int = 0
 
-    def take(self, line: LogLine, source: str = PROBLEM) -> None:
-        kind = classify(line, source)
+    def take(self, line: LogLine, source: str = PROBLEM, reason: str | None = None) -> None:
+        kind = classify(line, source, reason)
         if kind is None:
             return
         s = self.seen.get(kind.code)
@@ -390,7 +412,7 @@ class Explainer:
             return
         dsn, status, reason = m.groups()
         self.failure_totals[status] += 1
-        self.take(line, DELIVERY)
+        self.take(line, DELIVERY, reason)
         entry = self._group(self.failures, (status, normalize_reason(reason)), line, [0, line.text, dsn])
         if entry is not None:
             entry[0] += 1

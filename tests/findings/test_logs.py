@@ -7,8 +7,12 @@ from datetime import timezone
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from postfinger_py.findings import SEVERITIES, manual_url
 from postfinger_py.findings.logs import explained, failures_one_reason, relay_denied_own
+from postfinger_py.logs import kinds
 from postfinger_py.logs.kinds import KINDS, normalize_reason, reject_class
 from postfinger_py.logs.lines import YearGuesser
 from postfinger_py.logs.problems import ProblemScan
@@ -144,6 +148,41 @@ def test_failures_by_reason_normalize_hosts_and_addresses() -> None:
     assert normalize_reason("host mx.a.example[192.0.2.1] said: 550 5.1.1 <u@a.example>: no") == (
         "host HOST[IP] said: 550 5.1.1 <ADDRESS>: no"
     )
+
+
+def whole_text_reference(reason: str) -> str:
+    """normalize_reason as it was first written: each regex over the whole text, then spaces."""
+    text = reason.strip()
+    for _, pattern, replacement in kinds._NORMALIZERS:
+        text = pattern.sub(replacement, text)
+    return re.sub(r"\s+", " ", text)
+
+
+# Pieces that the regexes match, nearly match, or that change what \b sees next to them.
+_PIECES = st.sampled_from(
+    [
+        *"mx.a-b.example[192.0.2.1] [192.0.2.1]:25 h_1[ipv6:2001:db8::1] x[::1] a.b[ <u@a.example> <@>"
+        " <a u@d 192.0.2.77 1.2.3 1.2.3.4.5 4.2.0 9D3A1B2C abcdef ABCDEF0123456789 bcdfghjklmnpq"
+        " BCDFGHJKLMNPQz é _ . - : ; < > [ ] @ ( ) a Z 0".split(),
+        *(" ", "  ", "\t", "\n", "\xa0", "\u3000", "\x1c"),  # \s: what str.split() splits at too
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("".join))
+def test_normalize_reason_word_by_word_equals_the_whole_text(reason: str) -> None:
+    assert normalize_reason(reason) == whole_text_reference(reason)
+    assert normalize_reason(reason) == whole_text_reference(reason)  # again, from the word cache
+
+
+def test_normalize_reason_is_the_same_after_the_word_cache_is_emptied() -> None:
+    reason = "host mx.a.example[192.0.2.1] said: 450 4.2.0 <u@a.example>: Greylisted"
+    first = normalize_reason(reason)
+    for n in range(kinds.MAX_WORDS + 1):
+        normalize_reason(f"filler{n}")
+    assert len(kinds._WORDS) <= kinds.MAX_WORDS
+    assert normalize_reason(reason) == first == whole_text_reference(reason)
 
 
 def test_relay_denied_for_an_own_domain_is_a_note() -> None:
