@@ -177,7 +177,7 @@ def main() -> None:
     args = ap.parse_args()
     print(
         f"machine: {os.cpu_count()} cores, load {os.getloadavg()} (shared with other work); "
-        f"input: {args.source or 'gen_log.py synthetic'}"
+        f"input: {'make_log.py relay' if args.relay else args.source or 'gen_log.py synthetic'}"
     )
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-stream-") as tmp:

@@ -83,7 +83,7 @@ class SpillStore:
         return d
 
     def in_memory(self) -> int:
-        return sum(len(d.mem) for d in self.dicts)
+        return sum(len(d.mem) + len(d.hot) for d in self.dicts)
 
     def spill(self, force: bool = False) -> bool:
         """Move every dict's entries to disk if they are more than the limit (or `force`);
@@ -117,6 +117,7 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         self.mem: dict[Any, str] = {}
         self.on_disk = 0  # rows in the table
         self.shadow: set[Any] = set()  # keys in memory that have a row too
+        self.hot: dict[Any, str] = {}  # rows read since the spill, unchanged (not written again)
         self._filter: _Filter | None = None  # made at the first spill
         self.written: dict[Any, None] | None = None
 
@@ -152,15 +153,17 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
             self.on_disk += len(self.mem) - len(self.shadow)  # (shadowed keys have their row)
             self.mem.clear()
             self.shadow.clear()
+        self.hot.clear()
 
     # -- the mapping ------------------------------------------------------------------------
     def get(self, key: Any, default: Any = None) -> Any:
         value = self.mem.get(key)
         if value is None and self.on_disk:
-            value = self._disk_get(key)
-            if value is not None:  # kept at hand until the next spill (written again then)
-                self.mem[key] = value
-                self.shadow.add(key)
+            value = self.hot.get(key)
+            if value is None:
+                value = self._disk_get(key)
+                if value is not None:  # kept at hand until the next spill
+                    self.hot[key] = value
         return default if value is None else value
 
     def __getitem__(self, key: Any) -> str:
@@ -173,8 +176,9 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         return self.get(key) is not None
 
     def __setitem__(self, key: Any, value: str) -> None:
-        if key not in self.mem and self._disk_get(key) is not None:
+        if key not in self.mem and (key in self.hot or self._disk_get(key) is not None):
             self.shadow.add(key)  # rewritten since the spill: its place stays on disk
+        self.hot.pop(key, None)
         self.mem[key] = value
         if self.written is not None:
             self.written.setdefault(key, None)
@@ -215,6 +219,7 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         """key -> value of each of `keys` present: memory, then disk in batches."""
         keys = set(keys)
         found = {k: self.mem[k] for k in keys.intersection(self.mem)}
+        found.update((k, self.hot[k]) for k in keys.intersection(self.hot) if k not in found)
         if self.on_disk:
             rest = [self._enc(k) for k in keys if k not in found]
             if self._filter is not None:
