@@ -25,10 +25,10 @@ _SEP = "\x1f"  # joins a tuple key's strings; no value the engine records holds 
 # Entries kept in memory across all of a store's dicts before a spill moves them to disk.
 SPILL_ENTRIES = 100_000
 _BATCH = 900  # keys per `IN (...)` query (SQLite's default limit is 999 variables)
-# Bits of each dict's filter of what is on disk (2 MiB): most lookups are of new values, and the
-# filter answers "not on disk" for nearly all of them without a query. False answers of "maybe"
-# only cost a query; it never answers "not" for a key that is there.
-_FILTER_BITS = 1 << 24
+# Bits of a store's filter of what is on disk (4 MiB, one for all its dicts): most lookups are of
+# new values, and the filter answers "not on disk" for nearly all of them without a query. A false
+# "maybe" only costs a query; it never answers "not" for a key that is there.
+_FILTER_BITS = 1 << 25
 
 
 class _Filter:
@@ -58,6 +58,7 @@ class SpillStore:
         self.path = os.path.join(directory, "anonymizer-state.sqlite")
         self.limit = limit
         self.dicts: list[SpillDict] = []
+        self.filter: _Filter | None = None  # made at the first spill
         self._db: sqlite3.Connection | None = None
         self._pid = -1
         self._inherited: list[sqlite3.Connection] = []
@@ -118,7 +119,7 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         self.on_disk = 0  # rows in the table
         self.shadow: set[Any] = set()  # keys in memory that have a row too
         self.hot: dict[Any, str] = {}  # rows read since the spill, unchanged (not written again)
-        self._filter: _Filter | None = None  # made at the first spill
+        self._prefix = name + "\x1e"  # its keys in the store's filter
         self.written: dict[Any, None] | None = None
 
     # -- keys as stored ---------------------------------------------------------------------
@@ -132,7 +133,7 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         if not self.on_disk:
             return None
         k = self._enc(key)
-        if self._filter is not None and k not in self._filter:
+        if self.store.filter is not None and self._prefix + k not in self.store.filter:
             return None
         row = self.store.db().execute(f"SELECT v FROM {self.table} WHERE k = ?", (k,)).fetchone()
         return None if row is None else row[0]
@@ -141,10 +142,11 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         if not self.on_disk:
             db.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
         if self.mem:
-            if self._filter is None:
-                self._filter = _Filter()
+            if self.store.filter is None:
+                self.store.filter = _Filter()
+            add, prefix = self.store.filter.add, self._prefix
             for k in self.mem:
-                self._filter.add(self._enc(k))
+                add(prefix + self._enc(k))
             # An upsert keeps a rewritten key's row (its place in the order).
             db.executemany(
                 f"INSERT INTO {self.table} (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
@@ -222,8 +224,9 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         found.update((k, self.hot[k]) for k in keys.intersection(self.hot) if k not in found)
         if self.on_disk:
             rest = [self._enc(k) for k in keys if k not in found]
-            if self._filter is not None:
-                rest = [k for k in rest if k in self._filter]
+            flt = self.store.filter
+            if flt is not None:
+                rest = [k for k in rest if self._prefix + k in flt]
             db = self.store.db()
             for i in range(0, len(rest), _BATCH):
                 chunk = rest[i : i + _BATCH]
