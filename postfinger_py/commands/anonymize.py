@@ -45,8 +45,9 @@ DESCRIPTION = (
     "Postfix and from the text, replaces them consistently (use the same --anon-key as for the "
     "report to get the same replacements), and refuses to print anything if any original it "
     "replaced survives. Any size: read twice in parts of --part-size lines (standard input is "
-    "first copied to a private temporary file); memory grows with the number of distinct names "
-    "and addresses it has to remember, not with the size of the text."
+    "first copied to a private temporary file). The replacement chosen for each distinct value "
+    "is kept on disk beside it once there are many (--memory-entries), so memory stays bounded "
+    "on a long log; it still grows with the user and host names learned as bare words."
 )
 EPILOG = """\
 examples:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import io
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -184,4 +186,36 @@ def test_nothing_is_left_in_tmpdir(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert b"kranich-hof" not in proc.stdout and proc.stdout.count(b"\n") == path.read_bytes().count(b"\n")
+    assert os.listdir(tmpdir) == []
+
+
+def test_the_state_file_is_removed_when_the_command_is_ended(tmp_path: Path) -> None:
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    conf = site(tmp_path, MAIN_CF)
+    path = _log(tmp_path, (read("postfix.log") + REPEATED) * 40)
+    args = ["-c", str(conf), "--anon-key", str(tmp_path / "key"), "--part-size", "1", "--memory-entries", "1"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "postfinger_py", "anonymize", *args, str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env={**os.environ, "TMPDIR": str(tmpdir), "PYTHONPATH": str(REPO)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmpdir.glob("*/anonymizer-state.sqlite")):
+            assert proc.poll() is None, "ended before it spilled: the test proves nothing"
+            assert time.monotonic() < deadline, "no state file appeared"
+            time.sleep(0.05)
+        state = next(tmpdir.glob("*/anonymizer-state.sqlite"))
+        assert oct(state.stat().st_mode & 0o777) == "0o600"
+        assert oct(state.parent.stat().st_mode & 0o777) == "0o700"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0 and b"Traceback" not in err, err
     assert os.listdir(tmpdir) == []
