@@ -28,15 +28,20 @@ def site(tmp_path: Path, main_cf: str) -> Path:
     return conf
 
 
-def filtered(tmp_path: Path, conf: Path, text: str, mode: str = "on") -> str:
-    """`text` through the public text filter, which learns the site with the real postconf."""
-    ctx = Context(
+def live_context(conf: Path) -> Context:
+    """The live system's context (the real postconf), for the configuration directory `conf`."""
+    return Context(
         runner=SubprocessRunner(),
         files=LiveFiles("/"),
         now=datetime(2026, 11, 21, tzinfo=timezone.utc),
         euid=0,
         options=Options(config_dir=str(conf)),
     )
+
+
+def filtered(tmp_path: Path, conf: Path, text: str, mode: str = "on") -> str:
+    """`text` through the public text filter, which learns the site with the real postconf."""
+    ctx = live_context(conf)
     settings = AnonSettings(mode=mode, key_file=str(tmp_path / "key"))
     return text_filter(ctx, settings)(text)
 

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -22,12 +21,9 @@ from postfinger_py.anonymize.leak import LeakChecker
 from postfinger_py.anonymize.parallel import in_halves
 from postfinger_py.anonymize.spill import SpillStore, lookup_many
 from postfinger_py.commands.anonymize import _Input, _learn, _replace_all
-from postfinger_py.files import LiveFiles
-from postfinger_py.model import Context, Options
-from postfinger_py.runner import SubprocessRunner
 
 from .conftest import read
-from .leaks_helpers import KEY_HEX, site
+from .leaks_helpers import KEY_HEX, live_context, site
 from .test_stream import LOGS, MAIN_CF, REPEATED, _leaking_input, _log, _run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,16 +91,6 @@ def test_a_forked_child_reads_the_spilled_state(tmp_path: Path) -> None:
     store.close()
 
 
-def _context(conf: Path) -> Context:
-    return Context(
-        runner=SubprocessRunner(),
-        files=LiveFiles("/"),
-        now=datetime(2026, 11, 21, tzinfo=timezone.utc),
-        euid=0,
-        options=Options(config_dir=str(conf)),
-    )
-
-
 def test_spilled_parts_give_the_same_bytes_as_one_piece(tmp_path: Path) -> None:
     paths = [str(p) for p in sorted(LOGS.iterdir())] + [str(_log(tmp_path, read("postfix.log") + REPEATED))]
     whole = _run(tmp_path, paths)
@@ -115,7 +101,7 @@ def test_spilled_parts_give_the_same_bytes_as_one_piece(tmp_path: Path) -> None:
     # ... and the spill did happen: the same run in process, with the same parts.
     conf = site(tmp_path, MAIN_CF)
     settings = AnonSettings(key_file=str(tmp_path / "key"))
-    filt = PartFilter(_context(conf), settings, spill_dir=str(tmp_path), spill_entries=3)
+    filt = PartFilter(live_context(conf), settings, spill_dir=str(tmp_path), spill_entries=3)
     inputs = [_learn(filt, _Input(p, p, -1), 7) for p in paths]
     out = io.BytesIO()
     _replace_all(filt, inputs, 7, out)
