@@ -21,6 +21,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any
 
+from postfinger_py.errors import PostfingerError, os_error_words
+
 _SEP = "\x1f"  # joins a tuple key's strings; no value the engine records holds it
 # Entries kept in memory across all of a store's dicts before a spill moves them to disk.
 SPILL_ENTRIES = 100_000
@@ -91,11 +93,18 @@ class SpillStore:
         whether it did. Only between parts: never while a forked child reads."""
         if not force and self.in_memory() < self.limit:
             return False
-        db = self.db()
-        db.execute("BEGIN")
-        for d in self.dicts:
-            d._write_out(db)
-        db.execute("COMMIT")
+        try:
+            db = self.db()
+            db.execute("BEGIN")
+            for d in self.dicts:
+                d._write_out(db)
+            db.execute("COMMIT")
+        except (OSError, sqlite3.Error) as exc:  # a full or failing disk, most likely
+            reason = os_error_words(exc) if isinstance(exc, OSError) else str(exc)
+            raise PostfingerError(
+                f"cannot keep the anonymizer's state in {os.path.dirname(self.path)}: {reason}; "
+                "nothing was written (set TMPDIR to a directory with room)"
+            ) from None
         return True
 
     def close(self) -> None:

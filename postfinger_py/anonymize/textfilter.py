@@ -91,7 +91,7 @@ class PartFilter:
         map_text: str = "",
         engine: Any = None,
         spill_dir: str | None = None,
-        spill_entries: int | None = None,
+        spill_entries: int = SPILL_ENTRIES,
     ) -> None:
         """`engine`: the Engine to use instead of one made from `settings` (a test's).
         `spill_dir`: a private directory where what is remembered of each distinct value
@@ -109,7 +109,7 @@ class PartFilter:
         self._checker = LeakChecker(self.engine)
         self._store: SpillStore | None = None
         if spill_dir is not None:
-            self._store = SpillStore(spill_dir, spill_entries or SPILL_ENTRIES)
+            self._store = SpillStore(spill_dir, spill_entries)
             self.engine.state.spill_to(self._store)
             self._checker.spill_to(self._store)
         self._unfrozen = False

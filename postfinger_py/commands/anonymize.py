@@ -92,9 +92,9 @@ def build_parser(env: Env) -> argparse.ArgumentParser:
         type=int,
         default=SPILL_ENTRIES,
         metavar="N",
-        help=f"keep about N remembered values in memory (default {SPILL_ENTRIES}, some 20 MiB); "
+        help=f"keep about N remembered replacements in memory (default {SPILL_ENTRIES}); "
         "between parts, more move to a private file beside the spooled input (in TMPDIR), "
-        "so memory stays bounded on a log of any size; the output is the same",
+        "so they do not grow in memory however long the log; the output is the same",
     )
     add_config_dir(p)
     add_anon_arguments(p)

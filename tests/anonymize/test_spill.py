@@ -21,6 +21,7 @@ from postfinger_py.anonymize.leak import LeakChecker
 from postfinger_py.anonymize.parallel import in_halves
 from postfinger_py.anonymize.spill import SpillStore, lookup_many
 from postfinger_py.commands.anonymize import _Input, _learn, _replace_all
+from postfinger_py.errors import PostfingerError
 
 from .conftest import read
 from .leaks_helpers import KEY_HEX, live_context, site
@@ -205,3 +206,17 @@ def test_the_state_file_is_removed_when_the_command_is_ended(tmp_path: Path) -> 
             proc.wait()
     assert proc.returncode != 0 and b"Traceback" not in err, err
     assert os.listdir(tmpdir) == []
+
+
+def test_a_store_that_cannot_be_written_is_one_line_that_says_what_to_do(tmp_path: Path) -> None:
+    store = SpillStore(str(tmp_path), limit=1)
+    d = store.new_dict("t")
+    d["alice"] = "qkzmx"
+    store.spill()
+    Path(store.path).write_bytes(b"not a database " * 512)  # a disk that lost the file
+    d["bob"] = "zrqwv"
+    with pytest.raises(PostfingerError) as err:
+        store.spill(force=True)
+    message = err.value.message
+    assert "set TMPDIR to a directory with room" in message and str(tmp_path) in message
+    assert "\n" not in message and "alice" not in message and "bob" not in message
