@@ -12,8 +12,9 @@ gen_log.py's (many distinct clients, addresses, domains, users and queue IDs: a 
 what the anonymizer must remember), or with --relay make_log.py's busy relay (a new queue ID and
 Message-ID per message, the rest from pools, as on a real server). The replacement chosen for
 every distinct value is moved to disk between parts (--memory-entries); what is learned as a
-bare word (user names, host names) stays in memory, in the scanner's patterns, and grows with
-the distinct words; --state measures both in process, after the command's timings.
+bare word (user names, host names) stays in memory, as sets looked up (not compiled into the
+scanner's patterns), and grows with the distinct words; --state measures both in process, after
+the command's timings.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def state_sizes(path: Path, key: Path, part_lines: int) -> dict[str, tuple[int, 
             # A spilled dict: its entries in memory (the rest are on disk), measured as a dict.
             mem = getattr(obj, "mem", obj)
             out_sizes[name] = (len(obj), deep_size(mem) / 2**20)  # type: ignore[arg-type]
-        out_sizes["learned-word patterns (chars)"] = (len(engine._bare_regex), 0.0)
+        patterns = (engine.scanner(), engine.outer(), engine._token_outer)
+        out_sizes["scanner patterns (chars)"] = (sum(len(p.pattern) for p in patterns if p), 0.0)
         filt.close()
     return out_sizes
 

@@ -12,6 +12,7 @@ from typing import (
 )
 
 from postfinger_py.anonymize import keeplist
+from postfinger_py.anonymize.bare import BareWords, merged
 from postfinger_py.anonymize.handlers import Handlers
 from postfinger_py.anonymize.ipanon import IpAnonymizer
 from postfinger_py.anonymize.keys import subkey
@@ -28,8 +29,6 @@ from postfinger_py.anonymize.patterns import (
     build_outer,
     build_scanner,
     build_token_outer,
-    known_word,
-    literal_alternation,
     needs_extras,
 )
 from postfinger_py.anonymize.shape import keyed_shape, recase, strict_shape
@@ -165,11 +164,10 @@ class Engine:
         self._occ: dict[tuple[str, str], str] = {}
         self._scanner: Pattern[str] | None = None
         self._scanner_x: Pattern[str] | None = None  # with EXTRAS, made when first needed
-        self._bare_regex = ""
+        self._bare: BareWords | None = None  # the learned users and short hosts, as words
         self._stale = False
         self._outer: Pattern[str] | None = None
         self._token_outer: Pattern[str] | None = None
-        self._known_word: Pattern[str] | None = None
         self._progs: dict[str, bool] = {}
         self._atoms_ok = False
         self._pieces = _Memo(self._piece)
@@ -291,14 +289,13 @@ class Engine:
         self._stale = False
         if self.mode != "off":  # (names are not replaced then: no need of the suffix list)
             self._learn_registrable_labels()
-        bare = set(self.short_hosts) | self.users
-        bare_regex = literal_alternation(bare) if bare else ""
-        self._scanner = build_scanner(bare_regex, sorted(self.secrets), self.mode == "off")
+        bare = BareWords((self.users, self.short_hosts))
+        self._bare = bare if bare and self.mode != "off" else None
+        known = self._bare is not None
+        self._scanner = build_scanner(sorted(self.secrets), self.mode == "off")
         self._scanner_x = None
-        self._bare_regex = bare_regex
-        self._outer = build_outer(bare_regex, self.mode == "off")
-        self._token_outer = None if self.mode == "off" else build_token_outer(bare_regex)
-        self._known_word = re.compile(known_word(bare_regex)) if bare_regex else None
+        self._outer = build_outer(known, self.mode == "off")
+        self._token_outer = None if self.mode == "off" else build_token_outer(known)
         # Tokens may be cut into atoms only if no learned name or short secret holds a cut
         # character (or one of its matches could span a cut), and no long secret holds `*`:
         # then no long secret survives mask_secrets (a new occurrence made by masking would
@@ -310,7 +307,7 @@ class Engine:
                 "*" in v or ("." in v and _ATOM_CHARS.intersection(v))
                 for v in self._long_secrets_of(self.secrets)
             )
-            and not any(_ATOM_CHARS.intersection(v) for v in bare)
+            and not bare.holds_any(_ATOM_CHARS)
             and not any(_ATOM_CHARS.intersection(v) for v in self.secrets if len(v) < 4)
         )
         self._pieces.clear()
@@ -356,7 +353,7 @@ class Engine:
             return self.scanner()
         if self._scanner_x is None:
             self.scanner()
-            self._scanner_x = build_scanner(self._bare_regex, sorted(self.secrets), False, True)
+            self._scanner_x = build_scanner(sorted(self.secrets), False, True)
         return self._scanner_x
 
     def outer(self) -> Pattern[str]:
@@ -572,6 +569,8 @@ class Engine:
         if m.lastgroup == "CRED":
             return self._h.cred(m)
         token = m.group(0)
+        if m.lastgroup == "KNOWNTOKEN" and not self._known_token(token):
+            return token
         if self._atoms_ok and self._atoms_safe(token):
             return "".join(map(self._atoms.__getitem__, ATOM_SPLIT.split(token)))
         return self._scan_token(token)
@@ -580,7 +579,7 @@ class Engine:
         """The scanner over one token; names written with encoded dots, hyphens or `@`
         (`%2E`, `&#46;`, `=2E`, `\\u002e`) decoded, replaced, and encoded back the same way."""
         if not _has_encoding(token):
-            return self.scanner_for(token).sub(self.replace_match, token)
+            return self.scan(token, self.scanner_for(token))
         out: list[str] = []
         pos = 0
         for m in _ENC_RUN.finditer(token):
@@ -591,7 +590,7 @@ class Engine:
         return "".join(out)
 
     def _scan_plain(self, text: str) -> str:
-        return self.scanner_for(text).sub(self.replace_match, text) if text else text
+        return self.scan(text, self.scanner_for(text)) if text else text
 
     def _encoded_run(self, run: str) -> str:
         pieces = _ENC_PIECE.findall(run)
@@ -631,7 +630,7 @@ class Engine:
         return not any(word in low for word in SECRET_WORDS)
 
     def _atom(self, atom: str) -> str:
-        return self.scanner().sub(self.replace_match, atom) if atom else atom
+        return self.scan(atom) if atom else atom
 
     def replace_outer(self, m: Match[str]) -> str:
         """The replacement of one outer match (a line field, a credential, or a whole token)."""
@@ -651,10 +650,42 @@ class Engine:
             return m.group(0)
         token = m.group(0)
         hit = self._tokens.get(token)
+        if hit is None and group == "KNOWNTOKEN" and not self._known_token(token):
+            return token
         if hit is None:
             hit = self._scan_token(token)
             if len(self._tokens) < 200_000:
                 self._tokens[token] = hit
+        return hit
+
+    def _known_token(self, token: str) -> bool:
+        """Whether the outer pattern's KNOWNTOKEN takes this token (see bare.py)."""
+        return self._bare is not None and self._bare.in_token(token)
+
+    def scan(self, text: str, pattern: Pattern[str] | None = None) -> str:
+        """`text` with every scanner match replaced: the matches of `pattern` (the scanner,
+        by default) and the learned bare words, merged as if the words were the scanner's
+        KNOWN alternative (after BEFORE_KNOWN's, before the rest) and KNOWNDOT (last)."""
+        if pattern is None:
+            pattern = self.scanner()
+        bare = self._bare
+        if bare is None:
+            return pattern.sub(self.replace_match, text)
+        out: list[str] = []
+        last = 0
+        for start, end, m in merged(pattern, bare, text):
+            out.append(text[last:start])
+            out.append(self._known(text[start:end]) if m is None else self.replace_match(m))
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+
+    def _known(self, word: str) -> str:
+        key = ("KNOWN", word)
+        hit = self._occ.get(key)
+        if hit is None:
+            hit = self._h.known_text(word)
+            self._occ[key] = hit
         return hit
 
     def replace_match(self, m: Match[str]) -> str:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from re import Match, Pattern
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from postfinger_py.anonymize import keeplist
 from postfinger_py.anonymize.patterns import SECRET_MASK
 from postfinger_py.anonymize.shape import keyed_shape
 from postfinger_py.anonymize.suffix import _tld_is_public
+
+if TYPE_CHECKING:
+    from postfinger_py.anonymize.bare import BareWords
 
 
 class EngineView(Protocol):
@@ -27,15 +30,14 @@ class EngineView(Protocol):
     short_hosts: dict[str, str]
     learned_domains: set[str]
     _k_text: bytes
-    _known_word: Pattern[str] | None
+    _bare: BareWords | None
 
     def host(self, text: str) -> str: ...
     def domain(self, text: str) -> str: ...
     def user(self, text: str) -> str: ...
     def local_part(self, local: str) -> str: ...
     def is_keyword(self, word: str) -> bool: ...
-    def scanner(self) -> Pattern[str]: ...
-    def replace_match(self, m: Match[str]) -> str: ...
+    def scan(self, text: str, pattern: Pattern[str] | None = None) -> str: ...
     def _looks_like_domain(self, plain: str) -> bool: ...
     def _address(self, addr: Any, text: str, plen: str | None) -> str | None: ...
     def _malformed(self, text: str) -> str: ...
@@ -138,7 +140,10 @@ class Handlers:
         return m.group("sl_pre") + self.e.host(m.group("sl_host"))
 
     def known(self, m: Match[str]) -> str:
-        text = m.group(0)
+        return self.known_text(m.group(0))
+
+    def known_text(self, text: str) -> str:
+        """A learned bare word: a short host's replacement, or a user's."""
         lowered = text.lower()
         if lowered in self.e.short_hosts:
             return self.e.host(text)
@@ -239,7 +244,7 @@ class Handlers:
         ):
             return value
         if "@" in value or "." in value:
-            return self.e.scanner().sub(self.e.replace_match, value)
+            return self.e.scan(value)
         return self.e.user(value)
 
     def rdns(self, m: Match[str]) -> str:
@@ -313,12 +318,13 @@ class Handlers:
         """A dotted word that is no domain (`mx1.pem`, `mx1.example.dem`): its learned words
         replaced, as the scanner's KNOWNDOT replaces them; Postfix's own file names and a file
         extension kept (`transport.db` where a host is called `db`)."""
-        if self.e._known_word is None or keeplist.is_postfix_file_name(text):
+        bare = self.e._bare
+        if bare is None or keeplist.is_postfix_file_name(text):
             return text
         head, dot, ext = text.rpartition(".")
         if dot and ext.lower() in keeplist.FILE_EXTENSIONS:
-            return self.e._known_word.sub(self.known, head) + dot + ext
-        return self.e._known_word.sub(self.known, text)
+            return bare.sub_dot(head, self.known_text) + dot + ext
+        return bare.sub_dot(text, self.known_text)
 
     # ---- value replacements ---------------------------------------------------------------
     def _under_learned(self, plain: str) -> bool:

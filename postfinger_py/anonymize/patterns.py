@@ -11,9 +11,6 @@ from typing import Any
 LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 # A dot, or a regexp-escaped dot (`example\.com` in regexp/pcre tables).
 DOT = r"\\?\."
-# A learned word right after `postfix-` is a word of its own: a multi-instance syslog name
-# (`postfix-mx1/smtpd[3]:`, `syslog_name = postfix-mx1`).
-AFTER_INSTANCE = r"(?<=(?<![\w-])postfix-)"
 # What every secret becomes, whatever its length: equal secrets cannot be told apart.
 SECRET_MASK = "********"
 TLD = r"(?:[^\W\d_]{2,63}|xn--[\w-]{1,59})"
@@ -143,13 +140,13 @@ def needs_extras(token: str) -> bool:
     )
 
 
-def build_scanner(
-    known_bare_regex: str, secrets: Iterable[str], secrets_only: bool, extras: bool = False
-) -> Pattern[str]:
-    """The token scanner: learned secrets and bare names first, then the generic detectors.
+def build_scanner(secrets: Iterable[str], secrets_only: bool, extras: bool = False) -> Pattern[str]:
+    """The token scanner: learned secrets first, then the generic detectors.
 
-    `known_bare_regex` is literal_alternation() of the learned users and short hosts, or ''.
-    Without `extras`, the EXTRAS alternatives are left out.
+    Without `extras`, the EXTRAS alternatives are left out. The learned bare words (users,
+    short hosts) are no alternative here: bare.BareWords finds them by set lookup, and the
+    engine merges its matches in where the KNOWN alternative stood (before EMAIL) and the
+    KNOWNDOT one (last): see bare.merged().
     """
     head: list[str] = []
     parts: list[str] = []
@@ -166,18 +163,7 @@ def build_scanner(
             continue  # line-anchored: the outer pass handles them (tokens are not lines)
         if name in EXTRAS and not extras:
             continue
-        if name == "EMAIL" and not secrets_only:
-            if known_bare_regex:
-                # Before EMAIL: a learned user or short host as a bare word (`j.meier`, `mx1`).
-                parts.append(
-                    rf"(?P<KNOWN>(?:(?<![\w.-])|{AFTER_INSTANCE})(?i:{known_bare_regex})"
-                    rf"(?![\w-]|{DOT}[^\W_]))"
-                )
         parts.append(f"(?P<{name}>{regex})")
-    if known_bare_regex and not secrets_only:
-        # Last: a learned word beside a dot where no domain, address or e-mail took it
-        # (`mx1.pem`, `x.mx1`): the leak check finds it there, so it is site data there.
-        parts.append(rf"(?P<KNOWNDOT>{known_word(known_bare_regex)})")
     # Every alternative but a long secret starts where no word character precedes (each has
     # its own lookbehind saying so): testing that once first makes the many mid-word positions
     # fail at once instead of trying every alternative (same matches, several times faster).
@@ -186,33 +172,29 @@ def build_scanner(
     return re.compile("|".join(head), re.MULTILINE)
 
 
-def known_word(bare_regex: str) -> str:
-    """A learned bare word (`mx1`, `j.meier`) as a whole word: no `[\\w-]` on either side."""
-    return rf"(?:(?<![\w-])|{AFTER_INSTANCE})(?i:{bare_regex})(?![\w-])"
-
-
-def build_outer(known_bare_regex: str, secrets_only: bool) -> Pattern[str]:
+def build_outer(known: bool, secrets_only: bool) -> Pattern[str]:
     """The fast outer pass: line-anchored fields, multi-word credentials, and candidate tokens.
 
     Only tokens (runs of non-space) holding `.`, `@`, `:`, `=` or a learned bare value can hold
     site values; the full scanner runs on those alone (and is cached per token), so the cost per
-    megabyte of logs stays low.
+    megabyte of logs stays low. With `known` (bare words were learned), every other token is a
+    KNOWNTOKEN candidate, which bare.BareWords.in_token() accepts or leaves as it is.
     """
-    line, token = _outer_parts(known_bare_regex, secrets_only)
+    line, token = _outer_parts(known, secrets_only)
     return re.compile("^(?:" + "|".join(line) + ")|" + _token_part(token), re.MULTILINE)
 
 
-def build_token_outer(known_bare_regex: str) -> Pattern[str]:
+def build_token_outer(known: bool) -> Pattern[str]:
     """The token half of build_outer alone (anonymizing mode), for one space-free piece of a line.
 
     On a piece that holds no whitespace it matches exactly where build_outer's pattern matches
     inside a line, given the line has no line-anchored field and no credential (SLOW_LINE).
     """
-    _line, token = _outer_parts(known_bare_regex, False)
+    _line, token = _outer_parts(known, False)
     return re.compile(_token_part(token), re.MULTILINE)
 
 
-def _outer_parts(known_bare_regex: str, secrets_only: bool) -> tuple[list[str], list[str]]:
+def _outer_parts(known: bool, secrets_only: bool) -> tuple[list[str], list[str]]:
     """build_outer's line-anchored alternatives and its token alternatives."""
     alts = dict(ALTERNATIVES)
     cred = alts["CRED"].replace(r"(?<![\w-])", "")
@@ -234,16 +216,10 @@ def _outer_parts(known_bare_regex: str, secrets_only: bool) -> tuple[list[str], 
             # (`%`, `&`, `\\`: a name with encoded dots, `example%2Ecom`.)
             r"(?P<TOKEN>[^\s.@:=%&\\]*[.@:=%&\\]\S*)"
         )
-        if known_bare_regex:
-            # Any other token where the scanner's KNOWN or KNOWNDOT could match (tried after
-            # TOKEN, which takes most tokens at less cost): the learned word at the token's
-            # start or just after a character other than `[\w-]` (`mx1:`, `localhost,mx1`,
-            # `a/lager`, `x.mx1`), not followed by `[\w-]`. Each repetition ends at the next
-            # such character, so the search is linear in the token.
-            token.append(
-                rf"(?P<KNOWNTOKEN>(?=(?:[\w-]*[^\s\w-])*?(?:postfix-)?(?i:{known_bare_regex})"
-                rf"(?![\w-]))\S+)"
-            )
+        if known:
+            # Any other token, tried after TOKEN (which takes most tokens at less cost): where
+            # the scanner's KNOWN or KNOWNDOT could match, BareWords.in_token() says.
+            token.append(r"(?P<KNOWNTOKEN>\S+)")
     return line, token
 
 
