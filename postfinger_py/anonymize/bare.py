@@ -110,9 +110,9 @@ class BareWords:
                 return e
         return -1
 
-    def _starts(self, text: str, pos: int, limit: int, after_dot: bool) -> list[int]:
+    def _starts(self, text: str, pos: int, limit: int) -> list[int]:
         """The positions in [pos, limit] a word may start at: the text's start, after a
-        non-[\\w-] character (not after a dot unless `after_dot`), and after `postfix-`."""
+        non-[\\w-] character, and after `postfix-`."""
         starts: list[int] = []
         if pos == 0:
             starts.append(0)
@@ -121,15 +121,14 @@ class BareWords:
             i = m.start()
             ch = text[i]
             if lead and i >= pos and ch in self._inner and (i == 0 or not _is_wordch(text[i - 1])):
-                if after_dot or i == 0 or text[i - 1] != ".":
-                    starts.append(i)
-            if i + 1 >= pos and (after_dot or ch != "."):
+                starts.append(i)
+            if i + 1 >= pos:
                 starts.append(i + 1)
         if _INSTANCE in text:
             i = text.find(_INSTANCE, max(pos - len(_INSTANCE), 0))
             while i >= 0:
                 p = i + len(_INSTANCE)
-                if pos <= p <= limit and (i == 0 or not _is_wordch(text[i - 1])):
+                if pos <= p <= limit and self._after_instance(text, p):
                     starts.append(p)
                 i = text.find(_INSTANCE, i + 1)
         if lead and pos == 0 and text and not _is_wordch(text[0]):
@@ -140,14 +139,13 @@ class BareWords:
         i = p - len(_INSTANCE)
         return i >= 0 and text.startswith(_INSTANCE, i) and (i == 0 or not _is_wordch(text[i - 1]))
 
-    def find(self, text: str, pos: int, limit: int) -> tuple[int, int, bool] | None:
+    def find(self, text: str, pos: int, limit: int, known: bool = True) -> tuple[int, int, bool] | None:
         """The first match of KNOWN or KNOWNDOT starting in [pos, limit]: (start, end,
-        whether KNOWN), KNOWN preferred at the same position."""
-        for p in self._starts(text, pos, limit, True):
+        whether KNOWN), KNOWN preferred at the same position; KNOWNDOT alone if not `known`."""
+        for p in self._starts(text, pos, limit):
             if not self._viable(text, p):
                 continue
-            known = p == 0 or text[p - 1] != "." or self._after_instance(text, p)
-            if known:
+            if known and (p == 0 or text[p - 1] != "." or self._after_instance(text, p)):
                 e = self._longest(text, p, True)
                 if e > 0:
                     return p, e, True
@@ -162,13 +160,7 @@ class BareWords:
         pos = 0
         n = len(text)
         while pos < n:
-            hit = None
-            for p in self._starts(text, pos, n, True):
-                if self._viable(text, p):
-                    e = self._longest(text, p, False)
-                    if e > 0:
-                        hit = p, e
-                        break
+            hit = self.find(text, pos, n, known=False)
             if hit is None:
                 break
             out.append(text[pos : hit[0]])
@@ -179,13 +171,8 @@ class BareWords:
 
     def in_token(self, token: str) -> bool:
         """Whether KNOWNTOKEN takes this token: a word at its start or after a character other
-        than [\\w-] (then optionally `postfix-`), not followed by [\\w-]."""
-        starts = [0, *(m.end() for m in _NOT_WORD.finditer(token))]
-        for p in starts:
-            for q in (p + len(_INSTANCE), p) if token.startswith(_INSTANCE, p) else (p,):
-                if q < len(token) and self._viable(token, q) and self._longest(token, q, False) > 0:
-                    return True
-        return False
+        than [\\w-] (then optionally `postfix-`), not followed by [\\w-]: KNOWNDOT's places."""
+        return self.find(token, 0, len(token), known=False) is not None
 
 
 # The scanner's alternatives that come before the learned bare word (KNOWN) where both match at

@@ -53,7 +53,8 @@ def _merged_spans(words: set[str], text: str, extras: bool) -> list[tuple[int, i
     return [(s, e, "K" if m is None else m.lastgroup or "") for s, e, m in found]
 
 
-WORD = st.text(alphabet="abmxé1.-+_", min_size=2, max_size=7).filter(lambda w: w[0] not in ".-+")
+# (learn_user takes `[\w.+-]+`: a word may start with `.`, `+` or `-` too.)
+WORD = st.text(alphabet="abmxé1.-+_", min_size=2, max_size=7)
 WORDS = st.sets(WORD, min_size=1, max_size=6)
 # Text made of the words (in any case, dots escaped or not), address-like pieces and separators.
 PIECE = st.one_of(
