@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import MutableMapping, MutableSet, Sequence
 from re import Match, Pattern
 from typing import (
     Any,
@@ -32,6 +32,7 @@ from postfinger_py.anonymize.patterns import (
     needs_extras,
 )
 from postfinger_py.anonymize.shape import keyed_shape, recase, strict_shape
+from postfinger_py.anonymize.spill import SpillSet, SpillStore, first_with_prefix, in_order
 from postfinger_py.anonymize.suffix import _tld_is_public, public_suffix_of
 
 _SPLIT_DOTS = re.compile(r"(\\?\.)")
@@ -155,9 +156,14 @@ class Engine:
         self._keep = keeplist.compile_user_patterns(keep)
         self._keywords = keeplist.keywords()
         # What the site's own structure says (learned before replacing).
-        self.short_hosts: dict[str, str] = {}  # single label (lower) -> its parent domain (lower)
-        self.learned_domains: set[str] = set()
-        self.users: set[str] = set()
+        # (Plain containers, or kept on disk between the parts of a stream: spill_learned_to.)
+        self.short_hosts: MutableMapping[str, str] = {}  # single label (lower) -> its parent (lower)
+        self.learned_domains: MutableSet[str] = set()
+        self.users: MutableSet[str] = set()
+        # Called now and then in a long walk over what was learned (a stream's spill: see
+        # spill_learned_to), so what the walk adds does not pile up in memory.
+        self.spill_hook: Callable[[], object] | None = None
+        self.spill_every = 10_000  # names walked between two calls
         self.secrets: set[str] = set()
         # What was chosen so far (the maps per kind, and what was replaced): see maps.py.
         self.state = EngineState()
@@ -241,11 +247,9 @@ class Engine:
         ):
             return
         if lowered not in self.short_hosts:
-            parent = next(
-                (d.split(".", 1)[1] for d in sorted(self.learned_domains) if d.split(".", 1)[0] == lowered),
-                "",
-            )
-            self.short_hosts[lowered] = parent
+            # The parent of the first learned domain (in sorted order) whose first label it is.
+            first = first_with_prefix(self.learned_domains, lowered + ".")
+            self.short_hosts[lowered] = first.split(".", 1)[1] if first is not None else ""
 
     def learn_user(self, user: str) -> None:
         user = user.strip()
@@ -267,7 +271,9 @@ class Engine:
         """The label before each learned domain's public suffix (`acme-robotics` of
         mx1.acme-robotics.com) is the site's name as a word too (`ESMTP Acme-Robotics mail`):
         a bare word, replaced in any case exactly as inside the domain (keyed on the suffix)."""
-        for name in sorted(self.learned_domains):
+        for i, name in enumerate(in_order(self.learned_domains)):
+            if self.spill_hook is not None and i % self.spill_every == self.spill_every - 1:
+                self.spill_hook()
             labels = name.split(".")
             suffix = public_suffix_of(labels)
             keep_n = suffix.count(".") + 1
@@ -319,6 +325,18 @@ class Engine:
         self._occ.clear()
         self._tokens.clear()
         self._hosts.clear()
+
+    def spill_learned_to(self, store: SpillStore) -> None:
+        """Keep the learned names in `store` from now on: a log of many distinct senders
+        teaches a domain (and its registrable label, a bare word) per line. The same choices:
+        every walk over them is in sorted order, or in insertion order where any order does."""
+        self.learned_domains = SpillSet(store, "learned_domains", self.learned_domains)
+        self.users = SpillSet(store, "learned_users", self.users)
+        hosts = store.new_dict("learned_hosts")
+        hosts.update(self.short_hosts)
+        self.short_hosts = hosts
+        self._bare = None
+        self.freeze()  # (BareWords reads the containers it is given)
 
     def trim_caches(self) -> None:
         """Drop the memos of pieces, atoms, tokens, matches and hosts, and the address memos.
@@ -383,7 +401,7 @@ class Engine:
         self._phrases, self._phrase_labels, self._phrase_starts = None, {}, []
         if self.mode == "off":
             return
-        for label in sorted(self.short_hosts):
+        for label in in_order(self.short_hosts):
             parts = label.split("-")
             # (`acme-co` too: `AcmeCo`; a first word of three letters, the rest of two)
             if (
@@ -478,7 +496,7 @@ class Engine:
         if self._names is None:
             names = set(self._long_secrets)
             if self.mode != "off":  # (then only secrets are replaced)
-                names |= self.learned_domains | set(self.short_hosts) | self.users
+                names.update(self.learned_domains, self.short_hosts, self.users)
             self._names = sorted(names, key=len, reverse=True)
         return self._names
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import MutableMapping, MutableSet
 from re import Match, Pattern
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
@@ -27,8 +28,8 @@ class EngineView(Protocol):
     per-kind choices, and the scanner for what a match holds inside."""
 
     mode: str
-    short_hosts: dict[str, str]
-    learned_domains: set[str]
+    short_hosts: MutableMapping[str, str]
+    learned_domains: MutableSet[str]
     _k_text: bytes
     _bare: BareWords | None
 

@@ -7,7 +7,7 @@ import ipaddress
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Callable
 
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.keeplist import (
@@ -19,7 +19,7 @@ from postfinger_py.anonymize.keeplist import (
 from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import DOT
 from postfinger_py.anonymize.shape import strict_shape
-from postfinger_py.anonymize.spill import SpillStore, lookup_many
+from postfinger_py.anonymize.spill import SpillStore, added_since, lookup_many
 from postfinger_py.anonymize.suffix import _tld_is_public, public_suffix_of
 
 
@@ -107,6 +107,8 @@ class LeakChecker:
         self._learned_sizes = (-1, -1, -1)
         self._secret_count = -1
         self._secrets: list[str] = []
+        self.spill_hook: Callable[[], object] | None = None  # see Engine.spill_hook
+        self.spill_every = 10_000
         self.refresh()
 
     def refresh(self) -> None:
@@ -125,17 +127,30 @@ class LeakChecker:
                 self._taken = len(engine.replaced)
             sizes = (len(engine.users), len(engine.short_hosts), len(engine.learned_domains))
             if sizes != self._learned_sizes:
+                # Only what was learned since (a stream's parts learn more each time), where
+                # the containers keep their order; a plain set is walked whole again.
+                seen = [max(0, n) for n in self._learned_sizes]
                 self._learned_sizes = sizes
                 strict = engine.mode == "strict"
-                for value in engine.users | set(engine.short_hosts):
+                step = 0
+                for value in itertools.chain(
+                    added_since(engine.users, seen[0]), added_since(engine.short_hosts, seen[1])
+                ):
                     if len(value) >= 2 and not (strict and _spelt_by_strict(value)):
                         self._kinds.setdefault(value, "user name" if value in engine.users else "host name")
-                for domain in engine.learned_domains:
+                    step = self._now_and_then(step)
+                for domain in added_since(engine.learned_domains, seen[2]):
                     if not (strict and _spelt_by_strict(domain)):
                         self._kinds.setdefault(domain, "domain name")
+                    step = self._now_and_then(step)
         if len(engine.secrets) != self._secret_count:
             self._secret_count = len(engine.secrets)
             self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len, reverse=True)
+
+    def _now_and_then(self, step: int) -> int:
+        if self.spill_hook is not None and step % self.spill_every == self.spill_every - 1:
+            self.spill_hook()
+        return step + 1
 
     def spill_to(self, store: SpillStore) -> None:
         """Keep what it looks for in `store` from now on (on disk between parts)."""
@@ -149,6 +164,7 @@ class LeakChecker:
         # (its keyed hash states cannot be pickled, and the report's values are all in).
         state = dict(self.__dict__)
         state["_engine"] = None
+        state["spill_hook"] = None
         return state
 
     def _add(self, kind: str, original: str) -> None:

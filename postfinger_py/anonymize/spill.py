@@ -16,9 +16,10 @@ to it but by spill(), between parts, in the process that made it.
 
 from __future__ import annotations
 
+import heapq
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Collection, Iterable, Iterator, MutableMapping, MutableSet
 from typing import Any
 
 from postfinger_py.errors import PostfingerError, os_error_words
@@ -27,6 +28,7 @@ _SEP = "\x1f"  # joins a tuple key's strings; no value the engine records holds 
 # Entries kept in memory across all of a store's dicts before a spill moves them to disk.
 SPILL_ENTRIES = 100_000
 _BATCH = 900  # keys per `IN (...)` query (SQLite's default limit is 999 variables)
+_PAGE = 2000  # rows per query of a walk over a table (sorted_keys, keys_from)
 # Bits of a store's filter of what is on disk (4 MiB, one for all its dicts): most lookups are of
 # new values, and the filter answers "not on disk" for nearly all of them without a query. A false
 # "maybe" only costs a query; it never answers "not" for a key that is there.
@@ -34,21 +36,20 @@ _FILTER_BITS = 1 << 25
 
 
 class _Filter:
-    """A Bloom filter of two probes over Python's str hash (stable within a process and its
-    forked children, which is as long as the file lives)."""
+    """A Bloom filter of two probes over a number: the key's hash (Python's, stable within a
+    process and its forked children, which is as long as the file lives; a str caches its
+    own) mixed with its dict's salt, so one filter serves every dict of a store."""
 
     def __init__(self, bits: int = _FILTER_BITS) -> None:
         self.mask = bits - 1
         self.bits = bytearray(bits // 8)
 
-    def add(self, text: str) -> None:
-        h = hash(text)
+    def add(self, h: int) -> None:
         a, b = h & self.mask, (h >> 32) & self.mask
         self.bits[a >> 3] |= 1 << (a & 7)
         self.bits[b >> 3] |= 1 << (b & 7)
 
-    def __contains__(self, text: str) -> bool:
-        h = hash(text)
+    def __contains__(self, h: int) -> bool:
         a, b = h & self.mask, (h >> 32) & self.mask
         return bool(self.bits[a >> 3] & (1 << (a & 7))) and bool(self.bits[b >> 3] & (1 << (b & 7)))
 
@@ -128,7 +129,7 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         self.on_disk = 0  # rows in the table
         self.shadow: set[Any] = set()  # keys in memory that have a row too
         self.hot: dict[Any, str] = {}  # rows read since the spill, unchanged (not written again)
-        self._prefix = name + "\x1e"  # its keys in the store's filter
+        self._salt = hash(name) * 0x9E3779B97F4A7C15 & (2**64 - 1)  # its keys in the store's filter
         self.written: dict[Any, None] | None = None
 
     # -- keys as stored ---------------------------------------------------------------------
@@ -141,10 +142,10 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
     def _disk_get(self, key: Any) -> str | None:
         if not self.on_disk:
             return None
-        k = self._enc(key)
-        if self.store.filter is not None and self._prefix + k not in self.store.filter:
+        flt = self.store.filter
+        if flt is not None and hash(key) ^ self._salt not in flt:
             return None
-        row = self.store.db().execute(f"SELECT v FROM {self.table} WHERE k = ?", (k,)).fetchone()
+        row = self.store.db().execute(f"SELECT v FROM {self.table} WHERE k = ?", (self._enc(key),)).fetchone()
         return None if row is None else row[0]
 
     def _write_out(self, db: sqlite3.Connection) -> None:
@@ -153,9 +154,9 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         if self.mem:
             if self.store.filter is None:
                 self.store.filter = _Filter()
-            add, prefix = self.store.filter.add, self._prefix
+            add, salt = self.store.filter.add, self._salt
             for k in self.mem:
-                add(prefix + self._enc(k))
+                add(hash(k) ^ salt)
             # An upsert keeps a rewritten key's row (its place in the order).
             db.executemany(
                 f"INSERT INTO {self.table} (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
@@ -184,7 +185,17 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         return value  # type: ignore[no-any-return]
 
     def __contains__(self, key: object) -> bool:
-        return self.get(key) is not None
+        if key in self.mem:
+            return True
+        if not self.on_disk:
+            return False
+        if key in self.hot:
+            return True
+        value = self._disk_get(key)
+        if value is None:
+            return False
+        self.hot[key] = value
+        return True
 
     def __setitem__(self, key: Any, value: str) -> None:
         if key not in self.mem and (key in self.hot or self._disk_get(key) is not None):
@@ -226,16 +237,71 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
         yield from (k for k in reversed(self.mem) if k not in self.shadow)
         yield from (k for k, _ in self._disk_rows("DESC"))
 
+    # -- walks that stay small in memory, and stay right if a spill happens meanwhile ------------
+    def _mem_keys(self) -> list[Any]:
+        return [k for k in self.mem if k not in self.shadow]
+
+    def sorted_keys(self) -> Iterator[Any]:
+        """The keys in sorted order (sorted() of them), read from disk a page at a time.
+
+        SQLite's BINARY order of TEXT is that of the UTF-8 bytes, which is code point order,
+        Python's. The keys in memory are those of one part (the spill limit); if a spill moves
+        them to disk during the walk, the pages read later hold them too: a key equal to the one
+        just given is skipped. (Str keys only.)"""
+        mem = sorted(self._mem_keys())
+        yield from _dedupe(heapq.merge(self._disk_pages("k", ""), mem))
+
+    def keys_from(self, start: int) -> Iterator[Any]:
+        """The keys in insertion order from the `start`-th (0 first), a page at a time: what
+        was added since len() was `start`. (A key on disk has rowid = its place + 1, as rows
+        are only ever added; a spill during the walk adds the rows after them.)"""
+        yield from self._disk_pages("rowid", start)
+        on_disk = self.on_disk
+        yield from self._mem_keys()[max(0, start - on_disk) :]
+
+    def first_with_prefix(self, prefix: str) -> str | None:
+        """The smallest key that starts with `prefix` (a non-empty str), or None."""
+        best = min((k for k in self._mem_keys() if k.startswith(prefix)), default=None)
+        if self.on_disk:
+            end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            row = (
+                self.store.db()
+                .execute(
+                    f"SELECT k FROM {self.table} WHERE k >= ? AND k < ? ORDER BY k LIMIT 1",
+                    (prefix, end),
+                )
+                .fetchone()
+            )
+            if row is not None and (best is None or row[0] < best):
+                best = row[0]
+        return best
+
+    def _disk_pages(self, column: str, after: Any) -> Iterator[Any]:
+        """Keys from the table in the order of `column` (k or rowid), from after `after`: each
+        page a query of its own (no cursor stays open while the caller writes)."""
+        if not self.on_disk:
+            return
+        db = self.store.db()
+        while True:
+            rows = db.execute(
+                f"SELECT k, {column} FROM {self.table} WHERE {column} > ? ORDER BY {column} LIMIT {_PAGE}",
+                (after,),
+            ).fetchall()
+            for k, _ in rows:
+                yield self._dec(k)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][1]
+
     def lookup_many(self, keys: Iterable[Any]) -> dict[Any, str]:
         """key -> value of each of `keys` present: memory, then disk in batches."""
         keys = set(keys)
         found = {k: self.mem[k] for k in keys.intersection(self.mem)}
         found.update((k, self.hot[k]) for k in keys.intersection(self.hot) if k not in found)
         if self.on_disk:
-            rest = [self._enc(k) for k in keys if k not in found]
             flt = self.store.filter
-            if flt is not None:
-                rest = [k for k in rest if self._prefix + k in flt]
+            salt = self._salt
+            rest = [self._enc(k) for k in keys if k not in found and (flt is None or hash(k) ^ salt in flt)]
             db = self.store.db()
             for i in range(0, len(rest), _BATCH):
                 chunk = rest[i : i + _BATCH]
@@ -250,3 +316,70 @@ def lookup_many(d: Any, keys: Iterable[Any]) -> dict[Any, Any]:
     if isinstance(d, SpillDict):
         return d.lookup_many(keys)
     return {k: d[k] for k in set(keys).intersection(d)}
+
+
+def _dedupe(keys: Iterable[Any]) -> Iterator[Any]:
+    last: Any = object()
+    for k in keys:
+        if k != last:
+            yield k
+            last = k
+
+
+class SpillSet(MutableSet):  # type: ignore[type-arg]
+    """A set of str kept in a SpillDict (each a key of value ""): the engine's learned names,
+    which a log of many distinct senders makes millions of. Insertion order, as a dict's."""
+
+    def __init__(self, store: SpillStore, name: str, values: Iterable[str] = ()) -> None:
+        self.d = store.new_dict(name)
+        for v in values:
+            self.add(v)
+
+    def add(self, value: str) -> None:
+        if value not in self.d:
+            self.d[value] = ""
+
+    def discard(self, value: str) -> None:
+        raise TypeError("the anonymizer's learned names only grow")
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.d
+
+    def __len__(self) -> int:
+        return len(self.d)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.d)
+
+    def sorted_keys(self) -> Iterator[str]:
+        return self.d.sorted_keys()
+
+    def keys_from(self, start: int) -> Iterator[str]:
+        return self.d.keys_from(start)
+
+    def first_with_prefix(self, prefix: str) -> str | None:
+        return self.d.first_with_prefix(prefix)
+
+
+def in_order(c: Collection[str]) -> Iterator[str]:
+    """sorted(c), for a plain set or dict or a spilled one (read from disk a page at a time)."""
+    if isinstance(c, (SpillDict, SpillSet)):
+        return c.sorted_keys()
+    return iter(sorted(c))
+
+
+def added_since(c: Collection[str], start: int) -> Iterator[str]:
+    """What was added to `c` (a dict, a SpillDict or a SpillSet: insertion order) since its
+    len() was `start`. A plain set has no order: all of it."""
+    if isinstance(c, (SpillDict, SpillSet)):
+        return c.keys_from(start)
+    if isinstance(c, dict):
+        return iter(list(c)[start:])
+    return iter(list(c))
+
+
+def first_with_prefix(c: Collection[str], prefix: str) -> str | None:
+    """min() of the keys of `c` that start with `prefix`, or None."""
+    if isinstance(c, (SpillDict, SpillSet)):
+        return c.first_with_prefix(prefix)
+    return min((k for k in c if k.startswith(prefix)), default=None)

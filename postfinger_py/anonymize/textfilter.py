@@ -112,6 +112,8 @@ class PartFilter:
             self._store = SpillStore(spill_dir, spill_entries)
             self.engine.state.spill_to(self._store)
             self._checker.spill_to(self._store)
+            self.engine.spill_learned_to(self._store)
+            self.engine.spill_hook = self._checker.spill_hook = self._store.spill
         self._unfrozen = False
         self.relearned = 0
 
@@ -134,6 +136,11 @@ class PartFilter:
             domains,
         ):
             self._unfrozen = True
+        if self._store is not None:
+            # What this part taught goes to the leak check now and, past the limit, to disk:
+            # a log of many distinct senders learns a domain per line.
+            self._checker.refresh()
+            self._store.spill()
 
     def replace(self, text: str, first_line: int = 1, where: str = "") -> str:
         """The anonymized text; a PostfingerError (LEAK_REFUSED) if an original survives.
@@ -193,7 +200,7 @@ _ADDRESS_DOMAIN = re.compile(r"(?<=[\w.+-]@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 def _learn_replaced_domains(engine: Any) -> bool:
     """Learn every domain name the engine replaced somewhere; whether any was new."""
     before = len(engine.learned_domains)
-    for kind, original in list(engine.replaced):
+    for kind, original in engine.replaced:  # (learning adds no replacement: walked as it is)
         if kind == "domain name" and original not in engine.learned_domains:
             engine.learn_host(original.replace("\\.", "."))
     if len(engine.learned_domains) == before:

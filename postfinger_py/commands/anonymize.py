@@ -45,9 +45,10 @@ DESCRIPTION = (
     "Postfix and from the text, replaces them consistently (use the same --anon-key as for the "
     "report to get the same replacements), and refuses to print anything if any original it "
     "replaced survives. Any size: read twice in parts of --part-size lines (standard input is "
-    "first copied to a private temporary file). The replacement chosen for each distinct value "
-    "is kept on disk beside it once there are many (--memory-entries), so memory stays bounded "
-    "on a long log; it still grows with the user and host names learned as bare words."
+    "first copied to a private temporary file). The replacement chosen for each distinct value, "
+    "and each name learned (domains, user and host names), is kept on disk beside it once there "
+    "are many (--memory-entries), so memory stays bounded on a long log however many distinct "
+    "senders it has."
 )
 EPILOG = """\
 examples:
@@ -92,8 +93,8 @@ def build_parser(env: Env) -> argparse.ArgumentParser:
         type=int,
         default=SPILL_ENTRIES,
         metavar="N",
-        help=f"keep about N remembered replacements in memory (default {SPILL_ENTRIES}); "
-        "between parts, more move to a private file beside the spooled input (in TMPDIR), "
+        help=f"keep about N remembered replacements and learned names in memory (default "
+        f"{SPILL_ENTRIES}); between parts, more move to a private file beside the spooled input (in TMPDIR), "
         "so they do not grow in memory however long the log; the output is the same",
     )
     add_config_dir(p)

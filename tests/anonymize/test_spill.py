@@ -19,7 +19,14 @@ from postfinger_py.anonymize import AnonSettings, PartFilter
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.leak import LeakChecker
 from postfinger_py.anonymize.parallel import in_halves
-from postfinger_py.anonymize.spill import SpillStore, lookup_many
+from postfinger_py.anonymize.spill import (
+    SpillSet,
+    SpillStore,
+    added_since,
+    first_with_prefix,
+    in_order,
+    lookup_many,
+)
 from postfinger_py.commands.anonymize import _Input, _learn, _replace_all
 from postfinger_py.errors import PostfingerError
 
@@ -111,7 +118,102 @@ def test_spilled_parts_give_the_same_bytes_as_one_piece(tmp_path: Path) -> None:
     assert store is not None
     on_disk = {d.table: d.on_disk for d in store.dicts}
     assert on_disk["replaced"] > 50 and on_disk["users"] > 10 and on_disk["checker_kinds"] > 50, on_disk
+    assert on_disk["learned_domains"] > 5 and on_disk["learned_hosts"] > 5, on_disk
     filt.close()
+
+
+def test_walks_over_a_spilled_set_are_those_of_a_plain_one(tmp_path: Path) -> None:
+    # Sorted order, insertion order from a place, the first key with a prefix: whatever was
+    # spilled, and with a spill in the middle of a walk (the engine spills while it walks).
+    store = SpillStore(str(tmp_path), limit=5)
+    spilled = SpillSet(store, "names")
+    hosts = store.new_dict("hosts")
+    plain: list[str] = []
+    plain_hosts: dict[str, str] = {}
+    rng = random.Random(11)
+    for step in range(400):
+        word = (
+            rng.choice(["mx", "mail", "é", "a-b", "z"])
+            + str(rng.randrange(60))
+            + rng.choice(["", ".de", ".co.uk"])
+        )
+        if word not in plain:
+            plain.append(word)
+        spilled.add(word)
+        hosts[word.split(".")[0]] = plain_hosts[word.split(".")[0]] = f"p{step}"  # rewritten keys too
+        if rng.random() < 0.1:
+            store.spill()
+        if step % 37 == 0:
+            assert list(in_order(spilled)) == sorted(plain)
+            assert list(in_order(hosts)) == sorted(plain_hosts)
+            start = rng.randrange(len(plain) + 1)
+            assert list(added_since(spilled, start)) == plain[start:]
+            assert list(added_since(hosts, start)) == list(plain_hosts)[start:]
+            for prefix in ("mx1", "mail2.", "é", "zz"):
+                want = min((w for w in plain if w.startswith(prefix)), default=None)
+                assert first_with_prefix(spilled, prefix) == want == first_with_prefix(set(plain), prefix)
+    assert spilled.d.on_disk > 20 and len(spilled) == len(plain)
+    walked = []
+    for i, w in enumerate(in_order(spilled)):
+        walked.append(w)
+        if i == 3:
+            spilled.add("mx0-new")  # added during the walk: may or may not be seen ...
+            store.spill(force=True)  # ... but nothing is seen twice or lost when it spills
+    assert sorted(set(walked)) == walked and set(plain) <= set(walked) <= set(plain) | {"mx0-new"}
+    since = list(added_since(spilled, len(plain) - 3))
+    assert since == [*plain[-3:], "mx0-new"]
+    store.close()
+
+
+def _many_senders(count: int) -> str:
+    """A log of a server that bounces mail of many distinct sender domains (spam runs), each
+    domain's registrable label also written as a bare word (a banner, a HELO)."""
+    rng = random.Random(3)
+    lines = []
+    for i in range(count):
+        name = f"offer{i}x{rng.randrange(10**5)}"
+        dom = rng.choice([f"{name}.com", f"mail.{name}.co.uk", f"{name}-shop.de"])
+        qid = f"{rng.randrange(16**10):010X}"
+        lines.append(
+            f"Dec  6 10:{i % 60:02d}:01 mx1 postfix/qmgr[812]: {qid}: from=<news@{dom}>, size=1234, "
+            "nrcpt=1 (queue active)\n"
+            f"Dec  6 10:{i % 60:02d}:02 mx1 postfix/smtp[99]: {qid}: to=<info@hofmann-bau.de>, relay=none, "
+            f"status=bounced (host said: 550 {name.upper()} ESMTP rejected)\n"
+        )
+    return "".join(lines)
+
+
+def test_many_sender_domains_are_kept_on_disk_with_the_same_output(tmp_path: Path) -> None:
+    # The names learned from a log of many senders are millions on a big server: kept on disk
+    # like the replacements (memory stays a part's worth), with the bytes of the plain run.
+    text = _many_senders(3000)
+    path = _log(tmp_path, text)
+    conf = site(tmp_path, MAIN_CF)
+    settings = AnonSettings(key_file=str(tmp_path / "key"))
+
+    def stream(spill_dir: str | None) -> tuple[str, PartFilter]:
+        filt = PartFilter(live_context(conf), settings, spill_dir=spill_dir, spill_entries=300)
+        filt.engine.spill_every = filt._checker.spill_every = 250
+        item = _learn(filt, _Input(str(path), str(path), -1), 400)
+        out = io.BytesIO()
+        _replace_all(filt, [item], 400, out)
+        filt.close()
+        return out.getvalue().decode(), filt
+
+    plain, in_memory = stream(None)
+    spilled_dir = tmp_path / "spill"
+    spilled_dir.mkdir()
+    spilled, filt = stream(str(spilled_dir))
+    assert spilled == plain
+    engine = filt.engine
+    assert len(engine.learned_domains) >= 3000 and len(engine.short_hosts) >= 3000
+    assert len(engine.learned_domains) == len(in_memory.engine.learned_domains)
+    # Most of them on disk, not in memory: what stays is at most the last part's.
+    assert isinstance(engine.learned_domains, SpillSet)
+    assert len(engine.learned_domains.d.mem) < 600 and len(engine.short_hosts.mem) < 600  # type: ignore[attr-defined]
+    # Nothing of them survives, bare labels in capitals neither.
+    assert "offer17x" not in spilled.lower() and "hofmann-bau" not in spilled
+    assert spilled.count(" ESMTP rejected") == 3000
 
 
 def test_a_spilled_run_refuses_as_the_one_in_memory_does(tmp_path: Path) -> None:
