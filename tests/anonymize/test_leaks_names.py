@@ -179,3 +179,39 @@ def test_a_hyphenated_site_name_written_as_words(tmp_path: Path) -> None:
     # The SASL login is the address written elsewhere: one replacement for both.
     login = out.split("sasl_username=")[1].split("\n")[0]
     assert f"from=<{login}>" in out and login.endswith(f"@{label}.co.uk")
+
+
+def test_the_site_name_as_words_among_thousands_of_hyphenated_senders(tmp_path: Path) -> None:
+    # A spam run teaches a hyphenated label per sender (`bold-yarn.com`): they are not all
+    # looked for as words (each costs a search over every text: minutes per part), but the
+    # configuration's own name, learned first, still is.
+    from postfinger_py.anonymize.engine import PHRASE_LABELS
+
+    conf = site(
+        tmp_path,
+        "myhostname = mail.northwind-traders.co.uk\n"
+        "smtpd_banner = $myhostname ESMTP Northwind Traders Mailserver\n",
+    )
+
+    def letters(i: int) -> str:  # 0 -> "aa", 1 -> "ab", ...: labels of letters only
+        return chr(97 + i // 26 % 26) + chr(97 + i % 26)
+
+    senders = [f"bold{letters(i)}-yarn{letters(i * 7)}.com" for i in range(PHRASE_LABELS * 4)]
+    text = (
+        "".join(
+            f"Dec  6 10:01:02 mail postfix/qmgr[812]: 3F2A81C{i:03X}: from=<news@{d}>, size=1, nrcpt=1\n"
+            for i, d in enumerate(senders)
+        )
+        + "Dec  6 10:01:03 mail postfix/smtpd[9]: warning: Northwind Traders Mailserver NorthwindTraders\n"
+    )
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert "northwind" not in out.lower() and "traders" not in out.lower()
+    engine = Engine(KEY)
+    engine.learn_host("mail.northwind-traders.co.uk", is_own_host=True)
+    engine.freeze()  # (the configuration is learned and frozen before any text: PartFilter)
+    for d in senders:
+        engine.learn_host(d)
+    engine.freeze()
+    assert len(engine._phrase_labels) == PHRASE_LABELS
+    assert engine._phrase_labels["northwindtraders"] == "northwind-traders"
