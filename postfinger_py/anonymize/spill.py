@@ -253,11 +253,25 @@ class SpillDict(MutableMapping):  # type: ignore[type-arg]
 
     def keys_from(self, start: int) -> Iterator[Any]:
         """The keys in insertion order from the `start`-th (0 first), a page at a time: what
-        was added since len() was `start`. (A key on disk has rowid = its place + 1, as rows
-        are only ever added; a spill during the walk adds the rows after them.)"""
-        yield from self._disk_pages("rowid", start)
-        on_disk = self.on_disk
-        yield from self._mem_keys()[max(0, start - on_disk) :]
+        was added since len() was `start`. A key on disk has rowid = its place + 1 (rows are
+        only ever added); a spill during the walk makes the rest of memory rows after them,
+        walked from where the walk is."""
+        pos = start  # the place of the next key
+        while True:
+            on_disk = self.on_disk
+            if pos < on_disk:
+                for k in self._disk_pages("rowid", pos):
+                    pos += 1
+                    yield k
+                continue  # (rows a spill added meanwhile)
+            mem = self._mem_keys()
+            for k in mem[pos - on_disk :]:
+                yield k
+                pos += 1
+                if self.on_disk != on_disk:
+                    break  # spilled meanwhile: the rest are rows now
+            else:
+                return
 
     def first_with_prefix(self, prefix: str) -> str | None:
         """The smallest key that starts with `prefix` (a non-empty str), or None."""

@@ -162,6 +162,23 @@ def test_walks_over_a_spilled_set_are_those_of_a_plain_one(tmp_path: Path) -> No
     assert sorted(set(walked)) == walked and set(plain) <= set(walked) <= set(plain) | {"mx0-new"}
     since = list(added_since(spilled, len(plain) - 3))
     assert since == [*plain[-3:], "mx0-new"]
+    plain.append("mx0-new")
+    # A spill during a walk in insertion order: while it reads rows, while it reads memory.
+    store.spill(force=True)
+    for round_, memory, in_rows in ((1, [], True), (2, ["m1", "m2", "m3"], False), (3, ["p1", "p2"], True)):
+        for w in memory:
+            spilled.add(w)
+        plain += memory
+        spill_at = 1 if in_rows else len(plain) - len(memory)  # (a row; the first key in memory)
+        walked = []
+        for i, w in enumerate(added_since(spilled, 0)):
+            walked.append(w)
+            if i == spill_at:
+                spilled.add(f"new{round_}")
+                store.spill(force=True)
+        assert walked[: len(plain)] == plain, round_
+        assert set(walked[len(plain) :]) <= {f"new{round_}"}
+        plain.append(f"new{round_}")
     store.close()
 
 
