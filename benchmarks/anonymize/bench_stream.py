@@ -5,16 +5,17 @@ D on the same file: time, MB/s, peak RSS of each, and the ratio.
 Run from the repository root:
     .venv/bin/python benchmarks/anonymize/bench_stream.py 10 50
     .venv/bin/python benchmarks/anonymize/bench_stream.py --relay 10 200
+    .venv/bin/python benchmarks/anonymize/bench_stream.py --senders 10 100
     .venv/bin/python benchmarks/anonymize/bench_stream.py --part-size 5000 --state 10
 
 Targets (issue 11): peak RSS below 200 MiB at any size, at least 10 MB/s. The logs are
 gen_log.py's (many distinct clients, addresses, domains, users and queue IDs: a worst case for
 what the anonymizer must remember), or with --relay make_log.py's busy relay (a new queue ID and
 Message-ID per message, the rest from pools, as on a real server). The replacement chosen for
-every distinct value is moved to disk between parts (--memory-entries); what is learned as a
-bare word (user names, host names) stays in memory, as sets looked up (not compiled into the
-scanner's patterns), and grows with the distinct words; --state measures both in process, after
-the command's timings.
+every distinct value, and every name learned (domains, user and host names), is moved to disk
+between parts (--memory-entries). --senders: gen_log.py's log of ever new sender domains (a spam
+run), where what is learned grows with every message. --state measures what stays in memory,
+in process, after the command's timings.
 """
 
 from __future__ import annotations
@@ -39,13 +40,15 @@ PERL_AD = r"s/[A-Za-z]/A/g; s/[0-9]/D/g"
 TIME = Path("/usr/bin/time")
 
 
-def write_log(path: Path, size_mb: float, source: Path | None = None) -> int:
-    """gen_log's lines (seed 42), or the lines of `source` over and over, until `size_mb` MB,
-    written as they come (not held in memory)."""
+def write_log(path: Path, size_mb: float, source: Path | None = None, senders: bool = False) -> int:
+    """gen_log's lines (seed 42; with `senders` its ever new sender domains), or the lines of
+    `source` over and over, until `size_mb` MB, written as they come (not held in memory)."""
     target = int(size_mb * 1_000_000)
     total = 0
     if source is not None:
         lines: Iterator[str] = _cycle_lines(source)
+    elif senders:
+        lines = gen_log.sender_lines(random.Random(42))
     else:
         lines = gen_log.lines(random.Random(42))
     with path.open("w", buffering=1 << 20) as fh:
@@ -113,8 +116,8 @@ def state_sizes(path: Path, key: Path, part_lines: int) -> dict[str, tuple[int, 
         }
         out_sizes = {}
         for name, obj in kept.items():
-            # A spilled dict: its entries in memory (the rest are on disk), measured as a dict.
-            mem = getattr(obj, "mem", obj)
+            # A spilled dict or set: its entries in memory (the rest are on disk), as a dict.
+            mem = getattr(getattr(obj, "d", obj), "mem", obj)
             out_sizes[name] = (len(obj), deep_size(mem) / 2**20)  # type: ignore[arg-type]
         patterns = (engine.scanner(), engine.outer(), engine._token_outer)
         out_sizes["scanner patterns (chars)"] = (sum(len(p.pattern) for p in patterns if p), 0.0)
@@ -158,6 +161,12 @@ def main() -> None:
         "per message, as a real server's log has) instead of gen_log.py's",
     )
     ap.add_argument(
+        "--senders",
+        action="store_true",
+        help="use gen_log.py's log of ever new sender domains (a spam run: a domain and a bare "
+        "label learned per message, what grows without bound on a big server)",
+    )
+    ap.add_argument(
         "--memory-entries",
         type=int,
         default=None,
@@ -177,10 +186,12 @@ def main() -> None:
         help="also measure the engine's learned state in process (for each size)",
     )
     args = ap.parse_args()
-    print(
-        f"machine: {os.cpu_count()} cores, load {os.getloadavg()} (shared with other work); "
-        f"input: {'make_log.py relay' if args.relay else args.source or 'gen_log.py synthetic'}"
+    what = (
+        "make_log.py relay"
+        if args.relay
+        else args.source or "gen_log.py " + ("senders" if args.senders else "synthetic")
     )
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()} (shared with other work); input: {what}")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-stream-") as tmp:
         if args.relay:
@@ -197,7 +208,7 @@ def main() -> None:
         sink = Path(tmp) / "out"
         for size in args.sizes:
             log = Path(tmp) / f"synthetic-{size:g}mb.log"
-            nbytes = write_log(log, size, args.source)
+            nbytes = write_log(log, size, args.source, args.senders)
             mb = nbytes / 1e6
             part = ["--part-size", str(args.part_size)] if args.part_size else []
             if args.memory_entries:

@@ -60,6 +60,24 @@ def lines(rng: random.Random):  # type: ignore[no-untyped-def]
         yield f"{ts} postfix/smtpd[{pid}]: disconnect from {c} ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4"
 
 
+def sender_lines(rng: random.Random):  # type: ignore[no-untyped-def]
+    """A server bouncing mail of ever new sender domains (a spam run): a domain, and its
+    registrable label as a bare word, learned per message; nothing repeats but the shape."""
+    i = 0
+    while True:
+        i += 1
+        ts = f"Nov 21 {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d} mx1"
+        q = qid(rng)
+        name = f"offer{i}x{rng.randrange(10**6)}"
+        dom = rng.choice([f"{name}.com", f"mail.{name}.co.uk", f"{name}-shop.de"])
+        size = rng.randrange(900, 99999)
+        yield f"{ts} postfix/qmgr[812]: {q}: from=<news@{dom}>, size={size}, nrcpt=1 (queue active)"
+        yield (
+            f"{ts} postfix/smtp[{rng.randrange(1000, 99999)}]: {q}: to=<{rng.choice(WORDS)}@kranich-hof.eu>, "
+            f"relay=none, delay=1, status=bounced (host said: 550 {name.upper()} ESMTP rejected)"
+        )
+
+
 def main() -> None:
     size_mb = float(sys.argv[1]) if len(sys.argv) > 1 else 10
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "benchmarks/data/anonymize-10mb.log")
