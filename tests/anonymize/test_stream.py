@@ -322,3 +322,12 @@ def test_a_lesson_after_the_first_part_replaces_every_part_again(tmp_path: Path)
     _replace_all(filt, [_Input("in.log", str(path), path.stat().st_size)], 1, out)  # type: ignore[arg-type]
     assert filt.calls == 10  # five parts, twice
     assert out.getvalue().decode() == "".join(f"1:line {i}\n" for i in range(5))
+
+
+def test_a_full_part_is_still_replaced_in_two_halves() -> None:
+    # Parts are kept small for memory; one of only ASCII (a log) must still reach the size
+    # where the engine and the leak check use both CPUs.
+    from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
+    from postfinger_py.commands.anonymize import PART_MAX_BYTES
+
+    assert PARALLEL_MIN_CHARS <= PART_MAX_BYTES <= 4 * 1024 * 1024
