@@ -32,7 +32,7 @@ from postfinger_py.anonymize.patterns import (
     needs_extras,
 )
 from postfinger_py.anonymize.shape import keyed_shape, recase, strict_shape
-from postfinger_py.anonymize.spill import SpillSet, SpillStore, first_with_prefix, in_order
+from postfinger_py.anonymize.spill import SpillSet, SpillStore, first_with_prefix, in_order, spilling
 from postfinger_py.anonymize.suffix import _tld_is_public, public_suffix_of
 
 _SPLIT_DOTS = re.compile(r"(\\?\.)")
@@ -275,9 +275,7 @@ class Engine:
         """The label before each learned domain's public suffix (`acme-robotics` of
         mx1.acme-robotics.com) is the site's name as a word too (`ESMTP Acme-Robotics mail`):
         a bare word, replaced in any case exactly as inside the domain (keyed on the suffix)."""
-        for i, name in enumerate(in_order(self.learned_domains)):
-            if self.spill_hook is not None and i % self.spill_every == self.spill_every - 1:
-                self.spill_hook()
+        for name in spilling(in_order(self.learned_domains), self.spill_hook, self.spill_every):
             labels = name.split(".")
             suffix = public_suffix_of(labels)
             keep_n = suffix.count(".") + 1
@@ -339,7 +337,6 @@ class Engine:
         hosts = store.new_dict("learned_hosts")
         hosts.update(self.short_hosts)
         self.short_hosts = hosts
-        self._bare = None
         self.freeze()  # (BareWords reads the containers it is given)
 
     def trim_caches(self) -> None:

@@ -19,7 +19,7 @@ from postfinger_py.anonymize.keeplist import (
 from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
 from postfinger_py.anonymize.patterns import DOT
 from postfinger_py.anonymize.shape import strict_shape
-from postfinger_py.anonymize.spill import SpillStore, added_since, lookup_many
+from postfinger_py.anonymize.spill import SpillStore, added_since, lookup_many, spilling
 from postfinger_py.anonymize.suffix import _tld_is_public, public_suffix_of
 
 
@@ -132,25 +132,19 @@ class LeakChecker:
                 seen = [max(0, n) for n in self._learned_sizes]
                 self._learned_sizes = sizes
                 strict = engine.mode == "strict"
-                step = 0
-                for value in itertools.chain(
+                names = itertools.chain(
                     added_since(engine.users, seen[0]), added_since(engine.short_hosts, seen[1])
-                ):
+                )
+                for value in spilling(names, self.spill_hook, self.spill_every):
                     if len(value) >= 2 and not (strict and _spelt_by_strict(value)):
                         self._kinds.setdefault(value, "user name" if value in engine.users else "host name")
-                    step = self._now_and_then(step)
-                for domain in added_since(engine.learned_domains, seen[2]):
+                domains = added_since(engine.learned_domains, seen[2])
+                for domain in spilling(domains, self.spill_hook, self.spill_every):
                     if not (strict and _spelt_by_strict(domain)):
                         self._kinds.setdefault(domain, "domain name")
-                    step = self._now_and_then(step)
         if len(engine.secrets) != self._secret_count:
             self._secret_count = len(engine.secrets)
             self._secrets = sorted((s for s in engine.secrets if len(s) >= 4), key=len, reverse=True)
-
-    def _now_and_then(self, step: int) -> int:
-        if self.spill_hook is not None and step % self.spill_every == self.spill_every - 1:
-            self.spill_hook()
-        return step + 1
 
     def spill_to(self, store: SpillStore) -> None:
         """Keep what it looks for in `store` from now on (on disk between parts)."""

@@ -20,7 +20,7 @@ import heapq
 import os
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, MutableMapping, MutableSet
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from postfinger_py.errors import PostfingerError, os_error_words
 
@@ -330,6 +330,18 @@ def lookup_many(d: Any, keys: Iterable[Any]) -> dict[Any, Any]:
     if isinstance(d, SpillDict):
         return d.lookup_many(keys)
     return {k: d[k] for k in set(keys).intersection(d)}
+
+
+_T = TypeVar("_T")
+
+
+def spilling(items: Iterable[_T], hook: Callable[[], object] | None, every: int) -> Iterator[_T]:
+    """`items`, with `hook` (a stream's spill) called after every `every` of them: a long walk
+    over what was learned spills now and then, so what it adds does not pile up in memory."""
+    for i, item in enumerate(items):
+        yield item
+        if hook is not None and i % every == every - 1:
+            hook()
 
 
 def _dedupe(keys: Iterable[Any]) -> Iterator[Any]:
