@@ -59,7 +59,12 @@ def test_kill_running_ends_a_command_another_thread_waits_on(tmp_path: Path) -> 
     )
     worker.start()
     deadline = time.monotonic() + 5
-    while not (pidfile.exists() and pidfile.read_text().strip()) and time.monotonic() < deadline:
+    # The child can write its pid file before Popen has returned in the worker
+    # thread and the group is registered: wait for both, not just the file.
+    while (
+        not (pidfile.exists() and pidfile.read_text().strip() and runner_mod._LIVE_GROUPS)
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.02)
     assert runner_mod._LIVE_GROUPS, "the running command is not registered"
     runner_mod.kill_running()
