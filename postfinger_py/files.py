@@ -59,6 +59,14 @@ class Files(Protocol):
 
     def stat(self, path: str) -> StatInfo: ...
 
+    def restat(self, path: str) -> StatInfo:
+        """The status again, later in the run (a log after it was read): never a remembered one.
+
+        Kept apart from stat() so that a capture records both answers and its replay gives
+        each caller the answer the live run gave it.
+        """
+        ...
+
     def listdir(self, path: str) -> list[str]: ...
 
     def open_binary(self, path: str) -> BinaryIO: ...
@@ -157,6 +165,9 @@ class LiveFiles:
                 return fh.read() if limit is None else fh.read(limit)
         except OSError as exc:
             raise _problem(path, exc) from None
+
+    def restat(self, path: str) -> StatInfo:
+        return self.stat(path)
 
     def stat(self, path: str) -> StatInfo:
         try:

@@ -275,6 +275,10 @@ class RecordingFiles:
     def __init__(self, inner: Files, recorder: Recorder) -> None:
         self.inner = inner
         self.recorder = recorder
+        # The first status of a path is the one recorded and the one every later stat() of
+        # the run gets: replay has one answer per path, so the live report must not see another.
+        self._stats: dict[str, StatInfo | FileProblem] = {}
+        self._stats_lock = threading.Lock()
 
     def _ask(self, op: str, path: str, fetch: Callable[[], T]) -> T:
         """fetch(); a FileProblem is recorded under (op, path), so replay raises it too."""
@@ -290,8 +294,24 @@ class RecordingFiles:
         return data
 
     def stat(self, path: str) -> StatInfo:
-        st = self._ask("stat", path, lambda: self.inner.stat(path))
-        self.recorder.add(("stat", path), {"op": "stat", "path": path, "stat": asdict(st)}, {})
+        with self._stats_lock:
+            known = self._stats.get(path)
+            if known is None:
+                try:
+                    known = self._status("stat", path, self.inner.stat)
+                except FileProblem as exc:
+                    known = exc
+                self._stats[path] = known
+        if isinstance(known, FileProblem):
+            raise known
+        return known
+
+    def restat(self, path: str) -> StatInfo:
+        return self._status("restat", path, self.inner.restat)
+
+    def _status(self, op: str, path: str, fetch: Callable[[str], StatInfo]) -> StatInfo:
+        st = self._ask(op, path, lambda: fetch(path))
+        self.recorder.add((op, path), {"op": op, "path": path, "stat": asdict(st)}, {})
         return st
 
     def listdir(self, path: str) -> list[str]:
@@ -380,6 +400,9 @@ class Snapshot:
     def recorded_at(self) -> datetime:
         return recorded_at(self.directory, self.facts)
 
+    def has(self, key: Key) -> bool:
+        return key in self._records
+
     def blob(self, record: dict[str, Any], slot: str, limit: int | None = None) -> bytes:
         rel = record.get(slot)
         return self.members.read(rel, limit) if rel else b""
@@ -397,6 +420,7 @@ class Snapshot:
                 "run": "command",
                 "read": "file",
                 "stat": "file status of",
+                "restat": "file status of",
                 "listdir": "directory listing of",
                 "binary": "program file",
             }.get(key[0], key[0])
@@ -446,6 +470,11 @@ class ReplayFiles:
 
     def stat(self, path: str) -> StatInfo:
         return StatInfo(**self._get("stat", path)["stat"])
+
+    def restat(self, path: str) -> StatInfo:
+        # Snapshots written before restat existed hold only the first status.
+        op = "restat" if self.snapshot.has(("restat", path)) else "stat"
+        return StatInfo(**self._get(op, path)["stat"])
 
     def listdir(self, path: str) -> list[str]:
         return list(self._get("listdir", path)["names"])

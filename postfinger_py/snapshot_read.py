@@ -164,7 +164,7 @@ def _record_problem(record: Any) -> str | None:
     if not isinstance(record, dict):
         return "is not an object"
     op = record.get("op")
-    if op not in ("run", "read", "stat", "listdir", "binary", "probe"):
+    if op not in ("run", "read", "stat", "restat", "listdir", "binary", "probe"):
         return f"has an unknown op {op!r}"
     if op == "run":
         argv = record.get("argv")
@@ -181,7 +181,7 @@ def _record_problem(record: Any) -> str | None:
         if slot in record and record[slot] is not None and not isinstance(record[slot], str):
             return f"has a {slot} that is not a member name"
     problem = record.get("problem")
-    if problem is not None and op in ("read", "stat", "listdir"):
+    if problem is not None and op in ("read", "stat", "restat", "listdir"):
         if not (
             isinstance(problem, dict)
             and isinstance(problem.get("kind"), str)
@@ -189,7 +189,7 @@ def _record_problem(record: Any) -> str | None:
         ):
             return "has a problem without kind and reason"
         return None
-    if op == "stat":
+    if op in ("stat", "restat"):
         why = _fields_ok(record.get("stat"), StatInfo, tuple(f.name for f in fields(StatInfo)))
         return f"'stat' {why}" if why else None
     if op == "listdir":

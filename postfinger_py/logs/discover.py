@@ -225,7 +225,7 @@ def read_source(
     out = notes.messages()
     if src.mtime is not None and not notes.gzip:
         try:
-            after = ctx.files.stat(src.name)
+            after = ctx.files.restat(src.name)
         except FileProblem:
             after = None
         if after is None or after.size < notes.bytes_read:

@@ -68,6 +68,36 @@ def test_record_then_replay_gives_the_same_answers(tree: Path, tmp_path: Path) -
     assert problem.value.kind == "missing"
 
 
+def test_a_file_status_is_one_answer_per_run_and_restat_its_own(tree: Path, tmp_path: Path) -> None:
+    # Replay keeps one status per path: a second stat() of the live run gets the first answer
+    # too, or the live report and its replay could differ. restat() (after reading) is a
+    # separate record; a snapshot without it (older tools) answers restat() with the stat.
+    main_cf = tree / "etc/postfix/main.cf"
+    rec = Recorder()
+    files = RecordingFiles(LiveFiles(str(tree)), rec)
+    first = files.stat("/etc/postfix/main.cf")
+    main_cf.write_bytes(main_cf.read_bytes() + b"more = lines\n")
+    assert files.stat("/etc/postfix/main.cf") == first
+    later = files.restat("/etc/postfix/main.cf")
+    assert later.size == first.size + len(b"more = lines\n")
+    with pytest.raises(FileProblem):
+        files.stat("/etc/postfix/nothere")
+    (tree / "etc/postfix/nothere").write_text("now it is")
+    with pytest.raises(FileProblem):  # the first answer holds for the run
+        files.stat("/etc/postfix/nothere")
+    older = RecordingFiles(LiveFiles(str(tree)), Recorder())
+    older.stat("/etc/postfix/main.cf")
+    rec.write(str(tmp_path / "snap"), {})
+    older.recorder.write(str(tmp_path / "old"), {})
+
+    replay = ReplayFiles(Snapshot(str(tmp_path / "snap")))
+    assert replay.stat("/etc/postfix/main.cf") == first
+    assert replay.restat("/etc/postfix/main.cf") == later
+    with pytest.raises(FileProblem):
+        replay.stat("/etc/postfix/nothere")
+    assert ReplayFiles(Snapshot(str(tmp_path / "old"))).restat("/etc/postfix/main.cf").size == later.size
+
+
 def test_replay_fails_loudly_on_unrecorded_calls(tmp_path: Path) -> None:
     rec = Recorder()
     rec.write(str(tmp_path / "s"), {"now": "2026-11-21T22:00:00+00:00", "euid": 0})
