@@ -227,7 +227,10 @@ def learn_free_text(engine: Engine, text: str) -> None:
         for secret in _credentials(text):
             engine.learn_secret(secret)
         for user in _SASLUSER.findall(text):
-            engine.learn_user(user)
+            if "@" in user:
+                _learn_mailbox_owner(engine, user)
+            else:
+                engine.learn_user(user)
         if "static:" in text or "inline:" in text:
             for m in _PASTED_PARAM.finditer(text):
                 learn_parameter(engine, m.group(1), m.group(2))
@@ -291,13 +294,29 @@ def learn_free_text(engine: Engine, text: str) -> None:
         for literal, pattern in _DOVECOT_USERS:
             if literal in text:
                 for user in set(pattern.findall(text)):
-                    if "@" not in user:
+                    if "@" in user:
+                        _learn_mailbox_owner(engine, user)
+                    else:
                         engine.learn_user(user)
         if "user=" in text:
             for m in _PAM_USER.finditer(text):
-                # (A match starts at the `r` of `ruser=` when there is one.)
-                if text[m.start() - 1 : m.start()] in (" ", "\t") and "@" not in m.group(1):
+                # (A match starts at the `r` of `ruser=` when there is one.) Also SpamAssassin's
+                # `spamd: result: ... ,user=alice,uid=1001,`.
+                if text[m.start() - 1 : m.start()] in (" ", "\t", ",") and "@" not in m.group(1):
                     engine.learn_user(m.group(1))
+    if "postfix" in text and "to=<" in text:
+        # What local(8), virtual(8), lmtp(8) and pipe(8) deliver to is a mailbox of this
+        # server: its owner's name is replaced where it stands alone too (`procmail -a alice`,
+        # `/home/alice/Maildir`), as for the Dovecot and SASL user names above.
+        for m in _DELIVERED_TO.finditer(text):
+            _learn_mailbox_owner(engine, m.group(1))
+
+
+def _learn_mailbox_owner(engine: Engine, address: str) -> None:
+    """The user of a mailbox of this server (`alice` of alice+tag@example.com), as a word."""
+    local = address.rpartition("@")[0].split("+", 1)[0]
+    if len(local) >= 3 and local.lower() not in _ROLE_WORDS and not local.lower().startswith("postmaster"):
+        engine.learn_user(local)
 
 
 def _learn_bare_host(engine: Engine, label: str) -> None:
@@ -385,6 +404,10 @@ _DOVECOT_USERS = (
         for name in _DOVECOT_DRIVERS
     ),
     ("user=<", re.compile(r"user=<(?<![\w-]user=<)([^,()<>\s]+)>")),
+)
+# The recipient of a delivery by local(8), virtual(8), lmtp(8) or pipe(8) (one log line).
+_DELIVERED_TO = re.compile(
+    r"postfix(?:-[\w.-]+)?/(?:local|virtual|lmtp|pipe)\[\d+\]: [^\n]*? (?:orig_)?to=<([^<>@\s]+@[^<>\s]+)>"
 )
 # pam_unix's `ruser=alice rhost=... user=alice` (the character before is tested per match).
 _PAM_USER = re.compile(r"r?user=([\w.+-]*\w)(?=[\s,;)]|$)", re.MULTILINE)

@@ -185,3 +185,35 @@ def test_dovecot_log_file_and_pam_unix_users(tmp_path: Path) -> None:
         assert "pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0" in out
         assert re.search(r"Info: pam\([a-z]{8},[\d.]+\): pam_authenticate\(\) failed", out)
         assert re.search(r"tty=dovecot ruser=[a-z]{8} rhost=[\d.]+  user=[a-z]{8}\n", out)
+
+
+def test_the_owner_of_a_mailbox_here_is_replaced_where_the_name_stands_alone(tmp_path: Path) -> None:
+    """The local part of an address this server delivers to or authenticates (local, virtual,
+    lmtp and pipe deliveries, sasl_username, Dovecot's user=<...>) is that user's name, and
+    appears alone in other lines: procmail's argument, a home directory, spamd's user=."""
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "Nov 21 00:10:05 mx1 postfix/local[1236]: 8A1B2C3D4E: to=<jsmith@northwind-traders.com>, "
+        "orig_to=<info@northwind-traders.com>, relay=local, delay=0.1, delays=0.05/0/0/0.05, "
+        "dsn=2.0.0, status=sent (delivered to command: /usr/bin/procmail -a jsmith)\n"
+        "Nov 21 00:10:06 mx1 postfix/virtual[1237]: 8A1B2C3D4F: to=<mkeller+lists@northwind-traders.com>, "
+        "relay=virtual, delay=0.1, status=sent (delivered to maildir)\n"
+        "Nov 21 00:10:07 mx1 postfix/smtpd[1238]: 2D3E4F5A6B: client=unknown[203.0.113.9], "
+        "sasl_method=LOGIN, sasl_username=tvogel@northwind-traders.com\n"
+        "Nov 21 00:10:08 mx1 dovecot: imap-login: Login: user=<pfranke@northwind-traders.com>, "
+        "method=PLAIN, rip=203.0.113.9, lip=10.1.2.3, mpid=1234, TLS, session=<abcd>\n"
+        "Nov 21 00:10:09 mx1 spamd[2001]: spamd: result: Y 15 - BAYES_99 scantime=2.1,size=4567,"
+        "user=rhahn,uid=1001,required_score=5.0,rhost=127.0.0.1,autolearn=spam\n"
+        "Nov 21 00:10:10 mx1 dovecot: lda(mkeller): sieve: msgid=<x@gmail.com>: stored mail into "
+        "mailbox 'INBOX'\n"
+        "Nov 21 00:10:11 mx1 cron[99]: (jsmith) CMD (/home/jsmith/bin/fetch; tvogel pfranke; echo info)\n"
+        "Nov 21 00:10:12 mx1 postfix/smtp[1239]: 8A1B2C3D50: to=<info@gmail.com>, relay=none, "
+        "delay=1, status=deferred (connect to gmail.com[192.0.2.7]:25: Connection timed out)\n"
+    )
+    for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
+        for original in ("jsmith", "mkeller", "tvogel", "pfranke", "rhahn"):
+            assert original not in out.lower(), original
+        # Role names stay words: `info` is not learned as anyone's name.
+        assert "; echo info)" in out
+        assert "(delivered to command: /usr/bin/procmail -a " in out
+        assert re.search(r",user=[a-z]{5},uid=1001,", out)
