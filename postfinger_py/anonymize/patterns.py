@@ -24,6 +24,9 @@ SECRET_KEYS = r"password|passwd|pwd|pass|bind_pw|secret|auth_pw|sasl_password|ap
 # Substrings one of which every SECRET_KEYS keyword holds (`pass`: password, passwd, ...): text
 # holding none of them, in lower case, holds no credential (a fast test before the pattern).
 SECRET_WORDS = ("pass", "pwd", "_pw", "secret", "api_key", "token")
+# The value after such a keyword: not MySQL's `(using password: YES)` / `NO)`, which says
+# whether a password was sent (the helper needs it), not what it was.
+CRED_VALUE = r"(?!(?i:yes|no)\))[^\s,;\"'<>]+"
 assert all(any(w in k for w in SECRET_WORDS) for k in SECRET_KEYS.split("|"))
 # The keys of the `key = value` lines of mysql:/pgsql:/ldap:/sqlite: table files (CFLINE).
 CFLINE_KEYS = "user|username|password|passwd|bind_pw|bind_dn|dbname|search_base"
@@ -38,7 +41,7 @@ ALTERNATIVES = [
         rf"^(?P<cf_pre>[ \t]*(?P<cf_key>{CFLINE_KEYS})[ \t]*=[ \t]*)"
         r"(?P<cf_val>[^\s](?:[^\n]*[^\s])?)(?=[ \t]*$)",
     ),
-    ("CRED", rf"(?<![\w-])(?P<cr_pre>(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*)(?P<cr_val>[^\s,;\"'<>]+)"),
+    ("CRED", rf"(?<![\w-])(?P<cr_pre>(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*)(?P<cr_val>{CRED_VALUE})"),
     ("SASLUSER", r"(?<![\w-])(?P<su_pre>sasl_username=)(?P<su_val>[^\s,]+)"),
     # An LDAP DN with domain components (`cn=admin,dc=example,dc=co,dc=uk`): the dc= labels
     # are one domain name, the other values names.

@@ -201,3 +201,27 @@ def test_verbose_smtpd_sasl_logging_and_pasted_master_cf(tmp_path: Path) -> None
     assert "decoded response: " + SECRET_MASK in out and "watchdog_pat: 0x55d1c0a0" in out
     assert "smtpd -o smtp_sasl_password_maps=static:" in out and "@gmail.com:" + SECRET_MASK in out
     assert "uncoded server challenge: Username:" in out and out.count("\n") == text.count("\n")
+
+
+def test_database_accounts_in_their_servers_errors(tmp_path: Path) -> None:
+    """MySQL's and PostgreSQL's own words name the table's database user; MySQL's `(using
+    password: YES)` says whether a password was sent and is no password: it stays, with its
+    parenthesis, and YES is not masked elsewhere either."""
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "Dec  7 11:00:02 mx1 postfix/proxymap[502]: warning: connect to mysql server 10.44.0.9: "
+        "Access denied for user 'mailsrv'@'10.44.0.5' (using password: YES)\n"
+        "Dec  7 11:00:03 mx1 postfix/proxymap[502]: warning: connect to mysql server 10.44.0.9: "
+        "Access denied for user 'mailro'@'localhost' (using password: NO)\n"
+        "Dec  7 11:00:04 mx1 postfix/proxymap[503]: warning: pgsql query failed: FATAL:  password "
+        'authentication failed for user "pgmailer"\n'
+        "Dec  7 11:00:05 mx1 postfix/proxymap[503]: warning: connect to pgsql server 10.44.0.10: "
+        'FATAL:  role "vmailadm" does not exist\n'
+        "Dec  7 11:00:06 mx1 postfix/smtpd[504]: reply: 250 YES) ok\n"
+    )
+    for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
+        for original in ("mailsrv", "mailro", "pgmailer", "vmailadm"):
+            assert original not in out, original
+        assert out.count("(using password: YES)\n") == 1 and "(using password: NO)\n" in out
+        assert "250 YES) ok" in out
+        assert re.search(r"Access denied for user '[a-z]{7}'@'[\d.]+' \(using", out)
