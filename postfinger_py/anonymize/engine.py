@@ -11,7 +11,7 @@ from typing import (
     Callable,
 )
 
-from postfinger_py.anonymize import keeplist
+from postfinger_py.anonymize import compound, keeplist
 from postfinger_py.anonymize.bare import BareWords, merged
 from postfinger_py.anonymize.handlers import Handlers
 from postfinger_py.anonymize.ipanon import IpAnonymizer
@@ -190,6 +190,7 @@ class Engine:
         self._phrases: Pattern[str] | None = None
         self._phrase_labels: dict[str, str] = {}
         self._phrase_starts: list[str] = []
+        self.compound_labels: tuple[str, ...] = ()  # see compound.py
         self._tokens: dict[str, str] = {}
         self._hosts: dict[str, str] = {}
         self._h = Handlers(self)
@@ -390,6 +391,8 @@ class Engine:
             text = self._join_soft_breaks(text)
         if self._phrases is not None:
             text = self._replace_phrases(text)
+        if self.compound_labels:
+            text = self._replace_compounds(text)
         for secret in self._long_secrets:
             if secret in text:
                 text = text.replace(secret, SECRET_MASK)
@@ -400,21 +403,32 @@ class Engine:
         `Northwind_Traders`, `Northwind=2DTraders`): the words replaced as the label's parts.
         Never beside a dot or `@` (there it is a domain's label, replaced as such)."""
         self._phrases, self._phrase_labels, self._phrase_starts = None, {}, []
+        self.compound_labels = ()
         if self.mode == "off":
             return
         chosen: list[str] = []
+        compounds: list[str] = []
         for label in self.short_hosts:  # (learned first, first: the configuration's names)
             parts = label.split("-")
             # (`acme-co` too: `AcmeCo`; a first word of three letters, the rest of two)
             if (
-                len(parts) > 1
+                len(chosen) < PHRASE_LABELS
+                and len(parts) > 1
                 and len(parts[0]) >= 3
                 and len(label) >= 6
                 and all(len(p) >= 2 and p.isalpha() for p in parts)
             ):
                 chosen.append(label)
-                if len(chosen) == PHRASE_LABELS:
-                    break
+            if (
+                len(compounds) < compound.COMPOUND_LABELS
+                and len(label) >= compound.COMPOUND_MIN
+                and "_" not in label
+                and self._is_registrable_label(label)
+            ):
+                compounds.append(label)
+            if len(chosen) == PHRASE_LABELS and len(compounds) == compound.COMPOUND_LABELS:
+                break
+        self.compound_labels = compound.pick(compounds)
         for label in sorted(chosen):
             self._phrase_labels[label.replace("-", "")] = label
         if not self._phrase_labels:
@@ -425,6 +439,31 @@ class Engine:
         ]
         self._phrases = re.compile(rf"(?<![\w.@-])(?:{'|'.join(alts)})(?![^\W_]|[.@-])")
         self._phrase_starts = sorted({lab.split("-")[0] for lab in self._phrase_labels.values()})
+
+    def _is_registrable_label(self, label: str) -> bool:
+        """Whether this learned short host is a registrable label (its value a public suffix:
+        the site's name, `acme-robotics` of acme-robotics.com), not a host (`mx1`)."""
+        value = self.short_hosts.get(label)
+        return value is not None and value != "" and public_suffix_of(value.split(".")) == value
+
+    def _replace_compounds(self, text: str) -> str:
+        """Each registrable label inside a compound word (see compound.py) replaced as the
+        label is everywhere, in the case it is written in."""
+        spans = compound.compound_spans(compound.lowered(text), self.compound_labels)
+        if not spans:
+            return text
+        out: list[str] = []
+        pos = 0
+        for start, end, label in spans:
+            word = text[start:end]
+            repl = self.host(label)
+            if len(repl) != len(word):
+                repl = self._case(word, repl)
+            elif self.mode != "strict":
+                repl = "".join(r.upper() if w.isupper() else r.lower() for w, r in zip(word, repl))
+            out += [text[pos:start], repl]
+            pos = end
+        return "".join(out) + text[pos:]
 
     def _replace_phrases(self, text: str) -> str:
         """_phrases.sub(_h_phrase, text), tried only where a first word starts (found by

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Callable
 
+from postfinger_py.anonymize.compound import compound_spans
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.keeplist import (
     FILE_EXTENSIONS,
@@ -107,6 +108,7 @@ class LeakChecker:
         self._learned_sizes = (-1, -1, -1)
         self._secret_count = -1
         self._secrets: list[str] = []
+        self._compounds: tuple[str, ...] = ()  # the engine's compound_labels
         self.spill_hook: Callable[[], object] | None = None  # see Engine.spill_hook
         self.spill_every = 10_000
         self.refresh()
@@ -118,6 +120,7 @@ class LeakChecker:
         engine = self._engine
         if engine is None:  # (unpickled: what it took in is all it knows)
             return
+        self._compounds = engine.compound_labels
         if engine.mode != "off":
             new = len(engine.replaced) - self._taken
             if new > 0:
@@ -211,13 +214,16 @@ class LeakChecker:
     def _found(self, text: str) -> list[tuple[str, str]]:
         """(value, kind) of every original value (but secrets) that survives in `text`."""
         found: list[tuple[str, str]] = []
-        if self._kinds or self._locals or self._v6:
+        if self._kinds or self._locals or self._v6 or self._compounds:
             low = text.lower().replace("\\.", ".")
             # Every pattern below stops at whitespace, so it finds the same values in the
             # distinct whitespace-separated words, each once, as in the whole text: on logs,
             # where most words repeat, that is a fraction of the text.
             wordset = set(low.split())
             words = "\n".join(wordset)
+            if self._compounds:
+                # The site's name joined to other words: a file or table name (compound.py).
+                found += [(lab, "domain name") for _, _, lab in compound_spans(words, self._compounds)]
             if self._kinds:
                 if words.isascii():  # the same runs as _TOKENS, by translate and split
                     tokens = set(words.translate(_NOT_TOKEN_ASCII).split())

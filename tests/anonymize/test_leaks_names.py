@@ -215,3 +215,48 @@ def test_the_site_name_as_words_among_thousands_of_hyphenated_senders(tmp_path: 
     engine.freeze()
     assert len(engine._phrase_labels) == PHRASE_LABELS
     assert engine._phrase_labels["northwindtraders"] == "northwind-traders"
+
+
+def test_the_site_name_inside_file_table_and_certificate_names(tmp_path: Path) -> None:
+    """`acme-robotics_senders.db`, `ACME-ROBOTICS_CA.crt`, `sasl_acme-robotics`: the label
+    joined to other words by `_` or `-` is replaced as the label is in the domain, in its
+    case; another company's domain that starts with the same words is the domain logic's."""
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "Dec  7 10:00:14 mx1 postfix/smtpd[510]: fatal: open database "
+        "/etc/postfix/acme-robotics_senders.db: No such file or directory\n"
+        "Dec  7 10:00:15 mx1 postfix/smtpd[510]: warning: cannot load /etc/ssl/ACME-ROBOTICS_CA.crt "
+        "and /etc/postfix/sasl_acme-robotics, hash:/etc/postfix/acme-robotics-access is unavailable\n"
+        "Dec  7 10:00:16 mx1 postfix/smtpd[510]: open database /etc/postfix/acme-robotics-access.db: "
+        "No such file or directory\n"
+        "Dec  7 10:00:17 mx1 postfix/smtp[511]: to=<x@acme-robotics-eu.com>, relay=mx.acme-robotics-eu.com"
+        "[192.0.2.5]:25, status=sent\n"
+        "header_checks = pcre:/^acme-robotics-eu\\.com$/\n"
+        "the domain acme-robotics.com\n"
+    )
+    for out in (filtered(tmp_path, conf, text), command(tmp_path, conf, text)[1]):
+        assert "acme" not in out.lower(), out
+        label = out.rsplit("the domain ", 1)[1].split(".")[0]
+        assert f"/etc/postfix/{label}_senders.db: No such" in out
+        assert f"/etc/ssl/{label.upper()}_CA.crt and /etc/postfix/sasl_{label}, hash:" in out
+        assert f"hash:/etc/postfix/{label}-access is unavailable" in out
+        assert f"/etc/postfix/{label}-access.db: No such" in out
+        # The other company's domain is replaced whole, the same in every line.
+        other = out.split("status=sent")[0].rsplit("to=<", 1)[1].split("@")[1].split(">")[0]
+        assert other.endswith(".com") and not other.startswith(label)
+        assert f".{other}[192.0.2.5]:25" in out and f"pcre:/^{other.replace('.', chr(92) + '.')}$/" in out
+
+
+def test_the_leak_check_finds_the_site_name_inside_a_compound() -> None:
+    from postfinger_py.anonymize.leak import LeakChecker
+
+    engine = Engine(KEY)
+    engine.learn_host("mx1.acme-robotics.com")
+    engine.freeze()
+    checker = LeakChecker(engine)
+    assert engine.compound_labels == ("acme-robotics",)
+    assert checker.find("open /etc/postfix/ACME-ROBOTICS_senders.db failed\n") is not None
+    assert checker.find("see sasl_acme-robotics here\n") is not None
+    assert checker.find("relay=mx.acme-robotics-eu.com\n") is None  # another domain's label
+    replaced = engine.apply("open /etc/postfix/ACME-ROBOTICS_senders.db failed\n")
+    assert "ACME" not in replaced and checker.find(replaced) is None
