@@ -26,6 +26,7 @@ from postfinger_py.anonymize.patterns import (
     SECRET_MASK,
     SECRET_WORDS,
     SLOW_LINE,
+    TLD,
     build_outer,
     build_scanner,
     build_token_outer,
@@ -40,6 +41,13 @@ _SPLIT_DOTS = re.compile(r"(\\?\.)")
 # outer pattern changes such a tag only where its name holds a learned word (`-o syslog_name=
 # postfix/mx1`), so it is taken whole here instead of being looked up as one more distinct piece
 # per process ID (Engine._prog_changes says which names hold one).
+_TLD_SHAPED = re.compile(TLD)
+# Words the patterns that learn a user by position take when the text is prose, not a name
+# (Dovecot's `mailbox for user is full`): never learned as one.
+_NOT_NAMES = frozenset(
+    "is was are has had not no the a an and or of to in on at by as be for from with that this "
+    "which who unknown does exists found".split()
+)
 _SYSLOG_LINE = re.compile(dict(ALTERNATIVES)["SYSLOG"][1:] + r"(?: (?P<sl_prog>[\w/.-]*)\[\d+\]:(?!\S))?")
 # Encoded dots, hyphens and at signs: URL, HTML entity, quoted-printable, JSON/C escapes.
 _ENC = (
@@ -233,6 +241,8 @@ class Engine:
             if not self.is_keyword(lowered):
                 self.short_hosts.setdefault(lowered, "")
             return
+        if not _TLD_SHAPED.fullmatch(labels[-1]):
+            return  # (`mail.x`, `host.local1`: no domain to the scanner, so never replaced)
         if lowered not in self.learned_domains:
             self.learned_domains.add(lowered)
             self._stale = True  # its label is a learned word only after freeze()
@@ -260,6 +270,7 @@ class Engine:
         user = user.strip()
         if (
             len(user) >= 2
+            and user.lower() not in _NOT_NAMES
             and not self.is_keyword(user)
             and not self.kept_by_user(user)
             and not user.isdigit()

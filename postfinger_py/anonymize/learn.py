@@ -272,6 +272,12 @@ def learn_free_text(engine: Engine, text: str) -> None:
         for pattern in _PASSWORD_HASHES:
             for secret in set(pattern.findall(text)):
                 engine.learn_secret(secret)
+    for literal, pattern in _CLI_SECRETS:
+        if literal in text:
+            for m in pattern.finditer(text):
+                engine.learn_secret(m.group("pw"))
+                if m.groupdict().get("user"):
+                    _learn_login(engine, m.group("user"))
     # local(8) names the user by position: `cannot update mailbox /var/mail/hbauer for user
     # hbauer`, `unknown user: "hbauer"`, `/var/spool/mail/hbauer`, `/var/vmail/DOMAIN/hbauer`.
     for literal, pattern in _LOCAL_USERS:
@@ -358,6 +364,34 @@ _PASSWORD_HASHES = (
     ),
     re.compile(r"\{(?<![\w{$]\{)[A-Z][A-Z0-9.-]{1,30}\}[^\s:|,;\"'<>{}]+"),
 )
+# Passwords on command lines people paste with their question (each after a literal that is
+# fast to find): swaks, testsaslauthd, doveadm auth, zmprov, docker-mailserver's setup,
+# htpasswd -b, mysql -pSECRET, curl -u user:secret, sshpass -p, and the AUTH PLAIN how-to's
+# `printf '\0user\0secret' | base64`.
+_CLI_PW = r"(?P<pw>[^\s'\"]+)"
+_CLI_SECRETS = (
+    ("--auth-password", re.compile(rf"--auth-password[= ]['\"]?{_CLI_PW}")),
+    (
+        "testsaslauthd",
+        re.compile(rf"testsaslauthd\b(?:[^\n]*? -u (?P<user>[^\s'\"-]\S*))?[^\n]*? -p ['\"]?{_CLI_PW}"),
+    ),
+    (
+        "doveadm",
+        re.compile(
+            rf"doveadm(?: -\w+)* auth (?:test|login)(?: -\w+ \S+)* (?P<user>[^\s'\"-]\S*) ['\"]?{_CLI_PW}"
+        ),
+    ),
+    (
+        "zmprov",
+        re.compile(rf"zmprov(?: -\w+)* (?:sp|setPassword|ca|createAccount) (?P<user>\S+) ['\"]?{_CLI_PW}"),
+    ),
+    ("email ", re.compile(rf"setup(?:\.sh)? email (?:add|update) (?P<user>\S+) ['\"]?{_CLI_PW}")),
+    ("htpasswd", re.compile(rf"htpasswd -\w*b\w* \S+ (?P<user>\S+) ['\"]?{_CLI_PW}")),
+    ("mysql", re.compile(rf"mysql(?:dump|admin)?\b[^\n]*? -p(?!\s){_CLI_PW}")),
+    ("curl", re.compile(rf"curl\b[^\n]*? (?:-u|--user) ['\"]?(?P<user>[^\s:'\"]+):{_CLI_PW}")),
+    ("sshpass", re.compile(rf"sshpass -p ['\"]?{_CLI_PW}")),
+    ("\\0", re.compile(r"\\0(?:00)?(?P<user>[^\\\s'\"]+)\\0(?:00)?(?P<pw>[^\\\s'\"]+)")),
+)
 # local(8) and mailbox paths: `/var/mail/hbauer`, `/var/vmail/example.com/hbauer/`.
 _LOCAL_USERS = (
     ("/var/", re.compile(r"/var/(?:spool/)?v?mail/(?:[\w-]+(?:\.[\w-]+)+/)?([\w.+-]*\w)")),
@@ -367,6 +401,14 @@ _LOCAL_USERS = (
     # 'mailsrv'@'10.0.0.5'`, PostgreSQL's `password authentication failed for user "mailsrv"`
     # and `role "mailsrv" does not exist`.
     ("for user '", re.compile(r"for user '([\w.+-]*\w)'")),
+    # courier's `550 User <hbauer> unknown`; Roundcube's `Failed login for hbauer from` and
+    # `Login failed for hbauer from`; saslauthd's `[user=hbauer]`; pam's `about user hbauer`;
+    # Cyrus's `badlogin: host [addr] plaintext hbauer SASL(-13)`.
+    ("User <", re.compile(r"User <([\w.+-]*\w)> unknown")),
+    (" for ", re.compile(r"(?:Failed login|Login failed) for ([\w.+-]*\w) from ")),
+    ("[user=", re.compile(r"\[user=([\w.+-]*\w)\]")),
+    ("about user ", re.compile(r"about user ([\w.+-]*\w)")),
+    ("badlogin: ", re.compile(r"badlogin: \S+ ?\[[^\]\s]*\] [\w-]+ ([\w.+-]*\w) ")),
     ('for user "', re.compile(r'for user "([\w.+-]*\w)"')),
     ('role "', re.compile(r'(?<![\w-])role "([\w.+-]*\w)"')),
 )
@@ -403,6 +445,7 @@ _PROTOCOL_WORDS = frozenset(
 _DOVECOT_DRIVERS = (
     "pam", "passwd-file", "passwd", "shadow", "sql", "ldap", "static", "checkpassword", "lua",
     "bsdauth", "oauth2", "vpopmail", "master", "imap", "pop3", "lmtp", "managesieve", "submission",
+    "lda", "deliver", "sieve", "doveadm", "indexer-worker", "quota-status", "IMAP", "POP3",
 )  # fmt: skip
 _DOVECOT_USERS = (
     *(
@@ -453,6 +496,7 @@ _AUTH_INITIAL = {
     )
     for word in ("AUTH", "auth", "Auth")
 }
+_DOVECOT_RESP = re.compile(r"(?<![\w-])resp=([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")
 _DECODED = re.compile(r"decoded (?:initial )?response:? ([^\n]*?)[ \t]*$", re.MULTILINE)
 _CHALLENGE = re.compile(r"(?:^|[\s:>])334(?:[ \t]+([A-Za-z0-9+/]*={0,2}))?[ \t]*$")
 _RESPONSE = re.compile(r"^(?:.*?(?:[>:]|\bC:)[ \t]+)?([A-Za-z0-9+/]{4,}={0,2})[ \t]*$")
@@ -510,6 +554,13 @@ def learn_auth_dialogue(engine: Engine, text: str) -> None:
             )
             break
         pos = text.find("334", end)
+    if "resp=" in text:
+        # Dovecot's auth debug log: `client in: AUTH<TAB>1<TAB>PLAIN<TAB>...<TAB>resp=<base64>`.
+        for blob in _DOVECOT_RESP.findall(text):
+            decoded = _b64(blob)
+            if decoded is not None:
+                engine.learn_secret(blob)
+                _learn_decoded(engine, "", decoded, "")
     if "decoded" in text:
         # Cyrus SASL's verbose logging (smtpd -v) writes the responses decoded.
         for m in _DECODED.finditer(text):

@@ -15,9 +15,15 @@ DOT = r"\\?\."
 SECRET_MASK = "********"
 TLD = r"(?:[^\W\d_]{2,63}|xn--[\w-]{1,59})"
 DOMAIN = rf"(?:{LABEL}{DOT})+{TLD}(?![\w-])(?!{DOT}[^\W_])"
+# A log line's time: syslog's (`Jul  3 19:18:06`, with a year `Jul 03 2024 19:18:06`) or ISO
+# 8601's (rsyslog's high-precision form, `2024-07-03 17:18:06,123`). Before it, what log
+# shippers add: `docker logs -t`'s own ISO time before the syslog one, docker compose's
+# `service  | `, and RFC 5424's `<22>1 `. The syslog host comes after all of it.
+_CLASSIC_TIME = r"[A-Z][a-z]{2} [ \d]\d(?: \d{4})? \d\d:\d\d:\d\d"
+_ISO_TIME = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
 TIMESTAMP = (
-    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
-    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
+    rf"(?:(?:[\w.-]+ +\| )?(?:<\d{{1,3}}>\d{{0,2}} )?"
+    rf"(?:(?:{_ISO_TIME} )?{_CLASSIC_TIME}|{_ISO_TIME}))"
 )
 
 SECRET_KEYS = r"password|passwd|pwd|pass|bind_pw|secret|auth_pw|sasl_password|api_key|token"
@@ -25,8 +31,9 @@ SECRET_KEYS = r"password|passwd|pwd|pass|bind_pw|secret|auth_pw|sasl_password|ap
 # holding none of them, in lower case, holds no credential (a fast test before the pattern).
 SECRET_WORDS = ("pass", "pwd", "_pw", "secret", "api_key", "token")
 # The value after such a keyword: not MySQL's `(using password: YES)` / `NO)`, which says
-# whether a password was sent (the helper needs it), not what it was.
-CRED_VALUE = r"(?!(?i:yes|no)\))[^\s,;\"'<>]+"
+# whether a password was sent (the helper needs it), not what it was; and not the closing
+# parenthesis of Dovecot's `(given password: x)`.
+CRED_VALUE = r"(?!(?i:yes|no)\))[^\s,;\"'<>]*[^\s,;\"'<>)]"
 assert all(any(w in k for w in SECRET_WORDS) for k in SECRET_KEYS.split("|"))
 # The keys of the `key = value` lines of mysql:/pgsql:/ldap:/sqlite: table files (CFLINE).
 CFLINE_KEYS = "user|username|password|passwd|bind_pw|bind_dn|dbname|search_base"
