@@ -167,6 +167,7 @@ class Engine:
         self._k_text = subkey(key, "text")
         self._keep = keeplist.compile_user_patterns(keep)
         self._keywords = keeplist.keywords()
+        self._report_words = keeplist.report_words()
         # What the site's own structure says (learned before replacing).
         # (Plain containers, or kept on disk between the parts of a stream: spill_learned_to.)
         self.short_hosts: MutableMapping[str, str] = {}  # single label (lower) -> its parent (lower)
@@ -213,6 +214,13 @@ class Engine:
     def is_keyword(self, word: str) -> bool:
         return word.lower() in self._keywords
 
+    def not_a_name(self, word: str) -> bool:
+        """Whether `word` is never learned as a bare name: a keyword, or a word of the report's
+        own text (a host `in.example.com` taught `in`, replaced in all prose, and the report
+        refused itself where its fixed text held one)."""
+        low = word.lower()
+        return low in self._keywords or low in self._report_words
+
     def kept_by_user(self, value: str) -> bool:
         return bool(self._keep) and any(p.fullmatch(value) for p in self._keep)
 
@@ -238,7 +246,7 @@ class Engine:
         if keeplist.domain_is_kept(lowered):
             return
         if len(labels) == 1:
-            if not self.is_keyword(lowered):
+            if not self.not_a_name(lowered):
                 self.short_hosts.setdefault(lowered, "")
             return
         if not _TLD_SHAPED.fullmatch(labels[-1]):
@@ -246,7 +254,7 @@ class Engine:
         if lowered not in self.learned_domains:
             self.learned_domains.add(lowered)
             self._stale = True  # its label is a learned word only after freeze()
-        if is_own_host and not self.is_keyword(labels[0]):
+        if is_own_host and not self.not_a_name(labels[0]):
             self.short_hosts[labels[0]] = ".".join(labels[1:])
 
     def learn_short_host(self, label: str) -> None:
@@ -256,7 +264,7 @@ class Engine:
         if (
             not lowered
             or "." in lowered
-            or self.is_keyword(lowered)
+            or self.not_a_name(lowered)
             or keeplist.domain_is_kept(lowered)
             or self.kept_by_user(label)
         ):
@@ -271,7 +279,7 @@ class Engine:
         if (
             len(user) >= 2
             and user.lower() not in _NOT_NAMES
-            and not self.is_keyword(user)
+            and not self.not_a_name(user)
             and not self.kept_by_user(user)
             and not user.isdigit()
             and re.fullmatch(r"[\w.+-]+", user)
@@ -298,7 +306,7 @@ class Engine:
                 len(label) >= 3
                 and label not in self.short_hosts
                 and not label.isdigit()
-                and not self.is_keyword(label)
+                and not self.not_a_name(label)
                 and not keeplist.domain_is_kept(label)
                 and not self.kept_by_user(label)
                 and re.fullmatch(r"[\w-]+", label)

@@ -201,6 +201,12 @@ def keywords() -> frozenset[str]:
     return parameter_names() | _read_words("keywords.txt") | KEEP_LOCAL_PARTS
 
 
+@lru_cache(maxsize=1)
+def report_words() -> frozenset[str]:
+    """The report's own wording (see reportwords.py): never learned as a bare name."""
+    return _read_words("report-words.txt")
+
+
 _KEEP_SET = frozenset(KEEP_DOMAINS)
 _DOC_SET = frozenset(DOC_DOMAINS)
 

@@ -118,3 +118,40 @@ def test_passwords_in_dovecot_debug_logs_and_pasted_command_lines(tmp_path: Path
         assert "jdoe" not in out and "hbauer" not in out  # (the user inside the base64 too)
         assert "resp=********\n" in out and "(given password: ********)\n" in out
         assert "--auth-password ******** -tls" in out
+
+
+@pytest.mark.parametrize("label", ["in", "out", "report", "system", "help", "anonymization"])
+def test_a_host_named_like_a_word_of_the_report_is_reported_not_refused(label: str, tmp_path: Path) -> None:
+    """The report refused itself (exit 4) when the host's first label is a word of its own
+    text (`in.kestrel-logistics.co.uk`): the word was learned as the bare host name."""
+    import io
+    from datetime import datetime, timezone
+
+    from postfinger_py.cli import main
+    from postfinger_py.env import Env
+
+    conf = site(
+        tmp_path,
+        f"myhostname = {label}.kestrel-logistics.co.uk\nsmtpd_banner = $myhostname ESMTP word {label} kept\n",
+    )
+    (conf / "master.cf").write_text("smtp      inet  n       -       y       -       -       smtpd\n")
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(
+        stdout=out, stderr=err, stdin=io.BytesIO(b""), environ={}, clock=lambda: datetime.now(timezone.utc)
+    )
+    status = main(["-c", str(conf), "--anon-key", str(tmp_path / "key"), "--only", "maincf,mastercf"], env)
+    text = out.getvalue()
+    assert status == 0, err.getvalue()
+    assert "kestrel" not in text.lower()
+    host = text.split("myhostname = ")[1].split("\n")[0]
+    assert host.endswith(".co.uk") and not host.startswith(label + ".")
+    assert f"ESMTP word {label} kept" in text  # the word is no name: not replaced
+    assert "==== END OF POSTFINGER REPORT ====" in text
+
+
+def test_the_report_words_list_is_current() -> None:
+    from postfinger_py.anonymize import reportwords
+
+    assert reportwords.OUT.read_text(encoding="utf-8") == reportwords.render(reportwords.report_words()), (
+        "the report's wording changed: run `python -m postfinger_py.anonymize.reportwords`"
+    )
