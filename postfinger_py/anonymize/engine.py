@@ -474,13 +474,7 @@ class Engine:
         out: list[str] = []
         pos = 0
         for start, end, label in spans:
-            word = text[start:end]
-            repl = self.host(label)
-            if len(repl) != len(word):
-                repl = self._case(word, repl)
-            elif self.mode != "strict":
-                repl = "".join(r.upper() if w.isupper() else r.lower() for w, r in zip(word, repl))
-            out += [text[pos:start], repl]
+            out += [text[pos:start], self._case(text[start:end], self.host(label))]
             pos = end
         return "".join(out) + text[pos:]
 

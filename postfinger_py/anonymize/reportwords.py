@@ -58,5 +58,6 @@ def render(words: set[str]) -> str:
 
 
 if __name__ == "__main__":
-    OUT.write_text(render(report_words()), encoding="utf-8")
-    sys.stdout.write(f"{OUT}: {len(report_words())} words\n")
+    found = report_words()
+    OUT.write_text(render(found), encoding="utf-8")
+    sys.stdout.write(f"{OUT}: {len(found)} words\n")
