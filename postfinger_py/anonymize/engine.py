@@ -109,6 +109,28 @@ _FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
 _CFLINE_START = re.compile(rf"\n[ \t]*(?:{CFLINE_KEYS})[ \t]*=")
 
 
+# Postfix's expansions inside a local part or user name (a regexp's back-reference `$1`, one
+# digit), and a regexp's escapes of the characters a local part holds.
+_EXPANSION = re.compile(r"(\$(?:\d|\{[^{}\s@]*\}|[A-Za-z_]\w*))")
+# A local part that is ldap_table(5)'s and mysql_table(5)'s expansions only (`%u`, `%s`, `%1.%2`).
+_TABLE_EXPANSIONS = re.compile(r"(?:%[sSuUdD1-9]|[.+_-])+")
+_REGEXP_ESCAPE = re.compile(r"\\([.+-])")
+
+
+def _escaped_like(original: str, replaced: str) -> str:
+    """`replaced` (of the unescaped `original`) with the escapes of `original` where they were."""
+    out: list[str] = []
+    i = j = 0
+    while i < len(original) and j < len(replaced):
+        if original[i] == "\\" and i + 1 < len(original) and original[i + 1] in ".+-":
+            out.append("\\")
+            i += 1
+        out.append(replaced[j])
+        i += 1
+        j += 1
+    return "".join(out) + replaced[j:]
+
+
 def _slow_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line SLOW_LINE matches in, in order; found by substring search.
 
@@ -584,7 +606,14 @@ class Engine:
         pos = 0
         for start, end in _slow_lines(text):
             parts.append(self._apply_lines(text[pos:start]))
-            parts.append(outer.sub(self.replace_outer, text[start:end]))
+            # Matched in place, not in a copy of the line: a handler may look at the lines
+            # around (pipe(8)'s `user=` on a line of its own, see patterns.pipe_user).
+            last = start
+            for m in outer.finditer(text, start, end):
+                parts.append(text[last : m.start()])
+                parts.append(self.replace_outer(m))
+                last = m.end()
+            parts.append(text[last:end])
             pos = end
         if not parts:
             return self._apply_lines(text)
@@ -928,11 +957,33 @@ class Engine:
         return out
 
     def user(self, text: str) -> str:
-        """A user name or a local part; `+extension` parts are replaced separately."""
-        if self.kept_by_user(text) or "$" in text or "{" in text:
+        """A user name or a local part; `+extension` parts are replaced separately.
+
+        Postfix's expansions in it (`$user`, `${recipient}`, a regexp's `$1`, a table's `%u`) are kept and the
+        rest replaced (`$1h.bauer`); a regexp's escapes (`h\\.bauer`) are replaced as what they
+        stand for (h.bauer), and stay escapes.
+        """
+        if self.kept_by_user(text) or ("%" in text and _TABLE_EXPANSIONS.fullmatch(text)):
             return text
+        if "$" in text:
+            pieces = _EXPANSION.split(text)
+            return "".join(
+                self._expansion(p) if i % 2 else p if not p or "$" in p else self.user(p)
+                for i, p in enumerate(pieces)
+            )
+        if "{" in text:
+            return text
+        if "\\" in text:
+            return _escaped_like(text, self.user(_REGEXP_ESCAPE.sub(r"\1", text)))
         pieces = text.split("+")
         return "+".join(self._user_piece(p) if p else p for p in pieces)
+
+    def _expansion(self, text: str) -> str:
+        """`$name` kept, unless the name is a learned user's or host's (`$alice@`: no parameter)."""
+        name = text.strip("${}")
+        if name.lower() not in self.users and name.lower() not in self.short_hosts:
+            return text
+        return text.replace(name, self.user(name), 1)
 
     def _user_piece(self, piece: str) -> str:
         lowered = piece.lower()

@@ -15,7 +15,7 @@ from re import Match, Pattern
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from postfinger_py.anonymize import keeplist
-from postfinger_py.anonymize.patterns import SECRET_MASK
+from postfinger_py.anonymize.patterns import SECRET_MASK, pipe_user
 from postfinger_py.anonymize.shape import keyed_shape
 from postfinger_py.anonymize.suffix import _tld_is_public
 
@@ -124,7 +124,15 @@ class Handlers:
         if self.e.mode == "off":
             return m.group(0)
         if key in ("bind_dn", "search_base"):
-            return m.group("cf_pre") + self.dn(value)
+            if "=" in value:
+                return m.group("cf_pre") + self.dn(value)
+            # Active Directory's `EXAMPLE\svc` and `svc@example.com` (see learn.learn_free_text)
+            domain, backslash, account = value.rpartition("\\")
+            if backslash:
+                return m.group("cf_pre") + self.e.user(domain) + "\\" + self.e.user(account)
+            return m.group("cf_pre") + self.e.scan(value)
+        if key == "user" and pipe_user(m.string, m.start("cf_key"), m.end()):
+            return m.group(0)  # master.cf's pipe(8) account, on a line of its own
         return m.group("cf_pre") + self.e.user(value)
 
     def sasluser(self, m: Match[str]) -> str:

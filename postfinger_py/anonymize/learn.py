@@ -8,7 +8,7 @@ from typing import Any
 
 from postfinger_py.anonymize import keeplist
 from postfinger_py.anonymize.engine import Engine
-from postfinger_py.anonymize.patterns import CRED_VALUE, SECRET_KEYS, SECRET_WORDS, TIMESTAMP
+from postfinger_py.anonymize.patterns import CRED_VALUE, SECRET_KEYS, SECRET_WORDS, TIMESTAMP, pipe_user
 
 # main.cf parameters whose values name hosts, domains or networks of the site.
 HOST_PARAMS = frozenset(
@@ -72,15 +72,16 @@ MAP_HINTS = (
 # character search, where `^` in MULTILINE mode is tested at every position (same matches).
 _SYSLOG_HOST = re.compile(rf"\n{TIMESTAMP} ([^\s\[\]:]+) \S")
 _CFLINE = re.compile(
-    r"\n[ \t]*(user|username|password|passwd|bind_pw|dbname|hosts|server_host"
-    r"|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*(?=\n|\Z)"
+    r"\n[ \t]*((?:user|username|dbname)(?=[ \t]*=[ \t]*[^\s]+[ \t\r]*(?:\n|\Z))|password|passwd"
+    r"|bind_pw|hosts|server_host|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*(?=\n|\Z)"
 )
 _CRED = re.compile(rf"(?<![\w-])(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*({CRED_VALUE})")
 # The literal first and the "no word before" test after it (same matches): Python's re then
 # finds candidates with a fast literal search instead of testing a lookbehind at every position
 # (0.003 s instead of 0.09 s on 3 MB of log, here).
 _SASLUSER = re.compile(r"sasl_username=(?<![\w-]sasl_username=)([^\s,]+)")
-_SASL_LINE = re.compile(r"^[ \t]*(\S+)[ \t]+([^:\s]+):(\S+)[ \t]*$", re.MULTILINE)
+# (The password is the rest of the line, spaces and all, as Postfix's table lookup returns it.)
+_SASL_LINE = re.compile(r"^[ \t]*(\S+)[ \t]+([^:\s]+):(\S(?:[^\n]*\S)?)[ \t]*$", re.MULTILINE)
 _LABEL_MAIL = re.compile(r"[\w.%+-]@([^\W_][\w-]*)(?![\w.-])")
 # The same two patterns in a form Python's re scans fast (a literal first, no IGNORECASE):
 # on megabytes of log they cost 0.005 s and 0.09 s instead of 0.23 s and 0.32 s (3 MB, here).
@@ -215,8 +216,10 @@ def learn_free_text(engine: Engine, text: str) -> None:
             if label not in keeplist.PLACEHOLDERS:
                 engine.learn_short_host(label)  # user@host: the bare host name elsewhere too
     if "=" in text:
-        for key, value in _CFLINE.findall("\n" + text):
-            key = key.lower()
+        for m in _CFLINE.finditer("\n" + text):
+            key, value = m.group(1).lower(), m.group(2)
+            if key == "user" and pipe_user(m.string, m.start(1), m.end()):
+                continue
             if key in ("password", "passwd", "bind_pw"):
                 engine.learn_secret(value)
             elif key in ("user", "username", "dbname"):
@@ -224,6 +227,15 @@ def learn_free_text(engine: Engine, text: str) -> None:
             elif key in ("hosts", "server_host"):
                 for tok in host_tokens(value):
                     engine.learn_host(tok)
+            elif key == "bind_dn" and "=" not in value:
+                # Active Directory's other two forms of the account: `svc@example.com` (a UPN)
+                # and `EXAMPLE\svc` (the NetBIOS domain, a name of the site's own)
+                domain, backslash, account = value.rpartition("\\")
+                if backslash:
+                    engine.learn_user(domain)
+                    engine.learn_user(account)
+                else:
+                    _learn_login(engine, value)
         for secret in _credentials(text):
             engine.learn_secret(secret)
         for user in _SASLUSER.findall(text):
@@ -234,12 +246,14 @@ def learn_free_text(engine: Engine, text: str) -> None:
         if "static:" in text or "inline:" in text:
             for m in _PASTED_PARAM.finditer(text):
                 learn_parameter(engine, m.group(1), m.group(2))
-    if ":" in text and ("[" in text or "@" in text):
+    if ":" in text:
         for m in _PASTED_SASL.finditer("\n" + text):
             user, _, password = m.group("cred").partition(":")
+            host = m.group("host")
             if (
                 (_TRANSPORT.fullmatch(user) and _NEXTHOP.fullmatch(password))
-                or (" " in password and not _APP_PASSWORD.fullmatch(password))
+                # (After `[relay]` or `relay:port`, only a password can hold spaces.)
+                or (" " in password and not _APP_PASSWORD.fullmatch(password) and not _SASL_KEY.match(host))
                 or _RELAY_PORT.fullmatch(m.group("cred"))
             ):
                 # a transport(5) line (`example.com smtp:[relay]:25`), prose, or a next hop
@@ -308,7 +322,11 @@ def learn_free_text(engine: Engine, text: str) -> None:
             for m in _PAM_USER.finditer(text):
                 # (A match starts at the `r` of `ruser=` when there is one.) Also SpamAssassin's
                 # `spamd: result: ... ,user=alice,uid=1001,`.
-                if text[m.start() - 1 : m.start()] in (" ", "\t", ",") and "@" not in m.group(1):
+                if (
+                    text[m.start() - 1 : m.start()] in (" ", "\t", ",")
+                    and "@" not in m.group(1)
+                    and not pipe_user(text, m.start(), m.end())
+                ):
                     engine.learn_user(m.group(1))
     if "postfix" in text and "to=<" in text:
         # What local(8), virtual(8), lmtp(8) and pipe(8) deliver to is a mailbox of this
@@ -476,6 +494,8 @@ _PASTED_SASL = re.compile(
     r"(?::\w+)?)[ \t]+(?P<cred>[^\s:]+:[^\s/][^\n]*?)[ \t]*(?=\n|\Z)"
 )
 
+# A key only sasl_passwd(5) tables write: an address literal, or a name with a port.
+_SASL_KEY = re.compile(r"\[|[^\s:]+:\d+$")
 _TRANSPORT = re.compile(
     r"(?:smtp|lmtp|relay|local|virtual|error|retry|discard|uucp|pipe|dovecot"
     r"|maildrop|cyrus|scan|bsmtp|amavis[\w-]*|[\w-]*-(?:smtp|lmtp|relay|filter"
@@ -483,7 +503,8 @@ _TRANSPORT = re.compile(
 )
 _RELAY_PORT = re.compile(r"(?:\[[^\]\s]+\]|[\w-]+(?:\.[\w-]+)+):\d{1,5}")
 _APP_PASSWORD = re.compile(r"\S{4}(?: \S{4})+")
-_NEXTHOP = re.compile(r"\[?[\w.:-]*\]?(?::\w+)?")
+# (Also lmtp(8)'s `unix:/path` and `inet:host:port`: `lmtp:unix:/run/dovecot/lmtp`.)
+_NEXTHOP = re.compile(r"\[?[\w.:-]*\]?(?::\w+)?|(?:unix|inet):\S+")
 
 # SMTP AUTH (logs of the SMTP dialogue, pcap dialogue text): an initial response after the
 # mechanism, and the client's answer to each `334` challenge. Base64, so masked whole.
@@ -652,7 +673,11 @@ def iter_strings(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
         for key, value in data.items():
             if isinstance(key, str):
                 yield f"{path}/{key}#key", key
-            yield from iter_strings(value, f"{path}/{key}")
+            if key == "args" and isinstance(value, list) and all(isinstance(w, str) for w in value):
+                # A command's arguments: one line (see report._walk_words).
+                yield f"{path}/{key}", " ".join(value)
+            else:
+                yield from iter_strings(value, f"{path}/{key}")
     elif isinstance(data, (list, tuple)):
         for i, value in enumerate(data):
             yield from iter_strings(value, f"{path}/{i}")

@@ -14,6 +14,14 @@ DOT = r"\\?\."
 # What every secret becomes, whatever its length: equal secrets cannot be told apart.
 SECRET_MASK = "********"
 TLD = r"(?:[^\W\d_]{2,63}|xn--[\w-]{1,59})"
+# A local part; also as a regexp writes it (`h\.bauer`, `h\+tag`) and with Postfix's expansions
+# in it (`$user`, `${recipient}`, a back-reference `$1`), which are kept (Engine.user).
+# (Written as one run and its escapes, none of which can start the run: linear time.)
+# (An expansion where a word cannot go on into it: `+$user`, not `mx1.example.de$x` of a log.)
+LOCAL_PART = (
+    r"(?=[\w.%+\\$-])[\w.%+-]*"
+    r"(?:(?:\\[.+-]|(?<![^\W_])\$(?:\d|\{[^{}\s@]*\}|[A-Za-z_]\w*))[\w.%+-]*)*"
+)
 DOMAIN = rf"(?:{LABEL}{DOT})+{TLD}(?![\w-])(?!{DOT}[^\W_])"
 # A log line's time: syslog's (`Jul  3 19:18:06`, with a year `Jul 03 2024 19:18:06`) or ISO
 # 8601's (rsyslog's high-precision form, `2024-07-03 17:18:06,123`). Before it, what log
@@ -37,6 +45,15 @@ CRED_VALUE = r"(?!(?i:yes|no)\))[^\s,;\"'<>]*[^\s,;\"'<>)]"
 assert all(any(w in k for w in SECRET_WORDS) for k in SECRET_KEYS.split("|"))
 # The keys of the `key = value` lines of mysql:/pgsql:/ldap:/sqlite: table files (CFLINE).
 CFLINE_KEYS = "user|username|password|passwd|bind_pw|bind_dn|dbname|search_base"
+# The keys among them whose value is one word (an account or database name): a line that starts
+# `user=` with more after the value is master.cf's pipe(8) entry (`user=vmail argv=/usr/bin/x`,
+# also as `postconf -Mf` folds it), whose `argv=` and command are not a user name.
+CFLINE_WORD_KEYS = "user|username|dbname"
+# CFLINE's key: a one-word key only where one word follows it to the end of the line.
+CFLINE_KEY = (
+    rf"(?:{CFLINE_WORD_KEYS})(?=[ \t]*=[ \t]*[^\s]+[ \t]*$)"
+    "|" + "|".join(k for k in CFLINE_KEYS.split("|") if k not in CFLINE_WORD_KEYS.split("|"))
+)
 
 # Each alternative is one outer named group; Engine dispatches on Match.lastgroup.
 ALTERNATIVES = [
@@ -45,7 +62,7 @@ ALTERNATIVES = [
     # `key = value` lines of mysql:/pgsql:/ldap:/sqlite: table files.
     (
         "CFLINE",
-        rf"^(?P<cf_pre>[ \t]*(?P<cf_key>{CFLINE_KEYS})[ \t]*=[ \t]*)"
+        rf"^(?P<cf_pre>[ \t]*(?P<cf_key>{CFLINE_KEY})[ \t]*=[ \t]*)"
         r"(?P<cf_val>[^\s](?:[^\n]*[^\s])?)(?=[ \t]*$)",
     ),
     ("CRED", rf"(?<![\w-])(?P<cr_pre>(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*)(?P<cr_val>{CRED_VALUE})"),
@@ -77,7 +94,7 @@ ALTERNATIVES = [
     # (Also `user@` with no domain: access(5) keys, `user@[192.0.2.1]` address literals.)
     (
         "EMAIL",
-        rf"(?<![\w.%+-])(?P<em_local>[\w.%+-]+)@"
+        rf"(?<![\w.%+-])(?P<em_local>{LOCAL_PART})@"
         rf"(?P<em_dom>{DOMAIN}|{LABEL}(?![\w.-])|(?![\w.-]))",
     ),
     ("CATCHALL", rf"(?<![\w.%+-])@(?P<ca_dom>{DOMAIN})"),
@@ -244,3 +261,23 @@ SLOW_LINE = re.compile(rf"^[ \t]*(?:{CFLINE_KEYS})[ \t]*=|(?i:{SECRET_KEYS})[ \t
 # A token whose parts between these characters can be anonymized one by one: no pattern of the
 # scanner matches across them or looks at them (see Engine._atoms_safe).
 ATOM_SPLIT = re.compile(r"""([=<>\[\](),;"'])""")
+
+
+_PIPE_BEFORE = re.compile(r"(?:^|\s)(?:flags=\S*|pipe)\s")
+
+
+def pipe_user(text: str, start: int, end: int) -> bool:
+    """Whether `user=x` at text[start:end] is the account of a master.cf pipe(8) entry.
+
+    That is a system account named after the software it runs (`user=vmail`, `user=zeyple
+    argv=/usr/local/bin/zeyple.py`): helpers need it as it is, and replacing it renamed the
+    service and its command too. Its entry says `argv=` after it, on its line or (as `postconf
+    -Mf` folds it) the next, or `flags=`/`pipe` before it on its line.
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if "argv=" in text[end:line_end] or _PIPE_BEFORE.search(text, line_start, start):
+        return "pam_" not in text[line_start:line_end]  # pam_unix's `user=alice` is a person
+    following = text[line_end + 1 : line_end + 200].lstrip(" \t")
+    return following.startswith("argv=")

@@ -34,6 +34,24 @@ def _learn_report(engine: Any, report: Report) -> None:
     learn.learn_free_text(engine, report.summary)
 
 
+def _is_words(data: Any) -> bool:
+    return isinstance(data, list) and all(isinstance(w, str) for w in data)
+
+
+def _walk_words(words: list[str], fn: Callable[[str], str]) -> list[str]:
+    """A command's arguments (a master.cf service's `args`), anonymized as the one line they are.
+
+    One by one, `user=vmail` read as a table file's `user = name` line (and `argv=` after it
+    went unseen); as a line, it is pipe(8)'s account, as in the master.cf text beside it. (Each
+    word is also passed alone, so that fn's answers hold them where the line's would not split
+    back into as many words.)
+    """
+    line = fn(" ".join(words))
+    alone = [fn(w) for w in words]
+    out = line.split(" ")
+    return out if len(out) == len(words) else alone
+
+
 def _walk(data: Any, fn: Callable[[str], str]) -> Any:
     if isinstance(data, str):
         return fn(data)
@@ -41,7 +59,9 @@ def _walk(data: Any, fn: Callable[[str], str]) -> Any:
         # Identifier-like keys are the data's structure (templates use them); others may be
         # values (a domain keying a table) and are anonymized like any string.
         return {
-            (fn(k) if isinstance(k, str) and not k.isidentifier() else k): _walk(v, fn)
+            (fn(k) if isinstance(k, str) and not k.isidentifier() else k): (
+                _walk_words(v, fn) if k == "args" and _is_words(v) else _walk(v, fn)
+            )
             for k, v in data.items()
         }
     if isinstance(data, list):

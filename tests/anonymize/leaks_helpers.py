@@ -62,3 +62,17 @@ def command(tmp_path: Path, conf: Path, text: str, extra: list[str] | None = Non
         ["anonymize", "-c", str(conf), "--anon-key", str(tmp_path / "key"), *(extra or []), str(src)], env
     )
     return status, out.getvalue(), err.getvalue()
+
+
+def report(tmp_path: Path, conf: Path, only: str = "maincf,mastercf") -> tuple[int, str, str]:
+    """The whole `postfinger -c CONF --only ONLY` command (the real postconf), in process."""
+    out, err = io.StringIO(), io.StringIO()
+    env = Env(
+        stdout=out,
+        stderr=err,
+        stdin=io.BytesIO(b""),
+        environ={},
+        clock=lambda: datetime.now(timezone.utc),
+    )
+    status = main(["-c", str(conf), "--anon-key", str(tmp_path / "key"), "--nowarn", "--only", only], env)
+    return status, out.getvalue(), err.getvalue()

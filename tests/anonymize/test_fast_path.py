@@ -234,7 +234,8 @@ def test_leak_check_tokens_by_translate_equal_the_pattern(text: str) -> None:
 
 
 _CFLINE_AS_FIRST_WRITTEN = re.compile(
-    r"^[ \t]*(user|username|password|passwd|bind_pw|dbname|hosts|server_host"
+    # (A one-word key only where one word follows: pipe(8)'s `user=vmail argv=...` is no table line.)
+    r"^[ \t]*((?:user|username|dbname)(?=[ \t]*=[ \t]*\S+[ \t\r]*$)|password|passwd|bind_pw|hosts|server_host"
     r"|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*$",
     re.MULTILINE,
 )
