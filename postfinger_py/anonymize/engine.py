@@ -80,7 +80,8 @@ _ENC_CHARS = {
     "\\x40": "@",
     "\\.": ".",
 }
-_ENC_MARK = re.compile(r"%[24]|&#|=[24]|\\[ux]|\d\\\.\d")
+# (Not a regexp's escaped dots alone: the scanner reads those, DOT and IPV4RE.)
+_ENC_MARK = re.compile(r"%[24]|&#|=[24]|\\[ux]")
 
 
 def _has_encoding(token: str) -> bool:
@@ -109,6 +110,13 @@ _FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
 _CFLINE_START = re.compile(rf"\n[ \t]*(?:{CFLINE_KEYS})[ \t]*=")
 
 
+# An SMTP reply line's code before a name (`250-mail.example.com`; not `123-reg.co.uk`).
+_REPLY_CODE = re.compile(r"[2-5][0-5]\d-(?=[^\W\d_])")
+# A name someone already hid (`XXX.XXX.XXX.XXX`, `xxxx.xx`, `***.***`): not a name.
+_REDACTED = re.compile(r"(?:x+|\*+)(?:\.(?:x+|\*+))+", re.IGNORECASE)
+# The local part of a Message-ID Postfix made (cleanup(8): the time, and the queue ID that the
+# rest of the log names as it is), `20210119212514.7B35136FA61`.
+_POSTFIX_MESSAGE_ID = re.compile(r"\d{14}\.[0-9A-Za-z]{5,}")
 # Postfix's expansions inside a local part or user name (a regexp's back-reference `$1`, one
 # digit), and a regexp's escapes of the characters a local part holds.
 _EXPANSION = re.compile(r"(\$(?:\d|\{[^{}\s@]*\}|[A-Za-z_]\w*))")
@@ -884,11 +892,14 @@ class Engine:
         """A dotted name: labels replaced one by one, each keyed on its parent; suffix kept."""
         if _fully_qualified(text):  # `mx1.example.de.`
             return self.domain(text[:-1]) + "."
+        code = _REPLY_CODE.match(text)
+        if code:  # verbose smtpd's `> client: 250-mail.example.com`: the reply code stays
+            return code.group(0) + self.domain(text[code.end() :])
         parts = _SPLIT_DOTS.split(text)
         labels, seps = parts[0::2], parts[1::2]
         lowered = [lab.lower() for lab in labels]
         name = ".".join(lowered)
-        if self.kept_by_user(name):
+        if self.kept_by_user(name) or _REDACTED.fullmatch(name):
             return text
         if keeplist.domain_is_kept(name):
             # Kept (documentation, public services), but a label that is a learned word of the
@@ -926,6 +937,10 @@ class Engine:
         return result
 
     def _label(self, parent: str, label: str) -> str:
+        if label.startswith("xn--") and len(label) > 4:
+            # An internationalized name's ACE prefix stays (helpers see it is one): the rest
+            # is replaced as a label.
+            return "xn--" + self._label(parent, label[4:])
         labels = self.state.labels
         hit = labels.get((parent, label))
         if hit is not None:
@@ -949,7 +964,7 @@ class Engine:
         return cand
 
     def local_part(self, local: str) -> str:
-        if local.lower() in keeplist.KEEP_LOCAL_PARTS:
+        if local.lower() in keeplist.KEEP_LOCAL_PARTS or _POSTFIX_MESSAGE_ID.fullmatch(local):
             return local
         out = self.user(local)
         if out.lower() != local.lower() and len(local) >= 3:

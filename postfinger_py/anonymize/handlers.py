@@ -101,6 +101,7 @@ class Handlers:
             "KNOWN": self.known,
             "KNOWNDOT": self.known,
             "EMAIL": self.email,
+            "IPV4RE": self.ipv4re,
             "CATCHALL": self.catchall,
             "IPV4": self.ipv4,
             "IPV6": self.ipv6,
@@ -183,6 +184,21 @@ class Handlers:
             return self.e._malformed(m.group(0))
         port = m.group("v4port")
         return out + ("." + port if port is not None else "")
+
+    def ipv4re(self, m: Match[str]) -> str:
+        """`10\\.44\\.` (the first octets of a network) or a whole address, regexp-escaped: as
+        the network of those octets maps (the mapping keeps prefixes), or the address."""
+        text = m.group("v4re")
+        octets = text.split("\\.")
+        full = ".".join(octets + ["0"] * (4 - len(octets)))
+        try:
+            addr = ipaddress.IPv4Address(full)
+        except ValueError:
+            return text
+        out = self.e._address(addr, full, None if len(octets) == 4 else str(8 * len(octets)))
+        if out is None:
+            return text
+        return "\\.".join(out.split("/")[0].split(".")[: len(octets)])
 
     def ipv6(self, m: Match[str]) -> str:
         text, colon = m.group("v6"), m.group("v6colon") or ""

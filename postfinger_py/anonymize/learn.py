@@ -273,6 +273,9 @@ def learn_free_text(engine: Engine, text: str) -> None:
     if "helo=<" in text:
         for label in set(_HELO_LABEL.findall(text)):
             _learn_bare_host(engine, label)  # `helo=<WIN-PC7>`: a client's own name
+    if "LO " in text or "lo " in text:
+        for label in set(_VERBOSE_HELO.findall(text)):
+            _learn_bare_host(engine, label)
     if "=<" in text:
         # A local sender or recipient without a domain (`pickup: uid=1001 from=<hbauer>`,
         # `orig_to=<hbauer>`): the user of that address, replaced as a user name everywhere.
@@ -434,6 +437,8 @@ _LOCAL_USERS = (
 _BARE_ENVELOPE = re.compile(r"=<([\w.+-]+)>")
 _ENVELOPE_KEY = re.compile(r"(?<![\w-])(?:from|to|orig_to)\Z")
 _HELO_LABEL = re.compile(r"helo=<([A-Za-z][\w-]*[A-Za-z0-9])>")
+# Verbose smtpd's (debug_peer_list) dialogue: `< client[addr]: EHLO WIN-PC7`.
+_VERBOSE_HELO = re.compile(r"\]: (?:EHLO|HELO|ehlo|helo) ([A-Za-z][\w-]*[A-Za-z0-9])[ \t]*$", re.MULTILINE)
 _PROTOCOL_WORDS = frozenset(
     {
         "mx",
@@ -622,6 +627,11 @@ _ACTION = re.compile(
 )
 
 
+# The pattern of a regexp(5)/pcre(5) table line, `/.../flags` (also `!/.../`, `if /.../`).
+_REGEXP_KEY = re.compile(r"(?:if\s+)?!?/((?:\\.|[^\\])*?)/[A-Za-z]*(?=\s|$)")
+_REGEXP_LOCAL = re.compile(r"((?:[\w%+-]|\\[.+-]|(?<=\w)\.(?=\w))+)@")
+
+
 def learn_map_text(engine: Engine, text: str) -> None:
     """A lookup table source: bare local user names on either side (`lager@dom  j.meier`);
     after an access action only the local parts of addresses (`REDIRECT lager@dom`)."""
@@ -629,8 +639,19 @@ def learn_map_text(engine: Engine, text: str) -> None:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
+        first = 1
+        key = _REGEXP_KEY.match(line)
+        if key:
+            # A regexp:/pcre: table's pattern (header_checks, body_checks): its words are the
+            # text it looks for (`/Orchard Peak internal use only/`), not names; the
+            # addresses in it are (`/^h\.bauer@/`). What follows is the result.
+            for local in _REGEXP_LOCAL.findall(key.group(1)):
+                engine.learn_user(local.replace("\\", ""))
+            line, first = line[key.end() :].strip(), 0
+            if not line:
+                continue
         tokens = re.split(r"[\s,]+", line)
-        for i in range(1, len(tokens)):  # from 1: a regexp table's key may hold spaces
+        for i in range(first, len(tokens)):  # from 1: a regexp table's key may hold spaces
             if _ACTION.match(tokens[i]):
                 tokens = tokens[:i] + [t for t in tokens[i + 1 :] if "@" in t]
                 break

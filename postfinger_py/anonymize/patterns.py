@@ -103,6 +103,14 @@ ALTERNATIVES = [
         r"(?<![\w.])(?P<v4>\d{1,3}(?:\.\d{1,3}){3})"
         r"(?:/(?P<v4len>\d{1,3})|\.(?P<v4port>\d{1,5}))?(?![\w]|\.\d)",
     ),
+    # An address or a network's first octets as a regexp writes them (`10\.44\.`,
+    # `192\.168\.7\.12`, in header_checks and pcre: tables): the same replacement, escaped.
+    (
+        "IPV4RE",
+        r"(?<![\w.\\])(?P<v4re>\d{1,3}(?:\\\.\d{1,3}){3}(?![\w]|\\?\.\d)"
+        # (first octets only before an escaped dot: `3\.6` of a version stays)
+        r"|\d{1,3}(?:\\\.\d{1,3}){1,2}(?=\\\.(?!\d)))",
+    ),
     # (Also after `service:`: anvil's `(smtpd:2604:8d00::3)`.)
     (
         "IPV6",

@@ -117,7 +117,9 @@ def test_spilled_parts_give_the_same_bytes_as_one_piece(tmp_path: Path) -> None:
     store = filt._store
     assert store is not None
     on_disk = {d.table: d.on_disk for d in store.dicts}
-    assert on_disk["replaced"] > 50 and on_disk["users"] > 10 and on_disk["checker_kinds"] > 50, on_disk
+    # (Far more than the 3 entries allowed in memory: what the figures are depends on the logs'
+    # forms, not on spilling.)
+    assert on_disk["replaced"] > 30 and on_disk["users"] > 10 and on_disk["checker_kinds"] > 30, on_disk
     assert on_disk["learned_domains"] > 5 and on_disk["learned_hosts"] > 5, on_disk
     filt.close()
 

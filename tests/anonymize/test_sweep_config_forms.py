@@ -189,3 +189,42 @@ def test_an_lmtp_next_hop_over_a_socket_is_no_password(tmp_path: Path) -> None:
     assert "  lmtp:unix:/var/run/archiver/lmtp.sock\n" in out
     assert " lmtp:inet:127.0.0.1:24\n" in out
     assert "kestrel" not in out
+
+
+def test_addresses_and_networks_written_as_regexps_map_as_the_networks_do(tmp_path: Path) -> None:
+    """`10\\.44\\.\\d+` (a network's first octets in a header_checks or pcre: table) leaked."""
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "mynetworks = 10.44.0.0/16 85.214.3.0/24\n"
+        "/^Received: from.*10\\.44\\.\\d+\\.\\d+/ IGNORE\n"
+        "/^Received: .*\\[85\\.214\\./ OK\n"
+        "/\\[85\\.214\\.3\\.7\\]/ REJECT and 85.214.3.7\n"
+        "/postfix 3\\.6\\.4/ PREPEND X-Version: 3\\.6\n"
+    )
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    lines = out.split("\n")
+    net10 = lines[0].split()[2].split(".")
+    net85 = lines[0].split()[3].split(".")
+    assert "10\\.44\\." not in out and "85\\.214\\." not in out
+    assert f"from.*{net10[0]}\\.{net10[1]}\\.\\d+\\.\\d+/" in lines[1], "the same /16 as in mynetworks"
+    assert f"\\[{net85[0]}\\.{net85[1]}\\./" in lines[2]
+    escaped, plain = lines[3].split("\\[")[1].split("\\]")[0], lines[3].split(" and ")[1]
+    assert escaped.replace("\\.", ".") == plain and plain.startswith(".".join(net85[:3]) + ".")
+    assert lines[4] == "/postfix 3\\.6\\.4/ PREPEND X-Version: 3\\.6", "a version is no network"
+
+
+def test_the_words_a_regexp_table_looks_for_are_not_names(tmp_path: Path) -> None:
+    """body_checks' `/Orchard Peak internal use only/` taught `Orchard` and `Peak` as user names,
+    replaced then in all text; the addresses in a pattern and after REDIRECT are still names."""
+    conf = site(tmp_path, MAIN_CF + f"body_checks = pcre:{tmp_path}/conf/body_checks\n")
+    (conf / "body_checks").write_text(
+        "/Orchard Peak internal use only/ REJECT\n"
+        "if /^Subject:/\n/Quarterly Figures/ HOLD\nendif\n"
+        "/^From:.*margaret\\.oyelaran@orchardpeak\\.org/ REDIRECT jsmith@kestrel-logistics.co.uk\n"
+    )
+    text = "please use the Peak server for the Quarterly Figures; margaret.oyelaran and jsmith\n"
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert out.startswith("please use the Peak server for the Quarterly Figures; ")
+    assert "margaret" not in out and "oyelaran" not in out and "jsmith" not in out

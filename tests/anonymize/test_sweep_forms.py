@@ -155,3 +155,41 @@ def test_the_report_words_list_is_current() -> None:
     assert reportwords.OUT.read_text(encoding="utf-8") == reportwords.render(reportwords.report_words()), (
         "the report's wording changed: run `python -m postfinger_py.anonymize.reportwords`"
     )
+
+
+def test_what_names_carry_that_is_not_the_site_stays(tmp_path: Path) -> None:
+    """Damage from the log sweep: a reply code read as a label (`250-mail...` became `148-...`),
+    an IDN's ACE prefix replaced (`xn--` became `ll--`), a redaction marker (`XXX.XXX.XXX.XXX`,
+    .xxx being a real TLD) replaced, and the local part of Postfix's own Message-ID (the time and
+    the queue ID the log names as it is) replaced."""
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "Jul 03 19:18:06 mx1 postfix/smtpd[7610]: > unknown[10.5.0.1]: 250-mail.acme-widgets.de\n"
+        "Aug 19 07:50:59 mx1 postfix/smtp[1]: 4ABD: to=<info@xn--mller-kva.de>, "
+        "relay=mx.xn--mller-kva.de[81.2.3.4]:25, status=sent (250 ok)\n"
+        "Aug 20 18:15:41 mx1 postgrey[92981]: action=greylist, client_address=XXX.XXX.XXX.XXX, "
+        "client_name=xxxx.xxx\n"
+        "Jan 20 06:25:14 mx1 postfix/cleanup[15203]: 7B35136FA61: "
+        "message-id=<20210119212514.7B35136FA61@mx1.northwind-traders.com>\n"
+    )
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    lines = out.split("\n")
+    assert ": 250-" in lines[0] and "acme-widgets" not in lines[0] and lines[0].endswith(".de")
+    assert "mller" not in lines[1] and lines[1].count("@xn--") == 1 and "relay=mx.xn--" not in lines[1]
+    assert "relay=" in lines[1] and ".xn--" in lines[1].split("relay=")[1]
+    assert "client_address=XXX.XXX.XXX.XXX, client_name=xxxx.xxx" in lines[2]
+    assert "message-id=<20210119212514.7B35136FA61@" in lines[3] and "northwind" not in lines[3]
+
+
+def test_the_client_name_in_verbose_smtpd_dialogue_is_replaced(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "Jul 03 19:18:06 mx1 postfix/smtpd[7610]: < unknown[10.5.0.1]: EHLO WIN-PC7\n"
+        "Jul 03 19:18:06 mx1 postfix/smtpd[7610]: > unknown[10.5.0.1]: 250-mx1.northwind-traders.com\n"
+    )
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert "WIN-PC7" not in out
+    helo = out.split("EHLO ")[1].split("\n")[0]
+    assert len(helo) == 7 and helo[3] == "-", "shape kept"
