@@ -208,6 +208,7 @@ class Engine:
         self.spill_hook: Callable[[], object] | None = None
         self.spill_every = 10_000  # names walked between two calls
         self.secrets: set[str] = set()
+        self.defined_names: set[str] = set()
         # What was chosen so far (the maps per kind, and what was replaced): see maps.py.
         self.state = EngineState()
         self._occ: dict[tuple[str, str], str] = {}
@@ -247,9 +248,14 @@ class Engine:
     def not_a_name(self, word: str) -> bool:
         """Whether `word` is never learned as a bare name: a keyword, or a word of the report's
         own text (a host `in.example.com` taught `in`, replaced in all prose, and the report
-        refused itself where its fixed text held one)."""
+        refused itself where its fixed text held one), or a name the configuration defines
+        (a restriction class that an access table names as its result)."""
         low = word.lower()
-        return low in self._keywords or low in self._report_words
+        return low in self._keywords or low in self._report_words or low in self.defined_names
+
+    def learn_defined_name(self, name: str) -> None:
+        """A name the configuration defines (a parameter, a restriction class): no user."""
+        self.defined_names.add(name.lower())
 
     def kept_by_user(self, value: str) -> bool:
         return bool(self._keep) and any(p.fullmatch(value) for p in self._keep)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import unquote
 
 from postfinger_py.anonymize import keeplist
 from postfinger_py.anonymize.engine import Engine
@@ -128,6 +129,11 @@ def host_tokens(value: str) -> Iterator[str]:
 
 def learn_parameter(engine: Engine, name: str, value: str) -> None:
     base = name.rsplit("/", 1)[-1]  # `svc/type/name` of postconf -P
+    engine.learn_defined_name(base)
+    if base == "smtpd_restriction_classes":
+        for restriction_class in re.split(r"[\s,]+", value):
+            if restriction_class:
+                engine.learn_defined_name(restriction_class)
     if base in HOST_PARAMS:
         for tok in host_tokens(value):
             if "." in tok or ":" in tok or base in SINGLE_LABEL_PARAMS:
@@ -309,6 +315,19 @@ def learn_free_text(engine: Engine, text: str) -> None:
             for word in (m.group(1) or m.group(2)).split():
                 if len(word) >= 3 and word.isalpha() and word.lower() not in _ROLE_WORDS:
                     engine.learn_user(word)
+    if "://" in text:
+        # A URI's user and password (`postgresql://user:pw@db1/maildb`, `ldap://`, `redis://`,
+        # `https://user:pw@`): the password masked, the user hidden.
+        for m in _URI_USERINFO.finditer(text):
+            if m.group(2):
+                engine.learn_secret(m.group(2))
+            _learn_login(engine, unquote(m.group(1)))
+    if '"@' in text:
+        # A quoted local part (`"rob hendry"@example.com`): its words, as a display name's.
+        for quoted in set(_QUOTED_LOCAL.findall(text)):
+            for word in re.split(r"[\s.]+", quoted):
+                if len(word) >= 3 and word.isalpha() and word.lower() not in _ROLE_WORDS:
+                    engine.learn_user(word)
     if "(" in text or "user=" in text:
         # Dovecot's auth log names the user in its own forms: `pam(alice,203.0.113.7)`,
         # `passwd-file(alice,...)`, `imap(alice)`, `user=<alice>`; pam_unix in `ruser=alice`
@@ -362,6 +381,8 @@ _CLIENT_LABELS = tuple(
     )
     for start in ("from ", "relay=", "to ")
 )
+_URI_USERINFO = re.compile(r"[A-Za-z][\w+.-]*://([^:/@\s\[\]]+)(?::([^@/\s]+))?@[\w\[]")
+_QUOTED_LOCAL = re.compile(r'"([^"<>@\n]{1,64})"@[^\W_]')
 _DISPLAY_NAME = re.compile(
     r"\b(?:From|To|Cc|Reply-To|Sender): (?:\"([^\"<>@\n]{3,64})\""
     r"|([A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+){1,3})) <[^<>\s]+@"
@@ -506,6 +527,8 @@ _TRANSPORT = re.compile(
     r"|maildrop|cyrus|scan|bsmtp|amavis[\w-]*|[\w-]*-(?:smtp|lmtp|relay|filter"
     r"|out|in|mx))"
 )
+# A transport(5) result: the transport, and the next hop's host (`relay:[gw03]:25`).
+_TRANSPORT_RESULT = re.compile(r"([\w-]+):\[?([A-Za-z][\w.-]*[A-Za-z0-9])\]?(?::\w+)?")
 _RELAY_PORT = re.compile(r"(?:\[[^\]\s]+\]|[\w-]+(?:\.[\w-]+)+):\d{1,5}")
 _APP_PASSWORD = re.compile(r"\S{4}(?: \S{4})+")
 # (Also lmtp(8)'s `unix:/path` and `inet:host:port`: `lmtp:unix:/run/dovecot/lmtp`.)
@@ -657,6 +680,18 @@ def learn_map_text(engine: Engine, text: str) -> None:
                 break
         for tok in tokens:
             tok = tok.rstrip(":")
+            hop = _TRANSPORT_RESULT.fullmatch(tok)
+            if (
+                hop
+                and _TRANSPORT.fullmatch(hop.group(1))
+                and hop.group(1) not in ("error", "retry", "discard")
+            ):
+                # transport(5)'s `relay:[gw03]`, `smtp:mx2:2525`: the next hop, a host of the site
+                if "." in hop.group(2):
+                    engine.learn_host(hop.group(2))
+                elif not engine.is_keyword(hop.group(2)):
+                    engine.learn_short_host(hop.group(2))
+                continue
             if "@" in tok:
                 local = tok.split("@", 1)[0]
                 if local:

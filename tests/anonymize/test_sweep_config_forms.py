@@ -228,3 +228,56 @@ def test_the_words_a_regexp_table_looks_for_are_not_names(tmp_path: Path) -> Non
     assert status == 0, err
     assert out.startswith("please use the Peak server for the Quarterly Figures; ")
     assert "margaret" not in out and "oyelaran" not in out and "jsmith" not in out
+
+
+def test_a_transport_tables_single_label_next_hop_is_the_sites_host(tmp_path: Path) -> None:
+    """`relay:[gw03]` inside inline: or a transport file leaked gw03 (relayhost's [gw04] did not)."""
+    conf = site(
+        tmp_path,
+        MAIN_CF
+        + "relayhost = [gw04]\n"
+        + f"transport_maps = inline:{{ kestrel-freight.com=relay:[gw03] }}, hash:{tmp_path}/conf/transport\n",
+    )
+    (conf / "transport").write_text(
+        ".kestrel-freight.com  smtp:mailhub7:2525\nexample.org  error:User unknown here\n"
+    )
+    text = "ping gw03 and mailhub7 failed, said: User unknown here\n"
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert "gw03" not in out and "mailhub7" not in out
+    assert out.endswith(", said: User unknown here\n"), "an error: result's text is no host"
+
+
+def test_a_restriction_class_an_access_table_names_is_no_user(tmp_path: Path) -> None:
+    """`allstaff@... internal_only` taught the class `internal_only` as a user name: the
+    parameter that defines it was renamed in the pasted postconf output."""
+    conf = site(
+        tmp_path,
+        MAIN_CF
+        + "smtpd_restriction_classes = internal_only\n"
+        + f"internal_only = check_sender_access hash:{tmp_path}/conf/internal, reject\n"
+        + f"smtpd_recipient_restrictions = check_recipient_access hash:{tmp_path}/conf/protected,"
+        + " reject_unauth_destination\n",
+    )
+    (conf / "protected").write_text("allstaff@kestrel-logistics.co.uk internal_only\n")
+    (conf / "internal").write_text("kestrel-logistics.co.uk OK\n")
+    text = "smtpd_restriction_classes = internal_only\ninternal_only = check_sender_access hash:x, reject\n"
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert out == text
+
+
+def test_the_password_in_a_database_uri_is_masked_and_its_user_hidden(tmp_path: Path) -> None:
+    """pgsql:'s `hosts = postgresql://user:pw@db/...`: the password was replaced, not masked (the
+    rule for every secret), and the user stood as it was elsewhere."""
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "hosts = postgresql://pfxread:UriSecret-55@pgsql01.kestrel.internal:5432/maildb?sslmode=require\n"
+        "Dec  1 10:00:00 mx1 postgres[9]: FATAL:  password authentication failed for user pfxread\n"
+        "see https://www.postfix.org/SASL_README.html\n"
+    )
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert "pfxread" not in out and "UriSecret" not in out
+    assert "postgresql://" in out and ":********@" in out and ":5432/maildb?sslmode=require" in out
+    assert out.endswith("see https://www.postfix.org/SASL_README.html\n")

@@ -193,3 +193,12 @@ def test_the_client_name_in_verbose_smtpd_dialogue_is_replaced(tmp_path: Path) -
     assert "WIN-PC7" not in out
     helo = out.split("EHLO ")[1].split("\n")[0]
     assert len(helo) == 7 and helo[3] == "-", "shape kept"
+
+
+def test_the_words_of_a_quoted_local_part_are_replaced(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    text = '"rob hendry"@northwind-traders.com OK\nask Rob Hendry or rob\n'
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert "rob" not in out.lower() and "hendry" not in out.lower()
+    assert out.startswith('"') and '"@' in out and out.count(" ") == 6
