@@ -9,7 +9,14 @@ from urllib.parse import unquote
 
 from postfinger_py.anonymize import keeplist
 from postfinger_py.anonymize.engine import Engine
-from postfinger_py.anonymize.patterns import CRED_VALUE, SECRET_KEYS, SECRET_WORDS, TIMESTAMP, pipe_user
+from postfinger_py.anonymize.patterns import (
+    CFLINE_WORD_KEYS,
+    CRED_VALUE,
+    SECRET_KEYS,
+    SECRET_WORDS,
+    TIMESTAMP,
+    pipe_user,
+)
 
 # main.cf parameters whose values name hosts, domains or networks of the site.
 HOST_PARAMS = frozenset(
@@ -73,7 +80,7 @@ MAP_HINTS = (
 # character search, where `^` in MULTILINE mode is tested at every position (same matches).
 _SYSLOG_HOST = re.compile(rf"\n{TIMESTAMP} ([^\s\[\]:]+) \S")
 _CFLINE = re.compile(
-    r"\n[ \t]*((?:user|username|dbname)(?=[ \t]*=[ \t]*[^\s]+[ \t\r]*(?:\n|\Z))|password|passwd"
+    rf"\n[ \t]*((?:{CFLINE_WORD_KEYS})(?=[ \t]*=[ \t]*[^\s]+[ \t\r]*(?:\n|\Z))|password|passwd"
     r"|bind_pw|hosts|server_host|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*(?=\n|\Z)"
 )
 _CRED = re.compile(rf"(?<![\w-])(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*({CRED_VALUE})")
@@ -312,9 +319,7 @@ def learn_free_text(engine: Engine, text: str) -> None:
         # A person's name before an address in a logged header (`header From: "Hans Bauer"
         # <h.bauer@...>`): its words are replaced wherever they stand, like a user name.
         for m in _DISPLAY_NAME.finditer(text):
-            for word in (m.group(1) or m.group(2)).split():
-                if len(word) >= 3 and word.isalpha() and word.lower() not in _ROLE_WORDS:
-                    engine.learn_user(word)
+            _learn_name_words(engine, (m.group(1) or m.group(2)).split())
     if "://" in text:
         # A URI's user and password (`postgresql://user:pw@db1/maildb`, `ldap://`, `redis://`,
         # `https://user:pw@`): the password masked, the user hidden.
@@ -325,9 +330,7 @@ def learn_free_text(engine: Engine, text: str) -> None:
     if '"@' in text:
         # A quoted local part (`"rob hendry"@example.com`): its words, as a display name's.
         for quoted in set(_QUOTED_LOCAL.findall(text)):
-            for word in re.split(r"[\s.]+", quoted):
-                if len(word) >= 3 and word.isalpha() and word.lower() not in _ROLE_WORDS:
-                    engine.learn_user(word)
+            _learn_name_words(engine, re.split(r"[\s.]+", quoted))
     if "(" in text or "user=" in text:
         # Dovecot's auth log names the user in its own forms: `pam(alice,203.0.113.7)`,
         # `passwd-file(alice,...)`, `imap(alice)`, `user=<alice>`; pam_unix in `ruser=alice`
@@ -356,6 +359,13 @@ def learn_free_text(engine: Engine, text: str) -> None:
         # `/home/alice/Maildir`), as for the Dovecot and SASL user names above.
         for m in _DELIVERED_TO.finditer(text):
             _learn_mailbox_owner(engine, m.group(1))
+
+
+def _learn_name_words(engine: Engine, words: Iterable[str]) -> None:
+    """The words of a person's name (a display name, a quoted local part), as user names."""
+    for word in words:
+        if len(word) >= 3 and word.isalpha() and word.lower() not in _ROLE_WORDS:
+            engine.learn_user(word)
 
 
 def _learn_mailbox_owner(engine: Engine, address: str) -> None:
@@ -674,7 +684,7 @@ def learn_map_text(engine: Engine, text: str) -> None:
             if not line:
                 continue
         tokens = re.split(r"[\s,]+", line)
-        for i in range(first, len(tokens)):  # from 1: a regexp table's key may hold spaces
+        for i in range(first, len(tokens)):  # (after the key: no key is an action)
             if _ACTION.match(tokens[i]):
                 tokens = tokens[:i] + [t for t in tokens[i + 1 :] if "@" in t]
                 break
@@ -721,6 +731,11 @@ def _looks_like_cf(text: str) -> bool:
     return bool(lines) and all(re.match(r"^\s*\w+\s*=", ln) or ln[:1].isspace() for ln in lines)
 
 
+def is_words(data: Any) -> bool:
+    """A list of strings only: a command's arguments, where `args` holds one."""
+    return isinstance(data, list) and all(isinstance(w, str) for w in data)
+
+
 def iter_strings(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """(path, string) for every string inside plain data, dict keys included."""
     if isinstance(data, str):
@@ -729,7 +744,7 @@ def iter_strings(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
         for key, value in data.items():
             if isinstance(key, str):
                 yield f"{path}/{key}#key", key
-            if key == "args" and isinstance(value, list) and all(isinstance(w, str) for w in value):
+            if key == "args" and is_words(value):
                 # A command's arguments: one line (see report._walk_words).
                 yield f"{path}/{key}", " ".join(value)
             else:

@@ -34,11 +34,7 @@ def _learn_report(engine: Any, report: Report) -> None:
     learn.learn_free_text(engine, report.summary)
 
 
-def _is_words(data: Any) -> bool:
-    return isinstance(data, list) and all(isinstance(w, str) for w in data)
-
-
-def _walk_words(words: list[str], fn: Callable[[str], str]) -> list[str]:
+def _walk_words(words: list[Any], fn: Callable[[str], str]) -> list[Any]:
     """A command's arguments (a master.cf service's `args`), anonymized as the one line they are.
 
     One by one, `user=vmail` read as a table file's `user = name` line (and `argv=` after it
@@ -46,6 +42,10 @@ def _walk_words(words: list[str], fn: Callable[[str], str]) -> list[str]:
     word is also passed alone, so that fn's answers hold them where the line's would not split
     back into as many words.)
     """
+    from postfinger_py.anonymize import learn  # (imported by _learn_report before this runs)
+
+    if not learn.is_words(words):
+        return [_walk(v, fn) for v in words]
     line = fn(" ".join(words))
     alone = [fn(w) for w in words]
     out = line.split(" ")
@@ -60,7 +60,7 @@ def _walk(data: Any, fn: Callable[[str], str]) -> Any:
         # values (a domain keying a table) and are anonymized like any string.
         return {
             (fn(k) if isinstance(k, str) and not k.isidentifier() else k): (
-                _walk_words(v, fn) if k == "args" and _is_words(v) else _walk(v, fn)
+                _walk_words(v, fn) if k == "args" and isinstance(v, list) else _walk(v, fn)
             )
             for k, v in data.items()
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from postfinger_py.anonymize import AnonSettings, text_filter
 from postfinger_py.cli import main
@@ -51,13 +52,7 @@ def command(tmp_path: Path, conf: Path, text: str, extra: list[str] | None = Non
     src = tmp_path / "input.txt"
     src.write_text(text)
     out, err = io.StringIO(), io.StringIO()
-    env = Env(
-        stdout=out,
-        stderr=err,
-        stdin=io.BytesIO(b""),
-        environ={},
-        clock=lambda: datetime(2026, 11, 21, tzinfo=timezone.utc),
-    )
+    env = _env(out, err, lambda: datetime(2026, 11, 21, tzinfo=timezone.utc))
     status = main(
         ["anonymize", "-c", str(conf), "--anon-key", str(tmp_path / "key"), *(extra or []), str(src)], env
     )
@@ -67,12 +62,11 @@ def command(tmp_path: Path, conf: Path, text: str, extra: list[str] | None = Non
 def report(tmp_path: Path, conf: Path, only: str = "maincf,mastercf") -> tuple[int, str, str]:
     """The whole `postfinger -c CONF --only ONLY` command (the real postconf), in process."""
     out, err = io.StringIO(), io.StringIO()
-    env = Env(
-        stdout=out,
-        stderr=err,
-        stdin=io.BytesIO(b""),
-        environ={},
-        clock=lambda: datetime.now(timezone.utc),
-    )
+    env = _env(out, err, lambda: datetime.now(timezone.utc))
     status = main(["-c", str(conf), "--anon-key", str(tmp_path / "key"), "--nowarn", "--only", only], env)
     return status, out.getvalue(), err.getvalue()
+
+
+def _env(out: io.StringIO, err: io.StringIO, clock: Callable[[], datetime]) -> Env:
+    """An environment writing to `out` and `err`, with no input and no environment variables."""
+    return Env(stdout=out, stderr=err, stdin=io.BytesIO(b""), environ={}, clock=clock)
