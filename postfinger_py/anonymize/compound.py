@@ -82,12 +82,16 @@ def compound_spans(low: str, labels: Sequence[str]) -> list[tuple[int, int, str]
     """(start, end, label) of each label (lower case, longest first) in a compound of `low`,
     left to right, not overlapping (the longest label at a place)."""
     hits: list[tuple[int, int, str]] = []
+    # Where a longer label starts, a shorter one there is a part of it (`acme` of
+    # `acme-robotics`, the site's name's first word), in a compound or not.
+    longer: dict[int, int] = {}
     for label in labels:
         i = low.find(label)
         while i >= 0:
             j = i + len(label)
-            if _is_compound(low, i, j):
+            if longer.get(i, 0) <= j and _is_compound(low, i, j):
                 hits.append((i, -j, label))
+            longer.setdefault(i, j)
             i = low.find(label, i + 1)
     if not hits:
         return []

@@ -209,6 +209,10 @@ class Engine:
         self.spill_every = 10_000  # names walked between two calls
         self.secrets: set[str] = set()
         self.defined_names: set[str] = set()
+        # The domains the site receives mail for (mydomain, mydestination, ...), lower case:
+        # the local part of an address there is a mailbox of the site (see learn.py).
+        self.own_domains: set[str] = set()
+        self._first_words: dict[str, str] = {}  # first word -> the site's hyphenated label
         # What was chosen so far (the maps per kind, and what was replaced): see maps.py.
         self.state = EngineState()
         self._occ: dict[tuple[str, str], str] = {}
@@ -348,6 +352,30 @@ class Engine:
                 and re.fullmatch(r"[\w-]+", label)
             ):
                 self.short_hosts[label] = suffix
+        for name in sorted(self.own_domains):
+            # The first word of the site's own hyphenated name is its name too where it stands
+            # alone (`/run/kestrel-dkim`, `o=Kestrel` of kestrel-logistics.co.uk): a word of four
+            # letters at least and no keyword (not `mail` of mail-online.de). Replaced as the
+            # name's first word is (see _label). The site's domains only: a spam run's senders
+            # (`best-deals.com`) would teach common words.
+            labels = name.split(".")
+            keep_n = public_suffix_of(labels).count(".") + 1
+            if len(labels) <= keep_n:
+                continue
+            label = labels[-keep_n - 1]
+            first = label.split("-", 1)[0]
+            if (
+                first != label
+                and len(first) >= 4
+                and first.isalpha()
+                and self.short_hosts.get(label) is not None
+                and first not in self.short_hosts
+                and not self.not_a_name(first)
+                and not keeplist.domain_is_kept(first)
+                and not self.kept_by_user(first)
+            ):
+                self.short_hosts[first] = self.short_hosts[label]
+                self._first_words[first] = label
 
     def freeze(self) -> None:
         self._stale = False
@@ -447,6 +475,8 @@ class Engine:
         if self._phrases is not None:
             text = self._replace_phrases(text)
         if self.compound_labels:
+            if "_" in text:
+                text = self._replace_underscored(text)
             text = self._replace_compounds(text)
         for secret in self._long_secrets:
             if secret in text:
@@ -504,15 +534,68 @@ class Engine:
     def _replace_compounds(self, text: str) -> str:
         """Each registrable label inside a compound word (see compound.py) replaced as the
         label is everywhere, in the case it is written in."""
-        spans = compound.compound_spans(compound.lowered(text), self.compound_labels)
+        low = compound.lowered(text)
+        spans = compound.compound_spans(low, self.compound_labels)
         if not spans:
             return text
         out: list[str] = []
         pos = 0
         for start, end, label in spans:
+            if self._in_learned_word(low, start, end):
+                continue  # (`acme-relay`, a learned user: the main pass replaces it whole)
             out += [text[pos:start], self._case(text[start:end], self.host(label))]
             pos = end
         return "".join(out) + text[pos:]
+
+    def _in_learned_word(self, low: str, start: int, end: int) -> bool:
+        """Whether low[start:end] is a part of a hyphenated word learned whole (a user or a
+        host: `acme-relay`), which is replaced as that word, not as its parts."""
+        s, e = start, end
+        while s > 0 and (low[s - 1].isalnum() or low[s - 1] == "-"):
+            s -= 1
+        while e < len(low) and (low[e].isalnum() or low[e] == "-"):
+            e += 1
+        word = low[s:e].strip("-")
+        return word != low[start:end] and (word in self.users or word in self.short_hosts)
+
+    def _replace_underscored(self, text: str) -> str:
+        """A learned host name written with `_` for its dots, as in a certificate's file name
+        (`/etc/ssl/mx1_example_co_uk.pem` of mx1.example.co.uk): replaced as that name, the
+        `_` kept. Found from the registrable name's tail (`_example_co_uk`); the host's labels
+        before it make the longest learned name. (The tail alone is a compound's, see below.)"""
+        low = compound.lowered(text)
+        out: list[str] = []
+        pos = 0
+        hits = []
+        for label in self.compound_labels:
+            suffix = self.short_hosts.get(label) or ""
+            if not suffix:
+                continue
+            tail = f"_{label}_{suffix.replace('.', '_')}"
+            i = low.find(tail)
+            while i >= 0:
+                end = i + len(tail)
+                if end == len(low) or not (low[end].isalnum() or low[end] in "_-"):
+                    hits.append((i, end, label, suffix))
+                i = low.find(tail, i + 1)
+        for i, end, label, suffix in sorted(hits):
+            if i < pos:
+                continue
+            start = i
+            while start > 0 and (low[start - 1].isalnum() or low[start - 1] in "_-"):
+                start -= 1
+            hosts = low[start:i].split("_")
+            for k in range(len(hosts)):
+                name = ".".join([*hosts[k:], label, suffix])
+                if all(hosts[k:]) and name in self.learned_domains:
+                    begin = start + sum(len(h) + 1 for h in hosts[:k])
+                    dotted = text[begin:end].replace("_", ".")
+                    replaced = self.domain(dotted)
+                    if len(replaced) == len(dotted):
+                        out += [text[pos:begin], replaced.replace(".", "_")]
+                        pos = end
+                    break
+        return "".join(out) + text[pos:] if out else text
 
     def _replace_phrases(self, text: str) -> str:
         """_phrases.sub(_h_phrase, text), tried only where a first word starts (found by
@@ -951,6 +1034,19 @@ class Engine:
         hit = labels.get((parent, label))
         if hit is not None:
             return hit
+        whole = self._first_words.get(label)
+        if whole is not None and self.mode != "strict" and self.short_hosts.get(whole) == parent:
+            # The first word of the site's hyphenated name: as that name's first word is.
+            cand = self._label(parent, whole).split("-", 1)[0]
+            if (
+                cand != label
+                and len(cand) == len(label)
+                and labels.free_for((parent, label), cand, label)
+                and cand not in self.short_hosts
+                and cand not in self.users
+            ):
+                labels.record((parent, label), cand, label)
+                return cand
         for counter in range(64):
             if self.mode == "strict":
                 cand = strict_shape(label)

@@ -45,6 +45,8 @@ class EngineView(Protocol):
 
 
 _RDN = re.compile(r"(\s*)([^=\s]*)(\s*=\s*|)(.*?)(\s*)", re.DOTALL)
+# An X.500 DN's country (`o=Example,c=GB`): a code, not the site's.
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
 _DC_LABEL = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
 # Directory words of DNs, not site data (`ou=People`, `cn=Manager`).
 _RDN_KEEP = frozenset(
@@ -131,6 +133,14 @@ class Handlers:
             domain, backslash, account = value.rpartition("\\")
             if backslash:
                 return m.group("cf_pre") + self.e.user(domain) + "\\" + self.e.user(account)
+            return m.group("cf_pre") + self.e.scan(value)
+        if key == "sasl_authz_id":
+            # ldap_table(5)'s SASL authorization identity: `u:account` or `dn:uid=...,o=...`
+            kind, colon, ident = value.partition(":")
+            if colon and kind.lower() == "dn":
+                return m.group("cf_pre") + value[: len(kind) + 1] + self.dn(ident)
+            if colon and kind.lower() == "u":
+                return m.group("cf_pre") + value[: len(kind) + 1] + self.e.scan(ident)
             return m.group("cf_pre") + self.e.scan(value)
         if key == "user" and pipe_user(m.string, m.start("cf_key"), m.end()):
             return m.group(0)  # master.cf's pipe(8) account, on a line of its own
@@ -234,7 +244,7 @@ class Handlers:
         i = 0
         while i < len(parts):
             if keys[i] != "dc":
-                if keys[i]:
+                if keys[i] and not (keys[i] == "c" and _COUNTRY.fullmatch(values[i])):
                     values[i] = self._rdn_value(values[i])
                 i += 1
                 continue
@@ -270,6 +280,8 @@ class Handlers:
             return value
         if "@" in value or "." in value:
             return self.e.scan(value)
+        if low in self.e.short_hosts:  # (`o=Kestrel`: the site's name, replaced as it is)
+            return self.e.host(value)
         return self.e.user(value)
 
     def rdns(self, m: Match[str]) -> str:

@@ -30,6 +30,20 @@ lmtp_fallback_relay smtp_sasl_tls_security_options append_dot_mydomain
 """.split()
 )
 OWN_HOST_PARAMS = frozenset({"myhostname", "smtp_helo_name", "lmtp_helo_name"})
+# Parameters that name the domains the site receives mail for (and myhostname, whose parent is
+# mydomain's default): the local part of an address at one of them is one of the site's users.
+OWN_DOMAIN_PARAMS = frozenset(
+    {
+        "myhostname",
+        "mydomain",
+        "myorigin",
+        "mydestination",
+        "virtual_alias_domains",
+        "virtual_mailbox_domains",
+        "relay_domains",
+        "masquerade_domains",
+    }
+)
 # Only these may name a bare single-label host; elsewhere single words are keywords
 # (inet_interfaces = loopback-only, default_transport = error, ...).
 SINGLE_LABEL_PARAMS = frozenset(
@@ -81,7 +95,7 @@ MAP_HINTS = (
 _SYSLOG_HOST = re.compile(rf"\n{TIMESTAMP} ([^\s\[\]:]+) \S")
 _CFLINE = re.compile(
     rf"\n[ \t]*((?:{CFLINE_WORD_KEYS})(?=[ \t]*=[ \t]*[^\s]+[ \t\r]*(?:\n|\Z))|password|passwd"
-    r"|bind_pw|hosts|server_host|bind_dn|search_base)[ \t]*=[ \t]*([^\n]*?)[ \t]*(?=\n|\Z)"
+    r"|bind_pw|hosts|server_host|bind_dn|search_base|sasl_authz_id)[ \t]*=[ \t]*([^\n]*?)[ \t]*(?=\n|\Z)"
 )
 _CRED = re.compile(rf"(?<![\w-])(?i:{SECRET_KEYS})[ \t]*[=:][ \t]*({CRED_VALUE})")
 # The literal first and the "no word before" test after it (same matches): Python's re then
@@ -145,6 +159,8 @@ def learn_parameter(engine: Engine, name: str, value: str) -> None:
         for tok in host_tokens(value):
             if "." in tok or ":" in tok or base in SINGLE_LABEL_PARAMS:
                 engine.learn_host(tok, is_own_host=base in OWN_HOST_PARAMS)
+            if base in OWN_DOMAIN_PARAMS:
+                _learn_own_domain(engine, tok, base == "myhostname")
     if "static:" in value or "inline:" in value:
         learn_inline_maps(engine, value, is_password_map="passw" in base)
     if "inet:" in value:
@@ -198,6 +214,34 @@ def _learn_user_password(engine: Engine, result: str) -> None:
     engine.learn_secret(password)
 
 
+def _learn_own_domain(engine: Engine, name: str, is_host: bool) -> None:
+    """A domain the site receives mail for (a host's parent too: mydomain's default)."""
+    low = name.strip("[].").lower()
+    if is_host:
+        low = low.partition(".")[2]
+    if "." in low and _DOTTED.fullmatch(low) and not keeplist.domain_is_kept(low):
+        engine.own_domains.add(low)
+
+
+_DOTTED = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+
+
+def _own_mailboxes(engine: Engine, text: str) -> set[str]:
+    """The local parts of the addresses in `text` at one of the site's own domains."""
+    out = set()
+    for m in _AT_DOMAIN.finditer(text):
+        if m.group(1).lower() in engine.own_domains:
+            start = i = m.start()
+            while i > 0 and (text[i - 1].isalnum() or text[i - 1] in _MAIL_LOCAL_CHARS):
+                i -= 1
+            if i < start:
+                out.add(text[i:start])
+    return out
+
+
+_AT_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
 def _learn_login(engine: Engine, user: str) -> None:
     """A login name: `user`, or `user@domain` (whose domain is the site's too)."""
     _local, at, domain = user.rpartition("@")
@@ -228,6 +272,11 @@ def learn_free_text(engine: Engine, text: str) -> None:
         for label in _mail_labels(text):
             if label not in keeplist.PLACEHOLDERS:
                 engine.learn_short_host(label)  # user@host: the bare host name elsewhere too
+        if engine.own_domains:
+            # A mailbox at one of the site's own domains (`from=<hbauer@example.com>`): its
+            # user's name where it stands alone too (`/home/hbauer`), as a delivery's is.
+            for local in sorted(_own_mailboxes(engine, text)):
+                _learn_mailbox_owner(engine, local + "@")
     if "=" in text:
         for m in _CFLINE.finditer("\n" + text):
             key, value = m.group(1).lower(), m.group(2)
@@ -240,6 +289,11 @@ def learn_free_text(engine: Engine, text: str) -> None:
             elif key in ("hosts", "server_host"):
                 for tok in host_tokens(value):
                     engine.learn_host(tok)
+            elif key == "sasl_authz_id":
+                # ldap_table(5)'s `u:account` (a DN's values are replaced as a DN's are)
+                kind, colon, ident = value.partition(":")
+                if colon and kind.lower() == "u":
+                    _learn_login(engine, ident)
             elif key == "bind_dn" and "=" not in value:
                 # Active Directory's other two forms of the account: `svc@example.com` (a UPN)
                 # and `EXAMPLE\svc` (the NetBIOS domain, a name of the site's own)

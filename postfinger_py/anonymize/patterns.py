@@ -44,7 +44,7 @@ SECRET_WORDS = ("pass", "pwd", "_pw", "secret", "api_key", "token")
 CRED_VALUE = r"(?!(?i:yes|no)\))[^\s,;\"'<>]*[^\s,;\"'<>)]"
 assert all(any(w in k for w in SECRET_WORDS) for k in SECRET_KEYS.split("|"))
 # The keys of the `key = value` lines of mysql:/pgsql:/ldap:/sqlite: table files (CFLINE).
-CFLINE_KEYS = "user|username|password|passwd|bind_pw|bind_dn|dbname|search_base"
+CFLINE_KEYS = "user|username|password|passwd|bind_pw|bind_dn|dbname|search_base|sasl_authz_id"
 # The keys among them whose value is one word (an account or database name): a line that starts
 # `user=` with more after the value is master.cf's pipe(8) entry (`user=vmail argv=/usr/bin/x`,
 # also as `postconf -Mf` folds it), whose `argv=` and command are not a user name.
