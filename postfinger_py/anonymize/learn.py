@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from postfinger_py.anonymize import keeplist
-from postfinger_py.anonymize.engine import Engine
+from postfinger_py.anonymize.engine import Engine, mark_bad_bytes
 from postfinger_py.anonymize.patterns import (
     CFLINE_WORD_KEYS,
     CRED_VALUE,
@@ -242,6 +242,29 @@ def _own_mailboxes(engine: Engine, text: str) -> set[str]:
 _AT_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
+# A pasted aliases(5) file (`cat /etc/aliases`): every one has `postmaster:` or `root:` lines.
+_ALIASES_FILE = re.compile(r"(?m)^(?:postmaster|root|MAILER-DAEMON)[ \t]*:[ \t]*\S")
+# One alias: `name: target, target`; a target an address, a local name, a "|command", a /file
+# or :include:/file (a continuation line starts with white space and is left out).
+_ALIAS_TARGET = r'(?:"[^"\n]*"|:include:\S+|[|/][^\s,]*|[\w.+-]+(?:@[\w.-]+)?)'
+_ALIAS_LINE = re.compile(
+    rf"(?m)^([A-Za-z0-9][\w.+-]*)[ \t]*:[ \t]*({_ALIAS_TARGET}(?:[ \t]*,[ \t]*{_ALIAS_TARGET})*)"
+    r"[ \t]*,?[ \t]*$"
+)
+
+
+def _learn_aliases(engine: Engine, text: str) -> None:
+    """The local names of a pasted aliases file: an alias (`hbauer: hans@gmail.com`) and a
+    local user it delivers to (`root: hbauer`) are the site's users; role names are kept."""
+    for m in _ALIAS_LINE.finditer(text):
+        if m.group(1)[0].isupper() and not m.group(1).isupper():
+            continue  # a mail header pasted beside it (`Subject: hello`), no alias
+        names = [m.group(1)]
+        names += [t.strip() for t in m.group(2).split(",") if re.fullmatch(r"[ \t]*[\w.+-]+[ \t]*", t)]
+        for name in names:
+            _learn_mailbox_owner(engine, name + "@")
+
+
 def _learn_login(engine: Engine, user: str) -> None:
     """A login name: `user`, or `user@domain` (whose domain is the site's too)."""
     _local, at, domain = user.rpartition("@")
@@ -259,6 +282,7 @@ def learn_postconf_text(engine: Engine, text: str) -> None:
 
 def learn_free_text(engine: Engine, text: str) -> None:
     """What any text tells by position: syslog host fields, table `key = value` lines, creds."""
+    text = mark_bad_bytes(text)
     if " " in text and ":" in text:
         # Dotted names first, then in sorted order: a bare host name takes its parent domain
         # from the dotted names learned before it, so iterating a set (whose order changes
@@ -277,6 +301,8 @@ def learn_free_text(engine: Engine, text: str) -> None:
             # user's name where it stands alone too (`/home/hbauer`), as a delivery's is.
             for local in sorted(_own_mailboxes(engine, text)):
                 _learn_mailbox_owner(engine, local + "@")
+    if ":" in text and _ALIASES_FILE.search(text) is not None:
+        _learn_aliases(engine, text)
     if "=" in text:
         for m in _CFLINE.finditer("\n" + text):
             key, value = m.group(1).lower(), m.group(2)

@@ -59,6 +59,16 @@ def command(tmp_path: Path, conf: Path, text: str, extra: list[str] | None = Non
     return status, out.getvalue(), err.getvalue()
 
 
+def command_bytes(tmp_path: Path, conf: Path, data: bytes) -> tuple[int, str, str]:
+    """`command` for an input given as bytes (invalid UTF-8, Latin-1)."""
+    src = tmp_path / "input.bin"
+    src.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    env = _env(out, err, lambda: datetime(2026, 11, 21, tzinfo=timezone.utc))
+    status = main(["anonymize", "-c", str(conf), "--anon-key", str(tmp_path / "key"), str(src)], env)
+    return status, out.getvalue(), err.getvalue()
+
+
 def report(tmp_path: Path, conf: Path, only: str = "maincf,mastercf") -> tuple[int, str, str]:
     """The whole `postfinger -c CONF --only ONLY` command (the real postconf), in process."""
     out, err = io.StringIO(), io.StringIO()

@@ -141,3 +141,20 @@ def test_input_report_not_modified(report: Report) -> None:
 def test_own_leak_check_passes_on_output(report: Report, mode: str) -> None:
     result = anonymize(report, AnonSettings(mode=mode))
     assert result.find_leak(everything(result.report)) is None
+
+
+def test_a_latin1_name_in_the_report_is_replaced_whole(report: Report) -> None:
+    """The report's log lines show invalid UTF-8 as U+FFFD: a Latin-1 user (`j\\xfcrgen`) was cut
+    there in two and its pieces stayed; now it is one word, replaced whole, in the summary and
+    wherever else it stands, and the leak check sees it."""
+    import dataclasses
+
+    name = "j\ufffdrgen.m\ufffdller"
+    summary = f"mail from {name}@{SITE['domain']} bounces; lda({name}) failed"
+    result = anonymize(dataclasses.replace(report, summary=summary), AnonSettings())
+    out = result.report.summary
+    assert "rgen" not in out and "ller" not in out and SITE["domain"] not in out
+    local = out.split("mail from ")[1].split("@")[0]
+    assert len(local) == len("j?rgen.m?ller") and f"lda({local})" in out
+    assert result.find_leak(out) is None
+    assert result.find_leak(summary) is not None, "the original is a leak to the check"

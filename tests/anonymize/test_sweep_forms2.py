@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .leaks_helpers import command, report, site
+from .leaks_helpers import command, command_bytes, report, site
 
 MAIN_CF = (
     "myhostname = mx1.kestrel-logistics.co.uk\n"
@@ -174,3 +174,114 @@ def test_the_report_hides_the_sites_first_word_and_certificate_names(tmp_path: P
     assert "kestrel" not in out.lower()
     assert "smtpd_tls_cert_file = /etc/ssl/certs/" in out and "_co_uk.crt" in out
     assert "unix:/run/" in out and "-dkim/dkim.sock" in out
+
+
+ACCESS_KEYS = [
+    ("10.44", "OK", "10.44.12.9"),
+    ("192.168.7", "REJECT", "192.168.7.20"),
+    ("85.214.3", "554 5.7.1 go away", "85.214.3.9"),
+    ("  172.16.5", "permit_sasl_authenticated", "172.16.5.77"),
+    ("2a01:4f8:c0c", "defer_if_permit", "2a01:4f8:c0c:1234::5"),
+    ("10.44.7", "from_partners", "10.44.7.1"),  # a restriction class of the site's
+]
+
+
+@pytest.mark.parametrize(("key", "action", "address"), ACCESS_KEYS)
+def test_an_access_tables_network_prefix_maps_as_its_addresses(
+    key: str, action: str, address: str, tmp_path: Path
+) -> None:
+    """access(5) keys `10.44` and `192.168.7` (a network by its first octets) were printed in
+    clear, though the same network's addresses were replaced: the prefix maps as they do."""
+    conf = site(
+        tmp_path,
+        MAIN_CF
+        + "mynetworks = 127.0.0.0/8 10.44.0.0/16 [2a01:4f8:c0c::]/48\n"
+        + "smtpd_restriction_classes = from_partners\nfrom_partners = permit_mynetworks, reject\n",
+    )
+    text = f"{key}   {action}\n{address} connected\n"
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    first, second = out.split("\n")[:2]
+    assert first.endswith(f"   {action}") and first.startswith(key[: len(key) - len(key.lstrip())])
+    prefix = first[: -len(action) - 3].strip()
+    sep = ":" if ":" in key else "."
+    assert prefix.count(sep) == key.count(sep) and prefix != key.strip(), out
+    assert second.startswith(prefix + sep), "the prefix of the same network's address"
+
+
+@pytest.mark.parametrize(
+    "line", ["Postfix 3.7.11 OK", "3.7.11 REJECTED by nobody", "1.2 OKAY", "3.7.11 released"]
+)
+def test_a_version_before_a_word_is_no_network(line: str, tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    status, out, err = command(tmp_path, conf, line + "\n")
+    assert status == 0, err
+    assert out == line + "\n"
+
+
+ALIASES = (
+    "# /etc/aliases\n"
+    "postmaster: root\n"
+    "root: hbauer, ops@kestrel-logistics.co.uk\n"
+    "hbauer: hans.bauer@gmail.com\n"
+    "webmaster:\tmkowalski\n"
+    "abuse: root\n"
+)
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        "Dec  1 10:00:02 mx1 postfix/local[12]: 4B2C1A: to=<root@mx1>, orig_to=<webmaster>, status=sent\n",
+        "Dec  1 10:00:02 mx1 dovecot: lda(mkowalski): msgid=<x@y>: saved mail to INBOX\n",
+        "/home/hbauer/.forward is empty\n",
+    ],
+)
+def test_a_pasted_aliases_file_hides_its_local_users(later: str, tmp_path: Path) -> None:
+    """`cat /etc/aliases` kept `hbauer` and `mkowalski` (the site's users) wherever they stood."""
+    conf = site(tmp_path, MAIN_CF)
+    status, out, err = command(tmp_path, conf, ALIASES + later)
+    assert status == 0, err
+    assert "hbauer" not in out and "mkowalski" not in out
+    lines = out.split("\n")
+    assert lines[1] == "postmaster: root" and lines[5] == "abuse: root", "role names and root stay"
+    assert lines[2].split(": ")[1].split(",")[0] == lines[3].split(":")[0], "one user, one replacement"
+
+
+def test_pasted_mail_headers_beside_aliases_are_not_aliases(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    text = ALIASES + "Subject: hello\nhello is a greeting\n"
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert out.endswith("Subject: hello\nhello is a greeting\n")
+
+
+@pytest.mark.parametrize(
+    ("raw", "pieces"),
+    [
+        (
+            b"to=<j\xfcrgen.m\xfcller@kestrel-logistics.co.uk>, status=sent\nlda(j\xfcrgen): saved\n",
+            ("rgen", "ller"),
+        ),
+        (b"from=<ren\xe9e@kestrel-logistics.co.uk>\n/home/ren\xe9e/Maildir\n", ("ren",)),
+        (b"helo=<b\xe4ckerei-m\xfcller> rejected\nb\xe4ckerei-m\xfcller again\n", ("ckerei", "ller")),
+    ],
+)
+def test_a_latin1_name_is_replaced_whole(raw: bytes, pieces: tuple, tmp_path: Path) -> None:
+    """A Latin-1 name in a UTF-8 log (`j\\xfcrgen`) reads `j\\ufffdrgen`: the pieces between
+    the bad bytes (`rgen`, `ller`) stayed, and the name was plain to read."""
+    conf = site(tmp_path, MAIN_CF)
+    status, out, err = command_bytes(tmp_path, conf, raw)
+    assert status == 0, err
+    for piece in pieces:
+        assert piece not in out, out
+    assert out.count("\n") == raw.count(b"\n") and "kestrel" not in out
+    assert [len(w) for w in out.split()] == [len(w) for w in raw.split()], "the shape is kept"
+
+
+def test_an_access_tables_network_prefix_in_strict_mode(tmp_path: Path) -> None:
+    conf = site(tmp_path, MAIN_CF)
+    text = "10.44   OK\n2a01:4f8:c0c REJECT\n"
+    status, out, err = command(tmp_path, conf, text, ["--anonymize", "strict"])
+    assert status == 0, err
+    assert out == "DD.DD   OK\nDADD:DAD:ADA REJECT\n", out
