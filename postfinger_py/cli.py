@@ -31,6 +31,10 @@ SUBCOMMANDS = {
 }
 
 
+_VERBOSE = ("-v", "--verbose")
+_OWN_VERBOSE = frozenset({"lookup"})
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -81,9 +85,15 @@ def main(argv: Sequence[str], env: Env) -> int:
     out = _WatchedStream(env.stdout)
     env = dataclasses.replace(env, stdout=cast(TextIO, out))
     try:
-        if argv and argv[0] in SUBCOMMANDS:
-            module = importlib.import_module(SUBCOMMANDS[argv[0]])
-            return int(module.main(argv[1:], env))
+        words = [a for a in argv if a not in _VERBOSE]
+        if words and words[0] in SUBCOMMANDS:
+            # -v (tracebacks, which every error message offers) before or after a subcommand;
+            # only `lookup` has a -v of its own, which it is passed on to.
+            rest = words[1:]
+            if verbose and words[0] in _OWN_VERBOSE:
+                rest = ["-v", *rest]
+            module = importlib.import_module(SUBCOMMANDS[words[0]])
+            return int(module.main(rest, env))
         return int(importlib.import_module(REPORT).main(argv, env))
     except ParserExit as exc:
         return exc.status
