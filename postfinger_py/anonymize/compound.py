@@ -51,6 +51,9 @@ def _extension_after(low: str, dot: int) -> bool:
 def _is_compound(low: str, i: int, j: int) -> bool:
     left, ljoin = _side(low, i - 1, -1)
     right, rjoin = _side(low, j, 1)
+    if not right and low[j].isdigit() and low[j - 1].isalpha():
+        # A number glued to the name (`s=acme2024`, a DKIM selector; `acme01.pem`): joined.
+        right = rjoin = True
     if not (left and right and (ljoin or rjoin)):
         return False
     s = i

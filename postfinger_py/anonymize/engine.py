@@ -112,26 +112,6 @@ _CFLINE_START = re.compile(rf"\n[ \t]*(?:{CFLINE_KEYS})[ \t]*=")
 
 # An SMTP reply line's code before a name (`250-mail.example.com`; not `123-reg.co.uk`).
 _REPLY_CODE = re.compile(r"[2-5][0-5]\d-(?=[^\W\d_])")
-# Invalid UTF-8 is shown as U+FFFD, which no name pattern takes for a letter: `j\xfcrgen` (a
-# Latin-1 name) read `j\ufffdrgen` and its `rgen` stayed. While it is learned from, replaced
-# and checked it is this letter instead (kra: lower case, no upper case, not met in mail
-# logs), so the whole name is one word, replaced as one; elsewhere it is U+FFFD again after.
-BAD_BYTE_LETTER = "\u0138"
-
-
-def mark_bad_bytes(text: str) -> str:
-    """`text` with each U+FFFD between two letters as BAD_BYTE_LETTER (the same object where
-    there is none, or where the text holds that letter already: then it is left as it is).
-    Elsewhere U+FFFD stays a separator (`10.20.30.40\ufffd`: an address, then a bad byte)."""
-    if "\ufffd" not in text or BAD_BYTE_LETTER in text:
-        return text
-    marked = _BAD_BYTES_IN_WORD.sub(lambda m: BAD_BYTE_LETTER * len(m.group(0)), text)
-    return text if marked == text else marked
-
-
-_BAD_BYTES_IN_WORD = re.compile("(?<=[^\\W\\d_])\ufffd+(?=[^\\W\\d_])")
-
-
 # An access(5) key that is a network's first octets (`10.44`, `192.168.7`, `2001:db8:7f91`) at
 # the start of a table line, before the table's action: an OK/REJECT/... word, a reply code, a
 # restriction (`permit_...`), a restriction class of the site's. (Not a version, `3.7.11`.)
@@ -751,9 +731,6 @@ class Engine:
         by piece, each distinct piece once: on logs, where most pieces repeat, that is several
         times faster than one regex callback per candidate token.
         """
-        marked = mark_bad_bytes(text)
-        if marked is not text:
-            return self.apply(marked).replace(BAD_BYTE_LETTER, "\ufffd")
         if self._stale and self._scanner is not None:
             self.freeze()  # a domain learned since (text_filter learns from each text)
         text = self.mask_secrets(text)
@@ -789,9 +766,6 @@ class Engine:
 
     def apply_by_regex(self, text: str) -> str:
         """The reference: one outer regex pass over the text (tests check apply() agrees)."""
-        marked = mark_bad_bytes(text)
-        if marked is not text:
-            return self.apply_by_regex(marked).replace(BAD_BYTE_LETTER, "\ufffd")
         return self.outer().sub(self.replace_outer, self.mask_secrets(text))
 
     def _apply_lines(self, text: str) -> str:
@@ -1164,7 +1138,10 @@ class Engine:
         if "{" in text:
             return text
         if "\\" in text:
-            return _escaped_like(text, self.user(_REGEXP_ESCAPE.sub(r"\1", text)))
+            plain = _REGEXP_ESCAPE.sub(r"\1", text)
+            if plain == text:  # no regexp escape: Windows' `DOMAIN\user`, each part a name
+                return "\\".join(self.user(p) if p else p for p in text.split("\\"))
+            return _escaped_like(text, self.user(plain))
         pieces = text.split("+")
         return "+".join(self._user_piece(p) if p else p for p in pieces)
 

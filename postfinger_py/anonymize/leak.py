@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Callable
 
 from postfinger_py.anonymize.compound import compound_spans
-from postfinger_py.anonymize.engine import Engine, mark_bad_bytes
+from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.keeplist import (
     FILE_EXTENSIONS,
     blank_kept,
@@ -183,10 +183,7 @@ class LeakChecker:
         some other value's replacement that happens to equal it (an address mapping onto an
         original of another line or another part). Secrets are reported wherever they are.
         """
-        # (A bad byte inside a word is a letter of it, as the engine reads it: same offsets.)
-        text = blank_kept(mark_bad_bytes(text), self._keep_patterns)
-        if source is not None:
-            source = mark_bad_bytes(source)
+        text = blank_kept(text, self._keep_patterns)
         found: list[tuple[str, str]] | None = None
         if len(text) >= PARALLEL_MIN_CHARS:
             from postfinger_py.anonymize import parallel

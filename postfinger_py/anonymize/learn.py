@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from postfinger_py.anonymize import keeplist
-from postfinger_py.anonymize.engine import Engine, mark_bad_bytes
+from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.patterns import (
     CFLINE_WORD_KEYS,
     CRED_VALUE,
@@ -265,6 +265,19 @@ def _learn_aliases(engine: Engine, text: str) -> None:
             _learn_mailbox_owner(engine, name + "@")
 
 
+def _learn_account(engine: Engine, user: str) -> None:
+    """An account as a log or a table names it: `alice`, `alice@example.com` (a mailbox of the
+    site's), or Windows' `EXAMPLE\\alice` (the NetBIOS domain a name of the site's own too)."""
+    domain, backslash, account = user.rpartition("\\")
+    if backslash:
+        engine.learn_user(domain)
+        engine.learn_user(account)
+    elif "@" in user:
+        _learn_mailbox_owner(engine, user)
+    else:
+        engine.learn_user(user)
+
+
 def _learn_login(engine: Engine, user: str) -> None:
     """A login name: `user`, or `user@domain` (whose domain is the site's too)."""
     _local, at, domain = user.rpartition("@")
@@ -282,7 +295,6 @@ def learn_postconf_text(engine: Engine, text: str) -> None:
 
 def learn_free_text(engine: Engine, text: str) -> None:
     """What any text tells by position: syslog host fields, table `key = value` lines, creds."""
-    text = mark_bad_bytes(text)
     if " " in text and ":" in text:
         # Dotted names first, then in sorted order: a bare host name takes its parent domain
         # from the dotted names learned before it, so iterating a set (whose order changes
@@ -323,19 +335,14 @@ def learn_free_text(engine: Engine, text: str) -> None:
             elif key == "bind_dn" and "=" not in value:
                 # Active Directory's other two forms of the account: `svc@example.com` (a UPN)
                 # and `EXAMPLE\svc` (the NetBIOS domain, a name of the site's own)
-                domain, backslash, account = value.rpartition("\\")
-                if backslash:
-                    engine.learn_user(domain)
-                    engine.learn_user(account)
+                if "\\" in value:
+                    _learn_account(engine, value)
                 else:
                     _learn_login(engine, value)
         for secret in _credentials(text):
             engine.learn_secret(secret)
         for user in _SASLUSER.findall(text):
-            if "@" in user:
-                _learn_mailbox_owner(engine, user)
-            else:
-                engine.learn_user(user)
+            _learn_account(engine, user)
         if "static:" in text or "inline:" in text:
             for m in _PASTED_PARAM.finditer(text):
                 learn_parameter(engine, m.group(1), m.group(2))
@@ -419,10 +426,7 @@ def learn_free_text(engine: Engine, text: str) -> None:
         for literal, pattern in _DOVECOT_USERS:
             if literal in text:
                 for user in set(pattern.findall(text)):
-                    if "@" in user:
-                        _learn_mailbox_owner(engine, user)
-                    else:
-                        engine.learn_user(user)
+                    _learn_account(engine, user)
         if "user=" in text:
             for m in _PAM_USER.finditer(text):
                 # (A match starts at the `r` of `ruser=` when there is one.) Also SpamAssassin's
@@ -432,7 +436,7 @@ def learn_free_text(engine: Engine, text: str) -> None:
                     and "@" not in m.group(1)
                     and not pipe_user(text, m.start(), m.end())
                 ):
-                    engine.learn_user(m.group(1))
+                    _learn_account(engine, m.group(1))
     if "postfix" in text and "to=<" in text:
         # What local(8), virtual(8), lmtp(8) and pipe(8) deliver to is a mailbox of this
         # server: its owner's name is replaced where it stands alone too (`procmail -a alice`,
@@ -593,7 +597,7 @@ _DELIVERED_TO = re.compile(
     r"postfix(?:-[\w.-]+)?/(?:local|virtual|lmtp|pipe)\[\d+\]: [^\n]*? (?:orig_)?to=<([^<>@\s]+@[^<>\s]+)>"
 )
 # pam_unix's `ruser=alice rhost=... user=alice` (the character before is tested per match).
-_PAM_USER = re.compile(r"r?user=([\w.+-]*\w)(?=[\s,;)]|$)", re.MULTILINE)
+_PAM_USER = re.compile(r"r?user=((?:[\w-]+\\)?[\w.+-]*\w)(?=[\s,;)]|$)", re.MULTILINE)
 
 
 # A main.cf line pasted into free text (`smtp_sasl_password_maps = static:user:pw`).

@@ -177,7 +177,6 @@ def _text_function(engine: Any) -> Callable[[str], str]:
     if engine.mode == "off":
         # Only secrets are masked: no detection to run, so no reason to pay scrubadub's import.
         return lambda text: engine.apply(text) if text else text
-    from postfinger_py.anonymize.engine import BAD_BYTE_LETTER, mark_bad_bytes
     from postfinger_py.anonymize.scrub import make_scrubber
 
     scrubber = make_scrubber(engine)
@@ -187,9 +186,7 @@ def _text_function(engine: Any) -> Callable[[str], str]:
             return text
         if len(text) > BULK_THRESHOLD:
             return engine.apply(text)  # type: ignore[no-any-return]
-        marked = mark_bad_bytes(text)  # (as engine.apply does)
-        out: str = scrubber.clean(engine.mask_secrets(marked))
-        return out if marked is text else out.replace(BAD_BYTE_LETTER, "\ufffd")
+        return scrubber.clean(engine.mask_secrets(text))  # type: ignore[no-any-return]
 
     return apply
 

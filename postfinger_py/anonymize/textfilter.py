@@ -10,6 +10,7 @@ from postfinger_py.anonymize.settings import AnonSettings, _make_engine, _write_
 from postfinger_py.anonymize.spill import SPILL_ENTRIES, SpillStore
 from postfinger_py.errors import PostfingerError
 from postfinger_py.model import Context
+from postfinger_py.textbytes import decode_text
 
 
 def learn_live(engine: Any, ctx: Context) -> list[str]:
@@ -39,7 +40,7 @@ def learn_live(engine: Any, ctx: Context) -> list[str]:
         learn.learn_parameter(engine, name, value)
     for name, kind, path in learn.map_paths(params):
         try:
-            text = ctx.files.read_bytes(path, limit=4 * 1024 * 1024).decode("utf-8", "replace")
+            text = decode_text(ctx.files.read_bytes(path, limit=4 * 1024 * 1024))
         except FileProblem as exc:
             notes.append(f"{path}: {exc.reason} (its values are found only by the detectors)")
             continue

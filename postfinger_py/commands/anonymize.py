@@ -24,6 +24,7 @@ from postfinger_py.argparsing import Parser, add_config_dir
 from postfinger_py.env import Env
 from postfinger_py.errors import PostfingerError, UsageError, os_error_words
 from postfinger_py.model import Options
+from postfinger_py.textbytes import decode_text
 
 DEFAULT_PART_LINES = 20_000
 # A part also ends at this many bytes (at a line end): long lines do not make a part huge. What a
@@ -223,9 +224,10 @@ def _parts(fh: BinaryIO, item: _Input, part_lines: int) -> Iterator[tuple[int, b
 
 
 def _decode(data: bytes) -> str:
-    # Invalid UTF-8 is kept visible as U+FFFD rather than passed through as raw bytes. (A part
-    # ends at a line end, and no UTF-8 sequence holds a newline byte: the same as decoding all.)
-    return data.decode("utf-8", errors="replace")
+    # Invalid UTF-8 as the Latin-1 characters it is (a control byte as U+FFFD), so a Latin-1
+    # name is one word, replaced whole (textbytes.py). (A part ends at a line end, and no UTF-8
+    # sequence holds a newline byte: the same as decoding all.)
+    return decode_text(data)
 
 
 def _learn(filt: PartFilter, item: _Input, part_lines: int) -> _Input:

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 
+from postfinger_py.textbytes import decode_text
+
 MONTHS = {
     m: i
     for i, m in enumerate(
@@ -171,7 +173,7 @@ def journal_record_to_line(record_json: str) -> str | None:
     msg = rec.get("MESSAGE")
     if isinstance(msg, list):
         try:
-            msg = bytes(int(b) & 0xFF for b in msg).decode("utf-8", "replace")
+            msg = decode_text(bytes(int(b) & 0xFF for b in msg))
         except (TypeError, ValueError):
             return None
     if not isinstance(msg, str):

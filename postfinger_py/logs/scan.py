@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Union
 
 from postfinger_py.logs.blocks import Block, find
+from postfinger_py.textbytes import ERRORS
 
 # Bytes read at a time, a multiple of the page size so reads stay page aligned. 1 MiB used less
 # CPU than 4 MiB (trace 0.30 vs 0.34 s, problems 1.22 vs 1.33 s on 1 GiB, medians of 5-8 runs):
@@ -93,7 +94,7 @@ class ReadNotes:
         if self.invalid_utf8:
             out.append(
                 f"{p}: {self.invalid_utf8} shown line(s) are not valid UTF-8; invalid "
-                "bytes are shown as U+FFFD"
+                "bytes are shown as the Latin-1 characters they are (a control byte as U+FFFD)"
             )
         if self.cut_lines:
             out.append(f"{p}: {self.cut_lines} shown line(s) were cut at {KEEP} characters")
@@ -369,7 +370,7 @@ def decode(raw: Buffer, notes: ReadNotes | None = None) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        text = raw.decode("utf-8", "replace")
+        text = raw.decode("utf-8", ERRORS)  # (Latin-1 names stay one word: see textbytes.py)
         if notes is not None:
             notes.invalid_utf8 += 1
     if len(text) > KEEP:

@@ -144,13 +144,16 @@ def test_own_leak_check_passes_on_output(report: Report, mode: str) -> None:
 
 
 def test_a_latin1_name_in_the_report_is_replaced_whole(report: Report) -> None:
-    """The report's log lines show invalid UTF-8 as U+FFFD: a Latin-1 user (`j\\xfcrgen`) was cut
-    there in two and its pieces stayed; now it is one word, replaced whole, in the summary and
-    wherever else it stands, and the leak check sees it."""
+    """A log line with a Latin-1 user (`j\\xfcrgen`) was read as `j\\ufffdrgen`: cut there in
+    two, its pieces stayed in the report. Read as the log reader reads it, it is one word,
+    replaced whole, and the leak check sees the original."""
     import dataclasses
 
-    name = "j\ufffdrgen.m\ufffdller"
-    summary = f"mail from {name}@{SITE['domain']} bounces; lda({name}) failed"
+    from postfinger_py.logs.scan import decode
+
+    raw = f"mail from j\xfcrgen.m\xfcller@{SITE['domain']} bounces; lda(j\xfcrgen.m\xfcller) failed"
+    summary = decode(raw.encode("latin-1"))
+    assert "\ufffd" not in summary
     result = anonymize(dataclasses.replace(report, summary=summary), AnonSettings())
     out = result.report.summary
     assert "rgen" not in out and "ller" not in out and SITE["domain"] not in out

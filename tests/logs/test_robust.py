@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from postfinger_py.collect.logs import LogsCollector
 from postfinger_py.files import FileProblem, LiveFiles
-from postfinger_py.logs.scan import ReadNotes, windows
+from postfinger_py.logs.scan import ReadNotes, decode, windows
 
 from .helpers import REAL_LOG, make_ctx
 
@@ -46,6 +46,11 @@ def test_nul_bytes_and_invalid_utf8(root: Path) -> None:
     assert any("not valid UTF-8" in n for n in sec.notes)
     assert sec.data["problem_total"] == collect_plain_total(root) + 2
     assert "\0" not in "".join(sec.data["problems"])
+    # The Latin-1 bytes as their letters (U+FFFD cut a name in two, which the anonymizer then
+    # replaced as two words); a C1 control byte (0x9B starts a terminal escape) as U+FFFD.
+    notes = ReadNotes("/var/log/mail.log")
+    assert decode(b"warning: caf\xe9 \xff \x9b[2J", notes) == "warning: caf\xe9 \xff \ufffd[2J"
+    assert notes.invalid_utf8 == 1
 
 
 def test_ten_megabyte_line(root: Path) -> None:
