@@ -11,7 +11,7 @@ from typing import (
     Callable,
 )
 
-from postfinger_py.anonymize import compound, keeplist
+from postfinger_py.anonymize import compound, keeplist, partnet
 from postfinger_py.anonymize.bare import BareWords, merged
 from postfinger_py.anonymize.handlers import Handlers
 from postfinger_py.anonymize.ipanon import IpAnonymizer
@@ -218,6 +218,8 @@ class Engine:
         self.short_hosts: MutableMapping[str, str] = {}  # single label (lower) -> its parent (lower)
         self.learned_domains: MutableSet[str] = set()
         self.users: MutableSet[str] = set()
+        # Three-octet numbers the text shows as networks (partnet.py: sqlgrey's class C).
+        self.short_nets: set[str] = set()
         # Called now and then in a long walk over what was learned (a stream's spill: see
         # spill_learned_to), so what the walk adds does not pile up in memory.
         self.spill_hook: Callable[[], object] | None = None
@@ -331,6 +333,8 @@ class Engine:
 
     def learn_user(self, user: str) -> None:
         user = user.strip()
+        if "." in user and user.lower() in self.learned_domains:
+            return  # (a domain where a user stands, `kestrel.co.uk:sel:/key`: replaced as one)
         if (
             len(user) >= 2
             and user.lower() not in _NOT_NAMES
@@ -489,6 +493,11 @@ class Engine:
             text = self._join_soft_breaks(text)
         if self.mode != "off" and (_ACCESS_NET_HINT.match("\n" + text[:8]) or _ACCESS_NET_HINT.search(text)):
             text = _ACCESS_NET.sub(self._access_network, text)
+        if self.mode != "off":
+            if self.short_nets:
+                text = self._replace_short_nets(text)
+            if "in-addr." in text or "IN-ADDR." in text:
+                text = partnet.ARPA.sub(self._replace_arpa, text)
         if self._phrases is not None:
             text = self._replace_phrases(text)
         if self.compound_labels:
@@ -539,7 +548,9 @@ class Engine:
             _PHRASE_SEP.join(f"(?i:{re.escape(p)})" for p in label.split("-"))
             for label in sorted(self._phrase_labels.values(), key=len, reverse=True)
         ]
-        self._phrases = re.compile(rf"(?<![\w.@-])(?:{'|'.join(alts)})(?![^\W_]|[.@-])")
+        # (`_` beside it is a separator: `Rechnung_f=C3=BCr_Kestrel_Logistics`, an RFC 2047 word.)
+        # (A dot after it is a sentence's end, or a file's extension after words: see _h_phrase.)
+        self._phrases = re.compile(rf"(?<![^\W_]|[.@-])(?:{'|'.join(alts)})(?![^\W_]|[@-])")
         self._phrase_starts = sorted({lab.split("-")[0] for lab in self._phrase_labels.values()})
 
     def _is_registrable_label(self, label: str) -> bool:
@@ -570,6 +581,14 @@ class Engine:
         text, action = m.group("an"), m.group("an_act")
         if not _ACCESS_ACTION_WORD.fullmatch(action) and action.lower() not in self.defined_names:
             return m.group(0)  # (not a table's action, nor a restriction class the site defines)
+        out = self._net_prefix(text)
+        if out is None:
+            return m.group(0)
+        return m.group(0)[: m.start("an") - m.start()] + out
+
+    def _net_prefix(self, text: str) -> str | None:
+        """A network written as its first octets or groups (`10.44`, `2001:db8:7f91`), as that
+        network maps: the octets it has. None if it is no network."""
         if ":" in text:
             groups = text.split(":")
             full, plen, sep = text + "::", 16 * len(groups), ":"
@@ -579,20 +598,45 @@ class Engine:
         try:
             addr = ipaddress.ip_address(full)
         except ValueError:
-            return m.group(0)
+            return None
         out = self._address(addr, str(addr) if ":" in text else full, str(plen))
         if out is None:
-            return m.group(0)
-        head = m.group(0)[: m.start("an") - m.start()]
+            return None
         if self.mode == "strict":
-            return head + strict_shape(text)
+            return strict_shape(text)
         net = ipaddress.ip_network(out)
         if ":" in text:
             mapped = net.network_address.exploded.split(":")[: len(groups)]
             parts = [format(int(g, 16), "x") for g in mapped]
         else:
             parts = str(net.network_address).split(".")[: len(groups)]
-        return head + sep.join(parts)
+        return sep.join(parts)
+
+    def _replace_short_nets(self, text: str) -> str:
+        """Each learned three-octet network standing alone (sqlgrey's `81.2.69(81.2.69.160)`,
+        see partnet.py) as its network maps."""
+        out: list[str] = []
+        pos = 0
+        for start, end in partnet.spans(text):
+            net = text[start:end]
+            if net in self.short_nets:
+                repl = self._net_prefix(net)
+                if repl is not None and repl != net:
+                    self.replaced[("ip network", net)] = repl
+                    out += [text[pos:start], repl]
+                    pos = end
+        return "".join(out) + text[pos:] if out else text
+
+    def _replace_arpa(self, m: Match[str]) -> str:
+        """A reverse zone of one to three octets (`69.2.81.in-addr.arpa`), as its network maps."""
+        octets = m.group(1)[:-1]
+        net = ".".join(reversed(octets.split(".")))
+        repl = self._net_prefix(net)
+        if repl is None or repl == net:
+            return m.group(0)
+        out = ".".join(reversed(repl.split("."))) + "." + m.group(2)
+        self.replaced[("ip network", m.group(0).lower())] = out
+        return out
 
     def _in_learned_word(self, low: str, start: int, end: int) -> bool:
         """Whether low[start:end] is a part of a hyphenated word learned whole (a user or a
@@ -655,7 +699,7 @@ class Engine:
         for first in self._phrase_starts:
             i = low.find(first)
             while i >= 0:
-                if i == 0 or not (low[i - 1].isalnum() or low[i - 1] in "_.@-"):
+                if i == 0 or not (low[i - 1].isalnum() or low[i - 1] in ".@-"):
                     starts.add(i)
                 i = low.find(first, i + 1)
         out: list[str] = []
@@ -671,6 +715,9 @@ class Engine:
 
     def _h_phrase(self, m: Match[str]) -> str:
         text = m.group(0)
+        after = m.string[m.end() : m.end() + 2]
+        if after[:1] == "." and after[1:].isalnum() and " " not in text and "_" not in text:
+            return text  # a domain's label (`KestrelLogistics.com`): replaced as such
         letters = [i for i, ch in enumerate(text) if ch.isalpha()]
         # The letters of an encoded separator (`=2D`, `&#45;`) are not the label's.
         seps = [sm.span() for sm in re.finditer(_PHRASE_SEP_ONLY, text)]

@@ -275,11 +275,15 @@ class Handlers:
             or "%" in value
             or self.e.is_keyword(low)
             or low in _RDN_KEEP
+            or low in keeplist.ORG_FORMS
             or keeplist.domain_is_kept(low)
         ):
             return value
         if "@" in value or "." in value:
             return self.e.scan(value)
+        if " " in value.strip(" "):
+            # `o=Orchard Trading`: word by word, as its words are learned (learn._learn_dn)
+            return " ".join(self._rdn_value(w) if w else w for w in value.split(" "))
         if low in self.e.short_hosts:  # (`o=Kestrel`: the site's name, replaced as it is)
             return self.e.host(value)
         return self.e.user(value)

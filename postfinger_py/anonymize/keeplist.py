@@ -132,6 +132,10 @@ rpmnew rpmsave dpkg-dist dpkg-old ucf-dist
 
 # Placeholders our own normalizers write (logs' problem kinds, queue delay reasons): not data.
 PLACEHOLDERS: frozenset[str] = frozenset({"USER@DOMAIN", "DOMAIN", "USER", "ADDRESS", "QUEUEID"})
+# A company's legal form after its name (`o=Orchard Trading Ltd`): a word of every company.
+ORG_FORMS: frozenset[str] = frozenset(
+    "ltd limited inc llc llp gmbh ag kg ohg ug plc corp co sa sas sarl srl spa bv nv oy ab as pty".split()
+)
 
 
 # Postfix's own file names: kept even where a learned word is their stem (a host named `main`),

@@ -50,6 +50,7 @@ def trie_regex(words: Iterable[str]) -> str:
 _TOKENS = re.compile(r"[\w.%+-]+")
 _LOCALS = re.compile(r"([\w.%+-]+)@([\w.-]*)")
 _V6 = re.compile(r"[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*")
+_SHORT_NET = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}|(?:\d{1,3}\.){1,3}in-addr\.arpa")
 # Every ASCII character _TOKENS does not take, mapped to a space.
 _NOT_TOKEN_ASCII = {c: " " for c in range(128) if not _TOKENS.fullmatch(chr(c))}
 
@@ -101,6 +102,7 @@ class LeakChecker:
         self._kinds: dict[str, str] = {}
         self._locals: dict[str, str] = {}
         self._v6: dict[str, str] = {}
+        self._nets: dict[str, str] = {}  # networks written as their first octets
         # What --keep matches is kept on purpose: so are the labels inside it (the
         # kestrel-logistics of kestrel-logistics.co.uk), however they were learned.
         self._keep_patterns = engine.keep_patterns
@@ -151,7 +153,7 @@ class LeakChecker:
 
     def spill_to(self, store: SpillStore) -> None:
         """Keep what it looks for in `store` from now on (on disk between parts)."""
-        for name in ("_kinds", "_locals", "_v6"):
+        for name in ("_kinds", "_locals", "_v6", "_nets"):
             new = store.new_dict("checker" + name)
             new.update(getattr(self, name))
             setattr(self, name, new)
@@ -168,7 +170,9 @@ class LeakChecker:
         original = original.replace("\\.", ".")
         if len(original) < 2:
             return
-        if original.endswith("@"):
+        if kind == "ip network":  # (`81.2.69`, `69.2.81.in-addr.arpa`: see partnet.py)
+            self._nets[original] = kind
+        elif original.endswith("@"):
             self._locals[original[:-1]] = kind
         elif ":" in original:
             self._v6[original] = kind
@@ -214,7 +218,7 @@ class LeakChecker:
     def _found(self, text: str) -> list[tuple[str, str]]:
         """(value, kind) of every original value (but secrets) that survives in `text`."""
         found: list[tuple[str, str]] = []
-        if self._kinds or self._locals or self._v6 or self._compounds:
+        if self._kinds or self._locals or self._v6 or self._compounds or self._nets:
             low = text.lower().replace("\\.", ".")
             # Every pattern below stops at whitespace, so it finds the same values in the
             # distinct whitespace-separated words, each once, as in the whole text: on logs,
@@ -224,11 +228,17 @@ class LeakChecker:
             if self._compounds:
                 # The site's name joined to other words: a file or table name (compound.py).
                 found += [(lab, "domain name") for _, _, lab in compound_spans(words, self._compounds)]
-            if self._kinds:
+            tokens: set[str] = set()
+            if self._kinds or self._nets:
                 if words.isascii():  # the same runs as _TOKENS, by translate and split
                     tokens = set(words.translate(_NOT_TOKEN_ASCII).split())
                 else:
                     tokens = set(_TOKENS.findall(words))
+            if self._nets:
+                # Only a whole token: the engine replaces such a network where it stands alone.
+                nets = {t for t in tokens if _SHORT_NET.fullmatch(t)}
+                found += lookup_many(self._nets, nets).items()
+            if self._kinds:
                 pairs = []
                 for token in tokens:
                     runs = _runs(token) if "." in token else [token]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
-from postfinger_py.anonymize import keeplist
+from postfinger_py.anonymize import keeplist, partnet
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.patterns import (
     CFLINE_WORD_KEYS,
@@ -123,13 +123,52 @@ def _mail_labels(text: str) -> set[str]:
 
 
 def _credentials(text: str) -> list[str]:
-    """The values after password=, secret: ... (what _CRED finds), case kept."""
+    """The values after password=, secret: ... (what _CRED finds), case kept; and those of
+    _WIDE_CRED, on the lines that hold a secret word."""
     low = text.lower()
     if not any(word in low for word in SECRET_WORDS):  # substring tests are memchr-fast
         return []
     if len(low) != len(text):  # a few non-ASCII letters change length when lowered
-        return _CRED.findall(text)
-    return [text[m.start(1) : m.end(1)] for m in _CRED_LOWER.finditer(low)]
+        found = _CRED.findall(text)
+    else:
+        found = [text[m.start(1) : m.end(1)] for m in _CRED_LOWER.finditer(low)]
+    return found + _wide_credentials(text, low)
+
+
+# A secret under any key that ends in a secret word (`dnpass`, `db_password`, `DB_PASS`,
+# `MYSQL_ROOT_PASSWORD:`, JSON's `"password": "..."`, perl's `$password = '...'`), and
+# fetchmailrc's `password "..."`: the value, quoted or one word. (_CRED takes the plain keys.)
+_WIDE_CRED = re.compile(
+    r"(?<![\w$@/.-])[$@]?[\w-]*(?:pass(?:word|wd|phrase)?|pwd|_pw|secret|token|api_?key)"
+    r"(?:[\"']?[ \t]*[=:][ \t]*|(?<=pass)[ \t]+(?=[\"'])|(?<=password)[ \t]+(?=[\"']))"
+    rf"(?:\"([^\"\n]{{4,}})\"|'([^'\n]{{4,}})'|({CRED_VALUE}))",
+    re.IGNORECASE,
+)
+# A value that is no secret: a variable or expansion, a file, a map, a URL, a setting.
+_NOT_SECRET = re.compile(r"[$%/<{(]|[a-z]+:|(?i:yes|no|true|false|none|null|required|optional)$")
+_WIDE_WORDS = ("pass", "pwd", "_pw", "secret", "token", "apikey", "api_key")
+
+
+def _wide_credentials(text: str, low: str) -> list[str]:
+    if len(low) != len(text):
+        low = text
+    lines: set[tuple[int, int]] = set()
+    for word in _WIDE_WORDS:
+        i = low.find(word)
+        while i >= 0:
+            start = low.rfind("\n", 0, i) + 1
+            end = low.find("\n", i)
+            lines.add((start, len(low) if end < 0 else end))
+            i = low.find(word, i + 1)
+    out = []
+    for start, end in sorted(lines):
+        for m in _WIDE_CRED.finditer(text, start, end):
+            quoted = m.group(1) or m.group(2)
+            value = quoted or m.group(3)
+            if not value or _NOT_SECRET.match(value) or (not quoted and len(value) < 6):
+                continue
+            out.append(value)
+    return out
 
 
 _PARAM_LINE = re.compile(r"^([a-z0-9_]+)[ \t]*=[ \t]*(.*)$", re.MULTILINE)
@@ -332,6 +371,8 @@ def learn_free_text(engine: Engine, text: str) -> None:
                 kind, colon, ident = value.partition(":")
                 if colon and kind.lower() == "u":
                     _learn_login(engine, ident)
+            elif key in ("bind_dn", "search_base") and "=" in value:
+                _learn_dn(engine, value)
             elif key == "bind_dn" and "=" not in value:
                 # Active Directory's other two forms of the account: `svc@example.com` (a UPN)
                 # and `EXAMPLE\svc` (the NetBIOS domain, a name of the site's own)
@@ -339,22 +380,32 @@ def learn_free_text(engine: Engine, text: str) -> None:
                     _learn_account(engine, value)
                 else:
                     _learn_login(engine, value)
-        for secret in _credentials(text):
-            engine.learn_secret(secret)
+        if "uid=" in text:
+            for user in set(_FREE_DN_UID.findall(text)):
+                engine.learn_user(user)
+        if ",o=" in text or ", o=" in text:
+            for org in set(_FREE_DN_ORG.findall(text)):
+                _learn_dn(engine, "o=" + org)
         for user in _SASLUSER.findall(text):
             _learn_account(engine, user)
         if "static:" in text or "inline:" in text:
             for m in _PASTED_PARAM.finditer(text):
                 learn_parameter(engine, m.group(1), m.group(2))
+    for secret in _credentials(text):  # (`password: x` too, JSON's, fetchmailrc's `password "x"`)
+        engine.learn_secret(secret)
     if ":" in text:
         for m in _PASTED_SASL.finditer("\n" + text):
             user, _, password = m.group("cred").partition(":")
             host = m.group("host")
             if (
-                (_TRANSPORT.fullmatch(user) and _NEXTHOP.fullmatch(password))
+                # (never after sasl_passwd's own `[relay]:587`: `relay:pw` is a user's there)
+                (_TRANSPORT.fullmatch(user) and _NEXTHOP.fullmatch(password) and not _SASL_KEY.match(host))
                 # (After `[relay]` or `relay:port`, only a password can hold spaces.)
                 or (" " in password and not _APP_PASSWORD.fullmatch(password) and not _SASL_KEY.match(host))
                 or _RELAY_PORT.fullmatch(m.group("cred"))
+                # an OpenDKIM KeyTable line (`sel._domainkey.example.com example.com:sel:/key`)
+                or "._domainkey." in host.lower()
+                or _DKIM_KEY.fullmatch(m.group("cred"))
             ):
                 # a transport(5) line (`example.com smtp:[relay]:25`), prose, or a next hop
                 # (`@example.com [smtp.office365.com]:587` of sender_dependent_relayhost_maps)
@@ -364,6 +415,9 @@ def learn_free_text(engine: Engine, text: str) -> None:
             _learn_user_password(engine, m.group("cred"))
     if "AUTH" in text or "auth" in text or "334" in text:
         learn_auth_dialogue(engine, text)
+    if engine.mode != "off":
+        # A client's /24 written as its three octets beside its address (sqlgrey's class C).
+        partnet.learn_short_nets(text, engine.short_nets)
     if "[" in text:
         # A bare client or relay name (`connect from mailgw[10.1.2.3]`, `relay=exch01[...]`):
         # from /etc/hosts or a local DNS zone, so the site's own; dotted ones are domains.
@@ -443,6 +497,26 @@ def learn_free_text(engine: Engine, text: str) -> None:
         # `/home/alice/Maildir`), as for the Dovecot and SASL user names above.
         for m in _DELIVERED_TO.finditer(text):
             _learn_mailbox_owner(engine, m.group(1))
+
+
+# In a DN of a log (slapd's `BIND dn="uid=hbauer,ou=People,o=Meridian Freight"`): an account
+# before another RDN, an organization after one. (Each from a literal: fast on a log.)
+_FREE_DN_UID = re.compile(r"(?<![\w-])uid=([^,=\s\"'<>;()]+),(?=[ ]?[A-Za-z]+=)")
+_FREE_DN_ORG = re.compile(r"(?<=[^\W_]),[ ]?o=([^,=\"'<>;()\n]+)")
+
+
+def _learn_dn(engine: Engine, dn: str) -> None:
+    """An LDAP DN's organization (`o=Orchard Trading`) and account (`uid=hbauer`): the words
+    of the site's name and a login, wherever they stand (a query_filter's `memberOf=` DN)."""
+    for rdn in dn.split(","):
+        key, eq, value = rdn.partition("=")
+        key = key.strip().lower()
+        if not eq or "%" in value:
+            continue
+        if key == "o":
+            _learn_name_words(engine, [w for w in value.split() if w.lower() not in keeplist.ORG_FORMS])
+        elif key == "uid":
+            engine.learn_user(value.strip())
 
 
 def _learn_name_words(engine: Engine, words: Iterable[str]) -> None:
@@ -610,8 +684,11 @@ _PASTED_PARAM = re.compile(
 # (the key an address literal, a dotted name or an address; nothing else on the line).
 # (The password may hold spaces: Google's app passwords are written `abcd efgh ijkl mnop`.)
 _PASTED_SASL = re.compile(
-    r"\n[ \t>]*(?P<host>\[[^\]\s]+\](?::\w+)?|[\w.+-]*@?[\w-]+(?:\.[\w-]+)+"
-    r"(?::\w+)?)[ \t]+(?P<cred>[^\s:]+:[^\s/][^\n]*?)[ \t]*(?=\n|\Z)"
+    # (A report's or a tool's tag is no host, `[problem] 127.0.0.1:25/inet: ...`; a value in
+    # parentheses is no `user:password`.)
+    r"\n[ \t>]*(?P<host>(?!\[(?i:problem|warning|warn|error|info|note|notice|debug|ok|fail|failed"
+    r"|critical|fatal|panic)\])\[[^\]\s]+\](?::\w+)?|[\w.+-]*@?[\w-]+(?:\.[\w-]+)+"
+    r"(?::\w+)?)[ \t]+(?P<cred>[^\s:(][^\s:]*:[^\s/][^\n]*?)[ \t]*(?=\n|\Z)"
 )
 
 # A key only sasl_passwd(5) tables write: an address literal, or a name with a port.
@@ -625,6 +702,8 @@ _TRANSPORT = re.compile(
 _TRANSPORT_RESULT = re.compile(r"([\w-]+):\[?([A-Za-z][\w.-]*[A-Za-z0-9])\]?(?::\w+)?")
 _RELAY_PORT = re.compile(r"(?:\[[^\]\s]+\]|[\w-]+(?:\.[\w-]+)+):\d{1,5}")
 _APP_PASSWORD = re.compile(r"\S{4}(?: \S{4})+")
+# OpenDKIM's KeyTable value: the domain, the selector and the key file.
+_DKIM_KEY = re.compile(r"[\w.-]+\.[\w-]+:[\w.-]+:/\S+")
 # (Also lmtp(8)'s `unix:/path` and `inet:host:port`: `lmtp:unix:/run/dovecot/lmtp`.)
 _NEXTHOP = re.compile(r"\[?[\w.:-]*\]?(?::\w+)?|(?:unix|inet):\S+")
 
