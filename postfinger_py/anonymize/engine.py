@@ -252,6 +252,7 @@ class Engine:
         self._phrase_labels: dict[str, str] = {}
         self._phrase_starts: list[str] = []
         self.compound_labels: tuple[str, ...] = ()  # see compound.py
+        self._underscored: dict[str, dict[str, str]] = {}  # `_co_uk` -> {label: "co.uk"}
         self._tokens: dict[str, str] = {}
         self._hosts: dict[str, str] = {}
         self._h = Handlers(self)
@@ -515,6 +516,7 @@ class Engine:
         Never beside a dot or `@` (there it is a domain's label, replaced as such)."""
         self._phrases, self._phrase_labels, self._phrase_starts = None, {}, []
         self.compound_labels = ()
+        self._underscored = {}
         if self.mode == "off":
             return
         chosen: list[str] = []
@@ -540,6 +542,12 @@ class Engine:
             if len(chosen) == PHRASE_LABELS and len(compounds) == compound.COMPOUND_LABELS:
                 break
         self.compound_labels = compound.pick(compounds)
+        # Each label by the tail its suffix makes (`_co_uk`): a few searches, not one per label.
+        self._underscored = {}
+        for label in self.compound_labels:
+            suffix = self.short_hosts.get(label) or ""
+            if suffix:
+                self._underscored.setdefault("_" + suffix.replace(".", "_"), {})[label] = suffix
         for label in sorted(chosen):
             self._phrase_labels[label.replace("-", "")] = label
         if not self._phrase_labels:
@@ -658,16 +666,16 @@ class Engine:
         out: list[str] = []
         pos = 0
         hits = []
-        for label in self.compound_labels:
-            suffix = self.short_hosts.get(label) or ""
-            if not suffix:
-                continue
-            tail = f"_{label}_{suffix.replace('.', '_')}"
+        for tail, labels in self._underscored.items():
             i = low.find(tail)
             while i >= 0:
                 end = i + len(tail)
                 if end == len(low) or not (low[end].isalnum() or low[end] in "_-"):
-                    hits.append((i, end, label, suffix))
+                    # (A compound label holds no `_`: it is all between the `_` before and here.)
+                    at = low.rfind("_", 0, i)
+                    label = low[at + 1 : i]
+                    if at >= 0 and label in labels:
+                        hits.append((at, end, label, labels[label]))
                 i = low.find(tail, i + 1)
         for i, end, label, suffix in sorted(hits):
             if i < pos:
