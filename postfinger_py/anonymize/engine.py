@@ -571,7 +571,7 @@ class Engine:
         """Each registrable label inside a compound word (see compound.py) replaced as the
         label is everywhere, in the case it is written in."""
         low = compound.lowered(text)
-        spans = compound.compound_spans(low, self.compound_labels)
+        spans = compound.compound_spans_by_words(low, self.compound_labels)
         if not spans:
             return text
         out: list[str] = []

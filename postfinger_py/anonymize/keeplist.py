@@ -125,7 +125,7 @@ FILE_EXTENSIONS: frozenset[str] = frozenset(
     """
 cf so sh py pl pm md in am ac mk la cc ps rb rs ts js lo pid zip mov gz xz bz2 h c o a d
 db lmdb cdb conf cnf ini cfg yml yaml json xml html htm txt log sock service socket timer
-pem crt key csr der p12 pfx map proto out bak orig old new swp tmp save lock dist
+pem crt key csr der p12 pfx map pcre regexp cidr proto out bak orig old new swp tmp save lock dist
 rpmnew rpmsave dpkg-dist dpkg-old ucf-dist
 """.split()
 )

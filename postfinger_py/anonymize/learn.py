@@ -123,16 +123,13 @@ def _mail_labels(text: str) -> set[str]:
 
 
 def _credentials(text: str) -> list[str]:
-    """The values after password=, secret: ... (what _CRED finds), case kept; and those of
-    _WIDE_CRED, on the lines that hold a secret word."""
+    """The values after password=, secret: ... (what _CRED finds), case kept."""
     low = text.lower()
     if not any(word in low for word in SECRET_WORDS):  # substring tests are memchr-fast
         return []
     if len(low) != len(text):  # a few non-ASCII letters change length when lowered
-        found = _CRED.findall(text)
-    else:
-        found = [text[m.start(1) : m.end(1)] for m in _CRED_LOWER.finditer(low)]
-    return found + _wide_credentials(text, low)
+        return _CRED.findall(text)
+    return [text[m.start(1) : m.end(1)] for m in _CRED_LOWER.finditer(low)]
 
 
 # A secret under any key that ends in a secret word (`dnpass`, `db_password`, `DB_PASS`,
@@ -149,7 +146,9 @@ _NOT_SECRET = re.compile(r"[$%/<{(]|[a-z]+:|(?i:yes|no|true|false|none|null|requ
 _WIDE_WORDS = ("pass", "pwd", "_pw", "secret", "token", "apikey", "api_key")
 
 
-def _wide_credentials(text: str, low: str) -> list[str]:
+def _wide_credentials(text: str) -> list[str]:
+    """What _WIDE_CRED finds on the lines that hold a secret word (found by substring search)."""
+    low = text.lower()
     if len(low) != len(text):
         low = text
     lines: set[tuple[int, int]] = set()
@@ -283,6 +282,14 @@ _AT_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 # A pasted aliases(5) file (`cat /etc/aliases`): every one has `postmaster:` or `root:` lines.
 _ALIASES_FILE = re.compile(r"(?m)^(?:postmaster|root|MAILER-DAEMON)[ \t]*:[ \t]*\S")
+_ALIAS_NAMES = ("postmaster", "root", "MAILER-DAEMON")
+
+
+def _has_alias_line(text: str) -> bool:
+    """Whether a line starts with a name _ALIASES_FILE looks for (substring tests: fast)."""
+    return text.startswith(_ALIAS_NAMES) or any("\n" + name in text for name in _ALIAS_NAMES)
+
+
 # One alias: `name: target, target`; a target an address, a local name, a "|command", a /file
 # or :include:/file (a continuation line starts with white space and is left out).
 _ALIAS_TARGET = r'(?:"[^"\n]*"|:include:\S+|[|/][^\s,]*|[\w.+-]+(?:@[\w.-]+)?)'
@@ -352,7 +359,7 @@ def learn_free_text(engine: Engine, text: str) -> None:
             # user's name where it stands alone too (`/home/hbauer`), as a delivery's is.
             for local in sorted(_own_mailboxes(engine, text)):
                 _learn_mailbox_owner(engine, local + "@")
-    if ":" in text and _ALIASES_FILE.search(text) is not None:
+    if ":" in text and _has_alias_line(text) and _ALIASES_FILE.search(text) is not None:
         _learn_aliases(engine, text)
     if "=" in text:
         for m in _CFLINE.finditer("\n" + text):
@@ -391,7 +398,9 @@ def learn_free_text(engine: Engine, text: str) -> None:
         if "static:" in text or "inline:" in text:
             for m in _PASTED_PARAM.finditer(text):
                 learn_parameter(engine, m.group(1), m.group(2))
-    for secret in _credentials(text):  # (`password: x` too, JSON's, fetchmailrc's `password "x"`)
+    for secret in _credentials(text):
+        engine.learn_secret(secret)
+    for secret in _wide_credentials(text):  # (`db_password`, JSON's, fetchmailrc's `password "x"`)
         engine.learn_secret(secret)
     if ":" in text:
         for m in _PASTED_SASL.finditer("\n" + text):
@@ -459,12 +468,12 @@ def learn_free_text(engine: Engine, text: str) -> None:
     if "header " in text or "\nFrom: " in text or "\nTo: " in text or "\nCc: " in text:
         # A person's name before an address in a logged header (`header From: "Hans Bauer"
         # <h.bauer@...>`): its words are replaced wherever they stand, like a user name.
-        for m in _DISPLAY_NAME.finditer(text):
-            _learn_name_words(engine, (m.group(1) or m.group(2)).split())
+        for _, name in sorted(_display_names(text)):
+            _learn_name_words(engine, name.split())
     if "://" in text:
         # A URI's user and password (`postgresql://user:pw@db1/maildb`, `ldap://`, `redis://`,
         # `https://user:pw@`): the password masked, the user hidden.
-        for m in _URI_USERINFO.finditer(text):
+        for m in _uri_userinfo(text):
             if m.group(2):
                 engine.learn_secret(m.group(2))
             _learn_login(engine, unquote(m.group(1)))
@@ -550,11 +559,48 @@ _CLIENT_LABELS = tuple(
     for start in ("from ", "relay=", "to ")
 )
 _URI_USERINFO = re.compile(r"[A-Za-z][\w+.-]*://([^:/@\s\[\]]+)(?::([^@/\s]+))?@[\w\[]")
+# The same from its literal `://` (a fast literal search: 40 ms on 2 MB of log from the
+# scheme's letter, here); the scheme is tested after.
+_URI_AT = re.compile(r"://([^:/@\s\[\]]+)(?::([^@/\s]+))?@[\w\[]")
+
+
+def _uri_userinfo(text: str) -> Iterator[re.Match[str]]:
+    """The matches of _URI_AT after a scheme (`ldap`, `svn+ssh`: a letter, then [\\w+.-])."""
+    for m in _URI_AT.finditer(text):
+        i = m.start()
+        while i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_+.-"):
+            i -= 1
+            if text[i].isascii() and text[i].isalpha():
+                yield m
+                break
+
+
 _QUOTED_LOCAL = re.compile(r'"([^"<>@\n]{1,64})"@[^\W_]')
 _DISPLAY_NAME = re.compile(
     r"\b(?:From|To|Cc|Reply-To|Sender): (?:\"([^\"<>@\n]{3,64})\""
     r"|([A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+){1,3})) <[^<>\s]+@"
 )
+# The same, one pattern per header name, each from its literal (Python's re then finds
+# candidates by a fast literal search: 39 ms on 2 MB of log with \b first, here).
+_DISPLAY_NAMES = [
+    re.compile(
+        rf"{word}: (?<!\w{word}: )(?:\"([^\"<>@\n]{{3,64}})\""
+        r"|([A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+){1,3})) <[^<>\s]+@"
+    )
+    for word in ("From", "To", "Cc", "Reply-To", "Sender")
+]
+
+
+def _display_names(text: str) -> set[tuple[int, str]]:
+    """(offset, name) of what _DISPLAY_NAME finds (and `To:` inside `Reply-To:` again)."""
+    return {
+        (m.start(), m.group(1) or m.group(2))
+        for pattern in _DISPLAY_NAMES
+        if pattern.pattern[:4] in text
+        for m in pattern.finditer(text)
+    }
+
+
 # Words of role names (`"Mail Delivery System"`), not of a person's; kept.
 _ROLE_WORDS = frozenset(
     """
@@ -713,7 +759,7 @@ _NEXTHOP = re.compile(r"\[?[\w.:-]*\]?(?::\w+)?|(?:unix|inet):\S+")
 # fast literal search; one case-insensitive pattern cost 0.2 s on 10 MB of log, here.)
 _AUTH_INITIAL = {
     word: re.compile(
-        rf"(?<![\w-]){word}[ \t]+([A-Za-z0-9_-]+)[ \t]+"
+        rf"{word}(?<![\w-]{word})[ \t]+([A-Za-z0-9_-]+)[ \t]+"
         r"([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])"
     )
     for word in ("AUTH", "auth", "Auth")
@@ -750,6 +796,9 @@ def learn_auth_dialogue(engine: Engine, text: str) -> None:
                 _learn_decoded(engine, mech, decoded, "user" if mech == "LOGIN" else "")
     pos = text.find("334")
     while pos >= 0:
+        if pos and not (text[pos - 1].isspace() or text[pos - 1] in ":>"):
+            pos = text.find("334", pos + 1)  # (inside a number: no challenge here, _CHALLENGE says)
+            continue
         start = text.rfind("\n", 0, pos) + 1
         end = text.find("\n", pos)
         if end < 0:

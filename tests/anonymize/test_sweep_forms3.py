@@ -285,3 +285,21 @@ def test_a_reports_tags_and_endpoints_are_no_sasl_passwd(tmp_path: Path) -> None
     status, out, err = command(tmp_path, conf, text)
     assert status == 0, err
     assert out == text
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("/etc/postfix/ldap-aliases-kestrel.cf", ".cf"),
+        ("/etc/postfix/sender-checks-kestrel-logistics.pcre", ".pcre"),
+        ("/etc/ssl/private/mx1-kestrel.key", ".key"),
+    ],
+)
+def test_the_sites_name_before_a_files_extension_is_replaced(name: str, kept: str, tmp_path: Path) -> None:
+    """Joined by `-` before it and ending the file's name (`-kestrel.cf`), the site's name was
+    kept: a dot after it was read as a domain's."""
+    conf = site(tmp_path, MAIN_CF)
+    status, out, err = command(tmp_path, conf, f"alias_maps = ldap:{name}\n")
+    assert status == 0, err
+    assert "kestrel" not in out and out.endswith(kept + "\n"), out
+    assert out.count("/") == name.count("/") and len(out) == len(f"alias_maps = ldap:{name}\n")
