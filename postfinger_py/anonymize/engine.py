@@ -127,6 +127,9 @@ _ACCESS_NET = re.compile(
 _ACCESS_ACTION_WORD = re.compile(rf"(?i:{_ACCESS_ACTION})")
 # (A literal newline first: 4 ms on 10 MB of syslog, where `^` in MULTILINE took 36.)
 _ACCESS_NET_HINT = re.compile(r"\n[ \t]*[0-9A-Fa-f]{1,4}[.:]")
+# A telephone number in international form: `+`, then digits in groups (a `(0)` too); never
+# after a word character (`user+20261207@`, base64) nor before one.
+_PHONE = re.compile(r"\+(?<![\w+]\+)\d(?:[ .-]?(?:\(\d{1,4}\)|\d)){6,18}(?![\w@+])")
 # A name someone already hid (`XXX.XXX.XXX.XXX`, `xxxx.xx`, `***.***`): not a name.
 _REDACTED = re.compile(r"(?:x+|\*+)(?:\.(?:x+|\*+))+", re.IGNORECASE)
 # The local part of a Message-ID Postfix made (cleanup(8): the time, and the queue ID that the
@@ -499,6 +502,8 @@ class Engine:
                 text = self._replace_short_nets(text)
             if "in-addr." in text or "IN-ADDR." in text:
                 text = partnet.ARPA.sub(self._replace_arpa, text)
+            if "+" in text:
+                text = _PHONE.sub(self._phone, text)
         if self._phrases is not None:
             text = self._replace_phrases(text)
         if self.compound_labels:
@@ -1039,6 +1044,16 @@ class Engine:
             if addr.version == 6:
                 self.replaced[("ip", str(addr))] = out
         return out + ("/" + plen if plen is not None else "")
+
+    def _phone(self, m: Match[str]) -> str:
+        """A telephone number in international form (`+44 20 7946 0958`, a signature in a
+        pasted message): its digits replaced, keyed, the `+` and the separators kept."""
+        text = m.group(0)
+        if not 8 <= sum(c.isdigit() for c in text) <= 15:
+            return text
+        out = strict_shape(text) if self.mode == "strict" else keyed_shape(self._k_text, text)
+        self.replaced[("phone number", text)] = out
+        return out
 
     def _malformed(self, text: str) -> str:
         """A likely typo of an address: not an address, but keep its shape and hide its digits."""

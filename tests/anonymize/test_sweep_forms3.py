@@ -303,3 +303,35 @@ def test_the_sites_name_before_a_files_extension_is_replaced(name: str, kept: st
     assert status == 0, err
     assert "kestrel" not in out and out.endswith(kept + "\n"), out
     assert out.count("/") == name.count("/") and len(out) == len(f"alias_maps = ldap:{name}\n")
+
+
+@pytest.mark.parametrize(
+    "number", ["+44 20 7946 0958", "+49 (0)89 1234567-0", "+1-202-555-0143", "+4420794609"]
+)
+def test_a_telephone_number_in_a_pasted_message_is_replaced(number: str, tmp_path: Path) -> None:
+    """A signature in `postcat -q` output: the number was printed in clear. Its digits are
+    replaced (the same number the same), its `+` and separators kept."""
+    conf = site(tmp_path, MAIN_CF)
+    text = f"Regards, Hans\nTel. {number} | Fax {number}.\n"
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    got = out.split("Tel. ")[1].split(" | ")[0]
+    assert got != number and len(got) == len(number) and got[0] == "+"
+    assert [c.isdigit() for c in got] == [c.isdigit() for c in number]
+    assert f"Fax {got}." in out
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("Date: Mon,  7 Dec 2026 10:00:01 +0000 (GMT)", "+0000 (GMT)"),
+        ("b=AbC+12345678901a; bh=47DEQpj8+123456789=;", "AbC+12345678901a; bh=47DEQpj8+123456789=;"),
+        ("Dec  7 10:00:01 mx1 postfix/smtpd[1]: warning: +123456 is no number", "+123456 is no"),
+    ],
+)
+def test_what_is_no_telephone_number_is_kept(line: str, kept: str, tmp_path: Path) -> None:
+    """A time zone, base64 (a `+` after a letter), a number too short to be one: kept."""
+    conf = site(tmp_path, MAIN_CF)
+    status, out, err = command(tmp_path, conf, line + "\n")
+    assert status == 0, err
+    assert kept in out, out
