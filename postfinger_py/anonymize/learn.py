@@ -109,15 +109,32 @@ _LABEL_MAIL = re.compile(r"[\w.%+-]@([^\W_][\w-]*)(?![\w.-])")
 # on megabytes of log they cost 0.005 s and 0.09 s instead of 0.23 s and 0.32 s (3 MB, here).
 _AT_LABEL = re.compile(r"@([^\W_][\w-]*)(?![\w.-])")
 _CRED_LOWER = re.compile(rf"(?<![\w-])(?:{SECRET_KEYS.lower()})[ \t]*[=:][ \t]*({CRED_VALUE})")
-_MAIL_LOCAL_CHARS = frozenset(".%+-_")
+_MAIL_LOCAL_CHARS = ".%+-_"
 
 
 def _mail_labels(text: str) -> set[str]:
     """`host` of every `user@host` whose host is a single label (what _LABEL_MAIL finds)."""
+    return _after_local_part(_AT_LABEL, text, _MAIL_LOCAL_CHARS)
+
+
+# The domain of every address (`user@dom.tld`), and the same from its literal `@` (a fast
+# literal search: 44 ms on 2 MB of log with the lookbehind first, here).
+_ADDRESS_DOMAIN = re.compile(r"(?<=[\w.+-]@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_AT_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def address_domains(text: str) -> set[str]:
+    """What _ADDRESS_DOMAIN finds in `text`, as a set."""
+    return _after_local_part(_AT_DOMAIN, text, ".+-_")
+
+
+def _after_local_part(at_pattern: re.Pattern[str], text: str, chars: str) -> set[str]:
+    """Group 1 of each match of `at_pattern` (which starts at an `@`) after a letter, a digit
+    or one of `chars` (the lookbehind its slow twin starts with, tested after)."""
     out = set()
-    for m in _AT_LABEL.finditer(text):
+    for m in at_pattern.finditer(text):
         start = m.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] in _MAIL_LOCAL_CHARS):
+        if start and (text[start - 1].isalnum() or text[start - 1] in chars):
             out.add(m.group(1))
     return out
 

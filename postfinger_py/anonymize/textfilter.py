@@ -3,7 +3,6 @@ from the live system, then the text learned and replaced in parts, each part lea
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable
 
 from postfinger_py.anonymize.settings import AnonSettings, _make_engine, _write_map
@@ -130,7 +129,7 @@ class PartFilter:
         # The domains of addresses are the site's (or its peers'): learned before replacing,
         # so `helo=<dom.tld>` is replaced like `<user@dom.tld>` (`tld` is no public suffix)
         # and no replacement label lands on another learned name (`b.com` -> `d.com`).
-        for domain in _address_domains(text):
+        for domain in learn.address_domains(text):
             engine.learn_host(domain)
         if (len(engine.users), len(engine.short_hosts), len(engine.secrets), len(engine.learned_domains)) != (
             *before,
@@ -193,23 +192,6 @@ class PartFilter:
                 _write_map(self.settings.map_file, self.engine.mapping())
             except PostfingerError as exc:
                 raise PostfingerError(f"the anonymization map was not written: {exc.message}") from None
-
-
-_ADDRESS_DOMAIN = re.compile(r"(?<=[\w.+-]@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-# The same from its literal `@` (a fast literal search: 44 ms on 2 MB of log with the
-# lookbehind first, here); the character before is tested after.
-_AT_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
-_LOCAL_END = frozenset(".+-_")
-
-
-def _address_domains(text: str) -> set[str]:
-    """What _ADDRESS_DOMAIN finds in `text`, as a set."""
-    out = set()
-    for m in _AT_DOMAIN.finditer(text):
-        at = m.start()
-        if at and (text[at - 1].isalnum() or text[at - 1] in _LOCAL_END):
-            out.add(m.group(1))
-    return out
 
 
 def _learn_replaced_domains(engine: Any) -> bool:

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from postfinger_py.anonymize import compound, learn, textfilter
+from postfinger_py.anonymize import compound, learn
 
 CASES = 20_000
 
@@ -37,7 +37,7 @@ def test_display_names_are_those_of_the_one_pattern() -> None:
 def test_address_domains_are_those_of_the_lookbehind_pattern() -> None:
     pieces = ["a", "@", "b.com", "x.de", ".", "-", "+", "_", "Ä", " ", "\n", "@@", "1"]
     for text in _texts(pieces, 7):
-        assert textfilter._address_domains(text) == set(textfilter._ADDRESS_DOMAIN.findall(text)), text
+        assert learn.address_domains(text) == set(learn._ADDRESS_DOMAIN.findall(text)), text
 
 
 @pytest.mark.parametrize("seed", [3, 4])
