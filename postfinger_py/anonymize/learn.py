@@ -678,6 +678,24 @@ _LOCAL_USERS = (
     # `Login failed for hbauer from`; saslauthd's `[user=hbauer]`; pam's `about user hbauer`;
     # Cyrus's `badlogin: host [addr] plaintext hbauer SASL(-13)`.
     ("User <", re.compile(r"User <([\w.+-]*\w)> unknown")),
+    # smtpd's reject_sender_login_mismatch: `Sender address rejected: not owned by user hbauer`
+    ("not owned by user ", re.compile(r"not owned by user ([\w.+-]*\w)(?=[;,\s]|$)")),
+    # sendmail(1), postdrop(1), postqueue(1) name the local user with its UID: `fatal:
+    # hbauer(1001): No recipient addresses found`, `User hbauer(1001) is not allowed to submit mail`
+    *(
+        (f"/{cmd}[", re.compile(rf"/{cmd}\[\d+\]: (?:fatal|warning|error): (?:User )?([\w.-]*\w)\(\d+\)[: ]"))
+        for cmd in ("sendmail", "postdrop", "postqueue", "postsuper")
+    ),
+    # The same system's other logs in a combined log: sudo's, su's and sshd's local users
+    # (not sshd's `invalid user`, a name a client tried).
+    ("sudo:", re.compile(r"sudo(?:\[\d+\])?: +([\w.-]*\w) : (?:TTY|PWD|user)=")),
+    ("(to ", re.compile(r"su(?:\[\d+\])?: (?:\(to \w+\)|FAILED SU \(to \w+\)) ([\w.-]*\w) on ")),
+    (
+        "sshd",
+        re.compile(
+            r"sshd(?:-session)?\[\d+\]: (?:Accepted|Failed) \w+ for (?!invalid user )([\w.-]*\w) from "
+        ),
+    ),
     (" for ", re.compile(r"(?:Failed login|Login failed) for ([\w.+-]*\w) from ")),
     ("[user=", re.compile(r"\[user=([\w.+-]*\w)\]")),
     ("about user ", re.compile(r"about user ([\w.+-]*\w)")),

@@ -335,3 +335,51 @@ def test_what_is_no_telephone_number_is_kept(line: str, kept: str, tmp_path: Pat
     status, out, err = command(tmp_path, conf, line + "\n")
     assert status == 0, err
     assert kept in out, out
+
+
+def test_the_login_in_a_sender_login_mismatch_is_replaced(tmp_path: Path) -> None:
+    """smtpd's `Sender address rejected: not owned by user j.meier` named the SASL login in
+    clear; it is learned as a user, so it is replaced the same where it stands later."""
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "Dec  7 10:00:08 mx1 postfix/submission/smtpd[2]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: "
+        "553 5.7.1 <ceo@kestrel-logistics.co.uk>: Sender address rejected: not owned by user j.meier; "
+        "from=<ceo@kestrel-logistics.co.uk> to=<x@gmail.com> proto=ESMTP helo=<pc>\n"
+        "Dec  7 10:00:09 mx1 cron[5]: (j.meier) CMD (fetchmail)\n"
+    )
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert "meier" not in out
+    login = out.split("not owned by user ")[1].split(";")[0]
+    assert f"({login}) CMD" in out
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Dec  7 10:00:01 mx1 postfix/sendmail[321]: fatal: dkoch(1001): No recipient addresses found",
+        "Dec  7 10:00:02 mx1 postfix/sendmail[322]: fatal: User dkoch(1002) is not allowed to submit mail",
+        "Dec  7 10:00:03 mx1 postfix/postqueue[323]: fatal: User dkoch(1003) is not allowed to view it",
+        "Dec  7 10:00:07 mx1 sudo:   dkoch : TTY=pts/0 ; PWD=/tmp ; USER=root ; COMMAND=/usr/sbin/postsuper",
+        "Dec  7 10:00:08 mx1 su[90]: (to root) dkoch on pts/1",
+        "Dec  7 10:00:09 mx1 sshd[91]: Accepted publickey for dkoch from 192.0.2.7 port 51514 ssh2: ED25519",
+    ],
+)
+def test_a_local_user_named_by_the_system_is_replaced(line: str, tmp_path: Path) -> None:
+    """sendmail(1)'s and postqueue(1)'s `user(uid)`, and sudo, su and sshd in a combined log,
+    named the local user in clear; learned, the name is replaced where it stands later."""
+    conf = site(tmp_path, MAIN_CF)
+    status, out, err = command(tmp_path, conf, f"{line}\nDec  7 10:00:10 mx1 cron[5]: (dkoch) CMD (true)\n")
+    assert status == 0, err
+    assert "dkoch" not in out
+    user = out.split("(")[-2].split(")")[0]
+    assert user in out.split("\n")[0]
+
+
+def test_a_user_a_client_tried_is_no_local_user(tmp_path: Path) -> None:
+    """sshd's `Failed password for invalid user admin`: a name an attacker tried, not the site's."""
+    conf = site(tmp_path, MAIN_CF)
+    line = "Dec  7 10:00:09 mx1 sshd[91]: Failed password for invalid user oracle from 192.0.2.7 port 1 ssh2"
+    status, out, err = command(tmp_path, conf, f"{line}\nthe oracle database\n")
+    assert status == 0, err
+    assert out.endswith("the oracle database\n")
