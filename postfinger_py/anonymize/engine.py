@@ -502,6 +502,8 @@ class Engine:
                 text = self._replace_short_nets(text)
             if "in-addr." in text or "IN-ADDR." in text:
                 text = partnet.ARPA.sub(self._replace_arpa, text)
+            if "ip6." in text or "IP6." in text:
+                text = partnet.ARPA6.sub(self._replace_arpa6, text)
             if "+" in text:
                 text = _PHONE.sub(self._phone, text)
         if self._phrases is not None:
@@ -650,6 +652,26 @@ class Engine:
         out = ".".join(reversed(repl.split("."))) + "." + m.group(2)
         self.replaced[("ip network", m.group(0).lower())] = out
         return out
+
+    def _replace_arpa6(self, m: Match[str]) -> str:
+        """An IPv6 reverse name (nibbles, the last first): as its network (or address) maps."""
+        nibbles = m.group(1)[:-1].split(".")
+        digits = "".join(reversed(nibbles)).lower()
+        addr = ipaddress.IPv6Address(int(digits.ljust(32, "0"), 16))
+        plen = None if len(digits) == 32 else str(4 * len(digits))
+        out = self._address(addr, str(addr), plen)
+        if out is None:
+            return m.group(0)
+        if self.mode == "strict":
+            new = strict_shape(m.group(1))
+        else:
+            mapped = ipaddress.ip_network(out, strict=False).network_address.exploded.replace(":", "")
+            new = ".".join(reversed(mapped[: len(digits)])) + "."
+        if new.lower() == m.group(1).lower():
+            return m.group(0)
+        result = new + m.group(2)
+        self.replaced[("ip network", m.group(0).lower())] = result
+        return result
 
     def _in_learned_word(self, low: str, start: int, end: int) -> bool:
         """Whether low[start:end] is a part of a hyphenated word learned whole (a user or a

@@ -50,7 +50,10 @@ def trie_regex(words: Iterable[str]) -> str:
 _TOKENS = re.compile(r"[\w.%+-]+")
 _LOCALS = re.compile(r"([\w.%+-]+)@([\w.-]*)")
 _V6 = re.compile(r"[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*")
-_SHORT_NET = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}|(?:\d{1,3}\.){1,3}in-addr\.arpa")
+# A network written as its first octets, or a reverse zone (see partnet.py).
+_SHORT_NET = re.compile(
+    r"\d{1,3}\.\d{1,3}\.\d{1,3}|(?:\d{1,3}\.){1,3}in-addr\.arpa|(?:[0-9a-f]\.){1,32}ip6\.arpa"
+)
 # Every ASCII character _TOKENS does not take, mapped to a space.
 _NOT_TOKEN_ASCII = {c: " " for c in range(128) if not _TOKENS.fullmatch(chr(c))}
 

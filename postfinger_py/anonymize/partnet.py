@@ -1,6 +1,7 @@
 """An IPv4 network written as its first octets, outside any table: sqlgrey's class C
 (`grey: new: 81.2.69(81.2.69.160)`, `from awl: 81.2.69, example.com`) and a reverse zone
-(`zone 69.2.81.in-addr.arpa/IN: loaded`). Shown in clear, it tells the client's /24.
+(`zone 69.2.81.in-addr.arpa/IN: loaded`, and IPv6's nibbles under ip6.arpa). Shown in clear,
+it tells the client's /24.
 
 A three-octet number is a network only where the text also holds an address in it (learned
 per part, before replacing: `learn_short_nets`), so `Postfix 3.7.11` and `dsn=5.7.1` stay; a
@@ -19,6 +20,9 @@ _TAIL = re.compile(r"\.\d{1,3}\.\d{1,3}(?![\w.-])")
 _STATUS = re.compile(r"[245]\.[0-7]\.\d{1,3}")
 # A reverse zone of one to three octets (four are an address's name: the engine's RDNS).
 ARPA = re.compile(r"(?<![\w.-])((?:\d{1,3}\.){1,3})(in-addr\.arpa)(?![\w-]|\.[\w-])", re.IGNORECASE)
+# An IPv6 reverse name: one to 32 nibbles, the last first (`4.3.2.1.c.0.c.0.8.f.4.0.1.0.a.2.ip6.arpa`
+# is the zone of 2a01:4f8:c0c:1234::/64; 32 are an address's name).
+ARPA6 = re.compile(r"(?<![\w.-])((?:[0-9a-fA-F]\.){1,32})(ip6\.arpa)(?![\w-]|\.[\w-])", re.IGNORECASE)
 
 
 def _joined(ch: str) -> bool:
@@ -39,7 +43,8 @@ def spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 def learn_short_nets(text: str, nets: set[str]) -> None:
-    """Add to `nets` each three-octet number of `text` that an address in `text` starts with."""
+    """Add to `nets` each three-octet number of `text` that an address in `text` starts with
+    (a whole address: not the start of an ip6.arpa name's nibbles, `4.3.2.1.c.0.ip6.arpa`)."""
     seen: set[str] = set()
     for start, end in spans(text):
         net = text[start:end]
@@ -48,10 +53,6 @@ def learn_short_nets(text: str, nets: set[str]) -> None:
         seen.add(net)
         if _STATUS.fullmatch(net):
             continue
-        i = text.find(net + ".")
-        while i >= 0:
-            after = i + len(net) + 1
-            if (i == 0 or not _joined(text[i - 1])) and after < len(text) and text[after].isdigit():
-                nets.add(net)
-                break
-            i = text.find(net + ".", i + 1)
+        address = re.compile(rf"(?<![\w.-]){re.escape(net)}\.\d{{1,3}}(?![\w-]|\.\w)")
+        if address.search(text):
+            nets.add(net)

@@ -383,3 +383,35 @@ def test_a_user_a_client_tried_is_no_local_user(tmp_path: Path) -> None:
     status, out, err = command(tmp_path, conf, f"{line}\nthe oracle database\n")
     assert status == 0, err
     assert out.endswith("the oracle database\n")
+
+
+def test_an_ipv6_reverse_name_maps_as_its_network_or_address(tmp_path: Path) -> None:
+    """ip6.arpa names (nibbles, the last first) were kept: a zone tells the site's /64, a
+    PTR query the client's address. They map as the network and the address do."""
+    conf = site(tmp_path, MAIN_CF)
+    text = (
+        "Dec  7 10:00:01 mx1 postfix/smtpd[1]: connect from unknown[2a01:4f8:c0c:1234::25]\n"
+        "Dec  7 10:00:01 mx1 named[2]: zone 4.3.2.1.c.0.c.0.8.f.4.0.1.0.a.2.ip6.arpa/IN: loaded serial 1\n"
+        "Dec  7 10:00:01 mx1 named[2]: query: 5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.4.3.2.1.c.0.c.0.8.f.4.0.1.0.a.2"
+        ".ip6.arpa IN PTR\n"
+        "zone 8.b.d.0.1.0.0.2.ip6.arpa\n"  # documentation's 2001:db8::/32: kept
+    )
+    status, out, err = command(tmp_path, conf, text)
+    assert status == 0, err
+    assert "4.3.2.1.c.0.c.0.8.f.4.0.1.0.a.2" not in out
+    address = ipaddress.IPv6Address(out.split("unknown[")[1].split("]")[0])
+    nibbles = ".".join(reversed(address.exploded.replace(":", "")))
+    assert f"query: {nibbles}.ip6.arpa IN PTR" in out
+    assert f"zone {nibbles[-31:]}.ip6.arpa/IN" in out, "the /64 of the same address"
+    assert out.endswith("zone 8.b.d.0.1.0.0.2.ip6.arpa\n")
+
+
+def test_the_leak_check_knows_an_ipv6_reverse_zone() -> None:
+    e = Engine(b"k" * 32)
+    e.freeze()
+    zone = "4.3.2.1.c.0.c.0.8.f.4.0.1.0.a.2.ip6.arpa"
+    out = e.apply(f"zone {zone} loaded\n")
+    assert zone not in out
+    checker = LeakChecker(e)
+    assert checker.find(out) is None
+    assert checker.find(out + f"again {zone.upper()}\n") is not None
