@@ -6,7 +6,7 @@ import bisect
 import ipaddress
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from postfinger_py.anonymize.compound import compound_spans
@@ -18,34 +18,9 @@ from postfinger_py.anonymize.keeplist import (
     is_postfix_file_name,
 )
 from postfinger_py.anonymize.parallel import PARALLEL_MIN_CHARS
-from postfinger_py.anonymize.patterns import DOT
 from postfinger_py.anonymize.shape import strict_shape
 from postfinger_py.anonymize.spill import SpillStore, added_since, lookup_many, spilling
 from postfinger_py.anonymize.suffix import _tld_is_public, public_suffix_of
-
-
-def trie_regex(words: Iterable[str]) -> str:
-    """A compact alternation of literal words (a trie), so thousands of values scan quickly."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def render(node: dict[str, Any]) -> str:
-        branches = []
-        optional = "" in node
-        for ch in sorted(k for k in node if k):
-            piece = DOT if ch == "." else re.escape(ch)
-            branches.append(piece + render(node[ch]))
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if optional else body
-
-    return render(trie)
-
 
 _TOKENS = re.compile(r"[\w.%+-]+")
 _LOCALS = re.compile(r"([\w.%+-]+)@([\w.-]*)")

@@ -144,16 +144,24 @@ def literal_alternation(values: Iterable[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def render(node: dict[str, Any]) -> str:
-        branches = [
-            (DOT if ch == "." else re.escape(ch)) + render(node[ch]) for ch in sorted(k for k in node if k)
-        ]
+    # Rendered from the leaves up, without recursion: a secret of a thousand characters (an
+    # XOAUTH2 token) is a chain a thousand nodes deep, past Python's recursion limit.
+    rendered: dict[int, str] = {}
+    todo: list[tuple[dict[str, Any], bool]] = [(trie, False)]
+    while todo:
+        node, children_done = todo.pop()
+        keys = sorted(k for k in node if k)
+        if not children_done:
+            todo.append((node, True))
+            todo.extend((node[k], False) for k in keys)
+            continue
+        branches = [(DOT if ch == "." else re.escape(ch)) + rendered.pop(id(node[ch])) for ch in keys]
         if not branches:
-            return ""
+            rendered[id(node)] = ""
+            continue
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return render(trie)
+        rendered[id(node)] = f"(?:{body})?" if "" in node else body
+    return rendered[id(trie)]
 
 
 # Alternatives only a token with their mark can match (`dc=`; `+`, `=` and `@`; an address
@@ -175,6 +183,9 @@ def needs_extras(token: str) -> bool:
     )
 
 
+SCANNER_SECRET_MAX = 256
+
+
 def build_scanner(secrets: Iterable[str], secrets_only: bool, extras: bool = False) -> Pattern[str]:
     """The token scanner: learned secrets first, then the generic detectors.
 
@@ -185,7 +196,9 @@ def build_scanner(secrets: Iterable[str], secrets_only: bool, extras: bool = Fal
     """
     head: list[str] = []
     parts: list[str] = []
-    long_secrets = [s for s in secrets if len(s) >= 4]
+    # (A longer secret, an XOAUTH2 token or a whole pasted line, is masked by substring search
+    # before any scanner runs, Engine.mask_secrets: in the trie it cost seconds to compile.)
+    long_secrets = [s for s in secrets if 4 <= len(s) <= SCANNER_SECRET_MAX]
     short_secrets = [s for s in secrets if 0 < len(s) < 4]
     if long_secrets:
         head.append(f"(?P<SECRET>{literal_alternation(long_secrets)})")
