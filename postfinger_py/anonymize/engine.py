@@ -187,6 +187,25 @@ def _fully_qualified(text: str) -> bool:
     return len(text) > 1 and text.endswith(".") and not text.endswith(("..", "\\."))
 
 
+def _camel_part(text: str, i: int, j: int) -> bool:
+    """Whether text[i:j] is a capitalized part of a CamelCase word: a part after it, or a
+    lower-case part before it, and no dot or `@` around the word."""
+    if not (text[i].isupper() and text[i + 1 : j].islower()):
+        return False
+    after_part = j + 1 < len(text) and text[j].isupper() and text[j + 1].islower()
+    after_end = j == len(text) or not text[j].isalnum()
+    before_part = i > 0 and text[i - 1].islower()
+    before_end = i == 0 or not text[i - 1].isalnum()
+    if not ((before_end and after_part) or (before_part and (after_end or after_part))):
+        return False
+    s, e = i, j
+    while s > 0 and text[s - 1].isalnum():
+        s -= 1
+    while e < len(text) and text[e].isalnum():
+        e += 1
+    return not ((s > 0 and text[s - 1] in ".@") or (e < len(text) and text[e] in ".@"))
+
+
 class _Memo(dict):  # type: ignore[type-arg]
     """A dict that computes a missing value with `fn` (at C speed for hits); cleared when full."""
 
@@ -233,6 +252,7 @@ class Engine:
         # the local part of an address there is a mailbox of the site (see learn.py).
         self.own_domains: set[str] = set()
         self._first_words: dict[str, str] = {}  # first word -> the site's hyphenated label
+        self._camel_words: list[str] = []  # the site's own names looked for in CamelCase words
         # What was chosen so far (the maps per kind, and what was replaced): see maps.py.
         self.state = EngineState()
         self._occ: dict[tuple[str, str], str] = {}
@@ -375,6 +395,7 @@ class Engine:
                 and re.fullmatch(r"[\w-]+", label)
             ):
                 self.short_hosts[label] = suffix
+        camel: set[str] = set()
         for name in sorted(self.own_domains):
             # The first word of the site's own hyphenated name is its name too where it stands
             # alone (`/run/kestrel-dkim`, `o=Kestrel` of kestrel-logistics.co.uk): a word of four
@@ -399,6 +420,11 @@ class Engine:
             ):
                 self.short_hosts[first] = self.short_hosts[label]
                 self._first_words[first] = label
+            if first in self._first_words:
+                camel.add(first)
+            elif "-" not in label and len(label) >= 4 and label.isalpha() and label in self.short_hosts:
+                camel.add(label)
+        self._camel_words = sorted(camel, key=lambda w: (-len(w), w))
 
     def freeze(self) -> None:
         self._stale = False
@@ -512,6 +538,8 @@ class Engine:
             if "_" in text:
                 text = self._replace_underscored(text)
             text = self._replace_compounds(text)
+        if self._camel_words and self.mode != "off":
+            text = self._replace_camel(text)
         for secret in self._long_secrets:
             if secret in text:
                 text = text.replace(secret, SECRET_MASK)
@@ -589,6 +617,28 @@ class Engine:
             out += [text[pos:start], self._case(text[start:end], self.host(label))]
             pos = end
         return "".join(out) + text[pos:]
+
+    def _replace_camel(self, text: str) -> str:
+        """The site's own name as a part of a CamelCase word (`ESMTP KestrelMail`,
+        `MyKestrel`): replaced as the name is, in its case. Not inside a domain name or an
+        address (a dot or `@` beside the word: the domain logic's), nor glued to lower-case
+        letters (`kestrelstaff`: too many words begin with a common name)."""
+        low = compound.lowered(text)
+        hits = []
+        for word in self._camel_words:
+            i = low.find(word)
+            while i >= 0:
+                if _camel_part(text, i, i + len(word)):
+                    hits.append((i, i + len(word), word))
+                i = low.find(word, i + 1)
+        out: list[str] = []
+        pos = 0
+        for start, end, word in sorted(hits):
+            if start < pos or self._in_learned_word(low, start, end):
+                continue
+            out += [text[pos:start], self._case(text[start:end], self.host(word))]
+            pos = end
+        return "".join(out) + text[pos:] if out else text
 
     def _access_network(self, m: Match[str]) -> str:
         """An access(5) table's network written as its first octets (`10.44  OK`, `2001:db8:7f91

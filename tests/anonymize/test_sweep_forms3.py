@@ -415,3 +415,39 @@ def test_the_leak_check_knows_an_ipv6_reverse_zone() -> None:
     checker = LeakChecker(e)
     assert checker.find(out) is None
     assert checker.find(out + f"again {zone.upper()}\n") is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("smtpd_banner = $myhostname ESMTP KestrelMail", "Mail"),
+        ("service MyKestrel restarted", "My"),
+        ("KestrelMailGateway: ready", "MailGateway: ready"),
+    ],
+)
+def test_the_sites_name_in_a_camel_case_word_is_replaced(text: str, kept: str, tmp_path: Path) -> None:
+    """`ESMTP KestrelMail` (smtpd_banner, in every report) printed the site's name; the name
+    is replaced in its case, the word's other parts kept."""
+    conf = site(tmp_path, MAIN_CF)
+    status, out, err = command(tmp_path, conf, text + "\nKestrel alone\n")
+    assert status == 0, err
+    assert "kestrel" not in out.lower() and kept in out, out
+    name = out.split("\n")[1].split(" ")[0]
+    assert name in out.split("\n")[0], "replaced as the name alone is"
+
+
+@pytest.mark.parametrize(
+    "text", ["see kestrelstaff", "mail for KestrelMail.org", "to x@KestrelMail.de", "KESTRELMail"]
+)
+def test_the_sites_name_glued_to_lower_case_letters_or_in_a_domain_is_left_to_the_rest(
+    text: str, tmp_path: Path
+) -> None:
+    """Glued to lower-case letters it is no CamelCase part (a common first word begins too many
+    words); in a domain name the domain logic replaces the whole label."""
+    conf = site(tmp_path, MAIN_CF)
+    status, out, err = command(tmp_path, conf, text + "\n")
+    assert status == 0, err
+    if "." not in text:
+        assert out == text + "\n"
+    else:
+        assert "KestrelMail" not in out and "Usrzgrs" not in out and "usrzgrs" not in out.lower(), out
