@@ -131,10 +131,13 @@ def compound_spans_by_words(low: str, labels: Sequence[str]) -> list[tuple[int, 
     if not found:
         return []
     starts = list(itertools.accumulate((len(w) + 1 for w in words[:-1]), initial=0))
-    holding = {words[bisect.bisect_right(starts, start) - 1] for start, _, _ in found}
+    # Each word's spans, as found in it where it stands in `joined` (offsets from its start).
+    holding: dict[str, list[tuple[int, int, str]]] = {}
+    for start, end, label in found:
+        k = bisect.bisect_right(starts, start) - 1
+        holding.setdefault(words[k], []).append((start - starts[k], end - starts[k], label))
     out: list[tuple[int, int, str]] = []
-    for word in holding:
-        local = compound_spans(word, labels)
+    for word, local in holding.items():
         i = low.find(word)
         while i >= 0:
             end = i + len(word)

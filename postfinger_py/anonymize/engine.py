@@ -157,6 +157,23 @@ def _escaped_like(original: str, replaced: str) -> str:
     return "".join(out) + replaced[j:]
 
 
+def fold_lower(text: str) -> str:
+    """`text` in lower case, character for character, with the letters that re.IGNORECASE
+    takes for an ASCII letter (the dotless i, the long s, the Kelvin sign) as that letter."""
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+
+
+def line_starts_holding(low: str, words: Sequence[str]) -> set[int]:
+    """Where each line of `low` that holds one of `words` starts (substring search: fast)."""
+    starts = set()
+    for word in words:
+        i = low.find(word)
+        while i >= 0:
+            starts.add(low.rfind("\n", 0, i) + 1)
+            i = low.find(word, i + 1)
+    return starts
+
+
 def _slow_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line SLOW_LINE matches in, in order; found by substring search.
 
@@ -164,13 +181,7 @@ def _slow_lines(text: str) -> list[tuple[int, int]]:
     the whole text; candidate lines are found by plain substring searches (memchr-fast), and
     only those lines are checked with it.
     """
-    low = text.lower() if text.isascii() else text.translate(_FOLD).lower()
-    starts = set()
-    for word in SECRET_WORDS:
-        i = low.find(word)
-        while i >= 0:
-            starts.add(low.rfind("\n", 0, i) + 1)
-            i = low.find(word, i + 1)
+    starts = line_starts_holding(fold_lower(text), SECRET_WORDS)
     for m in _CFLINE_START.finditer("\n" + text):
         starts.add(m.start())
     spans = []
@@ -578,7 +589,6 @@ class Engine:
                 break
         self.compound_labels = compound.pick(compounds)
         # Each label by the tail its suffix makes (`_co_uk`): a few searches, not one per label.
-        self._underscored = {}
         for label in self.compound_labels:
             suffix = self.short_hosts.get(label) or ""
             if suffix:
@@ -606,17 +616,22 @@ class Engine:
         """Each registrable label inside a compound word (see compound.py) replaced as the
         label is everywhere, in the case it is written in."""
         low = compound.lowered(text)
-        spans = compound.compound_spans_by_words(low, self.compound_labels)
-        if not spans:
-            return text
+        return self._replace_name_spans(
+            text, low, compound.compound_spans_by_words(low, self.compound_labels)
+        )
+
+    def _replace_name_spans(self, text: str, low: str, spans: list[tuple[int, int, str]]) -> str:
+        """Each (start, end, name) span, in order, replaced as the name is everywhere, in the
+        case it is written in; not one overlapping the span before, nor one inside a learned
+        word (`acme-relay`, a learned user: the main pass replaces it whole)."""
         out: list[str] = []
         pos = 0
-        for start, end, label in spans:
-            if self._in_learned_word(low, start, end):
-                continue  # (`acme-relay`, a learned user: the main pass replaces it whole)
-            out += [text[pos:start], self._case(text[start:end], self.host(label))]
+        for start, end, name in spans:
+            if start < pos or self._in_learned_word(low, start, end):
+                continue
+            out += [text[pos:start], self._case(text[start:end], self.host(name))]
             pos = end
-        return "".join(out) + text[pos:]
+        return "".join(out) + text[pos:] if out else text
 
     def _replace_camel(self, text: str) -> str:
         """The site's own name as a part of a CamelCase word (`ESMTP KestrelMail`,
@@ -631,14 +646,7 @@ class Engine:
                 if _camel_part(text, i, i + len(word)):
                     hits.append((i, i + len(word), word))
                 i = low.find(word, i + 1)
-        out: list[str] = []
-        pos = 0
-        for start, end, word in sorted(hits):
-            if start < pos or self._in_learned_word(low, start, end):
-                continue
-            out += [text[pos:start], self._case(text[start:end], self.host(word))]
-            pos = end
-        return "".join(out) + text[pos:] if out else text
+        return self._replace_name_spans(text, low, sorted(hits))
 
     def _access_network(self, m: Match[str]) -> str:
         """An access(5) table's network written as its first octets (`10.44  OK`, `2001:db8:7f91

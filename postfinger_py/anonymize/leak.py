@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Callable
 
+from postfinger_py.anonymize import partnet
 from postfinger_py.anonymize.compound import compound_spans
 from postfinger_py.anonymize.engine import Engine
 from postfinger_py.anonymize.keeplist import (
@@ -25,10 +26,6 @@ from postfinger_py.anonymize.suffix import _tld_is_public, public_suffix_of
 _TOKENS = re.compile(r"[\w.%+-]+")
 _LOCALS = re.compile(r"([\w.%+-]+)@([\w.-]*)")
 _V6 = re.compile(r"[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*")
-# A network written as its first octets, or a reverse zone (see partnet.py).
-_SHORT_NET = re.compile(
-    r"\d{1,3}\.\d{1,3}\.\d{1,3}|(?:\d{1,3}\.){1,3}in-addr\.arpa|(?:[0-9a-f]\.){1,32}ip6\.arpa"
-)
 # Every ASCII character _TOKENS does not take, mapped to a space.
 _NOT_TOKEN_ASCII = {c: " " for c in range(128) if not _TOKENS.fullmatch(chr(c))}
 
@@ -214,7 +211,7 @@ class LeakChecker:
                     tokens = set(_TOKENS.findall(words))
             if self._nets:
                 # Only a whole token: the engine replaces such a network where it stands alone.
-                nets = {t for t in tokens if _SHORT_NET.fullmatch(t)}
+                nets = {t for t in tokens if partnet.TOKEN.fullmatch(t)}
                 found += lookup_many(self._nets, nets).items()
             if self._kinds:
                 pairs = []

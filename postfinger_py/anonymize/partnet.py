@@ -23,6 +23,8 @@ ARPA = re.compile(r"(?<![\w.-])((?:\d{1,3}\.){1,3})(in-addr\.arpa)(?![\w-]|\.[\w
 # An IPv6 reverse name: one to 32 nibbles, the last first (`4.3.2.1.c.0.c.0.8.f.4.0.1.0.a.2.ip6.arpa`
 # is the zone of 2a01:4f8:c0c:1234::/64; 32 are an address's name).
 ARPA6 = re.compile(r"(?<![\w.-])((?:[0-9a-fA-F]\.){1,32})(ip6\.arpa)(?![\w-]|\.[\w-])", re.IGNORECASE)
+# Any of these as the leak check's whole token (lower case), where the engine replaced it.
+TOKEN = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}|(?:\d{1,3}\.){1,3}in-addr\.arpa|(?:[0-9a-f]\.){1,32}ip6\.arpa")
 
 
 def _joined(ch: str) -> bool:
